@@ -1,0 +1,10 @@
+import rules
+
+from participation.rules import is_coordinator, is_local_staff, is_referent_for
+
+# Spaces are created by referents (or coordinators); the people of a space run its meetings.
+rules.add_perm("dialogue.create_space", is_coordinator | is_referent_for)
+rules.add_perm("dialogue.manage_space", is_local_staff)
+rules.add_perm("dialogue.log_meeting", is_local_staff)
+# Residents' names, emails and phones: only the staff of the place, never delegates.
+rules.add_perm("dialogue.view_personal_data", is_local_staff)

@@ -1,0 +1,1 @@
+"""Indicators and reports: filled by the indicators issue."""

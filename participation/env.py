@@ -1,0 +1,104 @@
+"""Strict readers for settings taken from the environment.
+
+Every setting that comes from the environment goes through one of these helpers, so that a typo in a
+deployment stops start-up with one sentence naming the variable, instead of a traceback later.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class SettingsError(ImproperlyConfigured):
+    """A bad value in the environment; its message is shown alone, on one line."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        if default is None:
+            raise SettingsError(f"{name} must be set in the environment.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise SettingsError(f"{name}={value!r} is not a boolean (use true or false).")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not an integer.") from None
+    if minimum is not None and number < minimum:
+        raise SettingsError(f"{name}={number} must be at least {minimum}.")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_database(name: str, default_sqlite_path: Path) -> dict:
+    """Parse a database URL; only PostgreSQL and SQLite are supported."""
+    import dj_database_url
+
+    value = os.environ.get(name)
+    if not value:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(default_sqlite_path),
+            "OPTIONS": {"timeout": 20},
+        }
+    scheme = urlsplit(value).scheme
+    if scheme not in {"postgres", "postgresql", "sqlite"}:
+        raise SettingsError(
+            f"{name} must be a postgres:// or sqlite:// URL, got {_redact(value)!r}."
+        )
+    try:
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as error:
+        raise SettingsError(f"{name} could not be parsed: {error}.") from None
+    if scheme.startswith("postgres") and not config.get("NAME"):
+        raise SettingsError(f"{name} names no database (expected postgres://user@host/name).")
+    return config
+
+
+def env_redis_url(name: str) -> str | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in {"redis", "rediss", "unix"} or not (parts.hostname or parts.path):
+        raise SettingsError(f"{name} must be a redis:// URL, got {_redact(value)!r}.")
+    return value
+
+
+def _redact(url: str) -> str:
+    """Never echo a password found in a URL."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(parts.password, "***")
+    return url

@@ -1,0 +1,73 @@
+"""Emails: every message leaves through a Celery task, queued once the transaction commits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.filebased import EmailBackend as DjangoFileEmailBackend
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+class FileEmailBackend(DjangoFileEmailBackend):
+    """The local run's mailbox: one file per message under var/mail, and its path on the console."""
+
+    def send_messages(self, email_messages) -> int:
+        sent = super().send_messages(email_messages)
+        if sent:
+            # Printed rather than logged so that `make run` shows where to read the login codes.
+            print(f"Email written to {self._fname}", flush=True)  # noqa: T201
+        return sent
+
+
+@dataclass
+class OutgoingEmail:
+    """A rendered email, small and JSON-serialisable so that it can travel through the broker."""
+
+    subject: str
+    body: str
+    to: list[str]
+    from_email: str | None = None
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_message(cls, message: EmailMultiAlternatives) -> OutgoingEmail:
+        html = next(
+            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"),
+            None,
+        )
+        return cls(
+            subject=str(message.subject),
+            body=str(message.body),
+            to=list(message.to),
+            from_email=message.from_email,
+            html=html,
+            headers={key: str(value) for key, value in message.extra_headers.items()},
+        )
+
+    def to_message(self) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.body,
+            from_email=self.from_email,
+            to=self.to,
+            headers=self.headers,
+        )
+        if self.html:
+            message.attach_alternative(self.html, "text/html")
+        for filename, content, mimetype in self.attachments:
+            message.attach(filename, content, mimetype)
+        return message
+
+
+def queue_email(email: OutgoingEmail) -> None:
+    """Send after commit, through Celery: a rolled-back transaction sends nothing."""
+    from participation.tasks import send_email
+
+    payload = asdict(email)
+    transaction.on_commit(lambda: send_email.delay(payload))

@@ -1,0 +1,1 @@
+"""Projects, the participation fund and influence records: filled by the projects issue."""

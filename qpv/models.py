@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Commune(models.Model):
+    insee_code = models.CharField(_("INSEE code"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NPNRU(models.TextChoices):
+    NONE = "", _("No urban renewal project")
+    REGIONAL = "regional", _("NPNRU of regional interest")
+    NATIONAL = "national", _("NPNRU of national interest")
+
+
+class QPVQuerySet(models.QuerySet):
+    def for_listing(self) -> QPVQuerySet:
+        return self.select_related("commune").order_by("commune__name", "name")
+
+    def npnru(self) -> QPVQuerySet:
+        return self.exclude(npnru=NPNRU.NONE)
+
+
+class QPV(models.Model):
+    """A priority neighbourhood of the city policy (quartier prioritaire de la politique de la ville)."""
+
+    code_2024 = models.CharField(
+        _("2024 code"),
+        max_length=9,
+        blank=True,
+        help_text=_("Official code of the 2024 geography (QN037xxx); may be filled in later."),
+    )
+    code_2015 = models.CharField(_("2015 code"), max_length=9, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="qpvs", verbose_name=_("commune")
+    )
+    npnru = models.CharField(
+        _("urban renewal (NPNRU)"), max_length=10, choices=NPNRU.choices, blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+
+    objects = QPVQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("QPV")
+        verbose_name_plural = _("QPV")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_2024"], condition=~Q(code_2024=""), name="qpv_code_2024_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("qpv:detail", kwargs={"slug": self.slug})
+
+
+class OrganisationKind(models.TextChoices):
+    VILLE = "ville", _("City")
+    METROPOLE = "metropole", _("Métropole")
+    ETAT = "etat", _("State service")
+    BAILLEUR = "bailleur", _("Social landlord")
+    CENTRE_SOCIAL = "centre_social", _("Social centre")
+    EVS = "evs", _("Social life space (EVS)")
+    ASSOCIATION = "association", _("Association")
+    CONSEIL_CITOYEN = "conseil_citoyen", _("Citizens' council")
+    COLLECTIF = "collectif", _("Residents' collective")
+    AUTRE = "autre", _("Other")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def active(self) -> OrganisationQuerySet:
+        return self.filter(is_active=True)
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    qpvs = models.ManyToManyField(
+        QPV, related_name="organisations", blank=True, verbose_name=_("QPV served")
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "kind"], name="organisation_unique")]
+
+    def __str__(self) -> str:
+        return self.name
