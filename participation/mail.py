@@ -19,7 +19,7 @@ class FileEmailBackend(DjangoFileEmailBackend):
         sent = super().send_messages(email_messages)
         if sent:
             # Printed rather than logged so that `make run` shows where to read the login codes.
-            print(f"Email written to {self._fname}", flush=True)  # noqa: T201
+            print(f"Email written to {self._fname}", flush=True)
         return sent
 
 
@@ -38,7 +38,11 @@ class OutgoingEmail:
     @classmethod
     def from_message(cls, message: EmailMultiAlternatives) -> OutgoingEmail:
         html = next(
-            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"),
+            (
+                content
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
             None,
         )
         return cls(

@@ -181,9 +181,8 @@ class RoleAssignment(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.role == Role.FACILITATOR:
-            if bool(self.qpv_id) == bool(self.dialogue_space_id):
-                errors["qpv"] = _("A facilitator is scoped to one QPV or to one dialogue space.")
+        if self.role == Role.FACILITATOR and bool(self.qpv_id) == bool(self.dialogue_space_id):
+            errors["qpv"] = _("A facilitator is scoped to one QPV or to one dialogue space.")
         if self.role == Role.REFERENT and not self.commune_id:
             errors["commune"] = _("A referent is scoped to a commune.")
         if self.role == Role.CORRESPONDENT and not self.organisation_id:

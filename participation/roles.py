@@ -71,7 +71,12 @@ def scopes_of(user) -> Scopes:
     from participation.models import RoleAssignment
 
     rows = RoleAssignment.objects.filter(user=user).values_list(
-        "role", "qpv_id", "commune_id", "organisation_id", "dialogue_space_id", "dialogue_space__qpv_id"
+        "role",
+        "qpv_id",
+        "commune_id",
+        "organisation_id",
+        "dialogue_space_id",
+        "dialogue_space__qpv_id",
     )
     buckets: dict[str, set[int]] = {
         "facilitator_qpv_ids": set(),

@@ -104,6 +104,7 @@ is_local_staff = is_coordinator | is_referent_for | is_facilitator_for
 rules.add_perm("participation.configure", is_coordinator)
 rules.add_perm("participation.access_staff_area", has_staff_role)
 
+
 def _grant_admin_to_coordinators() -> None:
     """The Django admin is the coordinators' configuration tool: give them every model permission."""
     for model in apps.get_models():

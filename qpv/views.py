@@ -16,7 +16,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def qpv_detail(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(
         QPV.objects.select_related("commune").prefetch_related(
-            Prefetch("organisations", queryset=Organisation.objects.active().order_by("kind", "name"))
+            Prefetch(
+                "organisations", queryset=Organisation.objects.active().order_by("kind", "name")
+            )
         ),
         slug=slug,
     )

@@ -5,31 +5,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('qpv', '0001_initial'),
+        ("qpv", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DialogueSpace',
+            name="DialogueSpace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('format', models.CharField(choices=[('conseil_citoyen', "Citizens' council"), ('cafe', "Residents' café"), ('atelier', 'Workshop'), ('diagnostic', 'Walking diagnosis'), ('permanence', 'Drop-in session'), ('reunion_publique', 'Public meeting'), ('comite_npnru', 'NPNRU follow-up committee'), ('autre', 'Other')], max_length=20, verbose_name='format')),
-                ('origin', models.CharField(choices=[('strengthened', 'Existing space, strengthened'), ('created', 'New format, created')], max_length=20, verbose_name='origin')),
-                ('facilitated_by', models.CharField(choices=[('ville', 'The city'), ('partner', 'A partner organisation'), ('residents', 'Residents themselves')], max_length=20, verbose_name='facilitated by')),
-                ('charter', models.TextField(blank=True, verbose_name='exchange charter')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('host_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hosted_spaces', to='qpv.organisation', verbose_name='host organisation')),
-                ('qpv', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dialogue_spaces', to='qpv.qpv', verbose_name='QPV')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("conseil_citoyen", "Citizens' council"),
+                            ("cafe", "Residents' café"),
+                            ("atelier", "Workshop"),
+                            ("diagnostic", "Walking diagnosis"),
+                            ("permanence", "Drop-in session"),
+                            ("reunion_publique", "Public meeting"),
+                            ("comite_npnru", "NPNRU follow-up committee"),
+                            ("autre", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="format",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("strengthened", "Existing space, strengthened"),
+                            ("created", "New format, created"),
+                        ],
+                        max_length=20,
+                        verbose_name="origin",
+                    ),
+                ),
+                (
+                    "facilitated_by",
+                    models.CharField(
+                        choices=[
+                            ("ville", "The city"),
+                            ("partner", "A partner organisation"),
+                            ("residents", "Residents themselves"),
+                        ],
+                        max_length=20,
+                        verbose_name="facilitated by",
+                    ),
+                ),
+                ("charter", models.TextField(blank=True, verbose_name="exchange charter")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "host_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hosted_spaces",
+                        to="qpv.organisation",
+                        verbose_name="host organisation",
+                    ),
+                ),
+                (
+                    "qpv",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dialogue_spaces",
+                        to="qpv.qpv",
+                        verbose_name="QPV",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dialogue space',
-                'verbose_name_plural': 'dialogue spaces',
-                'ordering': ['qpv__name', 'name'],
+                "verbose_name": "dialogue space",
+                "verbose_name_plural": "dialogue spaces",
+                "ordering": ["qpv__name", "name"],
             },
         ),
     ]

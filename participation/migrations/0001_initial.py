@@ -8,57 +8,229 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('dialogue', '0001_initial'),
-        ('qpv', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("dialogue", "0001_initial"),
+        ("qpv", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('full_name', models.CharField(blank=True, max_length=150, verbose_name='full name')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="email address"),
+                ),
+                (
+                    "full_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="full name"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'ordering': ['email'],
-                'permissions': [('configure', 'Configure the territory, organisations and roles')],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "ordering": ["email"],
+                "permissions": [("configure", "Configure the territory, organisations and roles")],
             },
             managers=[
-                ('objects', participation.models.UserManager()),
+                ("objects", participation.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('facilitator', 'Facilitator'), ('referent', 'City policy referent'), ('correspondent', 'Correspondent of an organisation'), ('delegate', "Prefect's delegate"), ('coordinator', 'Coordinator (Métropole)')], max_length=20, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('commune', models.ForeignKey(blank=True, help_text='Referent (mandatory) or delegate scoped to a commune.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='qpv.commune', verbose_name='commune')),
-                ('dialogue_space', models.ForeignKey(blank=True, help_text='Facilitator scoped to one dialogue space.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='facilitators', to='dialogue.dialoguespace', verbose_name='dialogue space')),
-                ('organisation', models.ForeignKey(blank=True, help_text='Correspondent: the organisation whose questions they answer.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='correspondents', to='qpv.organisation', verbose_name='organisation')),
-                ('qpv', models.ForeignKey(blank=True, help_text='Facilitator or delegate scoped to one QPV.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='qpv.qpv', verbose_name='QPV')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("facilitator", "Facilitator"),
+                            ("referent", "City policy referent"),
+                            ("correspondent", "Correspondent of an organisation"),
+                            ("delegate", "Prefect's delegate"),
+                            ("coordinator", "Coordinator (Métropole)"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Referent (mandatory) or delegate scoped to a commune.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="qpv.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "dialogue_space",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Facilitator scoped to one dialogue space.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="facilitators",
+                        to="dialogue.dialoguespace",
+                        verbose_name="dialogue space",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Correspondent: the organisation whose questions they answer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="correspondents",
+                        to="qpv.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "qpv",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Facilitator or delegate scoped to one QPV.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="qpv.qpv",
+                        verbose_name="QPV",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
-                'ordering': ['user__email', 'role'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('commune__isnull', True), ('organisation__isnull', True), ('role', 'facilitator'), models.Q(models.Q(('dialogue_space__isnull', True), ('qpv__isnull', False)), models.Q(('dialogue_space__isnull', False), ('qpv__isnull', True)), _connector='OR')), models.Q(('commune__isnull', False), ('dialogue_space__isnull', True), ('organisation__isnull', True), ('qpv__isnull', True), ('role', 'referent')), models.Q(('commune__isnull', True), ('dialogue_space__isnull', True), ('organisation__isnull', False), ('qpv__isnull', True), ('role', 'correspondent')), models.Q(('dialogue_space__isnull', True), ('organisation__isnull', True), ('role', 'delegate'), models.Q(('commune__isnull', False), ('qpv__isnull', False), _negated=True)), models.Q(('commune__isnull', True), ('dialogue_space__isnull', True), ('organisation__isnull', True), ('qpv__isnull', True), ('role', 'coordinator')), _connector='OR'), name='role_scope_shape'), models.UniqueConstraint(fields=('user', 'role', 'qpv', 'commune', 'organisation', 'dialogue_space'), name='role_assignment_unique', nulls_distinct=False)],
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
+                "ordering": ["user__email", "role"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("commune__isnull", True),
+                                ("organisation__isnull", True),
+                                ("role", "facilitator"),
+                                models.Q(
+                                    models.Q(
+                                        ("dialogue_space__isnull", True), ("qpv__isnull", False)
+                                    ),
+                                    models.Q(
+                                        ("dialogue_space__isnull", False), ("qpv__isnull", True)
+                                    ),
+                                    _connector="OR",
+                                ),
+                            ),
+                            models.Q(
+                                ("commune__isnull", False),
+                                ("dialogue_space__isnull", True),
+                                ("organisation__isnull", True),
+                                ("qpv__isnull", True),
+                                ("role", "referent"),
+                            ),
+                            models.Q(
+                                ("commune__isnull", True),
+                                ("dialogue_space__isnull", True),
+                                ("organisation__isnull", False),
+                                ("qpv__isnull", True),
+                                ("role", "correspondent"),
+                            ),
+                            models.Q(
+                                ("dialogue_space__isnull", True),
+                                ("organisation__isnull", True),
+                                ("role", "delegate"),
+                                models.Q(
+                                    ("commune__isnull", False),
+                                    ("qpv__isnull", False),
+                                    _negated=True,
+                                ),
+                            ),
+                            models.Q(
+                                ("commune__isnull", True),
+                                ("dialogue_space__isnull", True),
+                                ("organisation__isnull", True),
+                                ("qpv__isnull", True),
+                                ("role", "coordinator"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="role_scope_shape",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("user", "role", "qpv", "commune", "organisation", "dialogue_space"),
+                        name="role_assignment_unique",
+                        nulls_distinct=False,
+                    ),
+                ],
             },
         ),
     ]

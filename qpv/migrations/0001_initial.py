@@ -5,69 +5,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('insee_code', models.CharField(max_length=5, unique=True, verbose_name='INSEE code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "insee_code",
+                    models.CharField(max_length=5, unique=True, verbose_name="INSEE code"),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
             ],
             options={
-                'verbose_name': 'commune',
-                'verbose_name_plural': 'communes',
-                'ordering': ['name'],
+                "verbose_name": "commune",
+                "verbose_name_plural": "communes",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='QPV',
+            name="QPV",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_2024', models.CharField(blank=True, help_text='Official code of the 2024 geography (QN037xxx); may be filled in later.', max_length=9, verbose_name='2024 code')),
-                ('code_2015', models.CharField(blank=True, max_length=9, verbose_name='2015 code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('npnru', models.CharField(blank=True, choices=[('', 'No urban renewal project'), ('regional', 'NPNRU of regional interest'), ('national', 'NPNRU of national interest')], max_length=10, verbose_name='urban renewal (NPNRU)')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('population', models.PositiveIntegerField(blank=True, null=True, verbose_name='population')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='qpvs', to='qpv.commune', verbose_name='commune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code_2024",
+                    models.CharField(
+                        blank=True,
+                        help_text="Official code of the 2024 geography (QN037xxx); may be filled in later.",
+                        max_length=9,
+                        verbose_name="2024 code",
+                    ),
+                ),
+                ("code_2015", models.CharField(blank=True, max_length=9, verbose_name="2015 code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "npnru",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No urban renewal project"),
+                            ("regional", "NPNRU of regional interest"),
+                            ("national", "NPNRU of national interest"),
+                        ],
+                        max_length=10,
+                        verbose_name="urban renewal (NPNRU)",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "population",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="population"),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="qpvs",
+                        to="qpv.commune",
+                        verbose_name="commune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'QPV',
-                'verbose_name_plural': 'QPV',
-                'ordering': ['name'],
+                "verbose_name": "QPV",
+                "verbose_name_plural": "QPV",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('ville', 'City'), ('metropole', 'Métropole'), ('etat', 'State service'), ('bailleur', 'Social landlord'), ('centre_social', 'Social centre'), ('evs', 'Social life space (EVS)'), ('association', 'Association'), ('conseil_citoyen', "Citizens' council"), ('collectif', "Residents' collective"), ('autre', 'Other')], max_length=20, verbose_name='kind')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact email')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('qpvs', models.ManyToManyField(blank=True, related_name='organisations', to='qpv.qpv', verbose_name='QPV served')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ville", "City"),
+                            ("metropole", "Métropole"),
+                            ("etat", "State service"),
+                            ("bailleur", "Social landlord"),
+                            ("centre_social", "Social centre"),
+                            ("evs", "Social life space (EVS)"),
+                            ("association", "Association"),
+                            ("conseil_citoyen", "Citizens' council"),
+                            ("collectif", "Residents' collective"),
+                            ("autre", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact email"),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "qpvs",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="organisations",
+                        to="qpv.qpv",
+                        verbose_name="QPV served",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='qpv',
-            constraint=models.UniqueConstraint(condition=models.Q(('code_2024', ''), _negated=True), fields=('code_2024',), name='qpv_code_2024_unique'),
+            model_name="qpv",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("code_2024", ""), _negated=True),
+                fields=("code_2024",),
+                name="qpv_code_2024_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(fields=('name', 'kind'), name='organisation_unique'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(fields=("name", "kind"), name="organisation_unique"),
         ),
     ]

@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1
+# Production image of Quartiers en dialogue: gunicorn by default; the same image runs the Celery
+# worker and beat (see docker-compose.yml).
+
+# Stage 1: the front-end assets (Bootstrap, Bootstrap Icons, htmx) from the npm lockfile.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY scripts/copy_assets.sh scripts/
+RUN bash scripts/copy_assets.sh
+
+# Stage 2: the application.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    VAR_DIR=/app/var
+
+# WeasyPrint's libraries and fonts (PDF reports); gettext for compilemessages.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall them. The project declares no
+# packages of its own: its code runs from /app (PYTHONPATH).
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+COPY . .
+COPY --from=assets /build/static/vendor static/vendor
+
+# Build-time settings only: nothing here reaches the running containers.
+RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+        python manage.py compilemessages --ignore=node_modules --ignore=var \
+    && DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+        python manage.py collectstatic --noinput
+
+# Run as an unprivileged user, who may write only under var/ (uploaded media, beat schedule).
+RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home app \
+    && mkdir -p var/media var/mail \
+    && chown app:app var var/media var/mail
+USER app
+
+EXPOSE 8000
+CMD ["gunicorn", "participation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

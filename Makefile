@@ -1,0 +1,124 @@
+# Quartiers en dialogue — developer commands. `make run` serves the portal, `make test` tests it.
+# GNU make; every recipe runs in bash with errors stopping it.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+# The setup steps build on one another: never run them side by side, even under -j.
+.NOTPARALLEL:
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+# Django commands run with the local-run settings (SQLite in var/, emails in var/mail/, Celery eager)
+# unless the caller chose otherwise. DATABASE_URL and REDIS_URL pass through from the environment.
+DEBUG ?= true
+export DEBUG
+
+# Only `make worker` and `make beat` default to a local Redis: the web side stays eager unless the
+# caller exports REDIS_URL too.
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+PYTEST_ARGS ?=
+VAR := $(or $(VAR_DIR),var)
+TEMPLATE_DIRS := $(wildcard templates */templates)
+I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=static/vendor
+
+PY_STAMP := $(VENV)/.installed-pyproject
+NPM_STAMP := node_modules/.installed-lock
+ASSETS_STAMP := static/vendor/.copied
+
+.PHONY: help run setup system-deps python-deps assets compilemessages migrate test lint format \
+	worker beat messages clean
+
+help:
+	@echo "make run      set up, load the demo data and serve http://127.0.0.1:8000 (DEBUG=true)"
+	@echo "make test     set up and run the test suite (PYTEST_ARGS='-k name' to select)"
+	@echo "make setup    system packages, .venv, npm assets, translations, migrations"
+	@echo "make lint     ruff, djlint, missing migrations"
+	@echo "make format   ruff fixes and formatting"
+	@echo "make worker   a Celery worker on Redis (REDIS_URL, default $(REDIS_URL))"
+	@echo "make beat     the Celery beat scheduler on Redis"
+	@echo "make messages update the French catalogue locale/fr/LC_MESSAGES/django.po"
+	@echo "make clean    delete the local database and the emails in var/"
+
+run: setup
+	$(MANAGE) load_demo
+	@echo "Emails sent by the portal (login codes, confirmations) are written to $(VAR)/mail/."
+	$(MANAGE) runserver 127.0.0.1:8000
+
+setup: system-deps python-deps assets compilemessages migrate
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+python-deps: $(PY_STAMP)
+
+$(PY):
+	@if [[ -z "$(PYTHON)" ]]; then echo "Python 3.11 is required (python3.11 or python3)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled only when pyproject.toml is newer than the last successful install.
+$(PY_STAMP): pyproject.toml | $(PY)
+	@echo "Installing the Python dependencies into $(VENV) (pyproject.toml changed)..."
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+ifneq ($(wildcard package-lock.json),)
+assets: $(ASSETS_STAMP)
+
+# `npm ci` only when package-lock.json changed since the last install.
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ASSETS_STAMP): $(NPM_STAMP) scripts/copy_assets.sh
+	bash scripts/copy_assets.sh
+	touch $@
+else
+assets:
+	@echo "No package-lock.json: front-end assets skipped."
+endif
+
+compilemessages: $(PY_STAMP)
+ifneq ($(wildcard locale */locale),)
+	$(MANAGE) compilemessages $(I18N_IGNORE)
+else
+	@echo "No locale/ directory: no translations to compile."
+endif
+
+migrate: $(PY_STAMP)
+	mkdir -p $(VAR)
+	$(MANAGE) migrate --noinput
+
+# The test settings are the local-run ones, plus DATABASE_URL / REDIS_URL when the caller sets them.
+test: setup
+	DEBUG=true $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint $(TEMPLATE_DIRS)
+	$(MANAGE) makemigrations --check --dry-run
+
+format: $(PY_STAMP)
+	$(VENV)/bin/ruff check --fix-only .
+	$(VENV)/bin/ruff format .
+
+worker: setup
+	REDIS_URL='$(REDIS_URL)' $(VENV)/bin/celery -A participation worker --loglevel=INFO
+
+beat: setup
+	REDIS_URL='$(REDIS_URL)' $(VENV)/bin/celery -A participation beat --loglevel=INFO \
+		--schedule=$(VAR)/celerybeat-schedule
+
+messages: $(PY_STAMP)
+	mkdir -p locale
+	$(MANAGE) makemessages -l fr --no-location --no-wrap $(I18N_IGNORE)
+
+clean:
+	rm -f $(VAR)/db.sqlite3 $(VAR)/db.sqlite3-journal $(VAR)/db.sqlite3-wal $(VAR)/db.sqlite3-shm
+	rm -rf $(VAR)/mail

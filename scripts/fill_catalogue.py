@@ -1,0 +1,48 @@
+"""Fill untranslated entries of locale/fr/LC_MESSAGES/django.po from a {msgid: msgstr} Python file.
+
+Usage: python scripts/fill_catalogue.py translations.py — the file defines FR (and optionally PLURALS).
+Only empty entries are filled; fuzzy flags of filled entries are removed. Needs polib.
+"""
+
+import runpy
+import sys
+from pathlib import Path
+
+import polib
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+
+
+def main(source: str) -> None:
+    data = runpy.run_path(source)
+    singular, plurals = data.get("FR", {}), data.get("PLURALS", {})
+    po = polib.pofile(str(PO), wrapwidth=0)
+    po.metadata_is_fuzzy = False
+    po.header = "French catalogue of Quartiers en dialogue (msgids in English)."
+    po.metadata["Project-Id-Version"] = "Quartiers en dialogue"
+    po.metadata["Language-Team"] = "Quartiers en dialogue <dev@quartiers-en-dialogue.local>"
+    po.metadata["Language"] = "fr"
+    po.metadata["Plural-Forms"] = "nplurals=2; plural=(n > 1);"
+    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    missing = []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        if entry.msgid_plural:
+            if entry.msgid in plurals and not all(entry.msgstr_plural.values()):
+                entry.msgstr_plural = dict(enumerate(plurals[entry.msgid]))
+        elif not entry.msgstr and entry.msgid in singular:
+            entry.msgstr = singular[entry.msgid]
+        if "fuzzy" in entry.flags and entry.msgid in {**singular, **plurals}:
+            entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
+        if not entry.translated():
+            missing.append(entry.msgid)
+    po.save()
+    for msgid in missing:
+        print(f"untranslated: {msgid!r}")
+    print(f"{len(po.translated_entries())} translated, {len(missing)} missing")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

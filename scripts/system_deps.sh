@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Check the Debian packages that the portal and its tests need, and install the missing ones.
+#
+#   gettext                       compilemessages (msgfmt)
+#   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+#                                 WeasyPrint, which renders the PDF reports
+#   poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
+#   chromium                      the browser tests
+#
+# As root, missing packages are installed with apt-get. Otherwise the exact command to run is printed
+# and the script fails, so that `make setup` stops before anything half-works.
+# Python 3.11 and Node.js 20 (with npm) are expected on the machine already.
+set -euo pipefail
+
+PACKAGES=(
+  gettext
+  libpango-1.0-0
+  libpangoft2-1.0-0
+  libharfbuzz-subset0
+  fonts-dejavu-core
+  poppler-utils
+  chromium
+)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "system_deps: not a Debian system; make sure these are installed: ${PACKAGES[*]}" >&2
+  exit 0
+fi
+
+# A Debian python3 needs python3-venv to create the virtual environment (pyenv and python.org
+# builds carry ensurepip themselves).
+python="$(command -v python3.11 || command -v python3 || true)"
+if [[ -z "$python" ]]; then
+  echo "system_deps: Python 3.11 is required (python3.11 or python3 on PATH)." >&2
+  exit 1
+fi
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "system_deps: $python is $("$python" --version 2>&1); Python 3.11 or newer is required." >&2
+  exit 1
+fi
+if [[ ! -x "$ROOT/.venv/bin/python" ]] && ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+  PACKAGES+=(python3-venv)
+fi
+
+if [[ -f "$ROOT/package-lock.json" ]] && ! command -v npm >/dev/null 2>&1; then
+  echo "system_deps: Node.js 20 with npm is required for the front-end assets (npm ci)." >&2
+  exit 1
+fi
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)"
+  if [[ "$status" != ii* ]]; then
+    missing+=("$package")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "system_deps: all Debian packages present."
+  exit 0
+fi
+
+echo "system_deps: missing Debian packages: ${missing[*]}"
+if [[ "$(id -u)" -eq 0 ]]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "Install them with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,103 @@
+"""The territory: the 13 QPV loaded by migration, home page and QPV pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from qpv.models import NPNRU, QPV, Commune
+from tests.factories import OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_13_qpv_and_4_npnru_are_loaded():
+    assert QPV.objects.count() == 13
+    assert set(QPV.objects.npnru().values_list("slug", "npnru")) == {
+        ("sanitas", NPNRU.NATIONAL),
+        ("maryse-bastie", NPNRU.REGIONAL),
+        ("la-rabaterie", NPNRU.REGIONAL),
+        ("la-rabiere", NPNRU.REGIONAL),
+    }
+    assert dict(Commune.objects.values_list("insee_code", "name")) == {
+        "37261": "Tours",
+        "37122": "Joué-lès-Tours",
+        "37233": "Saint-Pierre-des-Corps",
+        "37195": "La Riche",
+    }
+    new_in_2024 = set(QPV.objects.filter(code_2015="").values_list("name", flat=True))
+    assert new_in_2024 == {"Les Tourettes", "Le Morier", "La Galboisière"}
+    assert not QPV.objects.exclude(code_2024="").exists()
+
+
+def test_home_lists_the_13_qpv_grouped_by_commune(client):
+    response = client.get(reverse("qpv:home"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<h1") == 1
+    for qpv in QPV.objects.all():
+        assert qpv.get_absolute_url() in page
+    positions = [
+        page.index(name) for name in ["Joué-lès-Tours", "La Riche", "Saint-Pierre-des-Corps"]
+    ]
+    assert positions == sorted(positions)
+
+
+def test_qpv_page_shows_identity_and_organisations(client):
+    sanitas = QPV.objects.get(slug="sanitas")
+    OrganisationFactory(name="Tours Habitat").qpvs.add(sanitas)
+    OrganisationFactory(name="Bailleur inactif", is_active=False).qpvs.add(sanitas)
+    OrganisationFactory(name="Ailleurs").qpvs.add(QPV.objects.get(slug="la-rabiere"))
+    response = client.get(sanitas.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Sanitas" in page
+    assert "Tours" in page
+    assert "QP037009" in page
+    assert "Tours Habitat" in page
+    assert "Bailleur inactif" not in page
+    assert "Ailleurs" not in page
+    assert page.count("<h1") == 1
+
+
+def test_unknown_qpv_slug_is_a_404_page(client):
+    response = client.get("/quartiers/nulle-part/")
+    assert response.status_code == 404
+    assert "<h1" in response.content.decode()
+
+
+@pytest.mark.parametrize("organisations", [0, 25])
+def test_query_counts_do_not_grow(client, django_assert_num_queries, organisations):
+    sanitas = QPV.objects.get(slug="sanitas")
+    for _ in range(organisations):
+        OrganisationFactory().qpvs.add(sanitas)
+    with django_assert_num_queries(2):
+        assert client.get(reverse("qpv:home")).status_code == 200
+    with django_assert_num_queries(3):
+        assert client.get(sanitas.get_absolute_url()).status_code == 200
+
+
+def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
+    client.force_login(UserFactory())
+    sanitas = QPV.objects.get(slug="sanitas")
+    # session, user and the user's roles (for the header) come on top of the anonymous queries
+    with django_assert_num_queries(5):
+        assert client.get(reverse("qpv:home")).status_code == 200
+    with django_assert_num_queries(6):
+        assert client.get(sanitas.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["legal_notice", "privacy", "accessibility", "sitemap"])
+def test_public_legal_pages(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<h1") == 1
+    for footer_link in ["legal_notice", "privacy", "accessibility", "sitemap"]:
+        assert f'href="{reverse(footer_link)}"' in page
+
+
+def test_sitemap_links_every_qpv(client):
+    page = client.get(reverse("sitemap")).content.decode()
+    for qpv in QPV.objects.all():
+        assert qpv.get_absolute_url() in page
