@@ -86,3 +86,9 @@ def test_french_by_default_english_available():
     page = client.get("/").content.decode()
     assert '<html lang="en"' in page
     assert "Legal notice" in page
+
+
+@pytest.mark.django_db
+def test_browser_language_does_not_override_french():
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/").content.decode()
+    assert '<html lang="fr"' in page
