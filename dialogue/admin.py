@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dialogue.models import DialogueSpace
+from dialogue.models import DialogueSpace, Meeting, Registration
 
 
 @admin.register(DialogueSpace)
@@ -10,3 +10,21 @@ class DialogueSpaceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["qpv", "host_organisation"]
     list_select_related = ["qpv"]
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    fields = ["name", "email", "status", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["title", "dialogue_space", "starts_at", "status", "capacity"]
+    list_filter = ["status", "mode", "dialogue_space__qpv"]
+    search_fields = ["title", "venue"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["dialogue_space"]
+    list_select_related = ["dialogue_space__qpv"]
+    inlines = [RegistrationInline]

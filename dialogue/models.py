@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +34,19 @@ class FacilitatedBy(models.TextChoices):
 class DialogueSpaceQuerySet(models.QuerySet):
     def active(self) -> DialogueSpaceQuerySet:
         return self.filter(is_active=True)
+
+    def managed_by(self, user) -> DialogueSpaceQuerySet:
+        """The spaces whose meetings this user runs (see dialogue.manage_space in rules.py)."""
+        from participation.roles import scopes_of
+
+        scopes = scopes_of(user)
+        if scopes.coordinator:
+            return self.all()
+        return self.filter(
+            models.Q(qpv_id__in=scopes.facilitator_qpv_ids)
+            | models.Q(pk__in=scopes.facilitator_space_ids)
+            | models.Q(qpv__commune_id__in=scopes.referent_commune_ids)
+        )
 
 
 class DialogueSpace(models.Model):
@@ -63,3 +81,249 @@ class DialogueSpace(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.qpv})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dialogue:space", kwargs={"pk": self.pk})
+
+
+class MeetingMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid (in person and online)")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MeetingQuerySet(models.QuerySet):
+    def public(self) -> MeetingQuerySet:
+        """What residents may see: meetings of active spaces (cancelled ones stay, marked)."""
+        return self.filter(dialogue_space__is_active=True)
+
+    def upcoming(self, now=None) -> MeetingQuerySet:
+        return self.filter(ends_at__gte=now or timezone.now()).order_by("starts_at", "pk")
+
+    def past(self, now=None) -> MeetingQuerySet:
+        return self.filter(ends_at__lt=now or timezone.now()).order_by("-starts_at", "-pk")
+
+    def with_place(self) -> MeetingQuerySet:
+        return self.select_related(
+            "dialogue_space__qpv__commune", "dialogue_space__host_organisation"
+        )
+
+    def with_seats(self) -> MeetingQuerySet:
+        """Confirmed and waitlisted counts, computed by the database in the same query."""
+        return self.annotate(
+            confirmed_count=models.Count(
+                "registrations",
+                filter=models.Q(registrations__status=RegistrationStatus.CONFIRMED),
+            ),
+            waitlisted_count=models.Count(
+                "registrations",
+                filter=models.Q(registrations__status=RegistrationStatus.WAITLISTED),
+            ),
+        )
+
+    def managed_by(self, user) -> MeetingQuerySet:
+        return self.filter(dialogue_space__in=DialogueSpace.objects.managed_by(user))
+
+
+class Meeting(models.Model):
+    """A dated gathering of a dialogue space ("rencontre")."""
+
+    dialogue_space = models.ForeignKey(
+        DialogueSpace,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("dialogue space"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("start"))
+    ends_at = models.DateTimeField(_("end"))
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    access_notes = models.TextField(
+        _("how to get in"),
+        blank=True,
+        help_text=_("Door code, floor, bus and tram stops, parking."),
+    )
+    accessibility_notes = models.TextField(_("accessibility"), blank=True)
+    step_free = models.BooleanField(
+        _("step-free access"),
+        default=False,
+        help_text=_("The venue can be reached without steps (wheelchair, pushchair)."),
+    )
+    mode = models.CharField(
+        _("mode"), max_length=10, choices=MeetingMode.choices, default=MeetingMode.IN_PERSON
+    )
+    online_url = models.URLField(_("online link"), blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Leave empty for unlimited.")
+    )
+    registration_required = models.BooleanField(
+        _("registration required"),
+        default=True,
+        help_text=_("Unticked: open door (entrée libre); registering stays possible."),
+    )
+    agenda = models.TextField(_("agenda"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    series = models.UUIDField(_("series"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["starts_at"], name="meeting_starts_idx"),
+            models.Index(fields=["ends_at", "starts_at"], name="meeting_ends_starts_idx"),
+            models.Index(fields=["dialogue_space", "starts_at"], name="meeting_space_starts_idx"),
+            models.Index(fields=["created_at"], name="meeting_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="meeting_ends_after_start",
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+            ),
+            models.CheckConstraint(
+                name="meeting_cancel_has_reason",
+                condition=~models.Q(status=MeetingStatus.CANCELLED)
+                | ~models.Q(cancellation_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("dialogue:meeting", kwargs={"pk": self.pk})
+
+    @property
+    def qpv(self):
+        return self.dialogue_space.qpv
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+    @property
+    def has_started(self) -> bool:
+        return timezone.now() >= self.starts_at
+
+    @property
+    def registration_open(self) -> bool:
+        return self.status == MeetingStatus.PLANNED and not self.has_started
+
+    @property
+    def is_online(self) -> bool:
+        return self.mode in {MeetingMode.ONLINE, MeetingMode.HYBRID}
+
+    @property
+    def seats_left(self) -> int | None:
+        """None when unlimited; needs `with_seats()` (or counts the confirmed registrations)."""
+        if self.capacity is None:
+            return None
+        confirmed = getattr(self, "confirmed_count", None)
+        if confirmed is None:
+            confirmed = self.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        return max(self.capacity - confirmed, 0)
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for email confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_REGISTRATION_STATUSES = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self) -> RegistrationQuerySet:
+        return self.filter(status__in=ACTIVE_REGISTRATION_STATUSES)
+
+    def holding_a_place(self) -> RegistrationQuerySet:
+        """Confirmed and waitlisted: the people to tell when a meeting changes."""
+        return self.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED])
+
+    def waitlist(self) -> RegistrationQuerySet:
+        return self.filter(status=RegistrationStatus.WAITLISTED).order_by("waitlisted_at", "pk")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Registration(models.Model):
+    """A person's seat (or place on the waiting list) at a meeting: an account or a guest."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("meeting")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email address"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "email"],
+                condition=models.Q(status__in=ACTIVE_REGISTRATION_STATUSES),
+                name="registration_one_active_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["meeting", "status"], name="registration_meeting_status"),
+            models.Index(fields=["user", "status"], name="registration_user_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.meeting}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_REGISTRATION_STATUSES

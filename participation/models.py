@@ -65,6 +65,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Django admin access: coordinators only (see participation.rules)."""
         return self.is_active and (self.is_superuser or scopes_of(self).coordinator)
 
+    def has_module_perms(self, app_label: str) -> bool:
+        """The admin lists an app to coordinators (object rules decide the rest)."""
+        return self.is_staff
+
     @property
     def scopes(self):
         return scopes_of(self)

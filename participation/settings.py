@@ -126,10 +126,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Accounts: a custom user model logged in by email, through django-allauth.
 AUTH_USER_MODEL = "participation.User"
+# Permissions come from roles and scopes (participation/rules.py), never from Django's per-user
+# permission tables: ModelBackend is left out, which also spares two queries per permission check.
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "participation.backends.EmailAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,8 +258,27 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # SQLite (local run only) cannot enforce "nulls not distinct" uniqueness; PostgreSQL does.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# Scheduled jobs (one beat process in production). Times are Europe/Paris (CELERY_TIMEZONE).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # "The day before": in the morning, so an evening meeting's reminder is read in time.
+    "dialogue-meeting-reminders": {
+        "task": "dialogue.tasks.send_meeting_reminders",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "dialogue-follow-digests": {
+        "task": "dialogue.tasks.send_follow_digests",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
+}

@@ -112,3 +112,27 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Follow(models.Model):
+    """A resident follows a QPV: its new meetings reach them in a weekly digest."""
+
+    user = models.ForeignKey(
+        "participation.User",
+        on_delete=models.CASCADE,
+        related_name="follows",
+        verbose_name=_("user"),
+    )
+    qpv = models.ForeignKey(
+        QPV, on_delete=models.CASCADE, related_name="follows", verbose_name=_("QPV")
+    )
+    created_at = models.DateTimeField(_("followed since"), auto_now_add=True)
+    last_digest_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [models.UniqueConstraint(fields=["user", "qpv"], name="follow_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.qpv}"

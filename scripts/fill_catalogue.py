@@ -1,6 +1,6 @@
 """Fill untranslated entries of locale/fr/LC_MESSAGES/django.po from a {msgid: msgstr} Python file.
 
-Usage: python scripts/fill_catalogue.py translations.py — the file defines FR (and optionally PLURALS).
+Usage: python scripts/fill_catalogue.py FILE.py [FILE.py ...] — each defines FR (and optionally PLURALS).
 Only empty entries are filled; fuzzy flags of filled entries are removed. Needs polib.
 """
 
@@ -13,9 +13,13 @@ import polib
 PO = Path(__file__).resolve().parent.parent / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 
-def main(source: str) -> None:
-    data = runpy.run_path(source)
-    singular, plurals = data.get("FR", {}), data.get("PLURALS", {})
+def main(*sources: str) -> None:
+    singular: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    for source in sources:
+        data = runpy.run_path(source)
+        singular.update(data.get("FR", {}))
+        plurals.update(data.get("PLURALS", {}))
     po = polib.pofile(str(PO), wrapwidth=0)
     po.metadata_is_fuzzy = False
     po.header = "French catalogue of Quartiers en dialogue (msgids in English)."
@@ -28,10 +32,13 @@ def main(source: str) -> None:
     for entry in po:
         if entry.obsolete:
             continue
+        # makemessages pre-fills new msgids by fuzzy matching with old ones: those guesses are
+        # replaced whenever the translation file has the msgid.
+        fuzzy = "fuzzy" in entry.flags
         if entry.msgid_plural:
-            if entry.msgid in plurals and not all(entry.msgstr_plural.values()):
+            if entry.msgid in plurals and (fuzzy or not all(entry.msgstr_plural.values())):
                 entry.msgstr_plural = dict(enumerate(plurals[entry.msgid]))
-        elif not entry.msgstr and entry.msgid in singular:
+        elif (fuzzy or not entry.msgstr) and entry.msgid in singular:
             entry.msgstr = singular[entry.msgid]
         if "fuzzy" in entry.flags and entry.msgid in {**singular, **plurals}:
             entry.flags.remove("fuzzy")
@@ -45,4 +52,4 @@ def main(source: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
+from dialogue.models import (
+    DialogueSpace,
+    FacilitatedBy,
+    Meeting,
+    MeetingStatus,
+    Registration,
+    RegistrationStatus,
+    SpaceFormat,
+    SpaceOrigin,
+)
 from participation.models import RoleAssignment, User
 from participation.roles import Role, forget_scopes
 from qpv.models import QPV, Organisation, OrganisationKind
@@ -54,3 +66,35 @@ def grant(user: User, role: Role, **scope) -> RoleAssignment:
     assignment = RoleAssignment.objects.create(user=user, role=role, **scope)
     forget_scopes(user)
     return assignment
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A planned meeting next week, 18:00-20:00 Paris time, 20 seats."""
+
+    class Meta:
+        model = Meeting
+
+    dialogue_space = factory.SubFactory(DialogueSpaceFactory)
+    title = factory.Sequence(lambda n: f"Rencontre {n}")
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.localtime() + timedelta(days=7)).replace(
+            hour=18, minute=0, second=0, microsecond=0
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda meeting: meeting.starts_at + timedelta(hours=2))
+    venue = "Centre social"
+    address = "1 place Neuve, 37000 Tours"
+    capacity = 20
+    registration_required = True
+    status = MeetingStatus.PLANNED
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    meeting = factory.SubFactory(MeetingFactory)
+    name = factory.Faker("name", locale="fr_FR")
+    email = factory.Sequence(lambda n: f"inscrit{n}@example.org")
+    status = RegistrationStatus.CONFIRMED
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -112,3 +112,19 @@ def test_coordinator_assigns_a_role_in_the_admin(client):
 def test_healthz(client):
     response = client.get(reverse("healthz"))
     assert response.json() == {"status": "ok"}
+
+
+def test_coordinator_sees_the_apps_in_the_admin_index(client):
+    from participation.roles import Role
+    from tests.factories import grant
+
+    coordinator = UserFactory()
+    grant(coordinator, Role.COORDINATOR)
+    client.force_login(coordinator)
+    page = client.get("/admin/").content.decode()
+    for url in [
+        "/admin/qpv/qpv/",
+        "/admin/participation/roleassignment/",
+        "/admin/dialogue/meeting/",
+    ]:
+        assert url in page

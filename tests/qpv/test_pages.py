@@ -6,7 +6,12 @@ import pytest
 from django.urls import reverse
 
 from qpv.models import NPNRU, QPV, Commune
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import (
+    DialogueSpaceFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,9 +76,11 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, organisatio
     sanitas = QPV.objects.get(slug="sanitas")
     for _ in range(organisations):
         OrganisationFactory().qpvs.add(sanitas)
+        MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=sanitas))
     with django_assert_num_queries(2):
         assert client.get(reverse("qpv:home")).status_code == 200
-    with django_assert_num_queries(3):
+    # QPV, organisations, dialogue spaces, next meetings (with seat counts), header menu
+    with django_assert_num_queries(5):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 
@@ -83,7 +90,8 @@ def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
     # session, user and the user's roles (for the header) come on top of the anonymous queries
     with django_assert_num_queries(5):
         assert client.get(reverse("qpv:home")).status_code == 200
-    with django_assert_num_queries(6):
+    # ... and whether the user follows this QPV
+    with django_assert_num_queries(9):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 

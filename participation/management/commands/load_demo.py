@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from dialogue.demo import load_demo_meetings
 from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
 from participation.models import RoleAssignment, User
 from participation.roles import Role
@@ -72,6 +73,10 @@ class Command(BaseCommand):
         organisations = self._organisations()
         spaces = self._spaces(organisations)
         accounts = self._accounts(organisations, spaces)
+        meetings = load_demo_meetings(
+            spaces=list(DialogueSpace.objects.select_related("qpv__commune"))
+        )
+        self.stdout.write(f"Demo meetings created: {meetings} (existing ones kept).")
         if not quiet:
             self._print_logins(accounts)
 
@@ -123,6 +128,17 @@ class Command(BaseCommand):
                 FacilitatedBy.RESIDENTS,
             ),
         ]
+        for qpv in QPV.objects.exclude(slug__in=["sanitas", "la-rabiere"]):
+            specs.append(
+                (
+                    f"Conseil citoyen — {qpv.name}",
+                    qpv,
+                    SpaceFormat.CONSEIL_CITOYEN,
+                    SpaceOrigin.STRENGTHENED if qpv.code_2015 else SpaceOrigin.CREATED,
+                    None,
+                    FacilitatedBy.RESIDENTS,
+                )
+            )
         result = {}
         for name, qpv, space_format, origin, host, facilitated_by in specs:
             space, _ = DialogueSpace.objects.update_or_create(
@@ -131,7 +147,7 @@ class Command(BaseCommand):
                 defaults={
                     "format": space_format,
                     "origin": origin,
-                    "host_organisation": organisations[host],
+                    "host_organisation": organisations[host] if host else None,
                     "facilitated_by": facilitated_by,
                     "charter": "Chacun parle à son tour, d'égal à égal ; "
                     "les institutions répondent à chaque question posée.",

@@ -1,0 +1,55 @@
+"""Signed links sent by email: confirm a guest registration, manage (cancel) a registration.
+
+The link carries the registration's random token, signed with a purpose-specific salt, so a link
+for one purpose cannot be replayed for another, and a forged link fails before any query.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core import signing
+from django.urls import reverse
+
+CONFIRM_SALT = "dialogue.registration.confirm"
+MANAGE_SALT = "dialogue.registration.manage"
+CONFIRM_MAX_AGE = timedelta(days=7)
+
+
+class InvalidLink(Exception):
+    def __init__(self, *, expired: bool = False):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def _sign(token: str, salt: str) -> str:
+    return signing.TimestampSigner(salt=salt).sign(token)
+
+
+def _unsign(value: str, salt: str, max_age: timedelta | None = None) -> str:
+    try:
+        return signing.TimestampSigner(salt=salt).unsign(value, max_age=max_age)
+    except signing.SignatureExpired:
+        raise InvalidLink(expired=True) from None
+    except signing.BadSignature:
+        raise InvalidLink() from None
+
+
+def confirm_path(registration) -> str:
+    return reverse(
+        "dialogue:registration_confirm", kwargs={"signed": _sign(registration.token, CONFIRM_SALT)}
+    )
+
+
+def manage_path(registration) -> str:
+    return reverse(
+        "dialogue:registration_manage", kwargs={"signed": _sign(registration.token, MANAGE_SALT)}
+    )
+
+
+def token_from_confirm_link(value: str) -> str:
+    return _unsign(value, CONFIRM_SALT, CONFIRM_MAX_AGE)
+
+
+def token_from_manage_link(value: str) -> str:
+    return _unsign(value, MANAGE_SALT)
