@@ -12,12 +12,25 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from dialogue.models import (
+    AgeBand,
+    AttendeeCategory,
+    ComeBack,
     DialogueSpace,
+    Feedback,
+    FeedbackToken,
+    Gender,
     Meeting,
     MeetingMode,
     MeetingStatus,
+    Minutes,
+    MinutesStatus,
     Registration,
     RegistrationStatus,
+    SpeakerCategory,
+    SpeakingTurn,
+    WalkIn,
+    feedback_token_hash,
+    new_feedback_token,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -88,6 +101,10 @@ def _space_meetings(space: DialogueSpace, today: date, rng: random.Random) -> in
     for meeting in meetings:
         if meeting.mode == MeetingMode.HYBRID and not meeting.online_url:
             meeting.online_url = "https://visio.example.org/quartiers"
+    for meeting in meetings:
+        if meeting.status == MeetingStatus.HELD:
+            # Held meetings had their attendance taken at the door, saved just after.
+            meeting.attendance_saved_at = meeting.ends_at + timedelta(minutes=20)
     Meeting.objects.bulk_create(meetings)
     registrations = []
     for meeting in meetings:
@@ -109,5 +126,149 @@ def _space_meetings(space: DialogueSpace, today: date, rng: random.Random) -> in
                     waitlisted_at=None if confirmed else meeting.starts_at - timedelta(days=2),
                 )
             )
+    _door_attendance(space, meetings, registrations)
     Registration.objects.bulk_create(registrations)
+    WalkIn.objects.bulk_create(_walk_ins(space, meetings))
+    _meeting_log(space, meetings, registrations)
     return len(meetings)
+
+
+def _door_rng(space: DialogueSpace, what: str) -> random.Random:
+    # Its own seed: the meetings and registrations above stay the same whatever is added here.
+    return random.Random(f"{what}-{space.qpv.slug}-{space.name}")  # noqa: S311 (demo data)
+
+
+def _door_attendance(
+    space: DialogueSpace, meetings: list[Meeting], registrations: list[Registration]
+) -> None:
+    """The check-in of the held meetings: most confirmed registrants came, some on the waiting
+    list too; some said their gender and age band."""
+    rng = _door_rng(space, "attendance")
+    held = {id(meeting) for meeting in meetings if meeting.status == MeetingStatus.HELD}
+    for registration in registrations:
+        if id(registration.meeting) not in held:
+            continue
+        chance = 0.85 if registration.status == RegistrationStatus.CONFIRMED else 0.2
+        registration.attended = rng.random() < chance
+        if registration.attended:
+            registration.checked_in_at = registration.meeting.starts_at + timedelta(
+                minutes=rng.randrange(-20, 25)
+            )
+        if rng.random() < 0.6:
+            registration.gender = rng.choice([Gender.WOMAN, Gender.WOMAN, Gender.MAN, Gender.OTHER])
+        if rng.random() < 0.5:
+            registration.age_band = rng.choice(AgeBand.values[1:])
+
+
+def _walk_ins(space: DialogueSpace, meetings: list[Meeting]) -> list[WalkIn]:
+    """People who came without registering to the held meetings, as counted at the door."""
+    rng = _door_rng(space, "walk-ins")
+    categories = [AttendeeCategory.RESIDENT] * 6 + [
+        AttendeeCategory.ASSOCIATION,
+        AttendeeCategory.ASSOCIATION,
+        AttendeeCategory.INSTITUTION,
+        AttendeeCategory.ELECTED,
+    ]
+    walk_ins = []
+    for meeting in meetings:
+        if meeting.status != MeetingStatus.HELD:
+            continue
+        for _ in range(rng.randrange(0, 9)):
+            walk_ins.append(
+                WalkIn(
+                    meeting=meeting,
+                    category=rng.choice(categories),
+                    gender=rng.choice(["", Gender.WOMAN, Gender.WOMAN, Gender.MAN, Gender.OTHER]),
+                    age_band=rng.choice(AgeBand.values),
+                    first_time=rng.choice([None, True, True, False]),
+                    created_at=meeting.starts_at + timedelta(minutes=rng.randrange(-15, 40)),
+                )
+            )
+    return walk_ins
+
+
+MINUTES_SUMMARY = (
+    "Les habitants présents ont fait le point sur la vie du quartier. Les questions posées la "
+    "dernière fois ont reçu leurs réponses ; de nouvelles questions ont été transmises."
+)
+SPEAKER_WEIGHTS = [
+    (SpeakerCategory.RESIDENT, 40),
+    (SpeakerCategory.INSTITUTION, 25),
+    (SpeakerCategory.FACILITATOR, 15),
+    (SpeakerCategory.ASSOCIATION, 10),
+    (SpeakerCategory.ELECTED, 10),
+]
+
+
+def _meeting_log(
+    space: DialogueSpace, meetings: list[Meeting], registrations: list[Registration]
+) -> None:
+    """Minutes, speaking turns and anonymous feedback of the held meetings."""
+    rng = _door_rng(space, "log")
+    held = [meeting for meeting in meetings if meeting.status == MeetingStatus.HELD]
+    minutes, turns, tokens, feedbacks = [], [], [], []
+    attendees: dict[int, int] = {}
+    for registration in registrations:
+        if registration.attended:
+            attendees[id(registration.meeting)] = attendees.get(id(registration.meeting), 0) + 1
+    categories, weights = zip(*SPEAKER_WEIGHTS, strict=True)
+    for meeting in held:
+        if rng.random() < 0.9:
+            published = rng.random() < 0.85
+            minutes.append(
+                Minutes(
+                    meeting=meeting,
+                    summary=MINUTES_SUMMARY,
+                    decisions="Un groupe de travail se réunira avant la prochaine rencontre.",
+                    next_steps="Réponses attendues du bailleur et de la ville sous 30 jours.",
+                    status=MinutesStatus.PUBLISHED if published else MinutesStatus.DRAFT,
+                    published_at=meeting.starts_at + timedelta(days=rng.randrange(2, 10))
+                    if published
+                    else None,
+                )
+            )
+        if rng.random() < 0.6:
+            at = meeting.starts_at + timedelta(minutes=5)
+            while at < meeting.ends_at - timedelta(minutes=10):
+                length = timedelta(seconds=rng.randrange(20, 240))
+                turns.append(
+                    SpeakingTurn(
+                        meeting=meeting,
+                        category=rng.choices(categories, weights)[0],
+                        started_at=at,
+                        ended_at=at + length,
+                    )
+                )
+                at += length + timedelta(seconds=rng.randrange(2, 30))
+            meeting.residents_who_spoke = rng.randrange(2, 11)
+        invited = attendees.get(id(meeting), 0)
+        if invited:
+            meeting.feedback_sent_at = meeting.ends_at + timedelta(hours=1)
+            for index in range(invited):
+                answered = index < invited * 0.4
+                tokens.append(
+                    FeedbackToken(
+                        meeting=meeting,
+                        token_hash=feedback_token_hash(new_feedback_token()),
+                        created_at=meeting.feedback_sent_at,
+                        used_at=meeting.feedback_sent_at if answered else None,
+                    )
+                )
+                if answered:
+                    feedbacks.append(
+                        Feedback(
+                            meeting=meeting,
+                            felt_heard=rng.choice([2, 3, 4, 4, 5, 5]),
+                            felt_legitimate=rng.choice([2, 3, 3, 4, 5, 5]),
+                            understood_institutions=rng.choice([1, 2, 3, 3, 4, 5]),
+                            will_come_back=rng.choice(
+                                [ComeBack.YES, ComeBack.YES, ComeBack.MAYBE, ComeBack.NO]
+                            ),
+                            answered_on=timezone.localdate(meeting.ends_at),
+                        )
+                    )
+    Minutes.objects.bulk_create(minutes)
+    SpeakingTurn.objects.bulk_create(turns)
+    FeedbackToken.objects.bulk_create(tokens)
+    Feedback.objects.bulk_create(feedbacks)
+    Meeting.objects.bulk_update(held, ["residents_who_spoke", "feedback_sent_at"])

@@ -415,3 +415,319 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
         sent += 1
     Follow.objects.filter(pk__in=[follow.pk for follow in follows]).update(last_digest_at=now)
     return sent
+
+
+# Minutes: thanks to the attendees, news to the followers, reminders to the staff ------------------
+
+# Staff are reminded of minutes still unpublished a week after the meeting; meetings older than the
+# window are left alone, so that turning the reminders on does not email about years of history.
+MINUTES_REMINDER_AFTER = timedelta(days=7)
+MINUTES_REMINDER_WINDOW = timedelta(days=60)
+
+
+def _minutes_context(minutes, meeting_context: dict, *, now: datetime | None = None) -> dict:
+    from django.urls import reverse
+
+    from dialogue.services.minutes import next_meeting_of_space
+
+    meeting = meeting_context["meeting"]
+    next_meeting = next_meeting_of_space(meeting, now=now)
+    return {
+        **meeting_context,
+        "minutes": minutes,
+        "qpv_url": absolute(meeting.dialogue_space.qpv.get_absolute_url()),
+        "minutes_url": absolute(reverse("dialogue:minutes", kwargs={"pk": meeting.pk})),
+        "attachment_url": (
+            absolute(reverse("dialogue:minutes_attachment", kwargs={"pk": meeting.pk}))
+            if minutes.attachment
+            else ""
+        ),
+        "next_meeting": (
+            {
+                "meeting": next_meeting,
+                "when": meeting_when(next_meeting),
+                "place": ", ".join(p for p in (next_meeting.venue, next_meeting.address) if p),
+                "url": absolute(next_meeting.get_absolute_url()),
+            }
+            if next_meeting
+            else None
+        ),
+    }
+
+
+def minutes_recipients(meeting: Meeting) -> tuple[list[Registration], list]:
+    """Who receives published minutes: the attendees with an email, then the QPV's followers who
+    were not there. One entry per address (two queries): nobody gets the minutes twice.
+    """
+    from qpv.models import Follow
+
+    seen: set[str] = set()
+    attendees = []
+    registrations = meeting.registrations.filter(attended=True).exclude(email="").order_by("pk")
+    for registration in registrations:
+        address = registration.email.lower()
+        if address not in seen:
+            seen.add(address)
+            attendees.append(registration)
+    followers = []
+    follows = (
+        Follow.objects.filter(qpv_id=meeting.dialogue_space.qpv_id, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    for follow in follows:
+        address = follow.user.email.lower()
+        if address not in seen:
+            seen.add(address)
+            followers.append(follow)
+    return attendees, followers
+
+
+@in_french
+def minutes_published(minutes, *, now: datetime | None = None) -> int:
+    """The minutes are public: thank the attendees (with the next meeting of the space) and tell the
+    followers of the QPV. Returns the number of emails queued (one per address).
+    """
+    from qpv.services import follow_unsubscribe_path
+
+    meeting = minutes.meeting
+    context = _minutes_context(minutes, _meeting_context(meeting), now=now)
+    attendees, follows = minutes_recipients(meeting)
+    for registration in attendees:
+        queue_email(
+            _email(
+                "minutes_attendee",
+                subject=_("Thank you for coming: the minutes of %(title)s")
+                % {"title": meeting.title},
+                to=registration.email,
+                context={**context, "name": registration.name},
+            )
+        )
+    for follow in follows:
+        unsubscribe_url = absolute(follow_unsubscribe_path([follow.pk]))
+        queue_email(
+            _email(
+                "minutes_follower",
+                subject=_("New minutes published — %(qpv)s") % {"qpv": context["qpv"].name},
+                to=follow.user.email,
+                context={
+                    **context,
+                    "name": follow.user.full_name,
+                    "unsubscribe_url": unsubscribe_url,
+                },
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe_url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
+        )
+    return len(attendees) + len(follows)
+
+
+def _minutes_staff(meetings: list[Meeting]) -> dict[int, dict]:
+    """The staff to remind, by user: facilitators of each meeting's space or QPV and referents of
+    its commune, with the meetings that concern each of them. One query for all the meetings.
+    """
+    from django.db.models import Q
+
+    from participation.models import RoleAssignment
+    from participation.roles import Role
+
+    space_ids = {meeting.dialogue_space_id for meeting in meetings}
+    qpv_ids = {meeting.dialogue_space.qpv_id for meeting in meetings}
+    commune_ids = {meeting.dialogue_space.qpv.commune_id for meeting in meetings}
+    rows = (
+        RoleAssignment.objects.filter(user__is_active=True)
+        .filter(
+            Q(role=Role.FACILITATOR, dialogue_space_id__in=space_ids)
+            | Q(role=Role.FACILITATOR, qpv_id__in=qpv_ids)
+            | Q(role=Role.REFERENT, commune_id__in=commune_ids)
+        )
+        .values_list(
+            "user_id",
+            "user__email",
+            "user__full_name",
+            "role",
+            "dialogue_space_id",
+            "qpv_id",
+            "commune_id",
+        )
+        .order_by("user__email", "pk")
+    )
+    staff: dict[int, dict] = {}
+    for user_id, email, full_name, role, space_id, qpv_id, commune_id in rows:
+        person = staff.setdefault(user_id, {"email": email, "name": full_name, "meetings": []})
+        for meeting in meetings:
+            space = meeting.dialogue_space
+            concerned = (
+                space.qpv.commune_id == commune_id
+                if role == Role.REFERENT
+                else space.pk == space_id or space.qpv_id == qpv_id
+            )
+            if concerned and meeting not in person["meetings"]:
+                person["meetings"].append(meeting)
+    return staff
+
+
+@in_french
+@transaction.atomic
+def send_minutes_reminders(*, now: datetime | None = None) -> int:
+    """Remind the staff of each held meeting whose minutes are still unpublished a week later.
+
+    One reminder per meeting (`minutes_reminder_sent_at`, set in the transaction that queues the
+    emails, rows locked and skipped by a concurrent run), and one email per staff member listing
+    all their meetings concerned. Three queries whatever the numbers of meetings and staff.
+    Returns the number of emails queued.
+    """
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from dialogue.models import MinutesStatus
+
+    now = now or timezone.now()
+    meetings = list(
+        Meeting.objects.public()
+        .filter(
+            status=MeetingStatus.HELD,
+            starts_at__lt=now - MINUTES_REMINDER_AFTER,
+            starts_at__gte=now - MINUTES_REMINDER_WINDOW,
+            minutes_reminder_sent_at__isnull=True,
+        )
+        .exclude(minutes__status=MinutesStatus.PUBLISHED)
+        .with_place()
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("starts_at", "pk")
+    )
+    if not meetings:
+        return 0
+    sent = 0
+    for person in _minutes_staff(meetings).values():
+        items = [
+            {
+                "meeting": meeting,
+                "when": meeting_when(meeting),
+                "edit_url": absolute(reverse("dialogue:minutes_edit", kwargs={"pk": meeting.pk})),
+            }
+            for meeting in person["meetings"]
+        ]
+        if len(items) == 1:
+            subject = _("Minutes to publish: %(title)s") % {"title": items[0]["meeting"].title}
+        else:
+            subject = ngettext(
+                "%(count)s meeting awaits its minutes",
+                "%(count)s meetings await their minutes",
+                len(items),
+            ) % {"count": len(items)}
+        queue_email(
+            _email(
+                "minutes_reminder",
+                subject=subject,
+                to=person["email"],
+                context={"name": person["name"], "items": items},
+            )
+        )
+        sent += 1
+    Meeting.objects.filter(pk__in=[meeting.pk for meeting in meetings]).update(
+        minutes_reminder_sent_at=now
+    )
+    return sent
+
+
+# After a meeting: the anonymous survey; months later, the come-back invitation -------------------
+
+
+def _next_meeting_context(meeting: Meeting, *, now: datetime) -> dict | None:
+    """The next planned meeting of the same space, with what the email shows of it."""
+    from dialogue.services.minutes import next_meeting_of_space
+
+    next_meeting = next_meeting_of_space(meeting, now=now)
+    if next_meeting is None:
+        return None
+    return {
+        "meeting": next_meeting,
+        "when": meeting_when(next_meeting),
+        "place": ", ".join(part for part in (next_meeting.venue, next_meeting.address) if part),
+        "meeting_url": absolute(next_meeting.get_absolute_url()),
+    }
+
+
+@in_french
+@transaction.atomic
+def feedback_invitations(meeting: Meeting) -> int:
+    """Thank each attendee with an email and give them their own link to the anonymous survey.
+
+    Idempotent: `feedback_sent_at` is claimed by a conditional UPDATE in the same transaction, so a
+    second call (or a concurrent one, which waits for the row) sends nothing. Nothing is claimed
+    while no attendee has an email yet, so a later save of the attendance still sends. One email per
+    address, however many registrations it has. The tokens are created in an order independent of
+    the recipients, and the raw tokens are never stored nor logged: only the emails carry them.
+    Returns the number of emails queued.
+    """
+    from django.urls import reverse
+
+    from dialogue.services.feedback import (
+        feedback_deadline,
+        feedback_is_open,
+        feedback_tokens_create,
+    )
+
+    now = timezone.now()
+    if not feedback_is_open(meeting, now=now):
+        return 0
+    recipients: dict[str, str] = {}
+    attendees = (
+        meeting.registrations.filter(attended=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", "name")
+    )
+    for email, name in attendees:
+        recipients.setdefault(email.strip().lower(), name)
+    if not recipients:
+        return 0
+    claimed = Meeting.objects.filter(pk=meeting.pk, feedback_sent_at__isnull=True).update(
+        feedback_sent_at=now
+    )
+    if not claimed:
+        return 0
+    meeting.feedback_sent_at = now
+    meeting_context = {
+        **_meeting_context(meeting),
+        "online_url": "",
+        "day": date_format(timezone.localtime(meeting.starts_at), DAY_FORMAT),
+        "deadline": date_format(timezone.localtime(feedback_deadline(meeting)), DAY_FORMAT),
+        "next": _next_meeting_context(meeting, now=now),
+    }
+    tokens = feedback_tokens_create(meeting=meeting, count=len(recipients))
+    for (email, name), token in zip(sorted(recipients.items()), tokens, strict=True):
+        queue_email(
+            _email(
+                "feedback_invitation",
+                subject=_("Thank you for coming: %(title)s") % {"title": meeting.title},
+                to=email,
+                context={
+                    **meeting_context,
+                    "name": name,
+                    "survey_url": absolute(reverse("dialogue:feedback", args=[token])),
+                },
+            )
+        )
+    return len(recipients)
+
+
+@in_french
+def comeback_invitation(*, email: str, name: str, attended_on: datetime, meeting: Meeting) -> None:
+    """One invitation to the next meeting of the QPV of someone who came once, months ago."""
+    queue_email(
+        _email(
+            "comeback_invitation",
+            subject=_("We would be glad to see you again: %(title)s") % {"title": meeting.title},
+            to=email,
+            context={
+                **_meeting_context(meeting),
+                "online_url": "",
+                "name": name,
+                "attended_day": date_format(timezone.localtime(attended_on), DAY_FORMAT),
+            },
+        )
+    )

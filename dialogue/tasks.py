@@ -19,3 +19,23 @@ def send_meeting_reminders() -> int:
 @shared_task
 def send_follow_digests() -> int:
     return emails.send_follow_digests()
+
+
+@shared_task
+def send_minutes_reminders() -> int:
+    return emails.send_minutes_reminders()
+
+
+@shared_task
+def send_comeback_invitations() -> int:
+    from dialogue.services.comeback import send_comeback_invitations as send
+
+    return send()
+
+
+@shared_task
+def send_question_reminders() -> int:
+    """Monday: overdue questions to their organisations, a summary to the referents (issue 5)."""
+    from dialogue.question_emails import send_overdue_reminders
+
+    return send_overdue_reminders()

@@ -53,3 +53,20 @@ def token_from_confirm_link(value: str) -> str:
 
 def token_from_manage_link(value: str) -> str:
     return _unsign(value, MANAGE_SALT)
+
+
+# Questions asked online by guests: the link confirms the email address (issue 5) -----------------
+
+QUESTION_CONFIRM_SALT = "dialogue.question.confirm"
+QUESTION_CONFIRM_MAX_AGE = timedelta(days=7)
+
+
+def question_confirm_path(question) -> str:
+    return reverse(
+        "dialogue:question_confirm",
+        kwargs={"signed": _sign(question.token, QUESTION_CONFIRM_SALT)},
+    )
+
+
+def question_token_from_confirm_link(value: str) -> str:
+    return _unsign(value, QUESTION_CONFIRM_SALT, QUESTION_CONFIRM_MAX_AGE)

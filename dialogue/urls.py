@@ -1,6 +1,18 @@
 from django.urls import path
 
-from dialogue.views import printables, public, registration, staff
+from dialogue.views import (
+    checkin,
+    feedback,
+    minutes,
+    printables,
+    public,
+    questions_intake,
+    questions_public,
+    questions_staff,
+    registration,
+    staff,
+    tracker,
+)
 
 app_name = "dialogue"
 
@@ -52,5 +64,122 @@ urlpatterns = [
         "espace-pro/rencontres/<int:pk>/emargement.pdf",
         printables.signin_sheet,
         name="meeting_signin_sheet",
+    ),
+    # Meeting log (espace pro): check-in at the door, attendance, speaking time, minutes, feedback.
+    path("espace-pro/rencontres/<int:pk>/journal/", checkin.meeting_log, name="meeting_log"),
+    path("espace-pro/rencontres/<int:pk>/accueil/", checkin.checkin, name="checkin"),
+    path(
+        "espace-pro/rencontres/<int:pk>/accueil/presence/<int:registration_pk>/",
+        checkin.checkin_toggle,
+        name="checkin_toggle",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/accueil/sans-inscription/",
+        checkin.walkin_add,
+        name="walkin_add",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/accueil/sans-inscription/plusieurs/",
+        checkin.walkin_bulk,
+        name="walkin_bulk",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/accueil/annuler/", checkin.checkin_undo, name="checkin_undo"
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/accueil/enregistrer/",
+        checkin.attendance_save,
+        name="attendance_save",
+    ),
+    path("espace-pro/rencontres/<int:pk>/temps-de-parole/", tracker.tracker, name="tracker"),
+    path(
+        "espace-pro/rencontres/<int:pk>/temps-de-parole/prise/",
+        tracker.tracker_start,
+        name="tracker_start",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/temps-de-parole/stop/",
+        tracker.tracker_stop,
+        name="tracker_stop",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/temps-de-parole/pause/",
+        tracker.tracker_pause,
+        name="tracker_pause",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/temps-de-parole/intervenants/",
+        tracker.tracker_speakers,
+        name="tracker_speakers",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/temps-de-parole/etat/",
+        tracker.tracker_state,
+        name="tracker_state",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/temps-de-parole/tour/",
+        tracker.turn_add,
+        name="turn_add",
+    ),
+    path("espace-pro/rencontres/<int:pk>/compte-rendu/", minutes.minutes_edit, name="minutes_edit"),
+    path("rencontres/<int:pk>/compte-rendu/", minutes.minutes_detail, name="minutes"),
+    path(
+        "rencontres/<int:pk>/compte-rendu/piece-jointe/",
+        minutes.minutes_attachment,
+        name="minutes_attachment",
+    ),
+    path("avis/<str:token>/", feedback.feedback_form, name="feedback"),
+    path("rencontres/<int:pk>/avis/", feedback.feedback_on_the_spot, name="feedback_on_the_spot"),
+    path("espace-pro/rencontres/<int:pk>/avis/qr/", feedback.feedback_qr, name="feedback_qr"),
+    # Questions and answers: public Q&A, intake, moderation, routing, answers, overdue follow-up.
+    path("questions/", questions_public.questions, name="questions"),
+    path("questions/<int:pk>/", questions_public.question_detail, name="question"),
+    path("quartiers/<slug:slug>/questions/", questions_public.qpv_questions, name="qpv_questions"),
+    path(
+        "quartiers/<slug:slug>/questions/poser/", questions_intake.question_ask, name="question_ask"
+    ),
+    path(
+        "questions/confirmer/<str:signed>/",
+        questions_intake.question_confirm,
+        name="question_confirm",
+    ),
+    path("compte/questions/", questions_intake.my_questions, name="my_questions"),
+    path(
+        "espace-pro/rencontres/<int:pk>/questions/",
+        questions_intake.meeting_questions,
+        name="meeting_questions",
+    ),
+    path(
+        "espace-pro/questions/moderation/",
+        questions_intake.moderation_queue,
+        name="moderation_queue",
+    ),
+    path(
+        "espace-pro/questions/<int:pk>/moderer/",
+        questions_intake.question_moderate,
+        name="question_moderate",
+    ),
+    path("espace-pro/questions/", questions_staff.questions_dashboard, name="questions_dashboard"),
+    path("espace-pro/questions/<int:pk>/", questions_staff.question_manage, name="question_manage"),
+    path(
+        "espace-pro/questions/<int:pk>/transmettre/",
+        questions_staff.question_route,
+        name="question_route",
+    ),
+    path(
+        "espace-pro/questions/<int:pk>/echeance/",
+        questions_staff.question_extend,
+        name="question_extend",
+    ),
+    path(
+        "espace-pro/questions/<int:pk>/clore/",
+        questions_staff.question_close,
+        name="question_close",
+    ),
+    path(
+        "espace-pro/questions/<int:pk>/reponse/",
+        questions_staff.question_answer,
+        name="question_answer",
     ),
 ]

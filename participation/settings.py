@@ -281,4 +281,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dialogue.tasks.send_follow_digests",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    # Staff of held meetings whose minutes are still unpublished after 7 days.
+    "dialogue-minutes-reminders": {
+        "task": "dialogue.tasks.send_minutes_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Residents who came once and not for 3 months (opt-in), at most once a month each.
+    "dialogue-comeback-invitations": {
+        "task": "dialogue.tasks.send_comeback_invitations",
+        "schedule": crontab(hour=11, minute=0),
+    },
+    # Questions: each organisation's overdue questions, and a summary to the referents (issue 5).
+    "dialogue-question-overdue-reminders": {
+        "task": "dialogue.tasks.send_question_reminders",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
 }

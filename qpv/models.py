@@ -101,6 +101,11 @@ class Organisation(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    answer_delay_days = models.PositiveSmallIntegerField(
+        _("answer delay (days)"),
+        default=30,
+        help_text=_("Days this organisation has to answer a question addressed to it."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 

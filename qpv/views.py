@@ -7,11 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialogue.models import DialogueSpace, Meeting
+from dialogue.models import DialogueSpace, Meeting, today_in_paris
+from dialogue.transparency import transparency_figures
+from dialogue.views.questions_public import public_questions_of
 from qpv.models import QPV, Follow, Organisation
 from qpv.services import InvalidUnsubscribeLink, follow_create, follow_delete, follow_unsubscribe
 
 NEXT_MEETINGS_ON_QPV_PAGE = 5
+LATEST_QUESTIONS_ON_QPV_PAGE = 3
 
 
 @require_GET
@@ -47,10 +50,20 @@ def qpv_detail(request: HttpRequest, slug: str) -> HttpResponse:
     is_following = (
         request.user.is_authenticated and Follow.objects.filter(user=request.user, qpv=qpv).exists()
     )
+    today = today_in_paris()
     return render(
         request,
         "qpv/qpv_detail.html",
-        {"qpv": qpv, "next_meetings": next_meetings, "is_following": is_following},
+        {
+            "qpv": qpv,
+            "next_meetings": next_meetings,
+            "is_following": is_following,
+            # The Q&A section: the QPV's transparency figures and its latest public questions.
+            "qa_figures": transparency_figures(qpv=qpv, today=today),
+            "latest_questions": public_questions_of(
+                today=today, limit=LATEST_QUESTIONS_ON_QPV_PAGE, qpv=qpv
+            ),
+        },
     )
 
 

@@ -35,16 +35,20 @@ def main(*sources: str) -> None:
         # makemessages pre-fills new msgids by fuzzy matching with old ones: those guesses are
         # replaced whenever the translation file has the msgid.
         fuzzy = "fuzzy" in entry.flags
+        # An entry with a context is keyed "context\x04msgid", as gettext itself does.
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
         if entry.msgid_plural:
-            if entry.msgid in plurals and (fuzzy or not all(entry.msgstr_plural.values())):
-                entry.msgstr_plural = dict(enumerate(plurals[entry.msgid]))
-        elif (fuzzy or not entry.msgstr) and entry.msgid in singular:
-            entry.msgstr = singular[entry.msgid]
-        if "fuzzy" in entry.flags and entry.msgid in {**singular, **plurals}:
+            if key in plurals and (fuzzy or not all(entry.msgstr_plural.values())):
+                entry.msgstr_plural = dict(enumerate(plurals[key]))
+        elif (fuzzy or not entry.msgstr) and key in singular:
+            entry.msgstr = singular[key]
+        if "fuzzy" in entry.flags and key in {**singular, **plurals}:
             entry.flags.remove("fuzzy")
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
+            entry.previous_msgctxt = None
         if not entry.translated():
-            missing.append(entry.msgid)
+            missing.append(key)
     po.save()
     for msgid in missing:
         print(f"untranslated: {msgid!r}")

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from dialogue import emails
 from dialogue.models import (
+    AgeBand,
+    Gender,
     Meeting,
     MeetingStatus,
     Registration,
@@ -69,9 +71,15 @@ def registration_create(
     email: str,
     phone: str = "",
     user=None,
+    comeback_opt_in: bool = False,
+    gender: str = "",
+    age_band: str = "",
 ) -> Registration:
     """Register someone. An account's email is already verified: the seat is decided at once.
     A guest's registration waits for the emailed link before it counts (status pending).
+
+    `comeback_opt_in` (one invitation after 3 months without coming back), `gender` and `age_band`
+    are optional and self-declared; an unknown gender or age band is stored as "not said".
     """
     meeting = _locked_meeting(meeting.pk)
     _check_open(meeting)
@@ -86,7 +94,14 @@ def registration_create(
             _("This email address is already registered for this meeting."), code="duplicate"
         )
     registration = Registration(
-        meeting=meeting, user=user, name=name.strip(), email=email, phone=phone.strip()
+        meeting=meeting,
+        user=user,
+        name=name.strip(),
+        email=email,
+        phone=phone.strip(),
+        comeback_opt_in=bool(comeback_opt_in),
+        gender=gender if gender in Gender.values else "",
+        age_band=age_band if age_band in AgeBand.values else "",
     )
     if user is None:
         registration.status = RegistrationStatus.PENDING

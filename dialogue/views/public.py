@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_safe
 
 from dialogue import calendar
 from dialogue.forms_public import AgendaFilterForm
-from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration
+from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration, today_in_paris
+from dialogue.views.questions_public import public_questions_of
 from qpv.models import QPV
 
 MEETINGS_PER_PAGE = 20
@@ -92,7 +93,8 @@ def past_meetings(request: HttpRequest) -> HttpResponse:
         request,
         "dialogue/past_meetings.html",
         form=AgendaFilterForm(request.GET, qpvs=qpvs, without=("step_free",)),
-        meetings=Meeting.objects.public().past().with_place(),
+        # The cards link to published minutes: loaded with the page, no query per card.
+        meetings=Meeting.objects.public().past().with_place().select_related("minutes"),
         past=True,
         qpv=None,
         menu_qpvs=qpvs,
@@ -105,7 +107,9 @@ def _public_meeting_or_404(pk: int) -> Meeting:
 
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _public_meeting_or_404(pk)
+    meeting = get_object_or_404(
+        Meeting.objects.public().with_place().with_seats().select_related("minutes"), pk=pk
+    )
     user_registration = None
     if request.user.is_authenticated:
         user_registration = (
@@ -120,6 +124,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "user_registration": user_registration,
             "can_manage": user.has_perm("dialogue.manage_meeting", meeting),
             "can_view_personal_data": user.has_perm("dialogue.view_personal_data", meeting),
+            # The public questions asked at the meeting, in the order they were noted (one query).
+            "asked_questions": public_questions_of(today=today_in_paris(), meeting=meeting)[::-1],
         },
     )
 
@@ -140,7 +146,7 @@ def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Through the related manager, each meeting knows its space: no query per card.
     upcoming = list(space.meetings.upcoming().with_seats()[:SPACE_UPCOMING_MEETINGS])
-    past = list(space.meetings.past()[:SPACE_PAST_MEETINGS])
+    past = list(space.meetings.past().select_related("minutes")[:SPACE_PAST_MEETINGS])
     return render(
         request,
         "dialogue/space_detail.html",

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dialogue.forms_registration import GuestRegistrationForm
+from dialogue.forms_registration import GuestRegistrationForm, OneClickRegistrationForm
 from dialogue.models import Meeting, Registration, RegistrationStatus
 from dialogue.services.registrations import (
     RegistrationError,
@@ -48,11 +48,15 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.user.is_authenticated:
+                # A lone checkbox: the form is always valid (unticked or absent means no).
+                one_click = OneClickRegistrationForm(request.POST)
+                one_click.is_valid()
                 registration = registration_create(
                     meeting=meeting,
                     user=request.user,
                     name=request.user.get_full_name(),
                     email=request.user.email,
+                    comeback_opt_in=one_click.cleaned_data.get("comeback_opt_in", False),
                 )
             elif form.is_valid():
                 registration = registration_create(meeting=meeting, **form.cleaned_data)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,13 +25,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.forms import MeetingCancelForm, MeetingForm, SpaceForm
-from dialogue.models import DialogueSpace, Meeting, MeetingStatus, Registration, RegistrationStatus
+from dialogue.models import (
+    DialogueSpace,
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    Registration,
+    RegistrationStatus,
+)
 from dialogue.services import meetings as services
 from qpv.models import QPV
 
 logger = logging.getLogger(__name__)
 
 MEETINGS_PER_PAGE = 30
+TO_DO_LIMIT = 5
 # Spreadsheets run a cell starting with one of these as a formula: a guest's name must not.
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,8 +92,41 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dialogue/staff/home.html",
-        {"space_groups": space_groups, "page": page, "meetings": page.object_list},
+        {
+            "space_groups": space_groups,
+            "page": page,
+            "meetings": page.object_list,
+            # Online questions are moderated by the local staff (see dialogue.moderate_question).
+            "can_moderate": bool(
+                user.scopes.coordinator
+                or user.scopes.facilitator_qpv_ids
+                or user.scopes.referent_commune_ids
+            ),
+            **_to_do(user),
+        },
     )
+
+
+def _to_do(user) -> dict:
+    """What is left to do after the meetings of the user's scope (two queries): meetings that have
+    started and whose attendance is not saved, held meetings without published minutes; the most
+    recent first, TO_DO_LIMIT of each (one more is read to know there are more)."""
+    now = timezone.now()
+    managed = Meeting.objects.managed_by(user).with_place().order_by("-starts_at", "-pk")
+    to_log = managed.filter(
+        status=MeetingStatus.PLANNED, starts_at__lte=now, attendance_saved_at__isnull=True
+    )
+    to_publish = managed.filter(status=MeetingStatus.HELD).filter(
+        ~Exists(Minutes.objects.published().filter(meeting=OuterRef("pk")))
+    )
+    lists = {
+        "meetings_to_log": list(to_log[: TO_DO_LIMIT + 1]),
+        "minutes_to_publish": list(to_publish[: TO_DO_LIMIT + 1]),
+    }
+    return {
+        **{name: meetings[:TO_DO_LIMIT] for name, meetings in lists.items()},
+        **{f"more_{name}": len(meetings) > TO_DO_LIMIT for name, meetings in lists.items()},
+    }
 
 
 # Spaces ----------------------------------------------------------------------------------------

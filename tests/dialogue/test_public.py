@@ -549,8 +549,8 @@ def test_agenda_query_count(client, django_assert_num_queries, space, rabiere, c
 def test_qpv_page_query_count(client, django_assert_num_queries, space, sanitas, count):
     make_meetings(count, space)
     DialogueSpaceFactory(qpv=sanitas)
-    # QPV, organisations, spaces, next meetings, menu.
-    with django_assert_num_queries(5):
+    # QPV, organisations, spaces, next meetings, latest public questions, Q&A figures, menu.
+    with django_assert_num_queries(7):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 
@@ -560,12 +560,12 @@ def test_meeting_page_query_count(client, django_assert_num_queries, meeting, us
     meeting.save()
     RegistrationFactory.create_batch(count, meeting=meeting)
     url = meeting.get_absolute_url()
-    # Meeting with its place and seats, the menu.
-    with django_assert_num_queries(2):
+    # Meeting with its place, seats and minutes, the questions asked there, the menu.
+    with django_assert_num_queries(3):
         assert client.get(url).status_code == 200
     # + session, user, the user's registration, roles (permissions and header).
     client.force_login(users["facilitator_sanitas"])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
     # The printable view has no header menu.
     with django_assert_num_queries(1):

@@ -264,3 +264,104 @@ def test_my_registrations_query_count(client, django_assert_num_queries, count):
     # session, user, roles (header), menu QPV, registrations with their meetings
     with django_assert_num_queries(5):
         assert client.get(reverse("dialogue:my_registrations")).status_code == 200
+
+
+# Opt-ins of the meeting log issue: the come-back invitation, self-declared gender and age band.
+
+
+def test_guest_opts_in_and_declares_gender_and_age(client):
+    meeting = MeetingFactory()
+    response = client.post(
+        reverse("dialogue:register", args=[meeting.pk]),
+        {
+            "name": "Awa D.",
+            "email": "awa@example.org",
+            "comeback_opt_in": "on",
+            "gender": "woman",
+            "age_band": "26_40",
+        },
+    )
+    assert response.status_code == 302
+    registration = Registration.objects.get(meeting=meeting)
+    assert (registration.comeback_opt_in, registration.gender, registration.age_band) == (
+        True,
+        "woman",
+        "26_40",
+    )
+
+
+def test_guest_says_nothing_by_default(client):
+    meeting = MeetingFactory()
+    client.post(
+        reverse("dialogue:register", args=[meeting.pk]),
+        {"name": "Karim B.", "email": "karim@example.org", "gender": "", "age_band": ""},
+    )
+    registration = Registration.objects.get(meeting=meeting)
+    assert (registration.comeback_opt_in, registration.gender, registration.age_band) == (
+        False,
+        "",
+        "",
+    )
+
+
+def test_unknown_gender_or_age_band_is_refused_and_keeps_what_was_typed(client):
+    meeting = MeetingFactory()
+    response = client.post(
+        reverse("dialogue:register", args=[meeting.pk]),
+        {
+            "name": "Léa Martin",
+            "email": "lea@example.org",
+            "comeback_opt_in": "on",
+            "gender": "robot",
+            "age_band": "200",
+        },
+    )
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"gender", "age_band"}
+    page = response.content.decode()
+    assert 'value="Léa Martin"' in page
+    assert re.search(r'name="comeback_opt_in"[^>]*checked', page)
+    assert not Registration.objects.exists()
+
+
+def test_service_stores_an_unknown_gender_as_not_said():
+    registration = registration_create(
+        meeting=MeetingFactory(),
+        name="A",
+        email="a@example.org",
+        gender="robot",
+        age_band="200",
+        comeback_opt_in=True,
+    )
+    assert (registration.gender, registration.age_band, registration.comeback_opt_in) == (
+        "",
+        "",
+        True,
+    )
+
+
+@pytest.mark.parametrize("ticked", [True, False])
+def test_resident_opts_in_with_the_one_click_form(client, ticked):
+    meeting = MeetingFactory()
+    client.force_login(UserFactory())
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert 'name="comeback_opt_in"' in page
+    data = {"comeback_opt_in": "on"} if ticked else {}
+    assert client.post(reverse("dialogue:register", args=[meeting.pk]), data).status_code == 302
+    assert Registration.objects.get(meeting=meeting).comeback_opt_in is ticked
+
+
+def test_meeting_page_guest_fields_match_the_form():
+    """The meeting page writes the guest form's optional fields by hand: same names and options."""
+    from django.test import Client
+
+    from dialogue.forms_registration import GuestRegistrationForm
+
+    meeting = MeetingFactory()
+    page = Client().get(meeting.get_absolute_url()).content.decode()
+    form = GuestRegistrationForm()
+    assert re.search(r'type="checkbox"\s+name="comeback_opt_in"', page)
+    for name in ("gender", "age_band"):
+        select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+        options = re.findall(r'<option value="([^"]*)"', select)
+        assert options == [str(value) for value, _label in form.fields[name].choices]

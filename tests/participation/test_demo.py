@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from dialogue.models import DialogueSpace, Meeting, Registration
+from dialogue.attendance import attendance_summary
+from dialogue.models import DialogueSpace, Meeting, MeetingStatus, Registration, WalkIn
 from participation.models import RoleAssignment, User
 from participation.roles import Role
 
@@ -22,6 +23,7 @@ def counts() -> tuple[int, ...]:
         DialogueSpace.objects.count(),
         Meeting.objects.count(),
         Registration.objects.count(),
+        WalkIn.objects.count(),
     )
 
 
@@ -39,6 +41,38 @@ def test_demo_data_cover_every_role_and_a_year_of_meetings(settings, capsys):
     assert Meeting.objects.filter(starts_at__lt=now - timedelta(days=300)).exists()
     assert Meeting.objects.filter(starts_at__gt=now + timedelta(days=30)).exists()
     assert Registration.objects.filter(meeting__starts_at__lt=now).count() > 500
+    # Attendance: the held meetings were logged at the door, registrants and walk-ins.
+    held = Meeting.objects.filter(status=MeetingStatus.HELD)
+    assert not held.filter(attendance_saved_at__isnull=True).exists()
+    assert (
+        not Meeting.objects.exclude(status=MeetingStatus.HELD)
+        .filter(attendance_saved_at__isnull=False)
+        .exists()
+    )
+    present = Registration.objects.filter(attended=True)
+    assert present.count() > 0.7 * Registration.objects.filter(meeting__in=held).count()
+    assert not present.exclude(meeting__in=held).exists()
+    assert set(WalkIn.objects.values_list("category", flat=True)) == {
+        "resident",
+        "association",
+        "institution",
+        "elected",
+    }
+    assert set(WalkIn.objects.values_list("first_time", flat=True)) == {True, False, None}
+    busiest = held.order_by("-starts_at").first()
+    summary = attendance_summary(busiest)
+    assert summary.total > 0
+    assert summary.women + summary.men + summary.other_gender + summary.gender_not_said == (
+        summary.total
+    )
+    # People come back: registrants counted as returning across the year.
+    assert sum(attendance_summary(m).returning for m in held.order_by("-starts_at")[:5]) > 0
+    from dialogue.models import Feedback, Minutes, SpeakingTurn
+
+    held_with_log = Meeting.objects.filter(status="held")
+    assert Minutes.objects.filter(status="published").count() > held_with_log.count() // 2
+    assert SpeakingTurn.objects.values("meeting").distinct().count() > held_with_log.count() // 3
+    assert Feedback.objects.count() > 50
     before = counts()
     call_command("load_demo", "--quiet")
     assert counts() == before

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from qpv.models import NPNRU, QPV, Commune
+from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import (
     DialogueSpaceFactory,
     MeetingFactory,
@@ -77,10 +78,12 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, organisatio
     for _ in range(organisations):
         OrganisationFactory().qpvs.add(sanitas)
         MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=sanitas))
+        QuestionFactory(qpv=sanitas)
     with django_assert_num_queries(2):
         assert client.get(reverse("qpv:home")).status_code == 200
-    # QPV, organisations, dialogue spaces, next meetings (with seat counts), header menu
-    with django_assert_num_queries(5):
+    # QPV, organisations, dialogue spaces, next meetings (with seat counts), header menu,
+    # the Q&A figures of the QPV and its latest public questions
+    with django_assert_num_queries(7):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 
@@ -91,7 +94,7 @@ def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
     with django_assert_num_queries(5):
         assert client.get(reverse("qpv:home")).status_code == 200
     # ... and whether the user follows this QPV
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 

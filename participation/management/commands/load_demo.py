@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from dialogue.demo import load_demo_meetings
+from dialogue.demo_questions import load_demo_questions
 from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
 from participation.models import RoleAssignment, User
 from participation.roles import Role
@@ -77,6 +78,7 @@ class Command(BaseCommand):
             spaces=list(DialogueSpace.objects.select_related("qpv__commune"))
         )
         self.stdout.write(f"Demo meetings created: {meetings} (existing ones kept).")
+        self.stdout.write(f"Demo questions created: {load_demo_questions()} (existing ones kept).")
         if not quiet:
             self._print_logins(accounts)
 

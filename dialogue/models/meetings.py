@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.models.log import AgeBand, Gender
+
 
 class SpaceFormat(models.TextChoices):
     CONSEIL_CITOYEN = "conseil_citoyen", _("Citizens' council")
@@ -174,6 +176,16 @@ class Meeting(models.Model):
     )
     cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
     series = models.UUIDField(_("series"), null=True, blank=True, editable=False)
+    attendance_saved_at = models.DateTimeField(_("attendance saved at"), null=True, blank=True)
+    residents_who_spoke = models.PositiveIntegerField(
+        _("residents who spoke"),
+        null=True,
+        blank=True,
+        help_text=_("Distinct residents who took the floor, counted by the facilitator."),
+    )
+    tracker_paused = models.BooleanField(_("speaking tracker paused"), default=False)
+    minutes_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    feedback_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -302,6 +314,16 @@ class Registration(models.Model):
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    attended = models.BooleanField(_("present"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # Optional, self-declared: never required to take part.
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices, blank=True)
+    comeback_opt_in = models.BooleanField(
+        _("invite me again"),
+        default=False,
+        help_text=_("If I do not come back for 3 months, invite me once to a meeting of my QPV."),
+    )
 
     objects = RegistrationQuerySet.as_manager()
 

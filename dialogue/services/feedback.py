@@ -1,0 +1,187 @@
+"""The 1-minute anonymous survey after a meeting: tokens, answers, and their summary.
+
+Anonymity is the rule everywhere here. A FeedbackToken keeps a hash and the meeting only; the token
+itself lives in one email or one browser session. A Feedback row has no link to its token nor to any
+person, and keeps the day of the answer only. The token's `used_at` is cut to the day as well: with a
+precise time, the order in which tokens were used would match the order of the Feedback rows'
+primary keys, and a token given on the spot is known to the session that received it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import (
+    ComeBack,
+    Feedback,
+    FeedbackToken,
+    Meeting,
+    MeetingStatus,
+    feedback_token_hash,
+    new_feedback_token,
+)
+
+# Answers are taken for 30 days after the end of the meeting: later, memories blur.
+FEEDBACK_WINDOW = timedelta(days=30)
+SCORE_FIELDS = ("felt_heard", "felt_legitimate", "understood_institutions")
+ANSWER_FIELDS = (*SCORE_FIELDS, "will_come_back", "comment")
+# Below this number of answers the meeting log hides the details: with one or two answers, anyone
+# who knows who came could tell who wrote what.
+MIN_ANSWERS_SHOWN = 3
+COMMENT_MAX_LENGTH = 2000
+
+_shuffle = random.SystemRandom().shuffle
+
+
+class FeedbackError(ValidationError):
+    """An answer refused for a reason the person can read; `code` says which."""
+
+
+def feedback_deadline(meeting: Meeting) -> datetime:
+    return meeting.ends_at + FEEDBACK_WINDOW
+
+
+def feedback_is_open(meeting: Meeting, *, now: datetime | None = None) -> bool:
+    """Open from the start of the meeting (answers on the spot) until 30 days after its end."""
+    now = now or timezone.now()
+    if meeting.status == MeetingStatus.CANCELLED:
+        return False
+    return meeting.starts_at <= now <= feedback_deadline(meeting)
+
+
+def _start_of_day(now: datetime) -> datetime:
+    day = timezone.localdate(now)
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def feedback_tokens_create(*, meeting: Meeting, count: int) -> list[str]:
+    """Create `count` tokens for the meeting and return the raw tokens, in a random order.
+
+    Only the hashes are stored, all with the same creation time; the caller hands the raw tokens
+    out in the returned (shuffled) order, so neither the primary keys nor the times of the rows
+    tell which person received which token.
+    """
+    raw = [new_feedback_token() for _index in range(count)]
+    now = timezone.now()
+    FeedbackToken.objects.bulk_create(
+        FeedbackToken(meeting=meeting, token_hash=feedback_token_hash(token), created_at=now)
+        for token in raw
+    )
+    _shuffle(raw)
+    return raw
+
+
+def feedback_token_lookup(token: str) -> FeedbackToken | None:
+    return (
+        FeedbackToken.objects.select_related("meeting__dialogue_space__qpv")
+        .filter(token_hash=feedback_token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def feedback_submit(*, token: FeedbackToken, data: dict, now: datetime | None = None) -> Feedback:
+    """Record one answer and use up the token; a second answer with the same token is refused.
+
+    The token row is locked, so two submissions at the same time give one answer and one refusal.
+    """
+    now = now or timezone.now()
+    locked = (
+        FeedbackToken.objects.select_for_update(of=("self",))
+        .select_related("meeting")
+        .get(pk=token.pk)
+    )
+    if locked.used_at is not None:
+        raise FeedbackError(_("This survey has already been answered."), code="used")
+    if not feedback_is_open(locked.meeting, now=now):
+        raise FeedbackError(
+            _("The survey of this meeting is closed: answers are taken for 30 days."),
+            code="closed",
+        )
+    feedback = Feedback(
+        meeting_id=locked.meeting_id,
+        answered_on=timezone.localdate(now),
+        **{name: data[name] for name in ANSWER_FIELDS if name in data},
+    )
+    # The model's max_length of a TextField is not a validator: the form checks it, and so do we.
+    if len(feedback.comment) > COMMENT_MAX_LENGTH:
+        raise FeedbackError(_("The comment is too long."), code="comment_too_long")
+    feedback.full_clean(exclude=["meeting"])
+    feedback.save()
+    locked.used_at = _start_of_day(now)
+    locked.save(update_fields=["used_at"])
+    return feedback
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """The survey of one meeting in figures: what the meeting log shows (never who answered)."""
+
+    meeting_id: int
+    answers: int
+    invitations: int
+    felt_heard: float | None
+    felt_legitimate: float | None
+    understood_institutions: float | None
+    come_back_yes: int
+    come_back_maybe: int
+    come_back_no: int
+    comments: tuple[str, ...]
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answers per token handed out (by email or on the spot); None before any token."""
+        if not self.invitations:
+            return None
+        return self.answers / self.invitations
+
+    @property
+    def response_rate_percent(self) -> int | None:
+        rate = self.response_rate
+        return None if rate is None else round(rate * 100)
+
+    @property
+    def is_shown(self) -> bool:
+        """Enough answers for the details to stay anonymous."""
+        return self.answers >= MIN_ANSWERS_SHOWN
+
+    @property
+    def scores(self) -> list[tuple[str, float | None]]:
+        return [
+            (Feedback._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in SCORE_FIELDS
+        ]
+
+
+def feedback_summary(meeting: Meeting) -> FeedbackSummary:
+    """Three queries whatever the number of answers: figures, tokens, comments (sorted A→Z, so
+    their order says nothing of when or by whom they were written)."""
+    answers = Feedback.objects.filter(meeting=meeting)
+    figures = answers.aggregate(
+        answers=Count("pk"),
+        **{name: Avg(name) for name in SCORE_FIELDS},
+        come_back_yes=Count("pk", filter=Q(will_come_back=ComeBack.YES)),
+        come_back_maybe=Count("pk", filter=Q(will_come_back=ComeBack.MAYBE)),
+        come_back_no=Count("pk", filter=Q(will_come_back=ComeBack.NO)),
+    )
+    invitations = FeedbackToken.objects.filter(meeting=meeting).count()
+    comments = tuple(
+        answers.exclude(comment="").order_by("comment").values_list("comment", flat=True)
+    )
+    return FeedbackSummary(
+        meeting_id=meeting.pk,
+        invitations=invitations,
+        comments=comments,
+        **{
+            name: (round(value, 2) if name in SCORE_FIELDS and value is not None else value)
+            for name, value in figures.items()
+        },
+    )
