@@ -17,14 +17,18 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
+from html import unescape
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from dialogue import tokens
@@ -319,15 +323,17 @@ def send_meeting_reminders(*, now: datetime | None = None) -> int:
 @in_french
 @transaction.atomic
 def send_follow_digests(*, now: datetime | None = None) -> int:
-    """One weekly email per follower: the upcoming meetings of their QPV published since the last.
+    """One weekly email per follower: what is new in their QPV since the last digest.
 
-    A meeting is "new" for a follow when it was created after the follow's last digest (or, for a
-    first digest, after the later of the follow's creation and a week ago). Nothing is sent to a
-    follower with nothing new. Two queries whatever the number of followers and meetings: the
-    follows (with users and QPV), then every candidate meeting, shared out in Python.
+    New for a follow: the upcoming meetings of its QPV created, and the news of its QPV published,
+    after the follow's last digest (or, for a first digest, after the later of the follow's
+    creation and a week ago). The metropole-wide news published since the earliest of these go
+    once in each follower's email, in a section of their own. Nothing is sent to a follower with
+    nothing new. Three queries whatever the number of followers, meetings and news: the follows
+    (with users and QPV), the candidate meetings, the candidate news, shared out in Python.
     Returns the number of emails queued.
     """
-    from qpv.models import Follow
+    from qpv.models import Follow, NewsItem
     from qpv.services import follow_unsubscribe_path
 
     now = now or timezone.now()
@@ -343,14 +349,16 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
     def since(follow: Follow) -> datetime:
         return follow.last_digest_at or max(follow.created_at, now - FIRST_DIGEST_LOOKBACK)
 
+    followed_qpv_ids = {follow.qpv_id for follow in follows}
+    earliest = min(since(follow) for follow in follows)
     meetings_by_qpv: dict[int, list[Meeting]] = defaultdict(list)
     meetings = (
         Meeting.objects.public()
         .filter(
             status=MeetingStatus.PLANNED,
             starts_at__gt=now,
-            dialogue_space__qpv_id__in={follow.qpv_id for follow in follows},
-            created_at__gt=min(since(follow) for follow in follows),
+            dialogue_space__qpv_id__in=followed_qpv_ids,
+            created_at__gt=earliest,
             # Later meetings belong to the next digest: last_digest_at is set to `now` below.
             created_at__lte=now,
         )
@@ -359,6 +367,28 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
     )
     for meeting in meetings:
         meetings_by_qpv[meeting.dialogue_space.qpv_id].append(meeting)
+
+    # News published in the window (a scheduled item reaches the digest after its publication).
+    news_by_qpv: dict[int | None, list[NewsItem]] = defaultdict(list)
+    news_items = (
+        NewsItem.objects.published(now=now)
+        .filter(Q(qpv_id__in=followed_qpv_ids) | Q(qpv__isnull=True), published_at__gt=earliest)
+        .order_by("-published_at", "-pk")
+    )
+    for item in news_items:
+        news_by_qpv[item.qpv_id].append(item)
+
+    def news_entries(items: list[NewsItem]) -> list[dict]:
+        return [
+            {
+                "news": item,
+                "date": date_format(timezone.localtime(item.published_at), DAY_FORMAT),
+                "url": absolute(item.get_absolute_url()),
+                # Plain text: the sanitised HTML without its tags, entities decoded.
+                "excerpt": Truncator(unescape(strip_tags(item.body_html))).words(40),
+            }
+            for item in items
+        ]
 
     by_user: dict[int, list[Follow]] = defaultdict(list)
     for follow in follows:
@@ -369,7 +399,8 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
         sections = []
         for follow in user_follows:
             new = [m for m in meetings_by_qpv[follow.qpv_id] if m.created_at > since(follow)]
-            if new:
+            news = [n for n in news_by_qpv[follow.qpv_id] if n.published_at > since(follow)]
+            if new or news:
                 sections.append(
                     {
                         "follow_pk": follow.pk,
@@ -383,16 +414,29 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
                             }
                             for m in new
                         ],
+                        "news": news_entries(news),
                         "unsubscribe_url": absolute(follow_unsubscribe_path([follow.pk])),
                     }
                 )
-        if not sections:
+        user_since = min(since(follow) for follow in user_follows)
+        metropole_news = news_entries([n for n in news_by_qpv[None] if n.published_at > user_since])
+        if not sections and not metropole_news:
             continue
         user = user_follows[0].user
         # The header unsubscribes from every QPV of this digest; each section's link from one.
-        all_url = absolute(follow_unsubscribe_path([section["follow_pk"] for section in sections]))
-        if len(sections) == 1:
-            subject = _("New meetings — %(qpv)s") % {"qpv": sections[0]["qpv"].name}
+        all_url = absolute(follow_unsubscribe_path([follow.pk for follow in user_follows]))
+        has_news = bool(metropole_news) or any(section["news"] for section in sections)
+        has_meetings = any(section["meetings"] for section in sections)
+        if len(sections) == 1 and not metropole_news:
+            qpv_name = {"qpv": sections[0]["qpv"].name}
+            if has_meetings and has_news:
+                subject = _("New meetings and news — %(qpv)s") % qpv_name
+            elif has_news:
+                subject = _("News — %(qpv)s") % qpv_name
+            else:
+                subject = _("New meetings — %(qpv)s") % qpv_name
+        elif has_news:
+            subject = _("What is new in the neighbourhoods you follow")
         else:
             subject = _("New meetings in the neighbourhoods you follow")
         queue_email(
@@ -403,6 +447,9 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
                 context={
                     "name": user.full_name,
                     "sections": sections,
+                    "metropole_news": metropole_news,
+                    "has_meetings": has_meetings,
+                    "has_news": has_news,
                     "unsubscribe_url": all_url,
                 },
                 headers={

@@ -12,6 +12,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", include("qpv.urls")),
     path("", include("dialogue.urls")),
+    path("", include("projects.urls")),
     path("compte/", views.account_home, name="account_home"),
     path("compte/", include("allauth.urls")),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),

@@ -141,3 +141,70 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.qpv}"
+
+
+class NewsItemQuerySet(models.QuerySet):
+    def published(self, now=None) -> NewsItemQuerySet:
+        from django.utils import timezone
+
+        return self.filter(is_published=True, published_at__lte=now or timezone.now())
+
+    def for_qpv(self, qpv) -> NewsItemQuerySet:
+        """A QPV's news: its own and the metropole-wide ones."""
+        return self.filter(models.Q(qpv=qpv) | models.Q(qpv__isnull=True))
+
+
+class NewsItem(models.Model):
+    """News of the neighbourhood ("actualités du quartier"), or metropole-wide when no QPV."""
+
+    qpv = models.ForeignKey(
+        QPV,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="news",
+        verbose_name=_("QPV"),
+        help_text=_("Empty: news of the whole metropole."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body_markdown = models.TextField(_("text (Markdown)"), max_length=20000)
+    # Rendered from Markdown and sanitised (nh3) when saved: templates output it as it is.
+    body_html = models.TextField(editable=False, blank=True)
+    image = models.ImageField(_("image"), upload_to="news/%Y/%m/", blank=True, max_length=200)
+    image_alt = models.CharField(
+        _("image description (alt text)"),
+        max_length=250,
+        blank=True,
+        help_text=_("Required with an image: what it shows, for people who cannot see it."),
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    author = models.ForeignKey(
+        "participation.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = NewsItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("news item")
+        verbose_name_plural = _("news")
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["is_published", "published_at"], name="news_published"),
+            models.Index(fields=["qpv", "published_at"], name="news_qpv_published"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="news_image_has_alt", condition=Q(image="") | ~Q(image_alt="")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse as url
+
+        return url("qpv:news_item", kwargs={"pk": self.pk})

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
 from dialogue.transparency import transparency_figures
 from dialogue.views.questions_public import public_questions_of
-from qpv.models import QPV, Follow, Organisation
+from projects.models import Project
+from qpv.models import QPV, Follow, NewsItem, Organisation
 from qpv.services import InvalidUnsubscribeLink, follow_create, follow_delete, follow_unsubscribe
 
 NEXT_MEETINGS_ON_QPV_PAGE = 5
+LATEST_ON_QPV_PAGE = 3
 LATEST_QUESTIONS_ON_QPV_PAGE = 3
 
 
@@ -62,6 +64,14 @@ def qpv_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "qa_figures": transparency_figures(qpv=qpv, today=today),
             "latest_questions": public_questions_of(
                 today=today, limit=LATEST_QUESTIONS_ON_QPV_PAGE, qpv=qpv
+            ),
+            "latest_projects": list(
+                Project.objects.public()
+                .filter(qpv=qpv)
+                .order_by("-updated_at", "-pk")[:LATEST_ON_QPV_PAGE]
+            ),
+            "latest_news": list(
+                NewsItem.objects.published().for_qpv(qpv).select_related("qpv")[:LATEST_ON_QPV_PAGE]
             ),
         },
     )

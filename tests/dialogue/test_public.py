@@ -549,8 +549,9 @@ def test_agenda_query_count(client, django_assert_num_queries, space, rabiere, c
 def test_qpv_page_query_count(client, django_assert_num_queries, space, sanitas, count):
     make_meetings(count, space)
     DialogueSpaceFactory(qpv=sanitas)
-    # QPV, organisations, spaces, next meetings, latest public questions, Q&A figures, menu.
-    with django_assert_num_queries(7):
+    # QPV, organisations, spaces, next meetings, latest public questions, Q&A figures, latest
+    # projects, latest news, menu.
+    with django_assert_num_queries(9):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 

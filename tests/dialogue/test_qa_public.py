@@ -598,8 +598,8 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, sanitas, ra
     question = Question.objects.public().filter(answer__revisions__isnull=False).first()
     with django_assert_num_queries(3):
         assert client.get(question.get_absolute_url()).status_code == 200
-    # QPV page: + figures and latest questions.
-    with django_assert_num_queries(7):
+    # QPV page: + figures and latest questions (+ latest projects and news).
+    with django_assert_num_queries(9):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
     # Meeting page: + its public questions.
     with django_assert_num_queries(3):

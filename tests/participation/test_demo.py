@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.utils import timezone
 
 from dialogue.attendance import attendance_summary
@@ -73,6 +74,43 @@ def test_demo_data_cover_every_role_and_a_year_of_meetings(settings, capsys):
     assert Minutes.objects.filter(status="published").count() > held_with_log.count() // 2
     assert SpeakingTurn.objects.values("meeting").distinct().count() > held_with_log.count() // 3
     assert Feedback.objects.count() > 50
+    # Issue 6, "Vous avez dit, nous avons fait" and news: every outcome, metropole-wide news, an image.
+    from projects.models import InfluenceRecord
+    from qpv.models import NewsItem
+
+    assert (
+        set(InfluenceRecord.objects.values_list("outcome", flat=True))
+        == {"adopted", "partly", "not_adopted"}
+        and NewsItem.objects.published().filter(qpv=None).exists()
+        and NewsItem.objects.exclude(image="").exclude(image_alt="").exists()
+    )
+    # Issue 6, FPH: an envelope per QPV for 2024-2026, every kind of decision, payments, never over.
+    from projects.fund import with_consumption
+    from projects.models import GrantApplication, GrantPayment, ParticipationFund
+
+    assert (
+        ParticipationFund.objects.filter(year__in=[2024, 2025, 2026]).values("qpv", "year").count()
+        == 39
+        and {"granted", "refused", "submitted"}
+        <= set(GrantApplication.objects.values_list("status", flat=True))
+        and GrantApplication.objects.filter(amount_granted__lt=F("amount_requested")).exists()
+        and GrantApplication.objects.exclude(decision_meeting=None).exists()
+        and GrantPayment.objects.exists()
+        and not with_consumption(ParticipationFund.objects.all()).filter(left__lt=0).exists()
+    )
+    # Issue 6, projects: every stage in several QPV, evaluations, a reasoned abandon, ideas pending.
+    from projects.models import Project, ProjectStage
+
+    assert (
+        set(Project.objects.public().values_list("stage", flat=True)) == set(ProjectStage)
+        and Project.objects.values("qpv").distinct().count() >= 5
+        and Project.objects.filter(stage="evaluated", evaluation__isnull=False).count() >= 2
+        and Project.objects.filter(stage="abandoned").exclude(abandoned_reason="").exists()
+        and Project.objects.filter(moderation="pending", origin="online").count() == 2
+        and Project.objects.exclude(origin_meeting=None).exists()
+        and Project.objects.exclude(origin_question=None).exists()
+        and not Project.objects.public().filter(steps=None).exists()
+    )
     before = counts()
     call_command("load_demo", "--quiet")
     assert counts() == before

@@ -82,8 +82,8 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, organisatio
     with django_assert_num_queries(2):
         assert client.get(reverse("qpv:home")).status_code == 200
     # QPV, organisations, dialogue spaces, next meetings (with seat counts), header menu,
-    # the Q&A figures of the QPV and its latest public questions
-    with django_assert_num_queries(7):
+    # the Q&A figures of the QPV and its latest public questions, latest projects, latest news
+    with django_assert_num_queries(9):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 
@@ -94,7 +94,7 @@ def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
     with django_assert_num_queries(5):
         assert client.get(reverse("qpv:home")).status_code == 200
     # ... and whether the user follows this QPV
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 

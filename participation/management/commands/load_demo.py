@@ -18,6 +18,9 @@ from dialogue.demo_questions import load_demo_questions
 from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
 from participation.models import RoleAssignment, User
 from participation.roles import Role
+from projects.demo import load_demo_projects
+from projects.demo_fund import load_demo_funds
+from projects.demo_influence import load_demo_influence
 from qpv.models import QPV, Commune, Organisation, OrganisationKind
 
 DEMO_PASSWORD = "demo-quartiers-2026"  # noqa: S105 (local demo only, refused when DEBUG is off)
@@ -79,6 +82,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo meetings created: {meetings} (existing ones kept).")
         self.stdout.write(f"Demo questions created: {load_demo_questions()} (existing ones kept).")
+        self.stdout.write(f"Demo projects created: {load_demo_projects()} (existing ones kept).")
+        # Influence records link to the demo projects: load_demo_influence comes after them.
+        self.stdout.write(f"Demo influence records and news: {load_demo_influence()} created.")
+        self.stdout.write(f"Demo FPH envelopes created: {load_demo_funds()} (existing ones kept).")
         if not quiet:
             self._print_logins(accounts)
 

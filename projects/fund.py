@@ -1,0 +1,197 @@
+"""Reads of the participation fund (FPH): what an envelope has committed, paid and left.
+
+Every figure is computed by the database (correlated subqueries, so that the applications and the
+payments of one envelope never multiply each other's rows in a join), for one envelope or for a
+whole list of them in the same query. The write side (projects.services_fund) recomputes the
+committed sum under a lock of the envelope; these reads are for the pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from participation.roles import scopes_of
+from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+# The years an envelope can be set for: the Contrat de ville 2024-2030.
+FIRST_YEAR = 2024
+LAST_YEAR = 2030
+YEARS = range(FIRST_YEAR, LAST_YEAR + 1)
+
+
+def _zero() -> Value:
+    return Value(ZERO, output_field=MONEY)
+
+
+def _sum_of_applications(field: str, status: GrantStatus) -> Coalesce:
+    total = (
+        GrantApplication.objects.filter(fund=OuterRef("pk"), status=status)
+        .order_by()
+        .values("fund")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=MONEY), _zero(), output_field=MONEY)
+
+
+def _sum_of_payments() -> Coalesce:
+    total = (
+        GrantPayment.objects.filter(application__fund=OuterRef("pk"))
+        .order_by()
+        .values("application__fund")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=MONEY), _zero(), output_field=MONEY)
+
+
+def _count_of_applications(status: GrantStatus | None = None) -> Coalesce:
+    applications = GrantApplication.objects.filter(fund=OuterRef("pk"))
+    if status is not None:
+        applications = applications.filter(status=status)
+    count = applications.order_by().values("fund").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(count), Value(0))
+
+
+def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
+    """Annotate each envelope with its consumption, in the same query:
+
+    - committed: the amounts granted (the committee's decisions),
+    - paid: the payments recorded on those grants,
+    - left: the envelope minus what is committed (what the committee can still grant),
+    - requested_pending: the amounts asked by the applications not decided yet,
+    - applications_count, granted_count, pending_count.
+    """
+    return funds.annotate(
+        committed=_sum_of_applications("amount_granted", GrantStatus.GRANTED),
+        paid=_sum_of_payments(),
+        requested_pending=_sum_of_applications("amount_requested", GrantStatus.SUBMITTED),
+        applications_count=_count_of_applications(),
+        granted_count=_count_of_applications(GrantStatus.GRANTED),
+        pending_count=_count_of_applications(GrantStatus.SUBMITTED),
+    ).annotate(left=ExpressionWrapper(F("amount") - F("committed"), output_field=MONEY))
+
+
+def with_place(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
+    return funds.select_related("qpv__commune", "commune")
+
+
+def in_scope_of(funds: QuerySet[ParticipationFund], user) -> QuerySet[ParticipationFund]:
+    """The envelopes a user manages: all for coordinators; for a referent, those of the QPV of
+    their communes and of the communes themselves; none for anyone else."""
+    scopes = scopes_of(user)
+    if scopes.coordinator:
+        return funds
+    communes = scopes.referent_commune_ids
+    if not communes:
+        return funds.none()
+    return funds.filter(Q(qpv__commune_id__in=communes) | Q(commune_id__in=communes))
+
+
+def manages_funds(user) -> bool:
+    """May the user open the staff pages of the fund at all (a scope somewhere)?"""
+    scopes = scopes_of(user)
+    return scopes.coordinator or bool(scopes.referent_commune_ids)
+
+
+def committed_of(fund_id: int) -> Decimal:
+    """The sum granted on an envelope, computed now (the services call it under the fund's lock)."""
+    return GrantApplication.objects.filter(fund_id=fund_id, status=GrantStatus.GRANTED).aggregate(
+        total=Coalesce(Sum("amount_granted"), _zero(), output_field=MONEY)
+    )["total"]
+
+
+def paid_of(application_id: int) -> Decimal:
+    return GrantPayment.objects.filter(application_id=application_id).aggregate(
+        total=Coalesce(Sum("amount"), _zero(), output_field=MONEY)
+    )["total"]
+
+
+def applications_with_paid(applications: QuerySet[GrantApplication]) -> QuerySet[GrantApplication]:
+    """Each application with the sum of its payments and what remains to pay, in the same query."""
+    paid = (
+        GrantPayment.objects.filter(application=OuterRef("pk"))
+        .order_by()
+        .values("application")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return applications.annotate(
+        paid=Coalesce(Subquery(paid, output_field=MONEY), _zero(), output_field=MONEY)
+    ).annotate(
+        to_pay=ExpressionWrapper(
+            Coalesce(F("amount_granted"), _zero(), output_field=MONEY) - F("paid"),
+            output_field=MONEY,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class YearTotals:
+    year: int
+    amount: Decimal
+    committed: Decimal
+    paid: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount - self.committed
+
+
+def totals_by_year(funds: QuerySet[ParticipationFund]) -> dict[int, YearTotals]:
+    """Envelope, committed and paid summed per year over the given envelopes (three grouped
+    queries: the envelopes, the grants, the payments)."""
+    envelopes = dict(
+        funds.order_by().values("year").annotate(total=Sum("amount")).values_list("year", "total")
+    )
+    committed = dict(
+        GrantApplication.objects.filter(fund__in=funds, status=GrantStatus.GRANTED)
+        .order_by()
+        .values("fund__year")
+        .annotate(total=Sum("amount_granted"))
+        .values_list("fund__year", "total")
+    )
+    paid = dict(
+        GrantPayment.objects.filter(application__fund__in=funds)
+        .order_by()
+        .values("application__fund__year")
+        .annotate(total=Sum("amount"))
+        .values_list("application__fund__year", "total")
+    )
+    return {
+        year: YearTotals(
+            year=year,
+            amount=Decimal(amount or 0),
+            committed=Decimal(committed.get(year) or 0),
+            paid=Decimal(paid.get(year) or 0),
+        )
+        for year, amount in envelopes.items()
+    }
+
+
+def euros(amount: Decimal | None) -> str:
+    """ "1 500 €", "1 234,50 €": French format, whatever the active language (emails, messages)."""
+    amount = Decimal(amount or 0).quantize(Decimal("0.01"))
+    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0€"
+
+
+def place_name(fund: ParticipationFund) -> str:
+    return fund.qpv.name if fund.qpv_id else fund.commune.name

@@ -1,0 +1,362 @@
+"""The participation fund (FPH): envelopes, applications, the committee's decisions, payments.
+
+An envelope can never be over-committed. Every decision first locks the envelope's row (SELECT ...
+FOR NO KEY UPDATE on PostgreSQL: decisions on one envelope queue up behind each other, while new
+applications, which only reference the envelope, are not held up) and recomputes the committed sum
+under that lock: the remainder read there is the truth, whatever other decisions are in flight.
+Changing the amount of an envelope takes the same lock. Emails are queued on commit
+(projects.emails_fund): a refused action sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue.models import Meeting, MeetingStatus
+from projects import emails_fund
+from projects.fund import YEARS, committed_of, euros, paid_of
+from projects.models import (
+    GrantApplication,
+    GrantPayment,
+    GrantStatus,
+    ModerationStatus,
+    ParticipationFund,
+    Project,
+)
+
+CENT = Decimal("0.01")
+
+
+class FundError(ValidationError):
+    """A refused action on the fund, with a French message for the form and a code for the field."""
+
+
+def _money(amount: Decimal) -> Decimal:
+    return Decimal(amount).quantize(CENT)
+
+
+def _locked_fund(fund_id: int) -> ParticipationFund:
+    # Decisions on one envelope are serialised by this lock; inserting an application (a foreign
+    # key share lock) is not blocked by it.
+    return (
+        ParticipationFund.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("qpv__commune", "commune")
+        .get(pk=fund_id)
+    )
+
+
+def _locked_application(application_id: int) -> GrantApplication:
+    return GrantApplication.objects.select_for_update(of=("self",)).get(pk=application_id)
+
+
+def _commune_id(fund: ParticipationFund) -> int:
+    return fund.qpv.commune_id if fund.qpv_id else fund.commune_id
+
+
+# Envelopes ----------------------------------------------------------------------------------------
+
+
+def _check_amount(amount: Decimal) -> Decimal:
+    if amount is None or amount < 0:
+        raise FundError(_("The envelope cannot be negative."), code="amount_negative")
+    return _money(amount)
+
+
+@transaction.atomic
+def fund_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> ParticipationFund:
+    """Set the envelope of a QPV (or of a whole commune) for a year of the Contrat de ville."""
+    if (qpv is None) == (commune is None):
+        raise FundError(_("Choose a neighbourhood or a commune."), code="place")
+    if year not in YEARS:
+        raise FundError(
+            _("Choose a year from %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[-1]},
+            code="year",
+        )
+    amount = _check_amount(amount)
+    place = {"qpv": qpv} if qpv is not None else {"commune": commune}
+    if ParticipationFund.objects.filter(year=year, **place).exists():
+        raise _duplicate(qpv or commune, year)
+    try:
+        # A savepoint: two referents creating the same envelope at once get the clear message
+        # too, not a broken transaction.
+        with transaction.atomic():
+            return ParticipationFund.objects.create(year=year, amount=amount, set_by=by, **place)
+    except IntegrityError:
+        raise _duplicate(qpv or commune, year) from None
+
+
+def _duplicate(place, year: int) -> FundError:
+    return FundError(
+        _("%(place)s already has an envelope for %(year)s: change its amount instead.")
+        % {"place": place, "year": year},
+        code="duplicate",
+    )
+
+
+@transaction.atomic
+def fund_update(*, fund: ParticipationFund, amount: Decimal, by) -> ParticipationFund:
+    """Change the amount of an envelope; never below what the committee has already granted."""
+    amount = _check_amount(amount)
+    fund = _locked_fund(fund.pk)
+    committed = committed_of(fund.pk)
+    if amount < committed:
+        raise FundError(
+            _(
+                "%(committed)s are already granted from this envelope: "
+                "it cannot be set below that amount."
+            )
+            % {"committed": euros(committed)},
+            code="below_committed",
+        )
+    fund.amount = amount
+    fund.set_by = by
+    fund.save(update_fields=["amount", "set_by", "updated_at"])
+    return fund
+
+
+# Applications -------------------------------------------------------------------------------------
+
+
+def is_open_for_applications(fund: ParticipationFund, today: date | None = None) -> bool:
+    """Residents apply to the envelopes of this year and of the years to come, not to past ones."""
+    return fund.year >= (today or timezone.localdate()).year
+
+
+def _check_lines(
+    amount_requested: Decimal, budget_lines: Sequence[tuple[str, Decimal]]
+) -> list[dict]:
+    lines = []
+    for label, amount in budget_lines:
+        label = (label or "").strip()
+        if not label or amount is None:
+            raise FundError(
+                _("Each budget line needs a label and an amount."), code="line_incomplete"
+            )
+        if amount <= 0:
+            raise FundError(
+                _("The amount of each budget line must be greater than zero."), code="line_amount"
+            )
+        lines.append({"label": label, "amount": str(_money(amount))})
+    if not lines:
+        raise FundError(_("Detail the budget in at least one line."), code="no_lines")
+    total = sum((Decimal(line["amount"]) for line in lines), Decimal("0"))
+    if total != amount_requested:
+        raise FundError(
+            _(
+                "The budget lines add up to %(total)s but the amount requested is %(requested)s: "
+                "they must be equal."
+            )
+            % {"total": euros(total), "requested": euros(amount_requested)},
+            code="total_mismatch",
+        )
+    return lines
+
+
+def projects_for(fund: ParticipationFund):
+    """The published projects an application to this envelope may be linked to."""
+    projects = Project.objects.filter(moderation=ModerationStatus.PUBLISHED)
+    if fund.qpv_id:
+        return projects.filter(qpv_id=fund.qpv_id)
+    return projects.filter(qpv__commune_id=fund.commune_id)
+
+
+@transaction.atomic
+def grant_apply(
+    *,
+    fund: ParticipationFund,
+    title: str,
+    description: str,
+    collective_name: str,
+    contact_name: str,
+    contact_email: str,
+    amount_requested: Decimal,
+    budget_lines: Sequence[tuple[str, Decimal]],
+    contact_phone: str = "",
+    project: Project | None = None,
+    by=None,
+) -> GrantApplication:
+    """A residents' collective applies to an envelope; it and the commune's referents are told."""
+    if not is_open_for_applications(fund):
+        raise FundError(
+            _("The %(year)s envelope is closed: apply to this year's envelope.")
+            % {"year": fund.year},
+            code="closed",
+        )
+    if amount_requested is None or amount_requested <= 0:
+        raise FundError(
+            _("The amount requested must be greater than zero."), code="amount_positive"
+        )
+    amount_requested = _money(amount_requested)
+    lines = _check_lines(amount_requested, budget_lines)
+    if project is not None and not projects_for(fund).filter(pk=project.pk).exists():
+        raise FundError(
+            _("Choose a published project of the envelope's neighbourhood."), code="project"
+        )
+    application = GrantApplication.objects.create(
+        fund=fund,
+        project=project,
+        title=title.strip(),
+        description=description.strip(),
+        collective_name=collective_name.strip(),
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip().lower(),
+        contact_phone=contact_phone.strip(),
+        amount_requested=amount_requested,
+        budget_lines=lines,
+        submitted_by=by,
+    )
+    emails_fund.grant_received(application)
+    emails_fund.grant_new_application(application)
+    return application
+
+
+# Decisions and payments ---------------------------------------------------------------------------
+
+
+def _check_meeting(fund: ParticipationFund, meeting: Meeting | None) -> None:
+    if meeting is None:
+        return
+    space = meeting.dialogue_space
+    in_place = (
+        space.qpv_id == fund.qpv_id if fund.qpv_id else space.qpv.commune_id == fund.commune_id
+    )
+    if not in_place:
+        raise FundError(
+            _("Choose a meeting of a dialogue space of the envelope's neighbourhood."),
+            code="meeting",
+        )
+    if meeting.status == MeetingStatus.CANCELLED or (
+        meeting.status != MeetingStatus.HELD and meeting.starts_at > timezone.now()
+    ):
+        raise FundError(
+            _("The committee's meeting must have been held (a past meeting, not cancelled)."),
+            code="meeting",
+        )
+
+
+@transaction.atomic
+def grant_decide(
+    *,
+    application: GrantApplication,
+    granted: bool,
+    by,
+    amount: Decimal | None = None,
+    meeting: Meeting | None = None,
+    reason: str = "",
+) -> GrantApplication:
+    """Record the residents' committee's decision: an amount granted (at most the amount requested
+    and what is left of the envelope) or a refusal, with the reason when refused or reduced.
+    """
+    # The envelope first, then the application: every service takes the locks in this order.
+    fund = _locked_fund(application.fund_id)
+    application = _locked_application(application.pk)
+    if application.status != GrantStatus.SUBMITTED:
+        raise FundError(
+            _("This application has already been decided (%(status)s).")
+            % {"status": application.get_status_display().lower()},
+            code="decided",
+        )
+    reason = reason.strip()
+    _check_meeting(fund, meeting)
+    if granted:
+        if amount is None:
+            raise FundError(_("Enter the amount granted."), code="amount_required")
+        amount = _money(amount)
+        if amount <= 0:
+            raise FundError(
+                _(
+                    "The amount granted must be greater than zero; "
+                    "to grant nothing, record a refusal."
+                ),
+                code="amount_positive",
+            )
+        if amount > application.amount_requested:
+            raise FundError(
+                _("The amount granted cannot exceed the amount requested (%(requested)s).")
+                % {"requested": euros(application.amount_requested)},
+                code="above_requested",
+            )
+        # Recomputed under the lock: the decisions committed meanwhile are counted.
+        left = fund.amount - committed_of(fund.pk)
+        if amount > left:
+            raise FundError(
+                _("Only %(left)s are left in the envelope: the committee cannot grant %(amount)s.")
+                % {"left": euros(max(left, Decimal("0"))), "amount": euros(amount)},
+                code="remainder",
+            )
+        if amount < application.amount_requested and not reason:
+            raise FundError(
+                _(
+                    "Give the reason for granting less than requested: it is sent to the collective."
+                ),
+                code="reason_required",
+            )
+        application.status = GrantStatus.GRANTED
+        application.amount_granted = amount
+    else:
+        if not reason:
+            raise FundError(
+                _("Give the reason for the refusal: it is sent to the collective."),
+                code="reason_required",
+            )
+        application.status = GrantStatus.REFUSED
+        application.amount_granted = None
+    application.decision_meeting = meeting
+    application.decision_reason = reason
+    application.decided_at = timezone.now()
+    application.decided_by = by
+    application.save(
+        update_fields=[
+            "status",
+            "amount_granted",
+            "decision_meeting",
+            "decision_reason",
+            "decided_at",
+            "decided_by",
+        ]
+    )
+    application.fund = fund
+    emails_fund.grant_decided(application)
+    return application
+
+
+@transaction.atomic
+def grant_record_payment(
+    *, application: GrantApplication, amount: Decimal, paid_on: date, by, note: str = ""
+) -> GrantPayment:
+    """Record a payment of a grant: never more, in all, than the amount granted."""
+    application = _locked_application(application.pk)
+    if application.status != GrantStatus.GRANTED:
+        raise FundError(_("Only a granted application can be paid."), code="not_granted")
+    if amount is None or amount <= 0:
+        raise FundError(_("The amount paid must be greater than zero."), code="amount_positive")
+    amount = _money(amount)
+    if paid_on > timezone.localdate():
+        raise FundError(
+            _("A payment is recorded once made: the date cannot be in the future."),
+            code="future",
+        )
+    already = paid_of(application.pk)
+    if already + amount > application.amount_granted:
+        raise FundError(
+            _(
+                "%(paid)s are already paid out of %(granted)s granted: "
+                "at most %(left)s can still be paid."
+            )
+            % {
+                "paid": euros(already),
+                "granted": euros(application.amount_granted),
+                "left": euros(application.amount_granted - already),
+            },
+            code="above_granted",
+        )
+    return GrantPayment.objects.create(
+        application=application, amount=amount, paid_on=paid_on, note=note.strip(), recorded_by=by
+    )

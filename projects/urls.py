@@ -1,0 +1,44 @@
+from django.urls import path
+
+from projects.views import fund, influence, public, staff
+
+app_name = "projects"
+
+urlpatterns = [
+    # Projects: public pages, ideas proposed online, staff management.
+    path("projets/", public.projects, name="projects"),
+    path("projets/<int:pk>/", public.project_detail, name="project"),
+    path("quartiers/<slug:slug>/projets/", public.qpv_projects, name="qpv_projects"),
+    path("quartiers/<slug:slug>/projets/proposer/", public.project_propose, name="project_propose"),
+    path("espace-pro/projets/", staff.staff_projects, name="staff_projects"),
+    path("espace-pro/projets/nouveau/", staff.project_create, name="project_create"),
+    path("espace-pro/projets/idees/", staff.idea_moderation, name="idea_moderation"),
+    path("espace-pro/projets/<int:pk>/modifier/", staff.project_edit, name="project_edit"),
+    path("espace-pro/projets/<int:pk>/etape/", staff.project_step, name="project_step"),
+    path("espace-pro/projets/<int:pk>/abandonner/", staff.project_abandon, name="project_abandon"),
+    path(
+        "espace-pro/projets/<int:pk>/evaluation/",
+        staff.project_evaluation,
+        name="project_evaluation",
+    ),
+    path("espace-pro/projets/<int:pk>/moderer/", staff.idea_moderate, name="idea_moderate"),
+    # The participation fund (FPH).
+    path("fonds/", fund.funds, name="funds"),
+    path("fonds/<int:pk>/candidater/", fund.grant_apply, name="grant_apply"),
+    path("espace-pro/fonds/", fund.staff_funds, name="staff_funds"),
+    path("espace-pro/fonds/nouveau/", fund.fund_create, name="fund_create"),
+    path("espace-pro/fonds/<int:pk>/", fund.fund_detail, name="fund_detail"),
+    path("espace-pro/fonds/<int:pk>/modifier/", fund.fund_edit, name="fund_edit"),
+    path("espace-pro/fonds/demandes/<int:pk>/decision/", fund.grant_decide, name="grant_decide"),
+    path("espace-pro/fonds/demandes/<int:pk>/paiement/", fund.grant_pay, name="grant_pay"),
+    # "Vous avez dit, nous avons fait".
+    path("vous-avez-dit/", influence.influence, name="influence"),
+    path("quartiers/<slug:slug>/vous-avez-dit/", influence.qpv_influence, name="qpv_influence"),
+    path("espace-pro/vous-avez-dit/", influence.staff_influence, name="staff_influence"),
+    path("espace-pro/vous-avez-dit/nouveau/", influence.influence_create, name="influence_create"),
+    path(
+        "espace-pro/vous-avez-dit/<int:pk>/modifier/",
+        influence.influence_edit,
+        name="influence_edit",
+    ),
+]

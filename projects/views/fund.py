@@ -1,0 +1,500 @@
+"""The participation fund (FPH): public envelopes, online applications, the staff's pages.
+
+Public: /fonds/ shows, per year and per QPV (or commune), the envelope and what is committed, paid
+and left, with the actions funded (titles and collectives are public; contacts never are), and the
+link to apply to this year's envelopes; /fonds/<pk>/candidater/ is the application form (an
+account is needed). Staff (referents of the commune, coordinators; projects.manage_fund and
+projects.decide_grant): the envelopes of their scope, setting and changing them, and one
+envelope's applications with the committee's decisions and the payments. The writes are in
+projects.services_fund, whose refusals (FundError) come back on the right field.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dialogue.models import Meeting, MeetingStatus
+from participation.roles import scopes_of
+from projects import services_fund as services
+from projects.forms_fund import (
+    ApplicationForm,
+    DecisionForm,
+    FundAmountForm,
+    FundForm,
+    PaymentForm,
+)
+from projects.fund import (
+    applications_with_paid,
+    euros,
+    in_scope_of,
+    manages_funds,
+    place_name,
+    totals_by_year,
+    with_consumption,
+    with_place,
+)
+from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+from qpv.models import QPV, Commune
+
+# The committee decides at a meeting of the last months: the choice lists the latest ones.
+COMMITTEE_MEETINGS = 60
+
+
+def _require(request: HttpRequest, perm: str, obj=None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _require_fund_staff(request: HttpRequest) -> None:
+    if not manages_funds(request.user):
+        raise PermissionDenied
+
+
+def _ordered(funds):
+    """By year (latest first), then commune, the commune-wide envelope before its QPV's."""
+    return funds.order_by(
+        "-year",
+        Coalesce("qpv__commune__name", "commune__name"),
+        F("qpv__name").asc(nulls_first=True),
+        "pk",
+    )
+
+
+def _by_year(funds: list[ParticipationFund]) -> list[tuple[int, list[ParticipationFund]]]:
+    return [(year, list(rows)) for year, rows in groupby(funds, key=lambda fund: fund.year)]
+
+
+def _fund_or_404(pk: int) -> ParticipationFund:
+    # The place comes along: the permission check then costs no query.
+    return get_object_or_404(with_place(ParticipationFund.objects.all()), pk=pk)
+
+
+def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
+    """The service's refusal goes on the field it is about (by its code), else on the form."""
+    form.add_error(fields.get(error.code), error)
+
+
+# Public -------------------------------------------------------------------------------------------
+
+
+@require_GET
+def funds(request: HttpRequest) -> HttpResponse:
+    """Per year and place: envelope, committed, paid, left, and the actions funded."""
+    granted = GrantApplication.objects.filter(status=GrantStatus.GRANTED).only(
+        "pk", "fund_id", "title", "collective_name", "amount_granted"
+    )
+    rows = list(
+        _ordered(with_consumption(with_place(ParticipationFund.objects.all()))).prefetch_related(
+            Prefetch(
+                "applications",
+                queryset=granted.order_by("-amount_granted", "pk"),
+                to_attr="granted_applications",
+            )
+        )
+    )
+    this_year = timezone.localdate().year
+    totals = totals_by_year(ParticipationFund.objects.all())
+    years = [(year, totals[year], funds_of_year) for year, funds_of_year in _by_year(rows)]
+    # The envelopes open to applications, by commune: a compact list of links, also on a phone.
+    open_funds = sorted(
+        (fund for fund in rows if fund.year >= this_year),
+        key=lambda fund: (
+            _commune_name(fund),
+            fund.qpv_id is not None,
+            place_name(fund),
+            fund.year,
+        ),
+    )
+    return render(
+        request,
+        "projects/funds.html",
+        {
+            "years": years,
+            "this_year": this_year,
+            "apply_groups": [
+                (commune, list(funds_of_commune))
+                for commune, funds_of_commune in groupby(open_funds, key=_commune_name)
+            ],
+        },
+    )
+
+
+def _commune_name(fund: ParticipationFund) -> str:
+    return fund.qpv.commune.name if fund.qpv_id else fund.commune.name
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """A residents' collective applies to an envelope (this year's or a later one)."""
+    fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
+    is_open = services.is_open_for_applications(fund)
+    projects = list(services.projects_for(fund).only("pk", "title").order_by("title"))
+    user = request.user
+    form = ApplicationForm(
+        request.POST if request.method == "POST" and is_open else None,
+        projects=projects,
+        initial={"contact_name": user.full_name, "contact_email": user.email},
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = services.grant_apply(
+                fund=fund,
+                title=data["title"],
+                description=data["description"],
+                collective_name=data["collective_name"],
+                contact_name=data["contact_name"],
+                contact_email=data["contact_email"],
+                contact_phone=data["contact_phone"],
+                amount_requested=data["amount_requested"],
+                budget_lines=data["budget_lines"],
+                project=data.get("project"),
+                by=user,
+            )
+        except services.FundError as error:
+            _add_error(
+                form,
+                error,
+                {
+                    "amount_positive": "amount_requested",
+                    "total_mismatch": "amount_requested",
+                    "project": "project",
+                },
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your application “%(title)s” is received. A confirmation is sent to "
+                    "%(email)s; the residents' committee will examine it."
+                )
+                % {"title": application.title, "email": application.contact_email},
+            )
+            return redirect("projects:funds")
+    refused = request.method == "POST"
+    return render(
+        request,
+        "projects/fund_apply.html",
+        {"fund": fund, "place": place_name(fund), "form": form, "is_open": is_open},
+        status=400 if refused else 200,
+    )
+
+
+# Staff: envelopes ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def staff_funds(request: HttpRequest) -> HttpResponse:
+    """The envelopes of the user's scope by year, with their consumption."""
+    _require_fund_staff(request)
+    funds_in_scope = in_scope_of(ParticipationFund.objects.all(), request.user)
+    rows = list(_ordered(with_consumption(with_place(funds_in_scope))))
+    this_year = timezone.localdate().year
+    # The QPV of the scope still without an envelope this year: one click to set it.
+    qpvs = QPV.objects.for_listing()
+    scopes = scopes_of(request.user)
+    if not scopes.coordinator:
+        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
+    missing = list(qpvs.exclude(funds__year=this_year))
+    return render(
+        request,
+        "projects/fund_staff_list.html",
+        {
+            "years": _by_year(rows),
+            "this_year": this_year,
+            "missing": missing,
+        },
+    )
+
+
+def _places_of(user) -> tuple[list[QPV], list[Commune]]:
+    scopes = scopes_of(user)
+    communes = Commune.objects.order_by("name")
+    qpvs = QPV.objects.order_by("name")
+    if not scopes.coordinator:
+        communes = communes.filter(pk__in=scopes.referent_commune_ids)
+        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
+    return list(qpvs), list(communes)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_create(request: HttpRequest) -> HttpResponse:
+    _require_fund_staff(request)
+    qpvs, communes = _places_of(request.user)
+    this_year = timezone.localdate().year
+    initial = {"year": this_year, "place": request.GET.get("place", "")}
+    form = FundForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
+    if form.is_bound and form.is_valid():
+        place = form.cleaned_data["place"]
+        _require(request, "projects.manage_fund", place)
+        is_qpv = isinstance(place, QPV)
+        try:
+            fund = services.fund_create(
+                qpv=place if is_qpv else None,
+                commune=None if is_qpv else place,
+                year=form.cleaned_data["year"],
+                amount=form.cleaned_data["amount"],
+                by=request.user,
+            )
+        except services.FundError as error:
+            _add_error(
+                form,
+                error,
+                {
+                    "duplicate": "place",
+                    "place": "place",
+                    "year": "year",
+                    "amount_negative": "amount",
+                },
+            )
+        else:
+            messages.success(
+                request,
+                _("The %(year)s envelope of %(place)s is set: %(amount)s.")
+                % {"year": fund.year, "place": place.name, "amount": euros(fund.amount)},
+            )
+            return redirect("projects:fund_detail", pk=fund.pk)
+    return render(
+        request,
+        "projects/fund_form.html",
+        {"form": form, "fund": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
+    _require(request, "projects.manage_fund", fund)
+    form = FundAmountForm(request.POST or None, initial={"amount": fund.amount})
+    if form.is_bound and form.is_valid():
+        try:
+            services.fund_update(fund=fund, amount=form.cleaned_data["amount"], by=request.user)
+        except services.FundError as error:
+            _add_error(form, error, {"below_committed": "amount", "amount_negative": "amount"})
+        else:
+            messages.success(
+                request,
+                _("The envelope is now %(amount)s.")
+                % {"amount": euros(form.cleaned_data["amount"])},
+            )
+            return redirect("projects:fund_detail", pk=fund.pk)
+    return render(
+        request,
+        "projects/fund_form.html",
+        {"form": form, "fund": fund, "place": place_name(fund)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# Staff: one envelope, its applications, decisions and payments ------------------------------------
+
+
+def _committee_meetings(fund: ParticipationFund) -> list[Meeting]:
+    """Meetings the committee may have decided at: held or past, not cancelled, of the place."""
+    meetings = Meeting.objects.exclude(status=MeetingStatus.CANCELLED).filter(
+        Q(status=MeetingStatus.HELD) | Q(starts_at__lte=timezone.now())
+    )
+    if fund.qpv_id:
+        meetings = meetings.filter(dialogue_space__qpv_id=fund.qpv_id)
+    else:
+        meetings = meetings.filter(dialogue_space__qpv__commune_id=fund.commune_id)
+    return list(
+        meetings.select_related("dialogue_space__qpv").order_by("-starts_at", "-pk")[
+            :COMMITTEE_MEETINGS
+        ]
+    )
+
+
+def _render_detail(
+    request: HttpRequest,
+    fund: ParticipationFund,
+    *,
+    meetings: list[Meeting] | None = None,
+    decision_forms: dict[int, DecisionForm] | None = None,
+    payment_forms: dict[int, PaymentForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    meetings = _committee_meetings(fund) if meetings is None else meetings
+    decision_forms = decision_forms or {}
+    payment_forms = payment_forms or {}
+    applications = list(
+        applications_with_paid(fund.applications.all())
+        .select_related("project", "decision_meeting__dialogue_space", "decided_by")
+        .prefetch_related(
+            Prefetch("payments", queryset=GrantPayment.objects.order_by("paid_on", "pk"))
+        )
+        .order_by("status", "-submitted_at", "-pk")
+    )
+    today = timezone.localdate()
+    for application in applications:
+        if application.status == GrantStatus.SUBMITTED:
+            application.decision_form = decision_forms.get(application.pk) or DecisionForm(
+                prefix=f"decide-{application.pk}",
+                meetings=meetings,
+                initial={"amount": application.amount_requested},
+            )
+        else:
+            application.decision_form = None
+        if application.status == GrantStatus.GRANTED and (
+            application.to_pay > 0 or application.pk in payment_forms
+        ):
+            application.payment_form = payment_forms.get(application.pk) or PaymentForm(
+                prefix=f"pay-{application.pk}",
+                initial={"amount": application.to_pay, "paid_on": today},
+            )
+        else:
+            application.payment_form = None
+    # A form refused for a reason its application no longer shows (decided meanwhile, not granted):
+    # its message comes at the top of the page instead.
+    shown = {id(a.decision_form) for a in applications} | {id(a.payment_form) for a in applications}
+    for form in (*decision_forms.values(), *payment_forms.values()):
+        if id(form) not in shown:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+    pending = [a for a in applications if a.status == GrantStatus.SUBMITTED]
+    decided = [a for a in applications if a.status != GrantStatus.SUBMITTED]
+    return render(
+        request,
+        "projects/fund_detail.html",
+        {
+            "fund": fund,
+            "place": place_name(fund),
+            "pending": pending,
+            "decided": decided,
+            "has_meetings": bool(meetings),
+            "is_open": services.is_open_for_applications(fund, today),
+        },
+        status=status,
+    )
+
+
+def _fund_with_consumption_or_404(pk: int) -> ParticipationFund:
+    return get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
+
+
+@login_required
+@require_GET
+def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = _fund_with_consumption_or_404(pk)
+    _require(request, "projects.manage_fund", fund)
+    return _render_detail(request, fund)
+
+
+def _application_or_404(pk: int) -> GrantApplication:
+    return get_object_or_404(
+        GrantApplication.objects.select_related("fund__qpv__commune", "fund__commune"), pk=pk
+    )
+
+
+@login_required
+@require_POST
+def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the committee's decision on one application (granted with an amount, or refused)."""
+    application = _application_or_404(pk)
+    _require(request, "projects.decide_grant", application)
+    fund = application.fund
+    meetings = _committee_meetings(fund)
+    form = DecisionForm(request.POST, prefix=f"decide-{application.pk}", meetings=meetings)
+    if form.is_valid():
+        data = form.cleaned_data
+        granted = data["decision"] == "granted"
+        try:
+            decided = services.grant_decide(
+                application=application,
+                granted=granted,
+                amount=data["amount"] if granted else None,
+                meeting=data["meeting"],
+                reason=data["reason"],
+                by=request.user,
+            )
+        except services.FundError as error:
+            _add_error(
+                form,
+                error,
+                {
+                    "amount_required": "amount",
+                    "amount_positive": "amount",
+                    "above_requested": "amount",
+                    "remainder": "amount",
+                    "reason_required": "reason",
+                    "meeting": "meeting",
+                },
+            )
+        else:
+            if granted:
+                message = _("%(amount)s granted to “%(title)s”; the collective is told by email.")
+            else:
+                message = _("“%(title)s” is refused; the collective is told the reason by email.")
+            messages.success(
+                request, message % {"amount": euros(decided.amount_granted), "title": decided.title}
+            )
+            return redirect(
+                reverse("projects:fund_detail", kwargs={"pk": fund.pk})
+                + f"#application-{application.pk}"
+            )
+    return _render_detail(
+        request,
+        _fund_with_consumption_or_404(fund.pk),
+        meetings=meetings,
+        decision_forms={application.pk: form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def grant_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a payment of a granted application."""
+    application = _application_or_404(pk)
+    _require(request, "projects.decide_grant", application)
+    form = PaymentForm(request.POST, prefix=f"pay-{application.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.grant_record_payment(
+                application=application,
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                note=data["note"],
+                by=request.user,
+            )
+        except services.FundError as error:
+            _add_error(
+                form,
+                error,
+                {"amount_positive": "amount", "above_granted": "amount", "future": "paid_on"},
+            )
+        else:
+            messages.success(
+                request,
+                _("Payment of %(amount)s recorded for “%(title)s”.")
+                % {"amount": euros(payment.amount), "title": application.title},
+            )
+            return redirect(
+                reverse("projects:fund_detail", kwargs={"pk": application.fund_id})
+                + f"#application-{application.pk}"
+            )
+    return _render_detail(
+        request,
+        _fund_with_consumption_or_404(application.fund_id),
+        payment_forms={application.pk: form},
+        status=400,
+    )

@@ -1,0 +1,950 @@
+"""The participation fund (FPH): envelope arithmetic, the services' rules (decisions, payments,
+applications, envelopes), the pages for every role in and out of scope, bad input, emails, and the
+query counts of the lists. The concurrency proof is in test_fund_concurrency.py (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dialogue.models import MeetingStatus
+from participation.roles import Role
+from projects import services_fund as services
+from projects.fund import committed_of, euros, totals_by_year, with_consumption
+from projects.models import (
+    GrantApplication,
+    GrantPayment,
+    GrantStatus,
+    ModerationStatus,
+    ParticipationFund,
+)
+from qpv.models import QPV, Commune
+from tests.factories import (
+    DialogueSpaceFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    UserFactory,
+    grant,
+)
+from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+THIS_YEAR = timezone.localdate().year
+
+ACTORS = [
+    "visitor",
+    "resident",
+    "facilitator_sanitas",
+    "facilitator_other",
+    "referent_tours",
+    "referent_joue",
+    "correspondent",
+    "delegate",
+    "coordinator",
+]
+# projects.manage_fund / projects.decide_grant: the referents of the commune and the coordinators.
+STAFF_OF_SANITAS = {"referent_tours", "coordinator"}
+STAFF_OF_JOUE = {"referent_joue", "coordinator"}
+STAFF_ANYWHERE = {"referent_tours", "referent_joue", "coordinator"}
+
+
+def english(client) -> None:
+    # The msgids are English; the French catalogue is compiled by the lead.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def granted(fund, amount: str, requested: str | None = None, **kwargs) -> GrantApplication:
+    return GrantApplicationFactory(
+        fund=fund,
+        status=GrantStatus.GRANTED,
+        amount_requested=D(requested or amount),
+        amount_granted=D(amount),
+        decided_at=timezone.now(),
+        **kwargs,
+    )
+
+
+def pay(application, amount: str, days_ago: int = 1) -> GrantPayment:
+    return GrantPayment.objects.create(
+        application=application,
+        amount=D(amount),
+        paid_on=timezone.localdate() - timedelta(days=days_ago),
+    )
+
+
+@pytest.fixture
+def world(db):
+    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
+    europe = QPV.objects.select_related("commune").get(slug="europe")
+    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
+    specs = {
+        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
+        "facilitator_other": (Role.FACILITATOR, {"qpv": rabiere}),
+        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
+        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
+        "delegate": (Role.DELEGATE, {}),
+        "coordinator": (Role.COORDINATOR, {}),
+    }
+    users = {"visitor": None, "resident": UserFactory(full_name="Awa Diallo")}
+    for name, (role, scope) in specs.items():
+        users[name] = UserFactory()
+        grant(users[name], role, **scope)
+    users["correspondent"] = UserFactory()
+    grant(users["correspondent"], Role.CORRESPONDENT, organisation=OrganisationFactory())
+    fund = FundFactory(qpv=sanitas, year=THIS_YEAR, amount=D("10000"))
+    joue_fund = FundFactory(qpv=rabiere, year=THIS_YEAR, amount=D("8000"))
+    application = GrantApplicationFactory(fund=fund, amount_requested=D("1500"))
+    joue_application = GrantApplicationFactory(fund=joue_fund, amount_requested=D("1000"))
+    space = DialogueSpaceFactory(qpv=sanitas)
+    held = MeetingFactory(
+        dialogue_space=space,
+        title="Comité des habitants",
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=3) + timedelta(hours=2),
+        status=MeetingStatus.HELD,
+    )
+    return {
+        "users": users,
+        "sanitas": sanitas,
+        "europe": europe,
+        "rabiere": rabiere,
+        "fund": fund,
+        "joue_fund": joue_fund,
+        "application": application,
+        "joue_application": joue_application,
+        "space": space,
+        "held": held,
+    }
+
+
+def _login(client, world, actor: str) -> None:
+    user = world["users"][actor]
+    if user is not None:
+        client.force_login(user)
+
+
+def _assert_refused(response, actor: str) -> None:
+    if actor == "visitor":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == 403
+
+
+# Envelope arithmetic ------------------------------------------------------------------------------
+
+
+def test_consumption_is_exact_on_a_hand_made_envelope(world):
+    fund = world["fund"]
+    world["application"].delete()
+    first = granted(fund, "3000")
+    pay(first, "1000", days_ago=20)
+    pay(first, "500.50", days_ago=2)
+    second = granted(fund, "2500", requested="2600", decision_reason="Moins de matériel.")
+    pay(second, "2500")
+    GrantApplicationFactory(
+        fund=fund,
+        status=GrantStatus.REFUSED,
+        amount_requested=D("4000"),
+        decision_reason="Hors du quartier.",
+    )
+    GrantApplicationFactory(fund=fund, amount_requested=D("1200"))
+    GrantApplicationFactory(fund=fund, amount_requested=D("800.25"))
+    GrantApplicationFactory(fund=fund, status=GrantStatus.WITHDRAWN, amount_requested=D("600"))
+    # Another envelope's grants and payments do not leak into this one.
+    other = granted(world["joue_fund"], "700")
+    pay(other, "700")
+
+    fund = with_consumption(ParticipationFund.objects.filter(pk=fund.pk)).get()
+    assert fund.committed == D("5500.00")
+    assert fund.paid == D("4000.50")
+    assert fund.left == D("4500.00")
+    assert fund.requested_pending == D("2000.25")
+    assert (fund.applications_count, fund.granted_count, fund.pending_count) == (6, 2, 2)
+    assert committed_of(fund.pk) == D("5500.00")
+
+    empty = FundFactory(qpv=world["europe"], year=THIS_YEAR, amount=D("9000"))
+    empty = with_consumption(ParticipationFund.objects.filter(pk=empty.pk)).get()
+    assert (empty.committed, empty.paid, empty.left, empty.requested_pending) == (
+        D("0"),
+        D("0"),
+        D("9000"),
+        D("0"),
+    )
+
+    totals = totals_by_year(ParticipationFund.objects.all())[THIS_YEAR]
+    assert totals.amount == D("27000")
+    assert totals.committed == D("6200")
+    assert totals.paid == D("4700.50")
+    assert totals.left == D("20800")
+
+
+def test_consumption_of_many_envelopes_is_one_query(world):
+    for fund in (world["fund"], world["joue_fund"]):
+        for _index in range(5):
+            application = granted(fund, "100")
+            pay(application, "50")
+    with CaptureQueriesContext(connection) as queries:
+        funds = list(with_consumption(ParticipationFund.objects.all()))
+    assert len(queries) == 1
+    assert {fund.pk: fund.committed for fund in funds} == {
+        world["fund"].pk: D("500"),
+        world["joue_fund"].pk: D("500"),
+    }
+    assert {fund.paid for fund in funds} == {D("250")}
+
+
+def test_euros_are_written_the_french_way():
+    assert euros(D("1500")) == "1\u00a0500\u00a0€"
+    assert euros(D("1234.5")) == "1\u00a0234,50\u00a0€"
+    assert euros(None) == "0\u00a0€"
+
+
+# Decisions ----------------------------------------------------------------------------------------
+
+
+def _decide(world, application=None, **kwargs):
+    defaults = {"granted": True, "amount": D("1500"), "by": world["users"]["referent_tours"]}
+    defaults.update(kwargs)
+    return services.grant_decide(application=application or world["application"], **defaults)
+
+
+def test_a_grant_is_recorded_and_the_collective_told(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = _decide(world, meeting=world["held"])
+    decided.refresh_from_db()
+    assert decided.status == GrantStatus.GRANTED
+    assert decided.amount_granted == D("1500")
+    assert decided.decision_meeting == world["held"]
+    assert decided.decided_by == world["users"]["referent_tours"]
+    assert committed_of(world["fund"].pk) == D("1500")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [world["application"].contact_email]
+    assert "1\u00a0500\u00a0€" in mailoutbox[0].subject
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"amount": D("1500.01")}, "above_requested"),
+        ({"amount": D("-10")}, "amount_positive"),
+        ({"amount": D("0")}, "amount_positive"),
+        ({"amount": None}, "amount_required"),
+        ({"amount": D("1000"), "reason": " "}, "reason_required"),
+        ({"granted": False, "amount": None, "reason": ""}, "reason_required"),
+    ],
+)
+def test_bad_decisions_are_refused(world, kwargs, code, mailoutbox):
+    with pytest.raises(services.FundError) as refused:
+        _decide(world, **kwargs)
+    assert refused.value.code == code
+    world["application"].refresh_from_db()
+    assert world["application"].status == GrantStatus.SUBMITTED
+    assert mailoutbox == []
+
+
+def test_a_grant_above_the_remainder_is_refused(world):
+    fund = world["fund"]
+    granted(fund, "9000")
+    with pytest.raises(services.FundError) as refused:
+        _decide(world, amount=D("1001"), reason="Reste de l'enveloppe insuffisant")
+    assert refused.value.code == "remainder"
+    assert "1\u00a0000\u00a0€" in refused.value.messages[0]
+    # Exactly the remainder is fine (with a reason: less than requested).
+    _decide(world, amount=D("1000"), reason="Le reste de l'enveloppe.")
+    assert committed_of(fund.pk) == D("10000")
+
+
+def test_an_application_is_decided_once(world):
+    _decide(world)
+    with pytest.raises(services.FundError) as refused:
+        _decide(world, granted=False, amount=None, reason="Changement d'avis")
+    assert refused.value.code == "decided"
+    world["application"].refresh_from_db()
+    assert world["application"].status == GrantStatus.GRANTED
+
+
+def test_a_refusal_needs_its_reason_and_is_told(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _decide(world, granted=False, amount=None, reason="Le projet est hors du quartier.")
+    application = GrantApplication.objects.get(pk=world["application"].pk)
+    assert application.status == GrantStatus.REFUSED
+    assert application.amount_granted is None
+    assert committed_of(world["fund"].pk) == D("0")
+    assert "Le projet est hors du quartier." in mailoutbox[0].body
+
+
+@pytest.mark.parametrize("which", ["other_qpv", "planned", "cancelled"])
+def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(world, which):
+    if which == "other_qpv":
+        meeting = MeetingFactory(
+            dialogue_space=DialogueSpaceFactory(qpv=world["rabiere"]),
+            starts_at=timezone.now() - timedelta(days=2),
+            ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
+            status=MeetingStatus.HELD,
+        )
+    elif which == "planned":
+        meeting = MeetingFactory(dialogue_space=world["space"])
+    else:
+        meeting = MeetingFactory(
+            dialogue_space=world["space"],
+            starts_at=timezone.now() - timedelta(days=2),
+            ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
+            status=MeetingStatus.CANCELLED,
+            cancellation_reason="Salle indisponible",
+        )
+    with pytest.raises(services.FundError) as refused:
+        _decide(world, meeting=meeting)
+    assert refused.value.code == "meeting"
+
+
+def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(world):
+    fund = FundFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
+    application = GrantApplicationFactory(fund=fund)
+    europe_meeting = MeetingFactory(
+        dialogue_space=DialogueSpaceFactory(qpv=world["europe"]),
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
+        status=MeetingStatus.HELD,
+    )
+    _decide(world, application=application, meeting=europe_meeting)
+    assert committed_of(fund.pk) == D("1500")
+
+
+# Payments -----------------------------------------------------------------------------------------
+
+
+def _pay(world, application, **kwargs):
+    defaults = {
+        "amount": D("500"),
+        "paid_on": timezone.localdate(),
+        "by": world["users"]["referent_tours"],
+    }
+    defaults.update(kwargs)
+    return services.grant_record_payment(application=application, **defaults)
+
+
+def test_payments_never_exceed_the_grant(world):
+    application = granted(world["fund"], "1500")
+    _pay(world, application, amount=D("1000"))
+    with pytest.raises(services.FundError) as refused:
+        _pay(world, application, amount=D("500.01"))
+    assert refused.value.code == "above_granted"
+    _pay(world, application, amount=D("500"))
+    fund = with_consumption(ParticipationFund.objects.filter(pk=world["fund"].pk)).get()
+    assert fund.paid == D("1500")
+    with pytest.raises(services.FundError) as refused:
+        _pay(world, application, amount=D("0.01"))
+    assert refused.value.code == "above_granted"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"amount": D("0")}, "amount_positive"),
+        ({"amount": D("-5")}, "amount_positive"),
+        ({"paid_on": timezone.localdate() + timedelta(days=1)}, "future"),
+    ],
+)
+def test_bad_payments_are_refused(world, kwargs, code):
+    application = granted(world["fund"], "1500")
+    with pytest.raises(services.FundError) as refused:
+        _pay(world, application, **kwargs)
+    assert refused.value.code == code
+    assert not GrantPayment.objects.exists()
+
+
+def test_only_granted_applications_are_paid(world):
+    with pytest.raises(services.FundError) as refused:
+        _pay(world, world["application"])
+    assert refused.value.code == "not_granted"
+
+
+# Envelopes ----------------------------------------------------------------------------------------
+
+
+def test_one_envelope_per_place_and_year(world):
+    by = world["users"]["referent_tours"]
+    with pytest.raises(services.FundError) as refused:
+        services.fund_create(qpv=world["sanitas"], year=THIS_YEAR, amount=D("5"), by=by)
+    assert refused.value.code == "duplicate"
+    commune = services.fund_create(
+        commune=world["sanitas"].commune, year=THIS_YEAR, amount=D("20000"), by=by
+    )
+    assert commune.qpv is None
+    with pytest.raises(services.FundError) as refused:
+        services.fund_create(commune=commune.commune, year=THIS_YEAR, amount=D("1"), by=by)
+    assert refused.value.code == "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"year": 2023}, "year"),
+        ({"year": 2031}, "year"),
+        ({"amount": D("-1")}, "amount_negative"),
+        ({"qpv": None}, "place"),
+    ],
+)
+def test_bad_envelopes_are_refused(world, kwargs, code):
+    values = {"qpv": world["europe"], "year": 2027, "amount": D("1000"), "by": None}
+    values.update(kwargs)
+    with pytest.raises(services.FundError) as refused:
+        services.fund_create(**values)
+    assert refused.value.code == code
+
+
+def test_an_envelope_never_goes_below_what_is_committed(world):
+    fund = world["fund"]
+    granted(fund, "6000")
+    with pytest.raises(services.FundError) as refused:
+        services.fund_update(fund=fund, amount=D("5999.99"), by=None)
+    assert refused.value.code == "below_committed"
+    services.fund_update(fund=fund, amount=D("6000"), by=None)
+    fund.refresh_from_db()
+    assert fund.amount == D("6000")
+
+
+# Applications (service) ---------------------------------------------------------------------------
+
+
+def _apply(world, fund=None, **kwargs):
+    values = {
+        "fund": fund or world["fund"],
+        "title": "Fête des voisins",
+        "description": "Un repas partagé au pied des tours.",
+        "collective_name": "Collectif Sanitas en fête",
+        "contact_name": "Awa Diallo",
+        "contact_email": "Awa@Example.org",
+        "amount_requested": D("800"),
+        "budget_lines": [("Alimentation", D("500")), ("Location de tables", D("300"))],
+        "by": world["users"]["resident"],
+    }
+    values.update(kwargs)
+    return services.grant_apply(**values)
+
+
+def test_applying_tells_the_collective_and_the_referents(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        application = _apply(world)
+    assert application.status == GrantStatus.SUBMITTED
+    assert application.contact_email == "awa@example.org"
+    assert application.budget_lines == [
+        {"label": "Alimentation", "amount": "500.00"},
+        {"label": "Location de tables", "amount": "300.00"},
+    ]
+    recipients = [message.to for message in mailoutbox]
+    assert ["awa@example.org"] in recipients
+    assert [world["users"]["referent_tours"].email] in recipients
+    # The referents of another commune are not told.
+    assert all(world["users"]["referent_joue"].email not in to for to in recipients)
+    to_referents = next(m for m in mailoutbox if m.to == [world["users"]["referent_tours"].email])
+    assert reverse("projects:fund_detail", kwargs={"pk": world["fund"].pk}) in to_referents.body
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"amount_requested": D("900")}, "total_mismatch"),
+        ({"amount_requested": D("0")}, "amount_positive"),
+        ({"budget_lines": []}, "no_lines"),
+        ({"budget_lines": [("", D("800"))]}, "line_incomplete"),
+        ({"budget_lines": [("Tout", D("-800"))], "amount_requested": D("800")}, "line_amount"),
+    ],
+)
+def test_bad_applications_are_refused(world, kwargs, code):
+    with pytest.raises(services.FundError) as refused:
+        _apply(world, **kwargs)
+    assert refused.value.code == code
+    assert GrantApplication.objects.count() == 2
+
+
+def test_past_envelopes_are_closed(world):
+    past = FundFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
+    with pytest.raises(services.FundError) as refused:
+        _apply(world, fund=past)
+    assert refused.value.code == "closed"
+
+
+def test_the_linked_project_must_be_a_published_project_of_the_place(world):
+    ours = ProjectFactory(qpv=world["sanitas"])
+    theirs = ProjectFactory(qpv=world["rabiere"])
+    pending = ProjectFactory(qpv=world["sanitas"], moderation=ModerationStatus.PENDING)
+    assert _apply(world, project=ours).project == ours
+    for project in (theirs, pending):
+        with pytest.raises(services.FundError) as refused:
+            _apply(world, project=project)
+        assert refused.value.code == "project"
+
+
+# Pages: access by role ----------------------------------------------------------------------------
+
+
+def _staff_urls(world) -> dict[str, tuple[str, set[str]]]:
+    fund, joue = world["fund"], world["joue_fund"]
+    return {
+        "staff_funds": (reverse("projects:staff_funds"), STAFF_ANYWHERE),
+        "fund_create": (reverse("projects:fund_create"), STAFF_ANYWHERE),
+        "fund_detail": (reverse("projects:fund_detail", args=[fund.pk]), STAFF_OF_SANITAS),
+        "fund_edit": (reverse("projects:fund_edit", args=[fund.pk]), STAFF_OF_SANITAS),
+        "joue_detail": (reverse("projects:fund_detail", args=[joue.pk]), STAFF_OF_JOUE),
+        "joue_edit": (reverse("projects:fund_edit", args=[joue.pk]), STAFF_OF_JOUE),
+    }
+
+
+STAFF_PAGES = ["staff_funds", "fund_create", "fund_detail", "fund_edit", "joue_detail", "joue_edit"]
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_staff_pages_by_role(client, world, page, actor):
+    url, allowed = _staff_urls(world)[page]
+    _login(client, world, actor)
+    response = client.get(url)
+    if actor in allowed:
+        assert response.status_code == 200
+    else:
+        _assert_refused(response, actor)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_deciding_by_role(client, world, actor):
+    _login(client, world, actor)
+    application = world["application"]
+    response = client.post(
+        reverse("projects:grant_decide", args=[application.pk]),
+        {f"decide-{application.pk}-decision": "granted", f"decide-{application.pk}-amount": "1500"},
+    )
+    application.refresh_from_db()
+    if actor in STAFF_OF_SANITAS:
+        assert response.status_code == 302
+        assert application.status == GrantStatus.GRANTED
+    else:
+        _assert_refused(response, actor)
+        assert application.status == GrantStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_deciding_on_joue_by_role(client, world, actor):
+    _login(client, world, actor)
+    application = world["joue_application"]
+    response = client.post(
+        reverse("projects:grant_decide", args=[application.pk]),
+        {f"decide-{application.pk}-decision": "refused", f"decide-{application.pk}-reason": "Non"},
+    )
+    if actor in STAFF_OF_JOUE:
+        assert response.status_code == 302
+    else:
+        _assert_refused(response, actor)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_paying_by_role(client, world, actor):
+    application = granted(world["fund"], "1000")
+    _login(client, world, actor)
+    response = client.post(
+        reverse("projects:grant_pay", args=[application.pk]),
+        {
+            f"pay-{application.pk}-amount": "400",
+            f"pay-{application.pk}-paid_on": timezone.localdate().isoformat(),
+        },
+    )
+    if actor in STAFF_OF_SANITAS:
+        assert response.status_code == 302
+        assert GrantPayment.objects.get().amount == D("400")
+    else:
+        _assert_refused(response, actor)
+        assert not GrantPayment.objects.exists()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_public_page_and_application_form_by_role(client, world, actor):
+    _login(client, world, actor)
+    assert client.get(reverse("projects:funds")).status_code == 200
+    response = client.get(reverse("projects:grant_apply", args=[world["fund"].pk]))
+    if actor == "visitor":
+        _assert_refused(response, actor)
+    else:
+        assert response.status_code == 200
+
+
+def test_a_referent_creates_envelopes_only_in_their_commune(client, world):
+    english(client)
+    client.force_login(world["users"]["referent_tours"])
+    page = client.get(reverse("projects:fund_create")).content.decode()
+    assert f'value="qpv-{world["europe"].pk}"' in page
+    assert f'value="qpv-{world["rabiere"].pk}"' not in page
+    response = client.post(
+        reverse("projects:fund_create"),
+        {"place": f"qpv-{world['rabiere'].pk}", "year": "2027", "amount": "5000"},
+    )
+    assert response.status_code == 400
+    assert not ParticipationFund.objects.filter(qpv=world["rabiere"], year=2027).exists()
+
+
+# Pages: staff forms -------------------------------------------------------------------------------
+
+
+def test_creating_an_envelope(client, world):
+    client.force_login(world["users"]["referent_tours"])
+    response = client.post(
+        reverse("projects:fund_create"),
+        {"place": f"qpv-{world['europe'].pk}", "year": "2027", "amount": "12 500,50"},
+    )
+    fund = ParticipationFund.objects.get(qpv=world["europe"], year=2027)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:fund_detail", args=[fund.pk])
+    assert fund.amount == D("12500.50")
+    assert fund.set_by == world["users"]["referent_tours"]
+    tours = Commune.objects.get(slug="tours")
+    response = client.post(
+        reverse("projects:fund_create"),
+        {"place": f"commune-{tours.pk}", "year": "2027", "amount": "30000"},
+    )
+    assert response.status_code == 302
+    assert ParticipationFund.objects.get(commune=tours, year=2027).qpv is None
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"year": str(THIS_YEAR)}, "place", "already has an envelope for"),
+        ({"amount": "-100"}, "amount", "The envelope cannot be negative."),
+        ({"amount": "beaucoup"}, "amount", "Enter an amount in euros"),
+        ({"year": "2031"}, "year", "Select a valid choice"),
+        ({"place": ""}, "place", "This field is required"),
+    ],
+)
+def test_bad_envelopes_in_the_form_are_400_and_keep_the_input(client, world, data, field, message):
+    english(client)
+    client.force_login(world["users"]["referent_tours"])
+    values = {"place": f"qpv-{world['sanitas'].pk}", "year": "2027", "amount": "9000"}
+    values.update(data)
+    response = client.post(reverse("projects:fund_create"), values)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert field in form.errors
+    assert message in response.content.decode()
+    assert form["amount"].value() == values["amount"]
+    assert ParticipationFund.objects.count() == 2
+
+
+def test_editing_an_envelope_below_what_is_committed_is_refused(client, world):
+    english(client)
+    granted(world["fund"], "4000")
+    client.force_login(world["users"]["referent_tours"])
+    url = reverse("projects:fund_edit", args=[world["fund"].pk])
+    response = client.post(url, {"amount": "3999"})
+    assert response.status_code == 400
+    assert "cannot be set below that amount" in response.content.decode()
+    world["fund"].refresh_from_db()
+    assert world["fund"].amount == D("10000")
+    assert client.post(url, {"amount": "4000"}).status_code == 302
+    world["fund"].refresh_from_db()
+    assert world["fund"].amount == D("4000")
+
+
+def _decision(application, **values) -> dict:
+    return {f"decide-{application.pk}-{name}": value for name, value in values.items()}
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"decision": "granted", "amount": "1600"}, "amount", "cannot exceed the amount requested"),
+        ({"decision": "granted", "amount": "-5"}, "amount", "must be greater than zero"),
+        ({"decision": "granted", "amount": ""}, "amount", "Enter the amount granted."),
+        ({"decision": "granted", "amount": "1000"}, "reason", "granting less than requested"),
+        ({"decision": "refused", "reason": ""}, "reason", "Give the reason for the refusal"),
+        ({"decision": "", "amount": "1500"}, "decision", "This field is required"),
+        ({"decision": "granted", "amount": "9500"}, "amount", "Only 8\u00a0500"),
+    ],
+)
+def test_bad_decisions_in_the_form_are_400(client, world, values, field, message):
+    english(client)
+    granted(world["fund"], "1500")
+    client.force_login(world["users"]["referent_tours"])
+    application = world["application"]
+    if field == "amount" and "9500" in values.get("amount", ""):
+        application.amount_requested = D("9500")
+        application.save()
+    response = client.post(
+        reverse("projects:grant_decide", args=[application.pk]), _decision(application, **values)
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    form = response.context["pending"][0].decision_form
+    assert field in form.errors
+    assert form["amount"].value() == values.get("amount")
+    application.refresh_from_db()
+    assert application.status == GrantStatus.SUBMITTED
+
+
+def test_deciding_with_the_committee_meeting(client, world, mailoutbox):
+    client.force_login(world["users"]["referent_tours"])
+    application = world["application"]
+    response = client.post(
+        reverse("projects:grant_decide", args=[application.pk]),
+        _decision(
+            application,
+            decision="granted",
+            amount="1 200",
+            meeting=str(world["held"].pk),
+            reason="Le matériel est prêté par la ville.",
+        ),
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.amount_granted == D("1200")
+    assert application.decision_meeting == world["held"]
+
+
+def test_deciding_twice_through_the_page_shows_the_refusal(client, world):
+    english(client)
+    client.force_login(world["users"]["referent_tours"])
+    application = world["application"]
+    url = reverse("projects:grant_decide", args=[application.pk])
+    client.post(url, _decision(application, decision="granted", amount="1500"))
+    response = client.post(url, _decision(application, decision="refused", reason="Non"))
+    assert response.status_code == 400
+    assert "already been decided" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == GrantStatus.GRANTED
+
+
+def test_paying_above_the_grant_through_the_page_is_400(client, world):
+    english(client)
+    application = granted(world["fund"], "1000")
+    pay(application, "800")
+    client.force_login(world["users"]["referent_tours"])
+    response = client.post(
+        reverse("projects:grant_pay", args=[application.pk]),
+        {
+            f"pay-{application.pk}-amount": "300",
+            f"pay-{application.pk}-paid_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "at most 200" in response.content.decode()
+    assert GrantPayment.objects.count() == 1
+    response = client.post(
+        reverse("projects:grant_pay", args=[application.pk]),
+        {
+            f"pay-{application.pk}-amount": "100",
+            f"pay-{application.pk}-paid_on": (timezone.localdate() + timedelta(days=2)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.content.decode()
+
+
+# Pages: the application form ----------------------------------------------------------------------
+
+
+def _application_data(**overrides) -> dict:
+    data = {
+        "title": "Fête des voisins",
+        "description": "Un repas partagé au pied des tours.",
+        "collective_name": "Collectif Sanitas en fête",
+        "contact_name": "Awa Diallo",
+        "contact_email": "awa@example.org",
+        "contact_phone": "06 12 34 56 78",
+        "amount_requested": "800",
+        "line_label_1": "Alimentation",
+        "line_amount_1": "500",
+        "line_label_2": "Location de tables",
+        "line_amount_2": "300",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_application_form_is_prefilled_from_the_account(client, world):
+    resident = world["users"]["resident"]
+    client.force_login(resident)
+    response = client.get(reverse("projects:grant_apply", args=[world["fund"].pk]))
+    form = response.context["form"]
+    assert form["contact_name"].value() == "Awa Diallo"
+    assert form["contact_email"].value() == resident.email
+
+
+def test_applying_online(client, world, mailoutbox, django_capture_on_commit_callbacks):
+    project = ProjectFactory(qpv=world["sanitas"])
+    client.force_login(world["users"]["resident"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("projects:grant_apply", args=[world["fund"].pk]),
+            _application_data(project=str(project.pk), line_amount_2="300,00"),
+        )
+    assert response.status_code == 302
+    application = GrantApplication.objects.get(title="Fête des voisins")
+    assert application.fund == world["fund"]
+    assert application.project == project
+    assert application.submitted_by == world["users"]["resident"]
+    assert application.amount_requested == D("800")
+    assert len(application.budget_lines) == 2
+    assert {tuple(m.to) for m in mailoutbox} == {
+        ("awa@example.org",),
+        (world["users"]["referent_tours"].email,),
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"amount_requested": "900"}, "amount_requested", "add up to 800"),
+        ({"amount_requested": "-800"}, "amount_requested", "must be greater than zero"),
+        ({"line_amount_1": "-500"}, "line_amount_1", "must be greater than zero"),
+        ({"line_amount_1": ""}, "line_amount_1", "Enter the amount of this line."),
+        ({"line_label_2": ""}, "line_label_2", "Say what this amount pays for."),
+        ({"line_amount_2": "trois cents"}, "line_amount_2", "Enter an amount in euros"),
+        (
+            {"line_label_1": "", "line_amount_1": "", "line_label_2": "", "line_amount_2": ""},
+            "__all__",
+            "at least one line",
+        ),
+        ({"title": ""}, "title", "This field is required"),
+        ({"contact_email": "awa@"}, "contact_email", "valid email"),
+    ],
+)
+def test_bad_applications_are_400_and_keep_the_input(
+    client, world, overrides, field, message, mailoutbox
+):
+    english(client)
+    client.force_login(world["users"]["resident"])
+    data = _application_data(**overrides)
+    response = client.post(reverse("projects:grant_apply", args=[world["fund"].pk]), data)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    page = response.content.decode()
+    assert message in page
+    for kept in ("title", "collective_name", "amount_requested", "line_label_1", "line_amount_1"):
+        assert response.context["form"][kept].value() == data[kept]
+    assert GrantApplication.objects.count() == 2
+    assert mailoutbox == []
+
+
+def test_a_past_envelope_refuses_applications(client, world):
+    english(client)
+    past = FundFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
+    client.force_login(world["users"]["resident"])
+    url = reverse("projects:grant_apply", args=[past.pk])
+    page = client.get(url).content.decode()
+    assert "envelope is closed" in page
+    assert 'name="title"' not in page
+    response = client.post(url, _application_data())
+    assert response.status_code == 400
+    assert not GrantApplication.objects.filter(fund=past).exists()
+
+
+# The public page ----------------------------------------------------------------------------------
+
+
+def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client, world):
+    action = granted(
+        world["fund"],
+        "1200",
+        title="Jardin partagé des Tours",
+        collective_name="Les Jardiniers du Sanitas",
+        contact_email="secret.contact@example.org",
+        contact_name="Personne Secrète",
+        contact_phone="06 99 99 99 99",
+    )
+    pay(action, "600")
+    GrantApplicationFactory(fund=world["fund"], title="Demande en attente", contact_name="Attente")
+    page = client.get(reverse("projects:funds")).content.decode()
+    assert "Jardin partagé des Tours" in page
+    assert "Les Jardiniers du Sanitas" in page
+    for private in ("secret.contact@example.org", "Personne Secrète", "06 99 99 99 99"):
+        assert private not in page
+    assert "Demande en attente" not in page
+    assert "Attente" not in page
+    assert "8\u00a0800" in page  # left: 10 000 - 1 200
+    assert reverse("projects:grant_apply", args=[world["fund"].pk]) in page
+
+
+def test_past_envelopes_get_no_apply_link(client, world):
+    past = FundFactory(qpv=world["europe"], year=THIS_YEAR - 1)
+    page = client.get(reverse("projects:funds")).content.decode()
+    assert reverse("projects:grant_apply", args=[past.pk]) not in page
+    assert str(THIS_YEAR - 1) in page
+
+
+# Query counts -------------------------------------------------------------------------------------
+
+
+def _populate(world, count: int) -> None:
+    qpvs = list(QPV.objects.exclude(pk__in=[world["sanitas"].pk, world["rabiere"].pk])[:3])
+    for year in (THIS_YEAR - 1, THIS_YEAR):
+        for qpv in qpvs:
+            FundFactory(qpv=qpv, year=year)
+    for _index in range(count):
+        application = granted(world["fund"], "100")
+        pay(application, "50")
+        GrantApplicationFactory(fund=world["fund"], amount_requested=D("10"))
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_public_page_queries_do_not_grow(client, world, django_assert_num_queries, count):
+    _populate(world, count)
+    # Funds with their figures, the granted actions, the totals (3 grouped queries), the menu.
+    with django_assert_num_queries(6):
+        assert client.get(reverse("projects:funds")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_staff_list_queries_do_not_grow(client, world, django_assert_num_queries, count):
+    _populate(world, count)
+    client.force_login(world["users"]["referent_tours"])
+    # Session, user, roles; funds with their figures, QPV without an envelope; the menu.
+    with django_assert_num_queries(6):
+        assert client.get(reverse("projects:staff_funds")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_fund_detail_queries_do_not_grow(client, world, django_assert_num_queries, count):
+    _populate(world, count)
+    client.force_login(world["users"]["referent_tours"])
+    # Session, user, roles; the fund with its figures, the meetings, the applications, their
+    # payments; the menu.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("projects:fund_detail", args=[world["fund"].pk]))
+    assert response.status_code == 200
+    assert len(response.context["decided"]) == count
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_a_commune_envelope_is_managed_by_the_commune_staff(client, world, actor):
+    fund = FundFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
+    GrantApplicationFactory(fund=fund)
+    _login(client, world, actor)
+    response = client.get(reverse("projects:fund_detail", args=[fund.pk]))
+    if actor in STAFF_OF_SANITAS:
+        assert response.status_code == 200
+    else:
+        _assert_refused(response, actor)
+
+
+def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, world):
+    url = reverse("projects:staff_funds")
+    client.force_login(world["users"]["referent_tours"])
+    assert url in client.get(reverse("dialogue:staff_home")).content.decode()
+    client.force_login(world["users"]["facilitator_sanitas"])
+    assert url not in client.get(reverse("dialogue:staff_home")).content.decode()
