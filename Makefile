@@ -122,3 +122,12 @@ messages: $(PY_STAMP)
 clean:
 	rm -f $(VAR)/db.sqlite3 $(VAR)/db.sqlite3-journal $(VAR)/db.sqlite3-wal $(VAR)/db.sqlite3-shm
 	rm -rf $(VAR)/mail
+
+# Performance: a synthetic 7-year dataset and the indicator / report benchmark (PostgreSQL only:
+# set DATABASE_URL). Not part of `make test`; see bench/README.md.
+.PHONY: bench-data bench-indicators
+bench-data: $(PY_STAMP)
+	$(MANAGE) generate_scale_dataset $(if $(RESET),--reset)
+
+bench-indicators: $(PY_STAMP)
+	$(PY) bench/indicators.py

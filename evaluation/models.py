@@ -1,1 +1,96 @@
-"""Indicators and reports: filled by the indicators issue."""
+"""Indicator reports for the Plenary Assembly: requested, built in the background, archived."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being built")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReportQuerySet:
+        """Reports whose scope the user may read (evaluation.view_indicators)."""
+        from participation.roles import scopes_of
+
+        scopes = scopes_of(user)
+        if scopes.coordinator or scopes.delegate_everywhere:
+            return self.all()
+        communes = scopes.referent_commune_ids | scopes.delegate_commune_ids
+        return self.filter(
+            Q(qpv__commune_id__in=communes)
+            | Q(qpv__isnull=True, commune_id__in=communes)
+            | Q(qpv_id__in=scopes.delegate_qpv_ids)
+        )
+
+
+class Report(models.Model):
+    """A PDF report of the T1.1 indicators for a scope (metropole, commune or QPV) and a period."""
+
+    qpv = models.ForeignKey(
+        "qpv.QPV", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+    commune = models.ForeignKey(
+        "qpv.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("requested by"),
+    )
+    scheduled = models.BooleanField(_("scheduled (annual report)"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_label = models.CharField(_("current step"), max_length=200, blank=True)
+    file = models.FileField(_("PDF file"), upload_to="reports/%Y/", blank=True, max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    checksum = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
+    generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="report_period_ordered", condition=Q(period_end__gte=models.F("period_start"))
+            ),
+            models.CheckConstraint(
+                name="report_scope_shape", condition=Q(qpv__isnull=True) | Q(commune__isnull=True)
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="report_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope_label} {self.period_start} → {self.period_end}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation:report", kwargs={"pk": self.pk})
+
+    @property
+    def scope_label(self) -> str:
+        if self.qpv_id:
+            return str(self.qpv)
+        if self.commune_id:
+            return str(self.commune)
+        return "Tours Métropole Val de Loire"

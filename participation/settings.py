@@ -296,4 +296,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dialogue.tasks.send_question_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # The previous year's reports for the Plenary Assembly (metropole and each commune), issue 7.
+    "evaluation-annual-reports": {
+        "task": "evaluation.tasks.schedule_annual_reports",
+        "schedule": crontab(hour=6, minute=0, day_of_month=15, month_of_year=1),
+    },
 }

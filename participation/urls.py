@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("qpv.urls")),
     path("", include("dialogue.urls")),
     path("", include("projects.urls")),
+    path("", include("evaluation.urls")),
     path("compte/", views.account_home, name="account_home"),
     path("compte/", include("allauth.urls")),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),

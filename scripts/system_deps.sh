@@ -6,6 +6,7 @@
 #                                 WeasyPrint, which renders the PDF reports
 #   poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
 #   chromium                      the browser tests
+#   libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice (tests)
 #
 # As root, missing packages are installed with apt-get. Otherwise the exact command to run is printed
 # and the script fails, so that `make setup` stops before anything half-works.
@@ -20,6 +21,7 @@ PACKAGES=(
   fonts-dejavu-core
   poppler-utils
   chromium
+  libreoffice-calc-nogui
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

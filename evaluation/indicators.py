@@ -1,0 +1,742 @@
+"""The indicators of sheet T1.1 (DESIGN §4): catalogue, scopes, periods and their computation.
+
+Every indicator is a scalar with a stable `code`, a family, a French label, a unit and a definition
+precise enough to recompute the figure from the database with a plain SQL query. The computations
+live in `evaluation.computations` (database aggregation only: a bounded number of queries whatever
+the data size); this module is the contract the dashboard, the exports and the reports code against.
+
+General rules of the definitions (repeated in each definition where it matters):
+
+- A period is a pair of Paris calendar dates, both included. A date-time (a meeting's start, a
+  grant's decision) belongs to the period when its date in Europe/Paris does.
+- A scope is the metropole (everything), a commune (the QPV of that commune) or one QPV; a meeting,
+  a speaking turn or a feedback answer belongs to the QPV of its dialogue space.
+- Counts of an empty scope or period are 0; averages, shares and medians with nothing to average
+  are None ("no data"), never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import SpaceFormat
+from projects.models import ParticipationLevel, ProjectStage
+from qpv.models import QPV, Commune
+
+# The Contrat de ville 2024-2030 starts on 1 January 2024.
+CONTRACT_START = date(2024, 1, 1)
+METROPOLE_NAME = "Tours Métropole Val de Loire"
+
+FAMILIES = ("realisation", "resultat", "impact", "parole")
+FAMILY_LABELS = {
+    "realisation": _("Outputs"),
+    "resultat": _("Results"),
+    "impact": _("Impact"),
+    "parole": _("Distribution of speaking"),
+}
+UNITS = ("count", "percent", "days", "score", "euros", "ratio")
+
+
+# ---- Scope and period -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The metropole (both None), a commune, or a QPV."""
+
+    commune: Commune | None = None
+    qpv: QPV | None = None
+
+    def __post_init__(self) -> None:
+        if self.commune is not None and self.qpv is not None:
+            raise ValueError("A scope is a commune or a QPV, not both.")
+
+    @classmethod
+    def metropole(cls) -> Scope:
+        return cls()
+
+    @classmethod
+    def commune_of(cls, commune: Commune) -> Scope:
+        return cls(commune=commune)
+
+    @classmethod
+    def of_qpv(cls, qpv: QPV) -> Scope:
+        return cls(qpv=qpv)
+
+    @property
+    def kind(self) -> str:
+        if self.qpv is not None:
+            return "qpv"
+        if self.commune is not None:
+            return "commune"
+        return "metropole"
+
+    @property
+    def label(self) -> str:
+        if self.qpv is not None:
+            return str(self.qpv)
+        if self.commune is not None:
+            return str(self.commune)
+        return METROPOLE_NAME
+
+    @property
+    def permission_object(self) -> QPV | Commune | None:
+        """The object `evaluation.view_indicators` is checked on (None: the metropole)."""
+        return self.qpv or self.commune
+
+    def qpvs(self):
+        """The QPV of the scope, ordered as everywhere (commune, then name)."""
+        qpvs = QPV.objects.for_listing()
+        if self.qpv is not None:
+            return qpvs.filter(pk=self.qpv.pk)
+        if self.commune is not None:
+            return qpvs.filter(commune=self.commune)
+        return qpvs
+
+
+def _quarter_of(day: date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("A quarter is 1, 2, 3 or 4.")
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, end - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive dates of the Paris calendar."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("A period ends on or after its start.")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        return cls(*_quarter_bounds(year, quarter))
+
+    @classmethod
+    def contract_to_date(cls, today: date | None = None) -> Period:
+        return cls(CONTRACT_START, today or timezone.localdate())
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def months(self) -> int:
+        """Calendar months the period touches (a quarter: 3; 15 Jan-14 Feb: 2)."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def quarters(self) -> list[Period]:
+        """The quarters covering the period, the first and last clipped to it."""
+        quarters = []
+        year, quarter = self.start.year, _quarter_of(self.start)
+        while True:
+            start, end = _quarter_bounds(year, quarter)
+            if start > self.end:
+                return quarters
+            quarters.append(Period(max(start, self.start), min(end, self.end)))
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+
+    @property
+    def is_year(self) -> bool:
+        return self.start == date(self.start.year, 1, 1) and self.end == date(
+            self.start.year, 12, 31
+        )
+
+    @property
+    def is_quarter(self) -> bool:
+        return (self.start, self.end) == _quarter_bounds(self.start.year, _quarter_of(self.start))
+
+    @property
+    def label(self) -> str:
+        if self.is_year:
+            return str(self.start.year)
+        if self.is_quarter:
+            return gettext("Q%(quarter)s %(year)s") % {
+                "quarter": _quarter_of(self.start),
+                "year": self.start.year,
+            }
+        return f"{date_format(self.start, 'j N Y')} – {date_format(self.end, 'j N Y')}"
+
+
+# ---- The catalogue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    family: str  # one of FAMILIES
+    label: str | Promise  # French through gettext_lazy (English msgid)
+    definition: str | Promise
+    unit: str  # one of UNITS
+
+    @property
+    def family_label(self) -> str | Promise:
+        return FAMILY_LABELS[self.family]
+
+    @property
+    def is_count(self) -> bool:
+        return self.unit in ("count",)
+
+
+def _i(code: str, family: str, label, definition, unit: str) -> Indicator:
+    return Indicator(code=code, family=family, label=label, definition=definition, unit=unit)
+
+
+def _translate_labelled(msgid: str, value) -> str:
+    return gettext(msgid) % {"value": value}
+
+
+# A label made of a translated template and a choice's label, both translated when displayed.
+_labelled = lazy(_translate_labelled, str)
+
+CATALOGUE: tuple[Indicator, ...] = (
+    # -- Réalisation: how residents are asked to speak --
+    _i(
+        "spaces_active",
+        "realisation",
+        _("Active dialogue spaces"),
+        _(
+            "Dialogue spaces of the scope's QPV marked active. The portal keeps no history of this "
+            "flag: the figure is the state on the day of computation, whatever the period."
+        ),
+        "count",
+    ),
+    _i(
+        "spaces_strengthened",
+        "realisation",
+        _("Active spaces: existing, strengthened"),
+        _(
+            "Active dialogue spaces (state on the day of computation) of origin “existing "
+            "space, strengthened”."
+        ),
+        "count",
+    ),
+    _i(
+        "spaces_created",
+        "realisation",
+        _("Active spaces: new format, created"),
+        _(
+            "Active dialogue spaces (state on the day of computation) of origin “new format, "
+            "created”."
+        ),
+        "count",
+    ),
+    *(
+        _i(
+            f"spaces_format_{space_format.value}",
+            "realisation",
+            _labelled(gettext_noop("Active spaces: %(value)s"), space_format.label),
+            _("Active dialogue spaces (state on the day of computation) of this format."),
+            "count",
+        )
+        for space_format in SpaceFormat
+    ),
+    _i(
+        "channel_meetings",
+        "realisation",
+        _("Channel: meetings held"),
+        _(
+            "Meetings whose status is “held” and whose start (Paris date) lies in the "
+            "period, bounds included (the same figure as “meetings held”)."
+        ),
+        "count",
+    ),
+    _i(
+        "channel_online_questions",
+        "realisation",
+        _("Channel: questions asked online"),
+        _(
+            "Accepted questions (received, forwarded, answered or closed) asked online, whose "
+            "reception date lies in the period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "channel_feedback_answers",
+        "realisation",
+        _("Channel: answers to the feedback survey"),
+        _(
+            "Answers to the post-meeting survey about meetings of the scope, whose answer date "
+            "lies in the period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "channel_fph_applications",
+        "realisation",
+        _("Channel: participation fund applications"),
+        _(
+            "Applications to the scope's participation fund envelopes (an envelope of a QPV, or "
+            "of a commune for a commune or the metropole) submitted in the period (Paris date of "
+            "submission, bounds included), whatever their status."
+        ),
+        "count",
+    ),
+    _i(
+        "meetings_held",
+        "realisation",
+        _("Meetings held"),
+        _(
+            "Meetings whose status is “held” (attendance saved) and whose start, as a "
+            "Paris date, lies in the period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "meetings_cancelled",
+        "realisation",
+        _("Meetings cancelled"),
+        _(
+            "Meetings whose status is “cancelled” and whose start (Paris date) lies in the "
+            "period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "meetings_per_qpv_month",
+        "realisation",
+        _("Meetings held per QPV and month"),
+        _(
+            "Meetings held divided by the number of QPV of the scope (with or without a space) "
+            "and by the number of calendar months the period touches (a quarter: 3, a year: "
+            "12), rounded to 2 decimals."
+        ),
+        "ratio",
+    ),
+    _i(
+        "days_between_meetings",
+        "realisation",
+        _("Average days between two meetings of a space"),
+        _(
+            "For each dialogue space, its held meetings of the period ordered by start; for each "
+            "meeting after the first, the calendar days since the previous one (Paris dates). The "
+            "figure is the average of these gaps over all spaces of the scope, rounded to 1 "
+            "decimal; none when no space held two meetings in the period."
+        ),
+        "days",
+    ),
+    # -- Résultat: residents mobilised --
+    _i(
+        "attendance_total",
+        "resultat",
+        _("Attendances"),
+        _(
+            "At the held meetings of the period (start as a Paris date in the period): "
+            "registrations ticked present plus people counted at the door (walk-ins, any "
+            "category). A person who came to three meetings counts three times."
+        ),
+        "count",
+    ),
+    _i(
+        "attendance_residents",
+        "resultat",
+        _("Attendances of residents"),
+        _(
+            "Attendances of residents at the held meetings of the period: registrations ticked "
+            "present (registrants count as residents) plus walk-ins of category "
+            "“resident”."
+        ),
+        "count",
+    ),
+    _i(
+        "residents_distinct",
+        "resultat",
+        _("Distinct residents"),
+        _(
+            "Distinct email addresses (case ignored) of the registrations ticked present at the "
+            "held meetings of the period. Walk-ins are anonymous and not counted here."
+        ),
+        "count",
+    ),
+    _i(
+        "walk_ins",
+        "resultat",
+        _("Walk-ins (counted at the door)"),
+        _(
+            "People counted at the door without registration, any category, at the held meetings "
+            "of the period."
+        ),
+        "count",
+    ),
+    _i(
+        "share_women",
+        "resultat",
+        _("Share of women"),
+        _(
+            "Resident attendances (registrations present and resident walk-ins, held meetings of "
+            "the period) with gender “woman”, in percent of the resident attendances "
+            "whose gender was declared (woman, man or other), rounded to 1 decimal."
+        ),
+        "percent",
+    ),
+    _i(
+        "share_men",
+        "resultat",
+        _("Share of men"),
+        _(
+            "Resident attendances with gender “man”, in percent of the resident "
+            "attendances whose gender was declared (woman, man or other), rounded to 1 decimal."
+        ),
+        "percent",
+    ),
+    _i(
+        "share_under_26",
+        "resultat",
+        _("Share of under-26s"),
+        _(
+            "Resident attendances in the age bands “under 18” or “18-25”, in "
+            "percent of the resident attendances whose age band was declared, rounded to 1 "
+            "decimal."
+        ),
+        "percent",
+    ),
+    _i(
+        "share_over_60",
+        "resultat",
+        _("Share of over-60s"),
+        _(
+            "Resident attendances in the age bands “61-75” or “over 75”, in "
+            "percent of the resident attendances whose age band was declared, rounded to 1 "
+            "decimal."
+        ),
+        "percent",
+    ),
+    _i(
+        "first_time",
+        "resultat",
+        _("First-time participations"),
+        _(
+            "Resident attendances of the period that were a first time: a registration ticked "
+            "present whose email address (case ignored) was never ticked present at an earlier "
+            "held meeting (anywhere, at any date), plus resident walk-ins declared “first "
+            "time”."
+        ),
+        "count",
+    ),
+    _i(
+        "returning",
+        "resultat",
+        _("Returning participations"),
+        _(
+            "Resident attendances of the period by someone who came before: a registration ticked "
+            "present whose email address was ticked present at an earlier held meeting (anywhere, "
+            "at any date), plus resident walk-ins declared “not the first time”. "
+            "Walk-ins who did not say are neither first-time nor returning."
+        ),
+        "count",
+    ),
+    _i(
+        "return_rate",
+        "resultat",
+        _("Return rate"),
+        _(
+            "Among the distinct residents of the period (email addresses ticked present, case "
+            "ignored), the percent who were present at two different held meetings of the scope "
+            "or more in the period, rounded to 1 decimal."
+        ),
+        "percent",
+    ),
+    _i(
+        "projects_total",
+        "resultat",
+        _("Projects involving residents"),
+        _(
+            "Published projects of the scope's QPV with at least one dated step (a change of "
+            "stage) whose date lies in the period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "projects_co_construction_or_more",
+        "resultat",
+        _("Projects at co-construction level or above"),
+        _(
+            "Among those projects, those with a step of the period at the participation level "
+            "co-construction or co-decision."
+        ),
+        "count",
+    ),
+    *(
+        _i(
+            f"projects_stage_{stage.value}",
+            "resultat",
+            _labelled(gettext_noop("Projects at the stage: %(value)s"), stage.label),
+            _(
+                "Among the projects involving residents in the period, those whose stage at the "
+                "end of the period (the stage of their latest step dated on or before the last "
+                "day; of two steps on the same date, the one recorded last) is this one."
+            ),
+            "count",
+        )
+        for stage in ProjectStage
+    ),
+    *(
+        _i(
+            f"projects_level_{level.value}",
+            "resultat",
+            _labelled(gettext_noop("Projects whose highest level is: %(value)s"), level.label),
+            _(
+                "Among the projects involving residents in the period, those whose highest "
+                "participation level over their steps of the period is this one."
+            ),
+            "count",
+        )
+        for level in ParticipationLevel
+    ),
+    _i(
+        "fph_grants",
+        "resultat",
+        _("Participation fund grants"),
+        _(
+            "Applications granted by the committee on the scope's envelopes (a QPV's, or a "
+            "commune's for a commune or the metropole), whose decision date (Paris) lies in the "
+            "period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "fph_granted_euros",
+        "resultat",
+        _("Amount granted by the participation fund"),
+        _("Sum of the amounts granted by those decisions, in euros."),
+        "euros",
+    ),
+    _i(
+        "fph_envelope_share",
+        "resultat",
+        _("Share of the participation fund envelope granted"),
+        _(
+            "The amount granted in the period, in percent of the sum of the scope's envelopes "
+            "for the calendar years the period touches, rounded to 1 decimal; none without an "
+            "envelope."
+        ),
+        "percent",
+    ),
+    # -- Impact --
+    _i(
+        "influence_adopted",
+        "impact",
+        _("Residents' proposals adopted"),
+        _(
+            "Influence records (“you said, we did”) of the scope's QPV with outcome "
+            "“adopted”, dated in the period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "influence_partly",
+        "impact",
+        _("Residents' proposals partly adopted"),
+        _(
+            "Influence records of the scope's QPV with outcome “partly adopted”, dated in "
+            "the period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "influence_not_adopted",
+        "impact",
+        _("Residents' proposals not adopted"),
+        _(
+            "Influence records of the scope's QPV with outcome “not adopted”, dated in the "
+            "period, bounds included."
+        ),
+        "count",
+    ),
+    _i(
+        "projects_changed_course",
+        "impact",
+        _("Projects whose course changed after residents' input"),
+        _(
+            "Distinct projects linked to an influence record of the scope's QPV dated in the "
+            "period with outcome “adopted” or “partly adopted”."
+        ),
+        "count",
+    ),
+    _i(
+        "feedback_answers",
+        "impact",
+        _("Answers to the feedback survey"),
+        _(
+            "Answers to the post-meeting survey about meetings of the scope, answered in the period "
+            "(answer date, bounds included)."
+        ),
+        "count",
+    ),
+    _i(
+        "feedback_heard",
+        "impact",
+        _("“I felt heard” (average, 1 to 5)"),
+        _(
+            "Average of the “I felt heard” scores (1 to 5) of those answers, rounded to 2 "
+            "decimals; none without answers."
+        ),
+        "score",
+    ),
+    _i(
+        "feedback_legitimate",
+        "impact",
+        _("“I felt legitimate to speak” (average, 1 to 5)"),
+        _(
+            "Average of the “I felt legitimate to speak” scores (1 to 5) of those "
+            "answers, rounded to 2 decimals; none without answers."
+        ),
+        "score",
+    ),
+    _i(
+        "feedback_understood",
+        "impact",
+        _("“I understood what institutions can do” (average, 1 to 5)"),
+        _(
+            "Average of the “I understood what institutions can and cannot do” scores (1 "
+            "to 5) of those answers, rounded to 2 decimals; none without answers."
+        ),
+        "score",
+    ),
+    _i(
+        "questions_received",
+        "impact",
+        _("Questions received"),
+        _(
+            "Accepted questions (received, forwarded, answered or closed; never those awaiting "
+            "moderation nor rejected ones) of the scope's QPV whose reception date lies in the "
+            "period, bounds included. The other question figures count questions of this cohort."
+        ),
+        "count",
+    ),
+    _i(
+        "questions_answered",
+        "impact",
+        _("Questions answered"),
+        _(
+            "Questions of the cohort answered, at any date up to the day of computation (an answer "
+            "after the end of the period counts)."
+        ),
+        "count",
+    ),
+    _i(
+        "questions_answered_on_time",
+        "impact",
+        _("Questions answered within the due date"),
+        _(
+            "Questions of the cohort answered on or before their due date in force (extensions "
+            "granted with a reason included)."
+        ),
+        "count",
+    ),
+    _i(
+        "questions_on_time_rate",
+        "impact",
+        _("Share of questions answered within the due date"),
+        _(
+            "Questions answered within the due date in percent of the questions received, rounded "
+            "to the unit; none without questions."
+        ),
+        "percent",
+    ),
+    _i(
+        "questions_delay_median",
+        "impact",
+        _("Median answer delay"),
+        _(
+            "Median (continuous, linear interpolation) of the calendar days between reception and "
+            "answer dates of the cohort's answered questions, rounded to 1 decimal; none without "
+            "answers."
+        ),
+        "days",
+    ),
+    _i(
+        "questions_overdue",
+        "impact",
+        _("Questions overdue"),
+        _(
+            "Questions of the cohort still open (received or forwarded) on the day of computation "
+            "whose due date is before that day."
+        ),
+        "count",
+    ),
+    # -- Parole --
+    _i(
+        "speaking_share_residents",
+        "parole",
+        _("Residents' share of speaking time"),
+        _(
+            "Speaking time of residents in percent of all timed speaking time (finished turns "
+            "only), over the held meetings of the period, rounded to 1 decimal; none when no "
+            "speaking time was recorded."
+        ),
+        "percent",
+    ),
+    _i(
+        "residents_who_spoke",
+        "parole",
+        _("Residents who spoke"),
+        _(
+            "Sum over the held meetings of the period of the number of distinct residents who took "
+            "the floor, as counted by the facilitator (meetings without a count add nothing)."
+        ),
+        "count",
+    ),
+)
+
+INDICATORS: dict[str, Indicator] = {indicator.code: indicator for indicator in CATALOGUE}
+CODES: tuple[str, ...] = tuple(INDICATORS)
+
+Values = dict[str, float | int | None]
+
+
+def codes_of_family(family: str) -> list[str]:
+    return [indicator.code for indicator in CATALOGUE if indicator.family == family]
+
+
+# ---- Computation ------------------------------------------------------------------------------
+
+
+def compute(scope: Scope, period: Period, *, today: date | None = None) -> Values:
+    """Every indicator of the catalogue for a scope and a period (a bounded number of queries)."""
+    from evaluation import computations
+
+    return computations.compute(scope, period, today=today or timezone.localdate())
+
+
+def compute_by_qpv(scope: Scope, period: Period, *, today: date | None = None) -> dict[QPV, Values]:
+    """Every indicator for each QPV of the scope, in listing order; a QPV without data gets zeros."""
+    from evaluation import computations
+
+    return computations.compute_by_qpv(scope, period, today=today or timezone.localdate())
+
+
+def compute_by_quarter(
+    scope: Scope, period: Period, codes: Iterable[str], *, today: date | None = None
+) -> list[tuple[Period, Values]]:
+    """The given indicators for each quarter of the period (clipped to it), in order."""
+    from evaluation import computations
+
+    codes = list(codes)
+    unknown = [code for code in codes if code not in INDICATORS]
+    if unknown:
+        raise KeyError(f"Unknown indicator codes: {', '.join(unknown)}")
+    return computations.compute_by_quarter(
+        scope, period, codes, today=today or timezone.localdate()
+    )

@@ -1,0 +1,401 @@
+"""The PDF report for the Plenary Assembly (WeasyPrint, A4, tagged PDF/UA-1), and its content.
+
+The report is French whatever the language of the person who asked for it: it is read by the
+Plenary Assembly. It loads nothing: the style is in the template, charts are SVG data URIs made by
+`evaluation.charts` (the same functions as the dashboard), fonts are the system's (DejaVu Sans),
+and the URL fetcher refuses every scheme but `data:`, so no text of the database can make the
+worker fetch anything.
+
+Every figure is formatted by `charts.format_value`, as on the dashboard: the tests compare the
+PDF's text with `compute(...)` formatted the same way. Only aggregates appear; the highlights
+quote the public "Vous avez dit, nous avons fait" records and published projects, never a resident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from dialogue.transparency import TransparencyFigures, transparency_by_qpv, transparency_figures
+from evaluation import charts
+from evaluation.indicators import (
+    CATALOGUE,
+    FAMILIES,
+    FAMILY_LABELS,
+    INDICATORS,
+    Period,
+    Scope,
+    Values,
+    compute,
+    compute_by_qpv,
+    compute_by_quarter,
+)
+from evaluation.models import Report
+from projects.models import InfluenceOutcome, InfluenceRecord, ParticipationLevel, Project
+
+PARIS = ZoneInfo("Europe/Paris")
+CONTRACT_NAME = "Contrat de ville 2024-2030"
+TERRITORY_NAME = "Tours Métropole Val de Loire"
+
+# The key figures of the summary, and of each QPV's section (a shorter list).
+KEY_FIGURES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "share_women",
+    "return_rate",
+    "projects_co_construction_or_more",
+    "fph_granted_euros",
+    "influence_adopted",
+    "questions_answered",
+    "questions_delay_median",
+    "feedback_heard",
+    "speaking_share_residents",
+)
+QPV_KEY_FIGURES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "return_rate",
+    "influence_adopted",
+    "questions_received",
+)
+# The side-by-side comparison of the QPV of a commune or of the metropole.
+COMPARISON_CODES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "return_rate",
+    "projects_total",
+    "influence_adopted",
+    "questions_received",
+    "questions_answered",
+)
+# Evolution by quarter: the table beside the charts, and the series of the charts.
+QUARTER_CODES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "questions_received",
+    "feedback_heard",
+    "feedback_legitimate",
+    "feedback_understood",
+)
+QUARTER_TABLE_CODES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "questions_received",
+)
+ATTENDANCE_SERIES = ("attendance_total", "residents_distinct")
+FEEDBACK_SERIES = ("feedback_heard", "feedback_legitimate", "feedback_understood")
+# "Vous avez dit, nous avons fait": a few records, adopted first; projects at co-construction+.
+HIGHLIGHT_RECORDS = 6
+HIGHLIGHT_PROJECTS = 8
+HIGHLIGHT_TEXT_LIMIT = 320
+
+Progress = Callable[[int, str], None]
+
+
+def _no_progress(progress: int, label: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    uri: str
+    alt: str
+
+
+@dataclass
+class QuarterTable:
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+@dataclass
+class QPVSection:
+    qpv: object
+    figures: list[Figure]
+    families: list[tuple[str, list[Figure]]]
+    chart: Chart
+    quarters: QuarterTable
+    anchor: str = ""
+
+
+def format_indicator(values: Values, code: str) -> str:
+    """The value of an indicator as printed in the report (and as the tests expect it)."""
+    return charts.format_value(values.get(code), INDICATORS[code].unit)
+
+
+def figures(values: Values, codes: Iterable[str]) -> list[Figure]:
+    return [
+        Figure(code=code, label=str(INDICATORS[code].label), value=format_indicator(values, code))
+        for code in codes
+        if code in INDICATORS
+    ]
+
+
+def by_family(values: Values) -> list[tuple[str, list[Figure]]]:
+    """Every indicator of the catalogue, grouped by family, in the catalogue's order."""
+    return [
+        (
+            str(FAMILY_LABELS[family]),
+            figures(values, [i.code for i in CATALOGUE if i.family == family]),
+        )
+        for family in FAMILIES
+    ]
+
+
+def quarter_table(rows: list[tuple[Period, Values]]) -> QuarterTable:
+    return QuarterTable(
+        columns=[str(INDICATORS[code].label) for code in QUARTER_TABLE_CODES],
+        rows=[
+            (quarter.label, [format_indicator(values, code) for code in QUARTER_TABLE_CODES])
+            for quarter, values in rows
+        ],
+    )
+
+
+def quarterly_chart(title: str, rows: list[tuple[Period, Values]], codes: Iterable[str]) -> Chart:
+    codes = list(codes)
+    labels = [quarter.label for quarter, _values in rows]
+    series = {
+        str(INDICATORS[code].label): [values.get(code) for _q, values in rows] for code in codes
+    }
+    svg = charts.quarterly_chart(
+        title, series, labels, unit=INDICATORS[codes[0]].unit, width=800, height=380
+    )
+    return Chart(
+        title=title, uri=charts.data_uri(svg), alt=charts.text_alternative(title, series, labels)
+    )
+
+
+def comparison_chart(title: str, by_qpv: dict, codes: Iterable[str]) -> Chart:
+    codes = list(codes)
+    labels = [qpv.name for qpv in by_qpv]
+    series = {
+        str(INDICATORS[code].label): [values.get(code) for values in by_qpv.values()]
+        for code in codes
+    }
+    svg = charts.comparison_chart(title, series, labels, unit=INDICATORS[codes[0]].unit, width=800)
+    return Chart(
+        title=title, uri=charts.data_uri(svg), alt=charts.text_alternative(title, series, labels)
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    # One decimal, like the percentages of the catalogue (TransparencyFigures rounds to units).
+    return round(100 * part / whole, 1) if whole else None
+
+
+def transparency_row(figures_: TransparencyFigures) -> list[str]:
+    """Received, answered, answered %, within due date %, median and 90th percentile delays,
+    still open, overdue: the columns of the Q&A transparency table."""
+    return [
+        charts.format_value(figures_.received, "count"),
+        charts.format_value(figures_.answered, "count"),
+        charts.format_value(_share(figures_.answered, figures_.received), "percent"),
+        charts.format_value(_share(figures_.answered_on_time, figures_.received), "percent"),
+        charts.format_value(figures_.median_delay_days, "days"),
+        charts.format_value(figures_.p90_delay_days, "days"),
+        charts.format_value(figures_.still_open, "count"),
+        charts.format_value(figures_.overdue, "count"),
+    ]
+
+
+def _transparency(scope: Scope, period: Period, today: date):
+    """The scope's figures and each QPV's, with the functions of dialogue.transparency."""
+    place = {"qpv": scope.qpv} if scope.qpv is not None else {"commune": scope.commune}
+    total = transparency_figures(**place, start=period.start, end=period.end, today=today)
+    qpvs = list(scope.qpvs())
+    per_qpv = transparency_by_qpv(
+        commune=scope.commune or (scope.qpv.commune if scope.qpv is not None else None),
+        start=period.start,
+        end=period.end,
+        today=today,
+        qpvs=qpvs,
+    )
+    return total, per_qpv
+
+
+def _place(scope: Scope) -> Q:
+    if scope.qpv is not None:
+        return Q(qpv=scope.qpv)
+    if scope.commune is not None:
+        return Q(qpv__commune=scope.commune)
+    return Q()
+
+
+def influence_highlights(scope: Scope, period: Period) -> list[InfluenceRecord]:
+    """A few records decided in the period: adopted first, then partly, then not adopted."""
+    rank = Case(
+        When(outcome=InfluenceOutcome.ADOPTED, then=Value(0)),
+        When(outcome=InfluenceOutcome.PARTLY, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        InfluenceRecord.objects.filter(_place(scope), decided_on__range=(period.start, period.end))
+        .select_related("qpv", "institution")
+        .annotate(rank=rank)
+        .order_by("rank", "-decided_on", "-pk")[:HIGHLIGHT_RECORDS]
+    )
+
+
+def project_highlights(scope: Scope, period: Period) -> list[Project]:
+    """Published projects with a step at co-construction or above dated in the period."""
+    return list(
+        Project.objects.public()
+        .filter(
+            _place(scope),
+            steps__date__range=(period.start, period.end),
+            steps__participation_level__gte=ParticipationLevel.CO_CONSTRUCTION,
+        )
+        .annotate(level=Max("steps__participation_level"))
+        .select_related("qpv")
+        .order_by("-level", "title", "pk")[:HIGHLIGHT_PROJECTS]
+    )
+
+
+def long_date(day: date) -> str:
+    return date_format(day, "j F Y")
+
+
+def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
+    """Everything the template prints, computed step by step (with progress reports)."""
+    from evaluation.services import report_period, report_scope
+
+    scope, period = report_scope(report), report_period(report)
+    today = timezone.localdate()
+    generated_at = timezone.localtime(timezone.now(), PARIS)
+
+    progress(5, _("Computing the indicators"))
+    values = compute(scope, period, today=today)
+    per_qpv = compute_by_qpv(scope, period, today=today)
+    quarters = compute_by_quarter(scope, period, QUARTER_CODES, today=today)
+    transparency_total, transparency_per_qpv = _transparency(scope, period, today)
+
+    sections = []
+    count = len(per_qpv)
+    for index, (qpv, qpv_values) in enumerate(per_qpv.items(), start=1):
+        progress(
+            15 + 55 * (index - 1) // max(count, 1),
+            _("Section %(qpv)s (%(index)s of %(count)s)")
+            % {"qpv": qpv.name, "index": index, "count": count},
+        )
+        qpv_quarters = compute_by_quarter(Scope.of_qpv(qpv), period, QUARTER_CODES, today=today)
+        sections.append(
+            QPVSection(
+                qpv=qpv,
+                anchor=f"qpv-{qpv.slug}",
+                figures=figures(qpv_values, QPV_KEY_FIGURES),
+                families=by_family(qpv_values),
+                chart=quarterly_chart(
+                    _("Attendances by quarter — %(qpv)s") % {"qpv": qpv.name},
+                    qpv_quarters,
+                    ATTENDANCE_SERIES,
+                ),
+                quarters=quarter_table(qpv_quarters),
+            )
+        )
+
+    progress(72, _("Questions and answers, highlights"))
+    comparison = None
+    if count > 1:
+        comparison = {
+            "chart": comparison_chart(
+                _("Attendances and distinct residents by QPV"), per_qpv, ATTENDANCE_SERIES
+            ),
+            "columns": [str(INDICATORS[code].label) for code in COMPARISON_CODES],
+            "rows": [
+                (qpv.name, [format_indicator(v, code) for code in COMPARISON_CODES])
+                for qpv, v in per_qpv.items()
+            ],
+        }
+    return {
+        "report": report,
+        "title": _("Residents' participation — %(scope)s, %(period)s")
+        % {"scope": scope.label, "period": period.label},
+        "contract": CONTRACT_NAME,
+        "territory": TERRITORY_NAME,
+        "scope": scope,
+        "scope_kind": scope.kind,
+        "period": period,
+        "period_text": pgettext("a period of dates", "from %(start)s to %(end)s")
+        % {"start": long_date(period.start), "end": long_date(period.end)},
+        "generated_text": _("%(day)s at %(time)s")
+        % {
+            "day": long_date(generated_at.date()),
+            "time": date_format(generated_at, r"G \h i"),
+        },
+        "qpv_names": [qpv.name for qpv in per_qpv],
+        "key_figures": figures(values, KEY_FIGURES),
+        "families": by_family(values),
+        "attendance_chart": quarterly_chart(
+            _("Attendances by quarter"), quarters, ATTENDANCE_SERIES
+        ),
+        "feedback_chart": quarterly_chart(
+            _("Feedback survey scores by quarter (1 to 5)"), quarters, FEEDBACK_SERIES
+        ),
+        "quarters": quarter_table(quarters),
+        "feedback_rows": [
+            (quarter.label, [format_indicator(v, code) for code in FEEDBACK_SERIES])
+            for quarter, v in quarters
+        ],
+        "feedback_columns": [str(INDICATORS[code].label) for code in FEEDBACK_SERIES],
+        "comparison": comparison,
+        "sections": sections,
+        "transparency_total": transparency_row(transparency_total),
+        "transparency_rows": [
+            (qpv.name, transparency_row(figures_)) for qpv, figures_ in transparency_per_qpv.items()
+        ],
+        "records": influence_highlights(scope, period),
+        "record_counts": figures(
+            values, ("influence_adopted", "influence_partly", "influence_not_adopted")
+        ),
+        "projects": project_highlights(scope, period),
+        "projects_figure": figures(values, ["projects_co_construction_or_more"])[0],
+        "text_limit": HIGHLIGHT_TEXT_LIMIT,
+        "definitions": [
+            (
+                str(FAMILY_LABELS[family]),
+                [indicator for indicator in CATALOGUE if indicator.family == family],
+            )
+            for family in FAMILIES
+        ],
+    }
+
+
+def render_report_pdf(context: dict) -> bytes:
+    """The PDF of a report's context: tagged PDF/UA-1, with title and language from the HTML."""
+    # Imported here: WeasyPrint is slow to import, and only the worker renders reports.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    html = render_to_string("evaluation/pdf/report.html", context)
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def build_report_pdf(report: Report, *, progress: Progress = _no_progress) -> bytes:
+    context = build_context(report, progress=progress)
+    progress(75, _("Rendering the PDF"))
+    return render_report_pdf(context)

@@ -1,0 +1,415 @@
+"""Reports for the Plenary Assembly: requested, built in the background, archived (issue 7).
+
+The life of a report:
+
+- `report_request` (a user, from the reports page) and `schedule_annual_reports` (Celery beat, on
+  15 January) create it QUEUED and queue `tasks.build_report` once the transaction commits.
+- `report_build` (the task's work) claims it (RUNNING, one more attempt), computes the catalogue,
+  renders the PDF and saves it (READY, with size and SHA-256 checksum), or records a readable reason
+  (FAILED) and logs the traceback for the technical team.
+- `report_retry` puts a failed report back in the queue.
+
+Idempotency: only a QUEUED report is built. A READY or FAILED one is left as it is (a message
+delivered twice, a task retried after the work was done), and so is a RUNNING one, unless its attempt
+started longer ago than the task's hard time limit: the worker that ran it is gone (killed, or lost
+with its message re-delivered thanks to `acks_late`), so the report may be restarted.
+
+While a report is RUNNING, `generated_at` holds the start of the current attempt (the model has no
+other field for it); once READY, the end of the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import partial
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from evaluation.indicators import Period, Scope
+from evaluation.models import Report, ReportStatus
+from participation.mail import OutgoingEmail, queue_email
+from participation.roles import Role
+from qpv.models import QPV, Commune
+
+logger = logging.getLogger(__name__)
+
+# The task's limits (seconds), here because the service decides when a RUNNING report is stale.
+BUILD_TIME_LIMIT = 600
+BUILD_SOFT_TIME_LIMIT = 540
+# Errors worth a retry of the task (the database or the network blinked), not a FAILED report.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class ReportError(Exception):
+    """A request or a retry that cannot be done; the message is for the user."""
+
+
+def report_scope(report: Report) -> Scope:
+    if report.qpv_id:
+        return Scope.of_qpv(report.qpv)
+    if report.commune_id:
+        return Scope.commune_of(report.commune)
+    return Scope.metropole()
+
+
+def report_period(report: Report) -> Period:
+    return Period(report.period_start, report.period_end)
+
+
+def is_stale(report: Report, *, now=None) -> bool:
+    """A RUNNING report whose attempt began before the hard time limit: its worker is gone."""
+    if report.status != ReportStatus.RUNNING:
+        return False
+    started = report.generated_at
+    now = now or timezone.now()
+    return started is None or started < now - timedelta(seconds=BUILD_TIME_LIMIT)
+
+
+def is_retryable(report: Report) -> bool:
+    return report.status == ReportStatus.FAILED or is_stale(report)
+
+
+def _queue(report_id: int) -> None:
+    """Queue the build once the transaction commits: the worker must find the report saved."""
+    transaction.on_commit(partial(_send_to_worker, report_id))
+
+
+def _send_to_worker(report_id: int) -> None:
+    from evaluation.tasks import build_report
+    from participation.celery import app
+
+    if app.conf.task_always_eager:
+        # No broker (local run, tests): the build runs here and now, its errors are its own.
+        build_report.delay(report_id)
+        return
+    try:
+        build_report.delay(report_id)
+    except Exception:
+        # The broker is down: say so on the report rather than leave it queued for ever. The
+        # request itself is committed; a retry once the broker is back queues it again.
+        logger.exception("Report %s could not be queued.", report_id)
+        with translation.override("fr"):
+            reason = _("The job queue is unavailable. Retry in a few minutes.")
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(
+            status=ReportStatus.FAILED, error=reason
+        )
+
+
+@transaction.atomic
+def report_request(*, user, scope: Scope, period: Period) -> Report:
+    """A report of the scope and period, queued for building (the same one if already queued)."""
+    if not user.has_perm("evaluation.view_indicators", scope.permission_object):
+        raise PermissionDenied
+    alive = Q(status=ReportStatus.QUEUED) | Q(
+        status=ReportStatus.RUNNING,
+        generated_at__gte=timezone.now() - timedelta(seconds=BUILD_TIME_LIMIT),
+    )
+    pending = Report.objects.filter(
+        alive,
+        qpv=scope.qpv,
+        commune=scope.commune,
+        period_start=period.start,
+        period_end=period.end,
+    ).first()
+    if pending is not None:
+        # A double click, or a colleague asked for the same report: one build is enough.
+        return pending
+    report = Report.objects.create(
+        qpv=scope.qpv,
+        commune=scope.commune,
+        period_start=period.start,
+        period_end=period.end,
+        requested_by=user,
+    )
+    _queue(report.pk)
+    return report
+
+
+@transaction.atomic
+def report_retry(*, report: Report, by) -> Report:
+    """Queue a failed (or stale running) report again; ReportError if there is nothing to retry."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    if not is_retryable(locked):
+        raise ReportError(_("Only a report whose build failed can be built again."))
+    locked.status = ReportStatus.QUEUED
+    locked.progress = 0
+    locked.progress_label = ""
+    locked.error = ""
+    locked.save(update_fields=["status", "progress", "progress_label", "error"])
+    logger.info("Report %s queued again by user %s.", locked.pk, getattr(by, "pk", None))
+    _queue(locked.pk)
+    return locked
+
+
+# Building ------------------------------------------------------------------------------------------
+
+
+def _claim(report_id: int) -> Report | None:
+    """Mark the report RUNNING if it is to be built now; None if there is nothing to do."""
+    with transaction.atomic():
+        # of=("self",): PostgreSQL refuses to lock the nullable side of the outer joins.
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("qpv__commune", "commune")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None:
+            logger.warning("Report %s to build does not exist (deleted?).", report_id)
+            return None
+        if report.status != ReportStatus.QUEUED and not is_stale(report):
+            logger.info("Report %s is %s: nothing to build.", report_id, report.status)
+            return None
+        report.status = ReportStatus.RUNNING
+        report.attempts += 1
+        report.progress = 0
+        report.progress_label = _("Starting")
+        report.error = ""
+        report.generated_at = timezone.now()
+        report.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "progress",
+                "progress_label",
+                "error",
+                "generated_at",
+            ]
+        )
+        return report
+
+
+def _progress_saver(report: Report) -> Callable[[int, str], None]:
+    def save(progress: int, label: str) -> None:
+        # Saved at once (no transaction around the build): the status page polls these two fields.
+        report.progress = progress
+        report.progress_label = label[:200]
+        report.save(update_fields=["progress", "progress_label"])
+
+    return save
+
+
+def report_filename(report: Report) -> str:
+    scope = slugify(report.scope_label) or "rapport"
+    return f"rapport-{scope}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.pdf"
+
+
+def _readable_error(error: Exception, step: str) -> str:
+    if isinstance(error, ReportError):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return _(
+            "The build took longer than %(minutes)s minutes and was stopped. Retry later, or ask "
+            "for a shorter period."
+        ) % {"minutes": BUILD_SOFT_TIME_LIMIT // 60}
+    return _(
+        "An unexpected error stopped the build at the step “%(step)s”. It has been logged for the "
+        "technical team; you can retry."
+    ) % {"step": step}
+
+
+def _fail(report: Report, reason: str) -> None:
+    Report.objects.filter(pk=report.pk, attempts=report.attempts).update(
+        status=ReportStatus.FAILED, error=reason
+    )
+    report.status = ReportStatus.FAILED
+    report.error = reason
+
+
+def _requeue(report: Report) -> None:
+    Report.objects.filter(pk=report.pk, attempts=report.attempts).update(
+        status=ReportStatus.QUEUED, progress_label=_("Waiting for a new attempt")
+    )
+
+
+@transaction.atomic
+def _finish(report: Report, content: bytes) -> bool:
+    """Save the PDF and mark the report READY; False if another attempt took the report over."""
+    current = Report.objects.select_for_update().filter(pk=report.pk).first()
+    if current is None or (current.status, current.attempts) != (
+        ReportStatus.RUNNING,
+        report.attempts,
+    ):
+        return False
+    report.file.save(report_filename(report), ContentFile(content), save=False)
+    report.size = len(content)
+    report.checksum = hashlib.sha256(content).hexdigest()
+    report.generated_at = timezone.now()
+    report.status = ReportStatus.READY
+    report.progress = 100
+    report.progress_label = ""
+    report.save(
+        update_fields=[
+            "file",
+            "size",
+            "checksum",
+            "generated_at",
+            "status",
+            "progress",
+            "progress_label",
+        ]
+    )
+    if report.scheduled:
+        notify_report_ready(report)
+    return True
+
+
+def report_build(*, report_id: int, final_attempt: bool = True) -> Report | None:
+    """Build the PDF of a queued report; see the module docstring. Returns the report, or None.
+
+    A transient error (database, network) puts the report back in the queue and is raised again
+    for the task to retry, unless this is the `final_attempt`: then the report fails like on any
+    other error.
+    """
+    from evaluation import pdf
+
+    with translation.override("fr"), timezone.override(pdf.PARIS):
+        report = _claim(report_id)
+        if report is None:
+            return None
+        save_progress = _progress_saver(report)
+        step = _("Starting")
+
+        def advance(progress: int, label: str) -> None:
+            nonlocal step
+            step = label
+            save_progress(progress, label)
+
+        try:
+            content = pdf.build_report_pdf(report, progress=advance)
+            advance(95, _("Saving the file"))
+            if not _finish(report, content):
+                logger.warning("Report %s was taken over by another attempt.", report.pk)
+        except TRANSIENT_ERRORS as error:
+            if not final_attempt:
+                logger.warning("Report %s: transient error, retrying (%s).", report.pk, error)
+                _safely(_requeue, report)
+                raise
+            logger.exception("Report %s failed at step %r.", report.pk, step)
+            _safely(_fail, report, _readable_error(error, step))
+        except Exception as error:
+            logger.exception("Report %s failed at step %r.", report.pk, step)
+            _safely(_fail, report, _readable_error(error, step))
+        return report
+
+
+def _safely(function, *args) -> None:
+    # Recording a failure must not hide the failure (the database may be what failed).
+    try:
+        function(*args)
+    except Exception:
+        logger.exception("Could not record the state of report %s.", args[0].pk)
+
+
+# The annual reports -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_annual_reports(*, today: date | None = None) -> list[Report]:
+    """The previous calendar year's reports: the metropole and each commune with a QPV.
+
+    Created once (scheduled=True); a second run the same year creates and queues nothing. Returns
+    the reports created.
+    """
+    year = (today or timezone.localdate()).year - 1
+    period = Period.year(year)
+    # Locking the communes serialises two concurrent runs (a doubled beat): the second waits, then
+    # finds the reports of the first.
+    communes = list(
+        Commune.objects.filter(pk__in=QPV.objects.values("commune_id"))
+        .select_for_update()
+        .order_by("name")
+    )
+    existing = set(
+        Report.objects.filter(
+            scheduled=True, qpv__isnull=True, period_start=period.start, period_end=period.end
+        ).values_list("commune_id", flat=True)
+    )
+    created = []
+    for commune in [None, *communes]:
+        commune_id = commune.pk if commune is not None else None
+        if commune_id in existing:
+            continue
+        report = Report.objects.create(
+            commune=commune,
+            period_start=period.start,
+            period_end=period.end,
+            scheduled=True,
+            requested_by=None,
+        )
+        _queue(report.pk)
+        created.append(report)
+    logger.info("Annual reports %s: %s queued.", year, len(created))
+    return created
+
+
+def report_recipients(report: Report):
+    """Who is told that an annual report is ready: delegates and coordinators who may read it,
+    and for a commune (or QPV) report the referents of that commune."""
+    from participation.models import RoleAssignment, User
+
+    wanted = Q(role=Role.COORDINATOR) | Q(
+        role=Role.DELEGATE, qpv__isnull=True, commune__isnull=True
+    )
+    commune_id = report.commune_id or (report.qpv.commune_id if report.qpv_id else None)
+    if commune_id:
+        wanted |= Q(role__in=[Role.DELEGATE, Role.REFERENT], commune_id=commune_id)
+    if report.qpv_id:
+        wanted |= Q(role=Role.DELEGATE, qpv_id=report.qpv_id)
+    holders = RoleAssignment.objects.filter(wanted).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=holders).order_by("email")
+
+
+def notify_report_ready(report: Report) -> int:
+    """One email per recipient with the link to the report's page (not the PDF: it may be
+    large, and the page checks who may download it). Sent once the transaction commits."""
+    from dialogue.emails import absolute
+
+    with translation.override("fr"):
+        url = absolute(reverse("evaluation:report", kwargs={"pk": report.pk}))
+        period = report_period(report)
+        subject = _("Report %(period)s ready: %(scope)s") % {
+            "period": period.label,
+            "scope": report.scope_label,
+        }
+        sent = 0
+        for user in report_recipients(report):
+            context = {
+                "subject": subject,
+                "name": user.get_short_name(),
+                "report": report,
+                "period_label": period.label,
+                "report_url": url,
+                "site_url": absolute(""),
+            }
+            queue_email(
+                OutgoingEmail(
+                    subject=subject,
+                    body=_tidy(render_to_string("evaluation/emails/report_ready.txt", context)),
+                    html=render_to_string("evaluation/emails/report_ready.html", context),
+                    to=[user.email],
+                )
+            )
+            sent += 1
+    return sent
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    tidied: list[str] = []
+    for line in lines:
+        if line or (tidied and tidied[-1]):
+            tidied.append(line)
+    return "\n".join(tidied).strip() + "\n"

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from evaluation.views import dashboard, reports
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("espace-pro/indicateurs/", dashboard.dashboard, name="dashboard"),
+    path("espace-pro/indicateurs/export.csv", dashboard.export_csv, name="export_csv"),
+    path("espace-pro/indicateurs/export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
+    path("espace-pro/rapports/", reports.reports, name="reports"),
+    path("espace-pro/rapports/<int:pk>/", reports.report_detail, name="report"),
+    path("espace-pro/rapports/<int:pk>/statut/", reports.report_status, name="report_status"),
+    path(
+        "espace-pro/rapports/<int:pk>/telecharger/",
+        reports.report_download,
+        name="report_download",
+    ),
+    path("espace-pro/rapports/<int:pk>/relancer/", reports.report_retry, name="report_retry"),
+]

@@ -1,0 +1,265 @@
+"""The indicators dashboard of sheet T1.1 and its CSV / XLSX exports (espace pro).
+
+Delegates, referents and coordinators read the indicators of their scope
+(`evaluation.view_indicators`); everyone else gets a 403, visitors are sent to log in. The scope and
+period come from `ScopePeriodForm` (GET): an invalid period or a scope outside the user's choices is
+a form error answered with a 400, never a 500. Only aggregates are shown: no resident's name or
+address ever reaches these pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from evaluation import charts, exports
+from evaluation.forms import CUSTOM, ScopePeriodForm, scope_value
+from evaluation.indicators import (
+    FAMILIES,
+    FAMILY_LABELS,
+    INDICATORS,
+    Indicator,
+    Period,
+    Scope,
+    compute,
+    compute_by_qpv,
+    compute_by_quarter,
+)
+
+# The headline figures, as tiles at the top of the page.
+KEY_CODES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "share_women",
+    "return_rate",
+    "projects_total",
+    "influence_adopted",
+    "questions_received",
+    "questions_on_time_rate",
+    "questions_delay_median",
+    "feedback_heard",
+    "speaking_share_residents",
+)
+# The evolution charts: (title, codes drawn together, shared unit).
+CHARTS = (
+    (gettext_lazy("Meetings"), ("meetings_held", "meetings_cancelled"), "count"),
+    (
+        gettext_lazy("Attendance"),
+        ("attendance_total", "residents_distinct", "walk_ins"),
+        "count",
+    ),
+    (
+        gettext_lazy("Questions to institutions"),
+        ("questions_received", "questions_answered", "questions_answered_on_time"),
+        "count",
+    ),
+    (
+        gettext_lazy("Feedback of participants (average, 1 to 5)"),
+        ("feedback_heard", "feedback_legitimate", "feedback_understood"),
+        "score",
+    ),
+)
+# The columns of the QPV comparison table, and the bars of its chart.
+COMPARISON_CODES = (
+    "meetings_held",
+    "attendance_total",
+    "residents_distinct",
+    "share_women",
+    "questions_received",
+    "questions_on_time_rate",
+    "feedback_heard",
+    "projects_total",
+    "fph_grants",
+)
+COMPARISON_CHART_CODES = ("attendance_total", "residents_distinct")
+
+
+@dataclass
+class Figure:
+    indicator: Indicator
+    value: float | int | None
+    display: str
+
+
+@dataclass
+class Chart:
+    title: str
+    uri: str
+    alt: str
+    series: list[str]
+    rows: list[tuple[str, list[str]]] = field(default_factory=list)
+    partial: bool = False
+
+
+def _available(codes) -> list[str]:
+    # The catalogue may still be growing: show what it has rather than fail.
+    return [code for code in codes if code in INDICATORS]
+
+
+def _figure(code: str, value) -> Figure:
+    indicator = INDICATORS[code]
+    return Figure(indicator, value, charts.format_value(value, indicator.unit))
+
+
+def _form_or_403(request: HttpRequest) -> ScopePeriodForm:
+    form = ScopePeriodForm(request.GET, user=request.user)
+    if not form.has_scopes:
+        raise PermissionDenied
+    return form
+
+
+def _query(form: ScopePeriodForm) -> str:
+    """The query string of the validated filter, for the export and report links."""
+    data = form.cleaned_data
+    params = {"scope": data["scope"], "preset": data["preset"]}
+    if data["preset"] == CUSTOM:
+        params |= {"start": data["start"].isoformat(), "end": data["end"].isoformat()}
+    return urlencode(params)
+
+
+def _quarter_label(quarter: Period) -> tuple[str, bool]:
+    """`T2 2026`, and whether the quarter is cut by the period's bounds."""
+    number = (quarter.start.month - 1) // 3 + 1
+    label = _("Q%(quarter)s %(year)s") % {"quarter": number, "year": quarter.start.year}
+    return label, not quarter.is_quarter
+
+
+def _evolution_charts(scope: Scope, period: Period) -> list[Chart]:
+    codes = sorted({code for _title, group, _unit in CHARTS for code in _available(group)})
+    by_quarter = compute_by_quarter(scope, period, codes)
+    labels, partial = [], False
+    for quarter, _values in by_quarter:
+        label, cut = _quarter_label(quarter)
+        labels.append(label + ("*" if cut else ""))
+        partial = partial or cut
+    result = []
+    for lazy_title, group, unit in CHARTS:
+        group = _available(group)
+        if not group:
+            continue
+        title = str(lazy_title)
+        series = {
+            str(INDICATORS[code].label): [values.get(code) for _q, values in by_quarter]
+            for code in group
+        }
+        svg = charts.quarterly_chart(title, series, labels, unit=unit)
+        rows = [
+            (label, [charts.format_value(values.get(code), unit) for code in group])
+            for label, (_q, values) in zip(labels, by_quarter, strict=True)
+        ]
+        result.append(
+            Chart(
+                title=title,
+                uri=charts.data_uri(svg),
+                alt=charts.text_alternative(title, series, labels),
+                series=list(series),
+                rows=rows,
+                partial=partial,
+            )
+        )
+    return result
+
+
+def _comparison(by_qpv: dict) -> dict:
+    codes = _available(COMPARISON_CODES)
+    rows = [
+        {"qpv": qpv, "figures": [_figure(code, values.get(code)) for code in codes]}
+        for qpv, values in by_qpv.items()
+    ]
+    chart = None
+    chart_codes = _available(COMPARISON_CHART_CODES)
+    if len(by_qpv) > 1 and chart_codes:
+        title = _("Attendance by QPV")
+        names = [qpv.name for qpv in by_qpv]
+        series = {
+            str(INDICATORS[code].label): [values.get(code) for values in by_qpv.values()]
+            for code in chart_codes
+        }
+        chart = Chart(
+            title=title,
+            uri=charts.data_uri(charts.comparison_chart(title, series, names)),
+            alt=charts.text_alternative(title, series, names),
+            series=list(series),
+        )
+    return {"indicators": [INDICATORS[code] for code in codes], "rows": rows, "chart": chart}
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = _form_or_403(request)
+    if not form.is_valid():
+        return render(request, "evaluation/dashboard.html", {"form": form}, status=400)
+    scope, period = form.cleaned_scope_period()
+    values = compute(scope, period)
+    by_qpv = compute_by_qpv(scope, period)
+    families = [
+        {
+            "code": family,
+            "label": FAMILY_LABELS[family],
+            "figures": [
+                _figure(indicator.code, values.get(indicator.code))
+                for indicator in INDICATORS.values()
+                if indicator.family == family
+            ],
+        }
+        for family in FAMILIES
+    ]
+    context = {
+        "form": form,
+        "scope": scope,
+        "period": period,
+        "query": _query(form),
+        "tiles": [_figure(code, values.get(code)) for code in _available(KEY_CODES)],
+        "families": families,
+        "charts": _evolution_charts(scope, period),
+        "comparison": _comparison(by_qpv),
+    }
+    return render(request, "evaluation/dashboard.html", context)
+
+
+def _export(request: HttpRequest, kind: str) -> HttpResponse:
+    form = _form_or_403(request)
+    if not form.is_valid():
+        messages = [
+            _("%(label)s: %(message)s")
+            % {"label": form.fields[name].label if name in form.fields else "", "message": error}
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+        body = _("The export could not be made:") + "\n" + "\n".join(messages) + "\n"
+        return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
+    scope, period = form.cleaned_scope_period()
+    rows = exports.indicator_rows(
+        scope, period, compute(scope, period), compute_by_qpv(scope, period)
+    )
+    name = exports.filename(scope_value(scope), period, kind)
+    if kind == "csv":
+        separator = ";" if request.GET.get("sep") == ";" else ","
+        content, mimetype = exports.build_csv(rows, separator=separator), "text/csv; charset=utf-8"
+    else:
+        content, mimetype = exports.build_xlsx(rows), exports.XLSX_MIMETYPE
+    response = HttpResponse(content, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, "csv")
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    return _export(request, "xlsx")

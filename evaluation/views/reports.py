@@ -1,0 +1,152 @@
+"""Espace pro: the PDF reports for the Plenary Assembly, requested, followed and downloaded.
+
+Who: delegates, referents and coordinators, each within their scope (`evaluation.view_indicators`
+to request a report of a scope, `evaluation.read_report` to follow and download one). Users with no
+indicator scope at all (facilitators, correspondents, residents) get a 403; visitors, the login page.
+A report of another scope answers 404, exactly like a report that does not exist: that a commune
+has a report is not for the staff of another commune to learn by trying ids.
+
+The status page polls its status block every 2 seconds (htmx) while the report is queued or being
+built; the block of a ready or failed report has no trigger, so the polling stops by itself. Without
+JavaScript the page has a refresh link.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from evaluation import services
+from evaluation.forms import ScopePeriodForm
+from evaluation.models import Report, ReportStatus
+from participation.roles import scopes_of
+
+REPORTS_PER_PAGE = 30
+
+
+def _require_indicator_role(user) -> None:
+    """403 for staff who read no indicator anywhere (the same rule as evaluation.view_indicators)."""
+    scopes = scopes_of(user)
+    if not (
+        scopes.coordinator
+        or scopes.delegate_everywhere
+        or scopes.delegate_commune_ids
+        or scopes.delegate_qpv_ids
+        or scopes.referent_commune_ids
+    ):
+        raise PermissionDenied
+
+
+def _reports(user) -> QuerySet[Report]:
+    # The scope's place comes with the report: labels and permission checks cost no query.
+    return Report.objects.visible_to(user).select_related("qpv__commune", "commune", "requested_by")
+
+
+def _report_or_404(request: HttpRequest, pk: int) -> Report:
+    _require_indicator_role(request.user)
+    report = get_object_or_404(_reports(request.user), pk=pk)
+    if not request.user.has_perm("evaluation.read_report", report):
+        raise Http404
+    return report
+
+
+def _status_context(report: Report) -> dict:
+    running = report.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+    stale = services.is_stale(report)
+    return {
+        "report": report,
+        # A stale build will not move any more: stop polling and offer the retry instead.
+        "polling": running and not stale,
+        "stale": stale,
+        "retryable": services.is_retryable(report),
+        "retry_error": "",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reports(request: HttpRequest) -> HttpResponse:
+    """The reports of the user's scope, and the form to request one (scope and period)."""
+    _require_indicator_role(request.user)
+    status = 200
+    if request.method == "POST":
+        form = ScopePeriodForm(request.POST, user=request.user)
+        if form.is_valid():
+            scope, period = form.cleaned_scope_period()
+            report = services.report_request(user=request.user, scope=scope, period=period)
+            messages.success(
+                request,
+                _("Report requested: %(scope)s, %(period)s. It is built in the background.")
+                % {"scope": scope.label, "period": period.label},
+            )
+            return redirect(report)
+        status = 400
+    else:
+        form = ScopePeriodForm(user=request.user)
+    page = Paginator(_reports(request.user), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "evaluation/reports.html",
+        {"form": form, "page": page, "reports": page.object_list},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    return render(request, "evaluation/report_detail.html", _status_context(report))
+
+
+@login_required
+@require_GET
+@never_cache
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status block alone, polled by the status page while the report is being built."""
+    report = _report_or_404(request, pk)
+    return render(request, "evaluation/report_status.html", _status_context(report))
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = _report_or_404(request, pk)
+    if report.status != ReportStatus.READY or not report.file:
+        raise Http404
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=services.report_filename(report),
+        content_type="application/pdf",
+    )
+    patch_cache_control(response, private=True)
+    return response
+
+
+@login_required
+@require_POST
+def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    try:
+        services.report_retry(report=report, by=request.user)
+    except services.ReportError as error:
+        # The page was out of date (the report is ready, or already queued again): show it as it is.
+        context = {**_status_context(report), "retry_error": str(error)}
+        return render(request, "evaluation/report_detail.html", context, status=409)
+    messages.success(request, _("The report is queued again."))
+    return redirect(report)

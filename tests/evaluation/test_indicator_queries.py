@@ -1,0 +1,126 @@
+"""The catalogue costs a fixed number of queries whatever the data size (issue 7, item 1).
+
+One aggregate query per family of indicators (spaces, meetings, gaps between meetings, walk-ins,
+registrants, speaking time, feedback, questions, projects, influence, grants, applications,
+envelopes) plus the list of the scope's QPV: 14 for the scope as a whole, by QPV or by quarter.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from dialogue.models import AttendeeCategory, MeetingStatus, QuestionStatus, SpeakerCategory
+from evaluation.indicators import CODES, Period, Scope, compute, compute_by_qpv, compute_by_quarter
+from projects.models import GrantStatus
+from qpv.models import QPV
+from tests.dialogue.factories_questions import QuestionFactory
+from tests.evaluation.factories import (
+    FeedbackFactory,
+    WalkInFactory,
+    meeting_at,
+    paris,
+    present,
+    turn,
+)
+from tests.factories import DialogueSpaceFactory
+from tests.projects.factories import (
+    FundFactory,
+    GrantApplicationFactory,
+    InfluenceRecordFactory,
+    ProjectFactory,
+    ProjectStepFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 25)
+PERIOD = Period(date(2025, 1, 1), date(2026, 11, 25))
+QUERIES = 14
+
+
+def make_data(scale: int) -> None:
+    """`scale` rows of every kind in each of three QPV, spread over 2025 and 2026."""
+    for index, slug in enumerate(["sanitas", "la-rabiere", "europe"]):
+        qpv = QPV.objects.get(slug=slug)
+        space = DialogueSpaceFactory(qpv=qpv)
+        fund = FundFactory(qpv=qpv, year=2026, amount=Decimal("10000"))
+        for n in range(scale):
+            day = date(2025, 1, 5) + timedelta(days=41 * n + index)
+            starts_at = paris(day.year, day.month, day.day)
+            status = MeetingStatus.CANCELLED if n % 4 == 3 else MeetingStatus.HELD
+            meeting = meeting_at(space, starts_at, status, residents_who_spoke=n)
+            for person in range(3):
+                present(meeting, f"p{person + n % 2}@example.org", "woman", "26_40")
+            WalkInFactory(meeting=meeting, first_time=bool(n % 2))
+            WalkInFactory(meeting=meeting, category=AttendeeCategory.ELECTED)
+            turn(meeting, SpeakerCategory.RESIDENT, 0, 60 + n)
+            turn(meeting, SpeakerCategory.INSTITUTION, 100, 30)
+            FeedbackFactory(meeting=meeting, answered_on=day + timedelta(days=1))
+            QuestionFactory(
+                qpv=qpv,
+                received_on=day,
+                due_on=day + timedelta(days=30),
+                status=QuestionStatus.ANSWERED if n % 2 else QuestionStatus.FORWARDED,
+                answered_on=day + timedelta(days=n) if n % 2 else None,
+            )
+            project = ProjectFactory(qpv=qpv)
+            ProjectStepFactory(project=project, date=day, participation_level=1 + n % 5)
+            InfluenceRecordFactory(qpv=qpv, decided_on=day, project=project)
+            GrantApplicationFactory(
+                fund=fund,
+                status=GrantStatus.GRANTED,
+                amount_granted=Decimal("100"),
+                decided_at=starts_at,
+                submitted_at=starts_at - timedelta(days=3),
+            )
+
+
+@pytest.mark.parametrize("scale", [2, 10])
+def test_compute_costs_a_fixed_number_of_queries(scale, django_assert_num_queries):
+    make_data(scale)
+    with django_assert_num_queries(QUERIES):
+        values = compute(Scope.metropole(), PERIOD, today=TODAY)
+    assert values["meetings_held"] + values["meetings_cancelled"] == 3 * scale
+    assert values["feedback_answers"] == 3 * scale
+
+
+@pytest.mark.parametrize("scale", [2, 10])
+def test_compute_by_qpv_costs_a_fixed_number_of_queries(scale, django_assert_num_queries):
+    make_data(scale)
+    with django_assert_num_queries(QUERIES):
+        rows = compute_by_qpv(Scope.metropole(), PERIOD, today=TODAY)
+    assert len(rows) == 13
+    assert sum(values["questions_received"] for values in rows.values()) == 3 * scale
+
+
+@pytest.mark.parametrize("scale", [2, 10])
+def test_compute_by_quarter_costs_a_fixed_number_of_queries(scale, django_assert_num_queries):
+    make_data(scale)
+    with django_assert_num_queries(QUERIES):
+        rows = compute_by_quarter(Scope.metropole(), PERIOD, CODES, today=TODAY)
+    assert len(rows) == 8
+    assert sum(values["feedback_answers"] for _, values in rows) == 3 * scale
+
+
+def test_a_qpv_scope_costs_the_same(django_assert_num_queries):
+    make_data(2)
+    sanitas = QPV.objects.get(slug="sanitas")
+    with django_assert_num_queries(QUERIES):
+        compute(Scope.of_qpv(sanitas), PERIOD, today=TODAY)
+    with django_assert_num_queries(QUERIES):
+        compute_by_quarter(Scope.of_qpv(sanitas), PERIOD, CODES, today=TODAY)
+
+
+def test_grouped_figures_add_up_to_the_whole():
+    make_data(6)
+    whole = compute(Scope.metropole(), PERIOD, today=TODAY)
+    by_qpv = compute_by_qpv(Scope.metropole(), PERIOD, today=TODAY)
+    by_quarter = compute_by_quarter(Scope.metropole(), PERIOD, CODES, today=TODAY)
+    # Additive counts (not distinct residents, not the spaces' state repeated each quarter).
+    for code in ["meetings_held", "attendance_total", "walk_ins", "first_time", "returning",
+                 "questions_received", "fph_grants", "feedback_answers", "residents_who_spoke"]:  # fmt: skip
+        assert sum(values[code] for values in by_qpv.values()) == whole[code], code
+        assert sum(values[code] for _, values in by_quarter) == whole[code], code
