@@ -91,7 +91,13 @@ def reports(request: HttpRequest) -> HttpResponse:
             return redirect(report)
         status = 400
     else:
-        form = ScopePeriodForm(user=request.user)
+        # Coming from the dashboard: its scope and period are proposed for the report.
+        initial = {
+            name: request.GET[name]
+            for name in ("scope", "preset", "start", "end")
+            if name in request.GET
+        }
+        form = ScopePeriodForm(user=request.user, initial=initial)
     page = Paginator(_reports(request.user), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -751,3 +751,17 @@ def test_a_ready_annual_report_is_emailed_to_those_who_may_read_it(
     with django_capture_on_commit_callbacks(execute=True):
         services.report_build(report_id=asked.pk)
     assert not mailoutbox
+
+
+def test_report_form_is_prefilled_from_the_dashboard(client):
+    from participation.roles import Role
+    from tests.factories import UserFactory, grant
+
+    coordinator = UserFactory()
+    grant(coordinator, Role.COORDINATOR)
+    client.force_login(coordinator)
+    response = client.get("/espace-pro/rapports/", {"scope": "qpv:sanitas", "preset": "year-2025"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.initial["scope"] == "qpv:sanitas"
+    assert form.initial["preset"] == "year-2025"
