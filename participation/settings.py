@@ -173,6 +173,17 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
+# Our own abuse limits (participation/ratelimit.py): (hits, seconds) per client address.
+RATE_LIMITS = {
+    "guest_registration": (20, 600),
+    "online_question": (10, 600),
+    "project_idea": (10, 600),
+    "grant_application": (10, 600),
+    "feedback_on_the_spot": (30, 3600),
+}
+# Behind a reverse proxy that sets X-Forwarded-For (docker-compose's web is reached through one).
+USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
+
 # Emails: files under var/mail for the local run, SMTP in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "participation.mail.FileEmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -36,6 +36,7 @@ from dialogue.services.feedback import (
     feedback_token_lookup,
     feedback_tokens_create,
 )
+from participation.ratelimit import rate_limited
 
 SESSION_KEY = "feedback_on_the_spot"
 ANSWERED = "answered"
@@ -114,6 +115,7 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@rate_limited("feedback_on_the_spot", methods=("GET",))
 @require_GET
 def feedback_on_the_spot(request: HttpRequest, pk: int) -> HttpResponse:
     """The QR code's target: a fresh token for this browser, then the form."""

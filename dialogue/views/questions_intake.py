@@ -31,6 +31,7 @@ from dialogue.models import (
 )
 from dialogue.services import questions as services
 from dialogue.tokens import InvalidLink, question_token_from_confirm_link
+from participation.ratelimit import rate_limited
 from qpv.models import QPV
 
 MEETING_QUESTIONS_FORM = "dialogue/includes/question_ask_meeting_block.html"
@@ -102,6 +103,7 @@ def meeting_questions(request: HttpRequest, pk: int) -> HttpResponse:
 # Asked online by residents ----------------------------------------------------------------------
 
 
+@rate_limited("online_question")
 @require_http_methods(["GET", "POST"])
 def question_ask(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)

@@ -19,6 +19,7 @@ from dialogue.services.registrations import (
     registration_create,
 )
 from dialogue.tokens import InvalidLink, token_from_confirm_link, token_from_manage_link
+from participation.ratelimit import rate_limited
 
 
 def _outcome_message(registration: Registration) -> str:
@@ -40,6 +41,7 @@ def _meeting_or_404(pk: int) -> Meeting:
     return get_object_or_404(Meeting.objects.public().with_place().with_seats(), pk=pk)
 
 
+@rate_limited("guest_registration")
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_or_404(pk)

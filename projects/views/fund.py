@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialogue.models import Meeting, MeetingStatus
+from participation.ratelimit import rate_limited
 from participation.roles import scopes_of
 from projects import services_fund as services
 from projects.forms_fund import (
@@ -136,6 +137,7 @@ def _commune_name(fund: ParticipationFund) -> str:
 
 
 @login_required
+@rate_limited("grant_application")
 @require_http_methods(["GET", "POST"])
 def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """A residents' collective applies to an envelope (this year's or a later one)."""

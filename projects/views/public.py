@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import ACCEPTED_STATUSES
+from participation.ratelimit import rate_limited
 from projects.forms import ProjectFilterForm, ProposeIdeaForm
 from projects.models import (
     STAGE_ORDER,
@@ -192,6 +193,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limited("project_idea")
 @require_http_methods(["GET", "POST"])
 def project_propose(request: HttpRequest, slug: str) -> HttpResponse:
     """A resident proposes a project idea; it is public once the staff have checked it."""
