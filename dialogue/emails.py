@@ -13,7 +13,6 @@ triggered the email (a resident browsing in English still gets the French email 
 from __future__ import annotations
 
 import functools
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
@@ -24,7 +23,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import strip_tags
@@ -34,7 +32,7 @@ from django.utils.translation import gettext as _
 from dialogue import tokens
 from dialogue.calendar import meeting_ics
 from dialogue.models import Meeting, MeetingStatus, Registration, RegistrationStatus
-from participation.mail import OutgoingEmail, queue_email
+from participation.mail import OutgoingEmail, queue_email, render_email
 
 PARIS = ZoneInfo("Europe/Paris")
 # French formats, spelled out: "jeudi 3 décembre 2026", "18 h 00" (day and month names come from
@@ -113,16 +111,6 @@ def _registration_context(registration: Registration, meeting_context: dict) -> 
     }
 
 
-_BLANK_LINES = re.compile(r"\n{3,}")
-_TRAILING_SPACES = re.compile(r"[ \t]+\n")
-
-
-def _tidy(text: str) -> str:
-    """Template tags leave blank lines behind; a plain-text email keeps at most one in a row."""
-    text = _TRAILING_SPACES.sub("\n", text.replace("\r\n", "\n"))
-    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
-
-
 def _email(
     name: str,
     *,
@@ -132,14 +120,13 @@ def _email(
     attachments: Iterable[tuple[str, str, str]] = (),
     headers: dict[str, str] | None = None,
 ) -> OutgoingEmail:
-    context = {**context, "subject": subject, "site_url": settings.SITE_URL}
-    return OutgoingEmail(
+    return render_email(
+        f"dialogue/emails/{name}",
         subject=subject,
-        body=_tidy(render_to_string(f"dialogue/emails/{name}.txt", context)),
-        html=render_to_string(f"dialogue/emails/{name}.html", context),
-        to=[to],
-        headers=headers or {},
-        attachments=list(attachments),
+        to=to,
+        context=context,
+        attachments=attachments,
+        headers=headers,
     )
 
 

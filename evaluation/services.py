@@ -31,7 +31,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -39,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from evaluation.indicators import Period, Scope
 from evaluation.models import Report, ReportStatus
-from participation.mail import OutgoingEmail, queue_email
+from participation.mail import queue_email, render_email
 from participation.roles import Role
 from qpv.models import QPV, Commune
 
@@ -395,21 +394,12 @@ def notify_report_ready(report: Report) -> int:
                 "site_url": absolute(""),
             }
             queue_email(
-                OutgoingEmail(
+                render_email(
+                    "evaluation/emails/report_ready",
                     subject=subject,
-                    body=_tidy(render_to_string("evaluation/emails/report_ready.txt", context)),
-                    html=render_to_string("evaluation/emails/report_ready.html", context),
-                    to=[user.email],
+                    to=user.email,
+                    context=context,
                 )
             )
             sent += 1
     return sent
-
-
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    tidied: list[str] = []
-    for line in lines:
-        if line or (tidied and tidied[-1]):
-            tidied.append(line)
-    return "\n".join(tidied).strip() + "\n"

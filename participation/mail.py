@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from celery.exceptions import Retry
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.filebased import EmailBackend as DjangoFileEmailBackend
 from django.db import transaction
+from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +72,37 @@ class OutgoingEmail:
         for filename, content, mimetype in self.attachments:
             message.attach(filename, content, mimetype)
         return message
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACES = re.compile(r"[ \t]+\n")
+
+
+def tidy_text(text: str) -> str:
+    """Template tags leave blank lines behind; a plain-text email keeps at most one in a row."""
+    text = _TRAILING_SPACES.sub("\n", text.replace("\r\n", "\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+
+
+def render_email(
+    template: str,
+    *,
+    subject: str,
+    to: str | list[str],
+    context: dict,
+    attachments: Iterable[tuple[str, str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> OutgoingEmail:
+    """One email from `<template>.txt` (plain text, tidied) and `<template>.html`."""
+    context = {**context, "subject": subject, "site_url": settings.SITE_URL}
+    return OutgoingEmail(
+        subject=subject,
+        body=tidy_text(render_to_string(f"{template}.txt", context)),
+        html=render_to_string(f"{template}.html", context),
+        to=[to] if isinstance(to, str) else list(to),
+        headers=headers or {},
+        attachments=list(attachments),
+    )
 
 
 def queue_email(email: OutgoingEmail) -> None:

@@ -7,23 +7,15 @@ Templates: templates/projects/emails/<name>.txt and .html (they extend the dialo
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dialogue.emails import _tidy, absolute, in_french
-from participation.mail import OutgoingEmail, queue_email
+from dialogue.emails import absolute, in_french
+from participation.mail import OutgoingEmail, queue_email, render_email
 
 
-def _email(name: str, *, subject: str, to: str, context: dict) -> OutgoingEmail:
-    context = {**context, "subject": subject, "site_url": settings.SITE_URL}
-    return OutgoingEmail(
-        subject=subject,
-        body=_tidy(render_to_string(f"projects/emails/{name}.txt", context)),
-        html=render_to_string(f"projects/emails/{name}.html", context),
-        to=[to],
-    )
+def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> OutgoingEmail:
+    return render_email(f"projects/emails/{name}", subject=subject, to=to, context=context)
 
 
 @in_french

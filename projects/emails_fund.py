@@ -10,25 +10,17 @@ envelope's commune are colleagues: one email for all of them, with the link to t
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dialogue.emails import _tidy, absolute, in_french
-from participation.mail import OutgoingEmail, queue_email
+from dialogue.emails import absolute, in_french
+from participation.mail import OutgoingEmail, queue_email, render_email
 from projects.fund import euros, place_name
 from projects.models import GrantApplication, GrantStatus
 
 
-def _email(name: str, *, subject: str, to: list[str], context: dict) -> OutgoingEmail:
-    context = {**context, "subject": subject, "site_url": settings.SITE_URL}
-    return OutgoingEmail(
-        subject=subject,
-        body=_tidy(render_to_string(f"projects/emails/{name}.txt", context)),
-        html=render_to_string(f"projects/emails/{name}.html", context),
-        to=to,
-    )
+def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> OutgoingEmail:
+    return render_email(f"projects/emails/{name}", subject=subject, to=to, context=context)
 
 
 def _context(application: GrantApplication) -> dict:
