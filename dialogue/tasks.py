@@ -39,3 +39,10 @@ def send_question_reminders() -> int:
     from dialogue.question_emails import send_overdue_reminders
 
     return send_overdue_reminders()
+
+
+@shared_task
+def purge_guest_personal_data() -> dict[str, int]:
+    from dialogue.services.retention import purge_guest_personal_data as purge
+
+    return purge()

@@ -173,6 +173,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
+# Guests' names, emails and phones are purged this many days after their meeting (privacy page).
+GUEST_DATA_RETENTION_DAYS = env_int("GUEST_DATA_RETENTION_DAYS", 365, minimum=30)
+
 # Our own abuse limits (participation/ratelimit.py): (hits, seconds) per client address.
 RATE_LIMITS = {
     "guest_registration": (20, 600),
@@ -283,6 +286,11 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
+    # Guests' personal data, 12 months after their meeting (GUEST_DATA_RETENTION_DAYS).
+    "dialogue-purge-guest-data": {
+        "task": "dialogue.tasks.purge_guest_personal_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # "The day before": in the morning, so an evening meeting's reminder is read in time.
     "dialogue-meeting-reminders": {
         "task": "dialogue.tasks.send_meeting_reminders",

@@ -60,8 +60,13 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
                     email=request.user.email,
                     comeback_opt_in=one_click.cleaned_data.get("comeback_opt_in", False),
                 )
+            elif form.is_spam:
+                # A robot filled the hidden field: answer as for a person, create nothing.
+                messages.success(request, _("Almost done: open the email we sent and confirm."))
+                return redirect(meeting)
             elif form.is_valid():
-                registration = registration_create(meeting=meeting, **form.cleaned_data)
+                data = {key: value for key, value in form.cleaned_data.items() if key != "website"}
+                registration = registration_create(meeting=meeting, **data)
             else:
                 registration = None
         except RegistrationError as exc:

@@ -365,3 +365,17 @@ def test_meeting_page_guest_fields_match_the_form():
         select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
         options = re.findall(r'<option value="([^"]*)"', select)
         assert options == [str(value) for value, _label in form.fields[name].choices]
+
+
+def test_guest_honeypot_creates_nothing(client, mailoutbox, django_capture_on_commit_callbacks):
+    meeting = MeetingFactory()
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert 'name="website"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("dialogue:register", args=[meeting.pk]),
+            {"name": "Bot", "email": "bot@example.org", "website": "http://spam.example"},
+        )
+    assert response.status_code == 302
+    assert not Registration.objects.exists()
+    assert mailoutbox == []

@@ -1,0 +1,48 @@
+"""Data retention: the personal data of guests (no account) are purged some months after the meeting.
+
+Names, phones and emails go; the rows stay, so attendance and every indicator computed from them are
+unchanged. The email is replaced by a pseudonym derived from it (the same address always gives the
+same pseudonym), so "distinct residents" and "returning residents" keep counting the same people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dialogue.models import Question, Registration
+
+PURGED_DOMAIN = "purged.invalid"
+
+
+def pseudonym(email: str) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{email.strip().lower()}".encode()).hexdigest()
+    return f"{digest[:24]}@{PURGED_DOMAIN}"
+
+
+@transaction.atomic
+def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
+    """Purge guests' registrations of meetings ended more than GUEST_DATA_RETENTION_DAYS ago, and the
+    contact details of guests' questions received that long ago. Returns the counts purged."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.GUEST_DATA_RETENTION_DAYS)
+    registrations = list(
+        Registration.objects.filter(user__isnull=True, meeting__ends_at__lt=limit)
+        .exclude(email__endswith=f"@{PURGED_DOMAIN}")
+        .only("pk", "email")
+    )
+    for registration in registrations:
+        registration.email = pseudonym(registration.email)
+        registration.name = ""
+        registration.phone = ""
+    Registration.objects.bulk_update(registrations, ["email", "name", "phone"], batch_size=1000)
+    questions = Question.objects.filter(
+        asked_by__isnull=True, received_on__lt=limit.date()
+    ).exclude(Q(asker_email="") & Q(asker_name=""))
+    purged_questions = questions.update(asker_email="", asker_name="", show_name=False)
+    return {"registrations": len(registrations), "questions": purged_questions}

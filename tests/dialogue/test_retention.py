@@ -1,0 +1,62 @@
+"""Guests' personal data are purged after the retention delay; the indicators do not change."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from dialogue.models import MeetingStatus, Registration
+from dialogue.services.retention import PURGED_DOMAIN, purge_guest_personal_data
+from evaluation.indicators import Period, Scope, compute
+from tests.dialogue.factories_questions import QuestionFactory
+from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_guest_data_are_purged_after_the_delay_and_indicators_are_unchanged(settings):
+    settings.GUEST_DATA_RETENTION_DAYS = 365
+    now = timezone.now()
+    old = now - timedelta(days=400)
+    first = MeetingFactory(
+        starts_at=old, ends_at=old + timedelta(hours=2), status=MeetingStatus.HELD
+    )
+    second = MeetingFactory(
+        dialogue_space=first.dialogue_space,
+        starts_at=old + timedelta(days=7),
+        ends_at=old + timedelta(days=7, hours=2),
+        status=MeetingStatus.HELD,
+    )
+    recent = MeetingFactory(dialogue_space=first.dialogue_space)
+    for meeting in (first, second):
+        RegistrationFactory(
+            meeting=meeting, email="Awa@Example.org", name="Awa", phone="0612345678", attended=True
+        )
+    account = UserFactory()
+    RegistrationFactory(
+        meeting=first, user=account, email=account.email, name="Compte", attended=True
+    )
+    kept = RegistrationFactory(meeting=recent, email="recent@example.org", name="Récent")
+    old_question = QuestionFactory(asker_name="Awa", asker_email="awa@example.org")
+    old_question.received_on = old.date()
+    old_question.save(update_fields=["received_on"])
+    period = Period(start=date(2019, 1, 1), end=timezone.localdate())
+    before = compute(Scope.metropole(), period)
+
+    counts = purge_guest_personal_data(now=now)
+
+    assert counts == {"registrations": 2, "questions": 1}
+    purged = Registration.objects.filter(user__isnull=True, meeting__in=[first, second])
+    assert {r.name for r in purged} == {""}
+    assert {r.phone for r in purged} == {""}
+    emails = {r.email for r in purged}
+    assert len(emails) == 1 and emails.pop().endswith(PURGED_DOMAIN)
+    assert Registration.objects.get(user=account).name == "Compte"
+    kept.refresh_from_db()
+    assert kept.name == "Récent"
+    old_question.refresh_from_db()
+    assert (old_question.asker_name, old_question.asker_email) == ("", "")
+    assert compute(Scope.metropole(), period) == before
+    assert purge_guest_personal_data(now=now) == {"registrations": 0, "questions": 0}
