@@ -44,6 +44,8 @@ help:
 	@echo "make beat     the Celery beat scheduler on Redis"
 	@echo "make messages update the French catalogue locale/fr/LC_MESSAGES/django.po"
 	@echo "make clean    delete the local database and the emails in var/"
+	@echo "make backup   pg_dump + media into var/backups/ (DATABASE_URL on PostgreSQL)"
+	@echo "make restore  FILE=var/backups/<folder>: restore a backup (DEBUG on, or FORCE=1)"
 
 run: setup
 	$(MANAGE) load_demo
@@ -131,3 +133,15 @@ bench-data: $(PY_STAMP)
 
 bench-indicators: $(PY_STAMP)
 	$(PY) bench/indicators.py
+
+# Backups (PostgreSQL only: set DATABASE_URL): the database and the media in one folder under
+# $(VAR)/backups (BACKUP_DIR to change it); see README.md "Backups".
+.PHONY: backup restore
+backup:
+	bash scripts/backup.sh
+
+# This Makefile defaults DEBUG to true for local runs; a restore only counts DEBUG as on when the
+# caller set it, so that a production host without DEBUG in its environment still needs FORCE=1.
+restore:
+	@if [[ -z "$(FILE)" ]]; then echo "make restore FILE=$(VAR)/backups/<database>-<timestamp>" >&2; exit 1; fi
+	DEBUG='$(if $(filter file,$(origin DEBUG)),false,$(DEBUG))' FILE='$(FILE)' bash scripts/restore.sh
