@@ -9,6 +9,11 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Accounts and roles")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from participation import audit
+
+        audit.register_models()
+
 
 class ParticipationAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -42,3 +42,20 @@ class ChosenLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+def audit_actor(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Name the user in the audit log entries of a request that writes.
+
+    django-auditlog's own middleware reads request.user on every request, which loads the session
+    and the user even on pages that never need them; only unsafe methods write, so only they pay.
+    """
+    from auditlog.context import set_actor
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method in {"GET", "HEAD", "OPTIONS"} or not request.user.is_authenticated:
+            return get_response(request)
+        with set_actor(actor=request.user, remote_addr=request.META.get("REMOTE_ADDR")):
+            return get_response(request)
+
+    return middleware

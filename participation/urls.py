@@ -19,6 +19,7 @@ urlpatterns = [
     path("compte/mes-donnees.json", views.my_data_json, name="my_data_json"),
     path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("compte/", include("allauth.urls")),
+    path("espace-pro/journal-d-audit/", views.audit_log, name="audit_log"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("accessibilite/", views.accessibility, name="accessibility"),

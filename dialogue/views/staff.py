@@ -11,6 +11,7 @@ import csv
 import logging
 from datetime import datetime
 
+from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -405,7 +406,15 @@ def meeting_registrations(request: HttpRequest, pk: int) -> HttpResponse:
     groups = _registrant_groups(registrations)
     if request.GET.get("format") == "csv":
         response, rows = _registrants_csv(meeting, groups)
-        # Personal data leave the portal: keep a trace of who took them (an audit log comes later).
+        # Personal data leave the portal: keep a trace of who took them, in the audit log that
+        # coordinators read and in the application log.
+        LogEntry.objects.log_create(
+            meeting,
+            action=LogEntry.Action.ACCESS,
+            changes={"export": ["", f"registrant list exported ({rows} rows)"]},
+            additional_data={"export": "registrants_csv", "rows": rows},
+            actor=request.user,
+        )
         logger.info(
             "registrant list exported",
             extra={"user_id": request.user.pk, "meeting_id": meeting.pk, "rows": rows},
