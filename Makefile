@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed-pyproject
 NPM_STAMP := node_modules/.installed-lock
 ASSETS_STAMP := static/vendor/.copied
 
-.PHONY: help run setup system-deps python-deps assets compilemessages migrate test lint format \
+.PHONY: help run demo-code setup system-deps python-deps assets compilemessages migrate test lint format \
 	worker beat messages clean
 
 help:
@@ -51,6 +51,10 @@ run: setup
 	$(MANAGE) load_demo
 	@echo "Emails sent by the portal (login codes, confirmations) are written to $(VAR)/mail/."
 	$(MANAGE) runserver 127.0.0.1:8000
+
+# The current two-factor code of the demo staff accounts (they share one demo secret).
+demo-code:
+	@$(MANAGE) demo_code
 
 setup: system-deps python-deps assets compilemessages migrate
 
@@ -125,14 +129,27 @@ clean:
 	rm -f $(VAR)/db.sqlite3 $(VAR)/db.sqlite3-journal $(VAR)/db.sqlite3-wal $(VAR)/db.sqlite3-shm
 	rm -rf $(VAR)/mail
 
-# Performance: a synthetic 7-year dataset and the indicator / report benchmark (PostgreSQL only:
-# set DATABASE_URL). Not part of `make test`; see bench/README.md.
-.PHONY: bench-data bench-indicators
+# Performance: a synthetic 7-year dataset, the load benchmark (gunicorn + wrk, then the indicator /
+# report benchmark) and the indicator / report benchmark alone (PostgreSQL only: set DATABASE_URL;
+# `make bench` also needs Redis, REDIS_URL). Not part of `make test`; see bench/README.md.
+# BENCH_ARGS passes options to bench/load.py (--sweep, --duration 30, --workers 3...).
+BENCH_ARGS ?=
+.PHONY: bench bench-data bench-indicators
+bench: $(PY_STAMP)
+	REDIS_URL='$(REDIS_URL)' $(PY) bench/load.py $(BENCH_ARGS)
+
 bench-data: $(PY_STAMP)
 	$(MANAGE) generate_scale_dataset $(if $(RESET),--reset)
 
 bench-indicators: $(PY_STAMP)
 	$(PY) bench/indicators.py
+
+# EXPLAIN (ANALYZE, BUFFERS) of the main queries of the pages on the scale dataset, seq scans of
+# big tables flagged (bench/explain.py). EXPLAIN_ARGS: --compare before.json, --json, --write...
+EXPLAIN_ARGS ?=
+.PHONY: bench-explain
+bench-explain: $(PY_STAMP)
+	$(PY) bench/explain.py $(EXPLAIN_ARGS)
 
 # Backups (PostgreSQL only: set DATABASE_URL): the database and the media in one folder under
 # $(VAR)/backups (BACKUP_DIR to change it); see README.md "Backups".

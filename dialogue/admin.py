@@ -18,6 +18,10 @@ class RegistrationInline(admin.TabularInline):
     fields = ["name", "email", "status", "created_at"]
     readonly_fields = ["created_at"]
 
+    def get_queryset(self, request):
+        # Each row's label names the meeting: loaded with the rows, not once per row.
+        return super().get_queryset(request).select_related("meeting")
+
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):

@@ -28,6 +28,9 @@ from dialogue.services.meetings import (
 )
 from qpv.models import QPV, Organisation
 
+# The last year a meeting can be planned in.
+LATEST_YEAR = 2100
+
 
 class SpaceForm(forms.ModelForm):
     """The host organisation is chosen among the active organisations serving the space's QPV:
@@ -195,6 +198,17 @@ class MeetingForm(forms.ModelForm):
             end_time=end.time(),
         )
         return initial
+
+    def clean_date(self) -> date:
+        # Far years overflow the date arithmetic (a series' end, the feedback and check-in windows).
+        day = self.cleaned_data["date"]
+        if day.year > LATEST_YEAR:
+            raise forms.ValidationError(
+                _("Choose a date in %(year)s at the latest."),
+                code="too_far",
+                params={"year": LATEST_YEAR},
+            )
+        return day
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -156,6 +156,8 @@ class CloseForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
+        # Shown next to ExtendForm, whose field has the same name: ids of their own (RGAA 8.2).
+        kwargs.setdefault("auto_id", "id_close_%s")
         super().__init__(*args, **kwargs)
         _style(self)
 

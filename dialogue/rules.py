@@ -28,10 +28,20 @@ def is_correspondent_of_question(user, question) -> bool:
     )
 
 
+@rules.predicate
+def is_accepted_question(user, question) -> bool:
+    """Accepted by the staff (not awaiting confirmation or moderation, nor rejected)."""
+    from dialogue.models import ACCEPTED_STATUSES
+
+    return question is not None and question.status in ACCEPTED_STATUSES
+
+
 # Questions and answers. Logging questions heard at a meeting: the meeting's people. Moderating
 # online questions: the local staff. Routing, due dates, closing: referents and coordinators.
 # Answering: the correspondents of the organisation addressed, and referents (answers received by
-# other channels). Delegates read the staff pages of their scope, never write.
+# other channels). Delegates read the staff pages of their scope, never write. A question not
+# accepted yet (awaiting confirmation or moderation) or rejected is the moderators' alone: its text
+# has not been checked, and may name people.
 rules.add_perm("dialogue.moderate_question", is_local_staff)
 rules.add_perm("dialogue.route_question", is_coordinator | is_referent_for)
 rules.add_perm(
@@ -39,5 +49,5 @@ rules.add_perm(
 )
 rules.add_perm(
     "dialogue.view_question_staff",
-    is_local_staff | is_delegate_for | is_correspondent_of_question,
+    is_local_staff | ((is_delegate_for | is_correspondent_of_question) & is_accepted_question),
 )

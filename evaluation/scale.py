@@ -32,6 +32,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from auditlog.context import disable_auditlog
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -88,6 +89,8 @@ EMAIL_DOMAIN = "qed-scale.test"  # .test is reserved (RFC 2606): never a real ma
 TOKEN_PREFIX = "scale-"  # noqa: S105 (a mark on generated tokens, not a secret)
 # The password of the generated staff accounts (coordination@qed-scale.test...), for load tests.
 STAFF_PASSWORD = "scale-bench-2026"  # noqa: S105 (test dataset, refused when DEBUG is off)
+# Their authenticator app's secret (base32): staff pages open after the second factor (TOTP).
+STAFF_TOTP_SECRET = "QEDSCALEBENCHTOTPSECRETAAAAAAAAA"  # noqa: S105 (test dataset, as above)
 FLUSH_EVERY = 20_000
 
 # Volumes at scale 1.0, per year of the window (7 years: 8,750 meetings, 22,050 questions...).
@@ -100,7 +103,11 @@ PER_YEAR = {
     "residents": 6_000,
 }
 SPACES = 60
-RESIDENT_ACCOUNT_SHARE = 0.15  # the regulars of each QPV have an account; the others are guests
+# The regulars of each QPV (the first 15 % of its pool) come to half the registrations. Three in four
+# residents have an account (7 years of the portal: 31,500 accounts at scale 1.0), the regulars
+# first; the others register as guests.
+REGULAR_SHARE = 0.15
+RESIDENT_ACCOUNT_SHARE = 0.75
 GRANTS_PER_ENVELOPE = 12
 UPCOMING_DAYS = 60
 
@@ -392,6 +399,34 @@ def window(today: date, years: int) -> tuple[date, date]:
     return start + timedelta(days=1), today
 
 
+def staff_authenticators() -> int:
+    """Give each generated staff account its authenticator (STAFF_TOTP_SECRET) and recovery codes.
+
+    Staff pages open only after the second factor: a load test logs in with the password and a code
+    of this secret, or builds a session that records both (bench/load.py). Idempotent; returns how
+    many TOTP authenticators it created.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("allauth.mfa"):
+        return 0
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    staff = User.objects.filter(
+        email__endswith="@" + EMAIL_DOMAIN, role_assignments__isnull=False
+    ).distinct()
+    created = 0
+    for user in staff.exclude(
+        pk__in=Authenticator.objects.filter(type=Authenticator.Type.TOTP).values("user_id")
+    ):
+        TOTP.activate(user, STAFF_TOTP_SECRET)
+        RecoveryCodes.activate(user)
+        created += 1
+    return created
+
+
 def existing_dataset() -> bool:
     return User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).exists()
 
@@ -430,9 +465,12 @@ def delete_dataset(log: Callable[[str], None] = print) -> int:
         Organisation.objects.filter(**scale_org),
     ]
     total = 0
-    for queryset in steps:
-        deleted, _ = queryset.delete()
-        total += deleted
+    # Generated rows are not staff actions: their deletion stays out of the audit log (tens of
+    # thousands of entries, one INSERT each, took most of a reset's time).
+    with disable_auditlog():
+        for queryset in steps:
+            deleted, _ = queryset.delete()
+            total += deleted
     log(f"Deleted {total} generated rows.")
     return total
 
@@ -503,6 +541,7 @@ class Generator:
         self.qpv_weights = [QPV_WEIGHTS.get(qpv.slug, 3) for qpv in self.qpvs]
         self._organisations()
         self._people()
+        staff_authenticators()
         self._spaces()
         self._meetings()
         self._meeting_log()
@@ -649,7 +688,7 @@ class Generator:
                 pool.append(person)
             self.pool[qpv.pk] = pool
         self.people = people
-        # The regulars (the first ones of each pool) are the ones with an account.
+        # The first ones of each pool (the regulars among them) are the ones with an account.
         account_holders = [
             person
             for pool in self.pool.values()
@@ -880,7 +919,7 @@ class Generator:
         span_days = max((self.end - self.start).days, 1)
         for row, info in zip(self.meeting_rows, self.meetings, strict=True):
             pool = self.pool[info.qpv_id]
-            regulars = max(1, round(len(pool) * RESIDENT_ACCOUNT_SHARE))
+            regulars = max(1, round(len(pool) * REGULAR_SHARE))
             held = info.status == MeetingStatus.HELD
             count = rng.randint(8, 30)
             capacity = row["capacity"]
@@ -1577,10 +1616,12 @@ def summary() -> dict[str, int]:
 __all__ = [
     "EMAIL_DOMAIN",
     "STAFF_PASSWORD",
+    "STAFF_TOTP_SECRET",
     "TOKEN_PREFIX",
     "Generator",
     "delete_dataset",
     "existing_dataset",
+    "staff_authenticators",
     "summary",
     "window",
 ]

@@ -12,7 +12,12 @@ The life of a report:
 Idempotency: only a QUEUED report is built. A READY or FAILED one is left as it is (a message
 delivered twice, a task retried after the work was done), and so is a RUNNING one, unless its attempt
 started longer ago than the task's hard time limit: the worker that ran it is gone (killed, or lost
-with its message re-delivered thanks to `acks_late`), so the report may be restarted.
+with its message re-delivered thanks to `acks_late`), so the report may be restarted. A message that
+the broker delivers again (`redelivered`) restarts a RUNNING report at once: Redis redelivers only a
+message left unacknowledged for longer than its visibility timeout (CELERY_VISIBILITY_TIMEOUT, far
+above the hard time limit), so the worker that claimed it died mid-build. After
+LOST_WORKER_MAX_ATTEMPTS such attempts the report fails instead, so a build that kills its worker
+every time does not loop.
 
 While a report is RUNNING, `generated_at` holds the start of the current attempt (the model has no
 other field for it); once READY, the end of the build.
@@ -47,6 +52,9 @@ logger = logging.getLogger(__name__)
 # The task's limits (seconds), here because the service decides when a RUNNING report is stale.
 BUILD_TIME_LIMIT = 600
 BUILD_SOFT_TIME_LIMIT = 540
+# A report whose worker was lost mid-build is restarted by the redelivered message this many
+# attempts at most; then it fails, and a person decides (the build may be what kills the worker).
+LOST_WORKER_MAX_ATTEMPTS = 3
 # Errors worth a retry of the task (the database or the network blinked), not a FAILED report.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
@@ -155,8 +163,12 @@ def report_retry(*, report: Report, by) -> Report:
 # Building ------------------------------------------------------------------------------------------
 
 
-def _claim(report_id: int) -> Report | None:
-    """Mark the report RUNNING if it is to be built now; None if there is nothing to do."""
+def _claim(report_id: int, *, redelivered: bool = False) -> Report | None:
+    """Mark the report RUNNING if it is to be built now; None if there is nothing to do.
+
+    `redelivered`: the broker delivered the task's message again because the worker that took it
+    never acknowledged it (see the module docstring); a RUNNING report is then an orphan.
+    """
     with transaction.atomic():
         # of=("self",): PostgreSQL refuses to lock the nullable side of the outer joins.
         report = (
@@ -168,7 +180,23 @@ def _claim(report_id: int) -> Report | None:
         if report is None:
             logger.warning("Report %s to build does not exist (deleted?).", report_id)
             return None
-        if report.status != ReportStatus.QUEUED and not is_stale(report):
+        orphan = redelivered and report.status == ReportStatus.RUNNING
+        if orphan and report.attempts >= LOST_WORKER_MAX_ATTEMPTS:
+            logger.error(
+                "Report %s: worker lost during %s attempts; not restarted again.",
+                report_id,
+                report.attempts,
+            )
+            report.status = ReportStatus.FAILED
+            report.error = _(
+                "The build stopped %(count)s times without finishing. It has been logged for the "
+                "technical team; you can retry."
+            ) % {"count": report.attempts}
+            report.save(update_fields=["status", "error"])
+            return None
+        if orphan:
+            logger.warning("Report %s: its worker was lost mid-build; restarting it.", report_id)
+        elif report.status != ReportStatus.QUEUED and not is_stale(report):
             logger.info("Report %s is %s: nothing to build.", report_id, report.status)
             return None
         report.status = ReportStatus.RUNNING
@@ -265,7 +293,9 @@ def _finish(report: Report, content: bytes) -> bool:
     return True
 
 
-def report_build(*, report_id: int, final_attempt: bool = True) -> Report | None:
+def report_build(
+    *, report_id: int, final_attempt: bool = True, redelivered: bool = False
+) -> Report | None:
     """Build the PDF of a queued report; see the module docstring. Returns the report, or None.
 
     A transient error (database, network) puts the report back in the queue and is raised again
@@ -275,7 +305,7 @@ def report_build(*, report_id: int, final_attempt: bool = True) -> Report | None
     from evaluation import pdf
 
     with translation.override("fr"), timezone.override(pdf.PARIS):
-        report = _claim(report_id)
+        report = _claim(report_id, redelivered=redelivered)
         if report is None:
             return None
         save_progress = _progress_saver(report)

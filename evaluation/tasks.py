@@ -1,9 +1,11 @@
 """Celery tasks of the reports: thin wrappers around evaluation.services, queued on commit.
 
 `build_report` acknowledges its message only once done (`acks_late`): a worker lost mid-build gets
-the message delivered again, and the service restarts the report only if its attempt is stale, so
-a message delivered twice never builds a report twice. The hard time limit kills a build stuck in
-WeasyPrint; the soft one, a minute earlier, lets the service record a readable failure first.
+the message delivered again (after CELERY_VISIBILITY_TIMEOUT on Redis), flagged `redelivered`, and
+the service restarts the orphaned report; otherwise it restarts a report only if its attempt is
+stale, so a message delivered twice never builds a report twice. The hard time limit kills a build
+stuck in WeasyPrint; the soft one, a minute earlier, lets the service record a readable failure
+first.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from evaluation import services
 )
 def build_report(self, report_id: int) -> str | None:
     final_attempt = self.request.retries >= self.max_retries
-    report = services.report_build(report_id=report_id, final_attempt=final_attempt)
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    report = services.report_build(
+        report_id=report_id, final_attempt=final_attempt, redelivered=redelivered
+    )
     return report.status if report is not None else None
 
 

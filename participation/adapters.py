@@ -2,10 +2,14 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import record_authentication
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 
 from participation.mail import OutgoingEmail, queue_email
+from participation.roles import scopes_of
 
 
 @dataclass(frozen=True)
@@ -31,3 +35,25 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         message = self.render_mail(template_prefix, email, ctx)
         queue_email(OutgoingEmail.from_message(message))
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_label(self, user) -> str:
+        return user.email
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Staff keep their authenticator app: without it the professional area would close."""
+        if authenticator.type != Authenticator.Type.TOTP:
+            return super().can_delete_authenticator(authenticator)
+        user = authenticator.user
+        staff = scopes_of(user).is_staff or user.is_superuser
+        return not (staff and settings.STAFF_MFA_REQUIRED)
+
+
+def second_factor_set_up(sender, request, user, authenticator, **kwargs) -> None:
+    """authenticator_added receiver: typing a valid code to set up TOTP proves the second factor.
+
+    Without it, a staff member who just set up their app would be asked for a code at once.
+    """
+    if request is not None and authenticator.type == Authenticator.Type.TOTP:
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)

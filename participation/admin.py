@@ -1,5 +1,15 @@
+import functools
+
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.admin import UserSessionAdmin as BaseUserSessionAdmin
+from allauth.usersessions.models import UserSession
+from auditlog.admin import LogEntryAdmin as BaseLogEntryAdmin
+from auditlog.filters import CIDFilter, ResourceTypeFilter
+from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import BadRequest
 from django.utils.translation import gettext_lazy as _
 
 from participation.models import RoleAssignment, User
@@ -57,3 +67,75 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__full_name"]
     autocomplete_fields = ["user", "qpv", "commune", "organisation", "dialogue_space"]
     list_select_related = ["user", "qpv", "commune", "organisation", "dialogue_space__qpv"]
+
+
+# allauth's own admin shows an authenticator's data: the TOTP secret, the seed of the recovery
+# codes. Whoever reads them can make the codes of another staff member. Coordinators see who set up
+# what, and delete an authenticator when someone lost their phone; never read nor write a secret.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Third-party admins search on fields our user model does not have (a username, first and last
+# names): any search was a 500. They search on the email and the full name instead.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(BaseUserSessionAdmin):
+    search_fields = ["user__email", "user__full_name", "ip"]
+
+
+class _ResourceTypeFilter(ResourceTypeFilter):
+    def queryset(self, request, queryset):
+        try:
+            return super().queryset(request, queryset)
+        except ValueError as error:  # not a content type id: the admin says the filter is wrong
+            raise IncorrectLookupParameters(error) from error
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(BaseLogEntryAdmin):
+    search_fields = ["timestamp", "object_repr", "changes", "actor__email", "actor__full_name"]
+    list_filter = ["action", _ResourceTypeFilter, CIDFilter]
+
+
+def refuse_nul_bytes(admin_view):
+    """Wrap AdminSite.admin_view (participation/urls.py): a query string with a NUL byte is a 400.
+
+    The admin's lists filter on any field the query string names (`?title=…`, the values of
+    list_filter), and PostgreSQL refuses NUL bytes in a query: unguarded, such a link is a 500.
+    """
+
+    @functools.wraps(admin_view)
+    def wrap(view, cacheable=False):
+        inner = admin_view(view, cacheable)
+
+        @functools.wraps(inner)
+        def guarded(request, *args, **kwargs):
+            for key, values in request.GET.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    raise BadRequest("NUL byte in the query string.")
+            return inner(request, *args, **kwargs)
+
+        return guarded
+
+    return wrap

@@ -10,9 +10,18 @@ class ParticipationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from participation import audit
+        from allauth.mfa.signals import authenticator_added
+        from django.contrib.auth.signals import user_logged_in
+
+        from participation import audit, datacache
+        from participation.adapters import second_factor_set_up
+        from participation.middleware import stamp_activity_on_login
 
         audit.register_models()
+        # Every write bumps the data version of the page and indicator caches (issue 9).
+        datacache.install()
+        user_logged_in.connect(stamp_activity_on_login, dispatch_uid="stamp_activity_on_login")
+        authenticator_added.connect(second_factor_set_up, dispatch_uid="second_factor_set_up")
 
 
 class ParticipationAdminConfig(admin_apps.AdminConfig):

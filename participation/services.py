@@ -7,10 +7,14 @@ replaced by the same pseudonym the guest-data purge uses, so every indicator sta
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import timezone
 
 from dialogue.models import AnswerStatus, ComebackInvitation, Question, Registration
 from dialogue.services.retention import pseudonym
@@ -163,3 +167,18 @@ def account_delete(*, user: User) -> None:
     EmailAddress.objects.filter(user=user).delete()
     RoleAssignment.objects.filter(user=user).delete()
     user.delete()
+
+
+def ended_sessions_purge(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete expired sessions and the IP address and browser kept for each of them.
+
+    Returns (sessions, session records) deleted. Run daily (CELERY_BEAT_SCHEDULE); the privacy page
+    says the IP address and browser of a session are kept until it ends.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+        records, _ = UserSession.objects.exclude(
+            session_key__in=Session.objects.values("session_key")
+        ).delete()
+    return sessions, records

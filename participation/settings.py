@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "participation.middleware.audit_actor",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "participation.middleware.session_idle_timeout",
+    "participation.middleware.staff_mfa_required",
+    "participation.middleware.PathIdsInRangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -108,7 +113,8 @@ REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, keeping one redis-py client per pool (participation/redis_cache.py).
+            "BACKEND": "participation.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "qed"),
         }
@@ -125,6 +131,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "participation")
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands a message taken by a worker that died before acknowledging it (acks_late) to another
+# worker once it has waited this long (seconds). It must stay above the longest countdown of a
+# retried task (emails: 30 minutes) and a report's build limit (10 minutes), or a task still waiting
+# or running would run twice; the fault tests shorten it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=1)
+}
 
 # Accounts: a custom user model logged in by email, through django-allauth.
 AUTH_USER_MODEL = "participation.User"
@@ -175,6 +188,21 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
+# Two-factor authentication (allauth MFA): every staff member passes a TOTP code before any page
+# under /espace-pro/ or /admin/ opens (participation.middleware.staff_mfa_required); recovery codes
+# stand in for a lost phone. Residents may turn it on too.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", default=True)
+MFA_ADAPTER = "participation.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Quartiers en dialogue"
+MFA_RECOVERY_CODE_COUNT = 10
+# "Se déconnecter partout": allauth lists the account's sessions and ends the others. Tracking the
+# last activity of each session would write on every request: the idle timeout below does not need it.
+USERSESSIONS_TRACK_ACTIVITY = False
+# A signed-in session ends after this long without a request (participation.middleware), and in any
+# case SESSION_COOKIE_AGE after the login.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60, minimum=60)
+
 # Guests' names, emails and phones are purged this many days after their meeting (privacy page).
 GUEST_DATA_RETENTION_DAYS = env_int("GUEST_DATA_RETENTION_DAYS", 365, minimum=30)
 
@@ -189,6 +217,14 @@ RATE_LIMITS = {
 # Behind a reverse proxy that sets X-Forwarded-For (docker-compose's web is reached through one).
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
 
+# `make bench` only (bench/load.py): serve /bench/baseline, the cheapest page through the whole
+# middleware stack, as the load benchmark's yardstick. Off everywhere else.
+BENCH_BASELINE_VIEW = env_bool("BENCH_BASELINE_VIEW", default=False)
+# Public pages are cached for visitors without a session until the next database write, and at
+# most this many seconds (participation/datacache.py); 0 turns the cache off. Off by default for
+# the local run and the tests (DEBUG), where a page must show at once what was just changed by hand.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 60, minimum=0)
+
 # Emails: files under var/mail for the local run, SMTP in production.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "participation.mail.FileEmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
@@ -198,6 +234,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# A mail server that is down: the first retry of an email waits up to this many seconds, each next
+# one twice as long, up to 60 times this (participation.tasks.send_email). The fault tests shorten it.
+EMAIL_RETRY_DELAY = env_int("EMAIL_RETRY_DELAY", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Quartiers en dialogue <ne-pas-repondre@localhost>"
 )
@@ -288,6 +327,11 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
+    # Expired sessions, and the IP address and browser kept for each (privacy page).
+    "participation-purge-ended-sessions": {
+        "task": "participation.tasks.purge_ended_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Guests' personal data, 12 months after their meeting (GUEST_DATA_RETENTION_DAYS).
     "dialogue-purge-guest-data": {
         "task": "dialogue.tasks.purge_guest_personal_data",

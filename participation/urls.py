@@ -1,13 +1,15 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
 from participation import views
+from participation.admin import refuse_nul_bytes
 
 # The admin signs in through allauth, so the same rate limits and code login apply there.
 admin.site.login = secure_admin_login(admin.site.login)
+# Its lists filter on any field the query string names, and PostgreSQL refuses NUL bytes in a query.
+admin.site.admin_view = refuse_nul_bytes(admin.site.admin_view)
 
 urlpatterns = [
     path("", include("qpv.urls")),
@@ -29,5 +31,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.BENCH_BASELINE_VIEW:
+    urlpatterns.append(path("bench/baseline", views.bench_baseline))
+
+# No public media folder, not even in the local run: every uploaded or generated file is served by
+# a view that checks who asks (news images, minutes attachments, reports).
+
+# 503 "service unavailable" while the database is unreachable, the 500 page otherwise.
+handler500 = "participation.errors.server_error"

@@ -107,6 +107,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def bench_baseline(request: HttpRequest) -> HttpResponse:
+    """The load benchmark's yardstick (bench/load.py): no query, no template, every middleware.
+
+    Routed only when BENCH_BASELINE_VIEW is on (`make bench`).
+    """
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
 AUDIT_PAGE_SIZE = 50
 
 
@@ -144,7 +152,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(content_type__app_label=app_label, content_type__model=model_name)
     else:
         model = ""
-    actor = request.GET.get("actor", "").strip()[:254]
+    # PostgreSQL refuses NUL bytes in a query: typed in the search, they are dropped.
+    actor = request.GET.get("actor", "").replace("\x00", "").strip()[:254]
     if actor:
         entries = entries.filter(Q(actor__email__icontains=actor) | Q(actor_email__icontains=actor))
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -14,6 +14,12 @@ from projects.models import (
 class ProjectStepInline(admin.TabularInline):
     model = ProjectStep
     extra = 0
+    # Who recorded the step is shown, not chosen: a select of every account on each row would
+    # cost a query per step.
+    readonly_fields = ["created_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
 
 
 @admin.register(Project)
@@ -23,17 +29,25 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     inlines = [ProjectStepInline]
     list_select_related = ["qpv"]
+    # Select boxes would list every meeting, question, space (named with its QPV) and account.
+    raw_id_fields = ["origin_meeting", "origin_question", "origin_space", "proposed_by"]
 
 
 @admin.register(ParticipationFund)
 class ParticipationFundAdmin(admin.ModelAdmin):
     list_display = ["__str__", "year", "amount"]
     list_filter = ["year"]
+    list_select_related = ["qpv", "commune"]
 
 
 class GrantPaymentInline(admin.TabularInline):
     model = GrantPayment
     extra = 0
+    # As for the steps: shown, not a select of every account on each row.
+    readonly_fields = ["recorded_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
 
 
 @admin.register(GrantApplication)
@@ -41,6 +55,7 @@ class GrantApplicationAdmin(admin.ModelAdmin):
     list_display = ["title", "fund", "amount_requested", "amount_granted", "status"]
     list_filter = ["status", "fund__year"]
     inlines = [GrantPaymentInline]
+    list_select_related = ["fund__qpv", "fund__commune"]
 
 
 admin.site.register(InfluenceRecord)

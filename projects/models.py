@@ -396,6 +396,13 @@ class GrantPayment(models.Model):
         constraints = [
             models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))
         ]
+        indexes = [
+            # What an envelope paid (projects.fund.with_consumption sums each fund's payments):
+            # the sums read the index alone, instead of the whole table for each envelope.
+            models.Index(
+                fields=["application"], include=["amount"], name="payment_application_amount"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} € — {self.paid_on}"
@@ -462,7 +469,11 @@ class InfluenceRecord(models.Model):
         verbose_name = _("influence record")
         verbose_name_plural = _("influence records")
         ordering = ["-decided_on", "-pk"]
-        indexes = [models.Index(fields=["qpv", "decided_on"], name="influence_qpv_date")]
+        indexes = [
+            models.Index(fields=["qpv", "decided_on"], name="influence_qpv_date"),
+            # The metropole-wide lists, newest first (Meta.ordering): read in order, 20 at a time.
+            models.Index(fields=["decided_on", "id"], name="influence_decided"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="influence_reason_unless_adopted",

@@ -13,6 +13,7 @@ urlpatterns = [
     # News of the neighbourhoods ("actualités du quartier").
     path("actualites/", views_news.news, name="news"),
     path("actualites/<int:pk>/", views_news.news_item, name="news_item"),
+    path("actualites/<int:pk>/image", views_news.news_image, name="news_image"),
     path("quartiers/<slug:slug>/actualites/", views_news.qpv_news, name="qpv_news"),
     path("espace-pro/actualites/", views_news.staff_news, name="staff_news"),
     path("espace-pro/actualites/nouvelle/", views_news.news_create, name="news_create"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
 from dialogue.transparency import transparency_figures
 from dialogue.views.questions_public import public_questions_of
+from participation.datacache import public_page
 from projects.models import Project
 from qpv.models import QPV, Follow, NewsItem, Organisation
 from qpv.services import InvalidUnsubscribeLink, follow_create, follow_delete, follow_unsubscribe
@@ -20,12 +21,14 @@ LATEST_QUESTIONS_ON_QPV_PAGE = 3
 
 
 @require_GET
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     qpvs = QPV.objects.for_listing()
     return render(request, "qpv/home.html", {"qpvs": qpvs})
 
 
 @require_GET
+@public_page
 def qpv_detail(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(
         QPV.objects.select_related("commune").prefetch_related(

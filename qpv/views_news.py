@@ -10,23 +10,26 @@ metropole-wide news, which only coordinators publish. Everyone else gets a 403, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from participation.roles import scopes_of
 from qpv import services_news as services
 from qpv.forms_news import NewsFilterForm, NewsForm
 from qpv.models import QPV, NewsItem
 from qpv.services_news import NewsError
+from qpv.shortcuts import qpv_or_404
 
 NEWS_PER_PAGE = 12
 STAFF_NEWS_PER_PAGE = 50
@@ -77,8 +80,8 @@ def qpv_news(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
-def news_item(request: HttpRequest, pk: int) -> HttpResponse:
+def _visible_news_or_404(request: HttpRequest, pk: int) -> tuple[NewsItem, bool, bool]:
+    """The item, whether it is public, whether the user may publish it; 404 when they may not see it."""
     item = get_object_or_404(NewsItem.objects.select_related("qpv__commune"), pk=pk)
     now = timezone.now()
     is_public = item.is_published and item.published_at is not None and item.published_at <= now
@@ -86,11 +89,48 @@ def news_item(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_public and not can_publish:
         # Not "forbidden": the page does not tell that an unpublished item exists.
         raise Http404
+    return item, is_public, can_publish
+
+
+@require_GET
+def news_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item, is_public, can_publish = _visible_news_or_404(request, pk)
     return render(
         request,
         "qpv/news_item.html",
         {"news": item, "is_public": is_public, "can_publish": can_publish},
     )
+
+
+# Stored images were re-encoded by us (qpv/services_news.py): the extension names their format.
+NEWS_IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+
+
+@require_safe
+def news_image(request: HttpRequest, pk: int) -> FileResponse:
+    """A news item's image, to whoever may see the item, with a content type we chose.
+
+    Uploaded files are never served from a public media folder: each goes through a view that checks
+    who asks and names the type, and the browser is told not to guess it nor run anything in it.
+    """
+    item, is_public, _can_publish = _visible_news_or_404(request, pk)
+    content_type = NEWS_IMAGE_TYPES.get(Path(item.image.name or "").suffix.lower())
+    if content_type is None:
+        raise Http404("This news item has no image.")
+    try:
+        handle = item.image.open("rb")
+    except FileNotFoundError:
+        raise Http404("The image's file is missing.") from None
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=300" if is_public else "private, no-store"
+    return response
 
 
 # Staff --------------------------------------------------------------------------------------------
@@ -161,7 +201,7 @@ def _add_error(form: NewsForm, error: NewsError) -> None:
 def news_create(request: HttpRequest) -> HttpResponse:
     """A news item of the QPV given as ?qpv=slug, or metropole-wide without it."""
     slug = request.GET.get("qpv", "")
-    qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug) if slug else None
+    qpv = qpv_or_404(slug) if slug else None
     _require(request, "qpv.publish_news", qpv)
     if request.method == "POST":
         form = NewsForm(request.POST, request.FILES)

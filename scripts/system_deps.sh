@@ -7,6 +7,9 @@
 #   poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
 #   chromium                      the browser tests
 #   libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice (tests)
+#   wrk                           HTTP load generator of `make bench` (not used by `make test`)
+#   postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
+#                                 in tests/project/test_faults.py
 #
 # As root, missing packages are installed with apt-get. Otherwise the exact command to run is printed
 # and the script fails, so that `make setup` stops before anything half-works.
@@ -22,6 +25,8 @@ PACKAGES=(
   poppler-utils
   chromium
   libreoffice-calc-nogui
+  wrk
+  postgresql
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -3,6 +3,7 @@
 - An undefined variable in one of our templates fails the test (third-party templates are exempt).
 - With CI=true a skipped test fails the run: in CI every test must run.
 - Celery runs tasks eagerly in tests, except where a test starts a real worker on Redis.
+- `client.force_login(staff)` also records the second factor (tests/helpers.py).
 """
 
 from __future__ import annotations
@@ -74,6 +75,28 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run on-commit callbacks (our emails are queued on commit) inside the test transaction."""
+
+    def capture():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return capture
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login is a complete login (second factor included).
+
+    Staff pages require the second factor (participation.middleware.staff_mfa_required);
+    tests/participation/test_mfa.py drives the real flow.
+    """
+    from tests.helpers import PortalClient
+
+    return PortalClient()
 
 
 _skipped: list[str] = []

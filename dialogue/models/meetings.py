@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -341,6 +342,13 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["meeting", "status"], name="registration_meeting_status"),
             models.Index(fields=["user", "status"], name="registration_user_status"),
+            # "Returning" attendees (dialogue.attendance.returning_registrant): the earlier
+            # attendances of an address, looked up for each person present (email__iexact).
+            models.Index(
+                Upper("email"),
+                name="registration_email_attended",
+                condition=models.Q(attended=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -105,7 +105,8 @@ def _last_walk_in(request: HttpRequest, meeting: Meeting) -> WalkIn | None:
 
 
 def _search(request: HttpRequest) -> str:
-    return request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    # PostgreSQL refuses NUL bytes in a query: typed in the search, they are dropped.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
 
 
 def _checkin_url(meeting: Meeting, *, query: str = "", anchor: str = "") -> str:
@@ -396,6 +397,7 @@ def meeting_log(request: HttpRequest, pk: int) -> HttpResponse:
             "speaking": speaking_summary(meeting),
             "feedback": feedback_summary(meeting),
             "minutes": minutes,
-            "meeting_questions": list(meeting.questions.only("pk")),
+            # The meeting too: the related manager reads it on each row (deferred, it costs a query).
+            "meeting_questions": list(meeting.questions.only("pk", "meeting")),
         },
     )

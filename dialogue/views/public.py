@@ -17,6 +17,7 @@ from dialogue import calendar
 from dialogue.forms_public import AgendaFilterForm
 from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration, today_in_paris
 from dialogue.views.questions_public import public_questions_of
+from participation.datacache import public_page
 from qpv.models import QPV
 
 MEETINGS_PER_PAGE = 20
@@ -54,6 +55,7 @@ def _qpvs_for_filters() -> list[QPV]:
 
 
 @require_GET
+@public_page
 def agenda(request: HttpRequest) -> HttpResponse:
     qpvs = _qpvs_for_filters()
     return _meeting_list(
@@ -68,6 +70,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def qpv_agenda(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     meetings = (
@@ -87,6 +90,7 @@ def qpv_agenda(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def past_meetings(request: HttpRequest) -> HttpResponse:
     qpvs = _qpvs_for_filters()
     return _meeting_list(
@@ -106,6 +110,7 @@ def _public_meeting_or_404(pk: int) -> Meeting:
 
 
 @require_GET
+@public_page
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
         Meeting.objects.public().with_place().with_seats().select_related("minutes"), pk=pk
@@ -140,6 +145,7 @@ def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
     space = get_object_or_404(
         DialogueSpace.objects.active().select_related("qpv__commune", "host_organisation"), pk=pk

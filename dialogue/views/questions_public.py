@@ -27,6 +27,7 @@ from dialogue.transparency import (
     transparency_figures,
     with_public_status,
 )
+from participation.datacache import public_page
 from qpv.models import QPV, Organisation
 
 QUESTIONS_PER_PAGE = 20
@@ -106,6 +107,7 @@ def _question_list(
 
 
 @require_GET
+@public_page
 def questions(request: HttpRequest) -> HttpResponse:
     today = today_in_paris()
     # The header's menu lists the same QPV: one query serves the menu, the filter and the table.
@@ -127,6 +129,7 @@ def questions(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def qpv_questions(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     today = today_in_paris()
@@ -146,6 +149,7 @@ def qpv_questions(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = today_in_paris()
     queryset = Question.objects.with_relations().select_related("meeting__dialogue_space")

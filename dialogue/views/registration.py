@@ -168,6 +168,9 @@ def cancel_mine(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dialogue:my_registrations")
     messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # A path of the site only: redirect() would take any other word for the name of a URL.
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         return redirect(next_url)
     return redirect("dialogue:my_registrations")

@@ -36,6 +36,7 @@ from dialogue.models import (
 )
 from dialogue.services import meetings as services
 from qpv.models import QPV
+from qpv.shortcuts import qpv_or_404
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def _to_do(user) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_create(request: HttpRequest) -> HttpResponse:
-    qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=request.GET.get("qpv", ""))
+    qpv = qpv_or_404(request.GET.get("qpv", ""))
     _require(request, "dialogue.create_space", qpv)
     form = SpaceForm(request.POST or None, qpv=qpv)
     if form.is_bound and form.is_valid():
@@ -206,7 +207,8 @@ def _plan(request: HttpRequest, form: MeetingForm, space: DialogueSpace) -> Http
 
 def _space_from_query(request: HttpRequest) -> DialogueSpace:
     space_id = request.GET.get("espace", "")
-    if not space_id.isdigit():
+    # isdigit() alone lets by "²" or "١٢", and thousands of digits: int() refuses them.
+    if not (space_id.isascii() and space_id.isdigit()) or len(space_id) > 19:
         raise Http404("No space given.")
     return get_object_or_404(DialogueSpace.objects.select_related("qpv"), pk=int(space_id))
 

@@ -9,6 +9,7 @@ address ever reaches these pages.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -16,8 +17,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from evaluation import charts, exports
@@ -33,6 +36,7 @@ from evaluation.indicators import (
     compute_by_qpv,
     compute_by_quarter,
 )
+from participation.datacache import version, versioned
 
 # The headline figures, as tiles at the top of the page.
 KEY_CODES = (
@@ -81,6 +85,20 @@ COMPARISON_CODES = (
     "fph_grants",
 )
 COMPARISON_CHART_CODES = ("attendance_total", "residents_distinct")
+# The catalogue of a scope and a period is computed once per data version: the dashboard and its
+# exports read it from the shared cache until the next database write (participation.datacache),
+# or at most this long.
+CATALOGUE_CACHE_SECONDS = 600
+
+
+def _catalogue(kind: str, scope: Scope, period: Period, compute_values, *extra):
+    """`compute_values()` (the whole catalogue, by QPV or by quarter), cached until the next write.
+
+    The key holds everything the result depends on: the scope, the period, today's date (periods
+    end today, questions become overdue) and the extra arguments (the codes by quarter).
+    """
+    parts = (kind, scope_value(scope), period.start, period.end, timezone.localdate(), *extra)
+    return versioned("indicators", parts, compute_values, timeout=CATALOGUE_CACHE_SECONDS)
 
 
 @dataclass
@@ -135,7 +153,9 @@ def _quarter_label(quarter: Period) -> tuple[str, bool]:
 
 def _evolution_charts(scope: Scope, period: Period) -> list[Chart]:
     codes = sorted({code for _title, group, _unit in CHARTS for code in _available(group)})
-    by_quarter = compute_by_quarter(scope, period, codes)
+    by_quarter = _catalogue(
+        "by_quarter", scope, period, lambda: compute_by_quarter(scope, period, codes), tuple(codes)
+    )
     labels, partial = [], False
     for quarter, _values in by_quarter:
         label, cut = _quarter_label(quarter)
@@ -200,29 +220,80 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "evaluation/dashboard.html", {"form": form}, status=400)
     scope, period = form.cleaned_scope_period()
-    values = compute(scope, period)
-    by_qpv = compute_by_qpv(scope, period)
-    families = [
-        {
-            "code": family,
-            "label": FAMILY_LABELS[family],
-            "figures": [
-                _figure(indicator.code, values.get(indicator.code))
-                for indicator in INDICATORS.values()
-                if indicator.family == family
-            ],
-        }
-        for family in FAMILIES
-    ]
+    language = get_language()
+    data_version = version()
+
+    def families() -> list[dict]:
+        values = _catalogue("values", scope, period, lambda: compute(scope, period))
+        return [
+            {
+                "code": family,
+                "label": FAMILY_LABELS[family],
+                "figures": [
+                    _figure(indicator.code, values.get(indicator.code))
+                    for indicator in INDICATORS.values()
+                    if indicator.family == family
+                ],
+            }
+            for family in FAMILIES
+        ]
+
+    def tiles() -> list[Figure]:
+        values = _catalogue("values", scope, period, lambda: compute(scope, period))
+        return [_figure(code, values.get(code)) for code in _available(KEY_CODES)]
+
     context = {
         "form": form,
         "scope": scope,
         "period": period,
         "query": _query(form),
-        "tiles": [_figure(code, values.get(code)) for code in _available(KEY_CODES)],
-        "families": families,
-        "charts": _evolution_charts(scope, period),
-        "comparison": _comparison(by_qpv),
+        # The figures, charts and tables are the same for everyone who reads this scope and period:
+        # the template keeps their HTML in the cache under this key (data version, scope, period,
+        # today, language), and the values below are only fetched when it is not there.
+        "figures_key": ":".join(
+            str(part)
+            for part in (
+                data_version,
+                scope_value(scope),
+                period.start,
+                period.end,
+                timezone.localdate(),
+                language,
+            )
+        ),
+        "figures_cache_seconds": CATALOGUE_CACHE_SECONDS,
+        # The filter form's HTML (two long selects, a template per option) depends on the scopes
+        # this user may choose, the values chosen, the day (the period presets) and the language.
+        "filters_key": hashlib.sha256(
+            repr(
+                (
+                    data_version,
+                    tuple(form.scopes),
+                    sorted(request.GET.lists()),
+                    form.today,
+                    language,
+                )
+            ).encode()
+        ).hexdigest(),
+        "tiles": SimpleLazyObject(tiles),
+        "families": SimpleLazyObject(families),
+        # The charts (SVG drawn by pygal) and their labels depend on the language too.
+        "charts": SimpleLazyObject(
+            lambda: _catalogue(
+                "charts", scope, period, lambda: _evolution_charts(scope, period), language
+            )
+        ),
+        "comparison": SimpleLazyObject(
+            lambda: _catalogue(
+                "comparison",
+                scope,
+                period,
+                lambda: _comparison(
+                    _catalogue("by_qpv", scope, period, lambda: compute_by_qpv(scope, period))
+                ),
+                language,
+            )
+        ),
     }
     return render(request, "evaluation/dashboard.html", context)
 
@@ -240,7 +311,10 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
         return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
     scope, period = form.cleaned_scope_period()
     rows = exports.indicator_rows(
-        scope, period, compute(scope, period), compute_by_qpv(scope, period)
+        scope,
+        period,
+        _catalogue("values", scope, period, lambda: compute(scope, period)),
+        _catalogue("by_qpv", scope, period, lambda: compute_by_qpv(scope, period)),
     )
     name = exports.filename(scope_value(scope), period, kind)
     if kind == "csv":

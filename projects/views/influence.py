@@ -25,6 +25,7 @@ from projects import services_influence as services
 from projects.forms_influence import InfluenceFilterForm, InfluenceRecordForm
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
 from qpv.models import QPV
+from qpv.shortcuts import qpv_or_404
 
 RECORDS_PER_PAGE = 20
 STAFF_RECORDS_PER_PAGE = 50
@@ -188,7 +189,7 @@ def influence_create(request: HttpRequest) -> HttpResponse:
             "projects/influence_choose_qpv.html",
             {"qpvs": _qpvs_in_scope(request.user)},
         )
-    qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
+    qpv = qpv_or_404(slug)
     if not request.user.has_perm("projects.manage_influence", qpv):
         raise PermissionDenied
     if request.method == "POST":

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import ACCEPTED_STATUSES
+from participation.datacache import public_page
 from participation.ratelimit import rate_limited
 from projects.forms import ProjectFilterForm, ProposeIdeaForm
 from projects.models import (
@@ -69,6 +70,7 @@ def _project_list(
 
 
 @require_GET
+@public_page
 def projects(request: HttpRequest) -> HttpResponse:
     # The header's menu lists the same QPV: one query serves the menu and the filter.
     qpvs = list(QPV.objects.for_listing())
@@ -83,6 +85,7 @@ def projects(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def qpv_projects(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     form = ProjectFilterForm(request.GET, without=("qpv", "moderation"))
@@ -152,6 +155,7 @@ def _can_see(user, project: Project) -> bool:
 
 
 @require_GET
+@public_page
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(
         Project.objects.with_place().select_related(

@@ -40,6 +40,7 @@ from projects.models import (
 )
 from projects.views.public import levels_by_stage, with_level_reached
 from qpv.models import QPV
+from qpv.shortcuts import qpv_or_404
 
 PROJECTS_PER_PAGE = 50
 IDEAS_PER_PAGE = 20
@@ -155,7 +156,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             "projects/project_create_choose.html",
             {"qpvs": qpvs, "menu_qpvs": menu_qpvs},
         )
-    qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
+    qpv = qpv_or_404(slug)
     if not request.user.has_perm("projects.manage_project", qpv):
         raise PermissionDenied
     form = ProjectCreateForm(request.POST or None, qpv=qpv)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+
+from tests.helpers import PortalClient
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -110,10 +111,11 @@ def page(new_context):
 
 @pytest.fixture
 def log_in(live_server) -> Callable:
-    """Give a browser context the session of `user`, as if they had logged in."""
+    """Give a browser context the session of `user`, as if they had logged in (staff: second
+    factor included, see tests/helpers.py)."""
 
     def log_in_as(context, user) -> None:
-        client = Client()
+        client = PortalClient()
         client.force_login(user)
         context.add_cookies(
             [

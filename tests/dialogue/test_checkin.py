@@ -481,11 +481,11 @@ def test_undo_takes_back_the_last_actions_in_order(client, world):
 
 def test_undo_is_per_device(client, world):
     """Another facilitator's undo does not take back my walk-in."""
-    from django.test import Client
+    from tests.helpers import PortalClient
 
     _login(client, world, "facilitator_space")
     client.post(_url("walkin_add", world["meeting"]), {"category": "resident"})
-    other = Client()
+    other = PortalClient()
     other.force_login(world["users"]["coordinator"])
     other.post(_url("checkin_undo", world["meeting"]))
     assert WalkIn.objects.count() == 1

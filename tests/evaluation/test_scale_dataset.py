@@ -9,6 +9,9 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max, Q, Sum
 
@@ -26,7 +29,14 @@ from dialogue.models import (
     WalkIn,
 )
 from evaluation.indicators import Period, Scope, compute
-from evaluation.scale import EMAIL_DOMAIN, STAFF_PASSWORD, summary, window
+from evaluation.scale import (
+    EMAIL_DOMAIN,
+    PER_YEAR,
+    STAFF_PASSWORD,
+    STAFF_TOTP_SECRET,
+    summary,
+    window,
+)
 from participation.models import User
 from projects.models import (
     GrantApplication,
@@ -38,6 +48,7 @@ from projects.models import (
     ProjectStep,
 )
 from tests.factories import MeetingFactory, RegistrationFactory
+from tests.helpers import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -148,10 +159,26 @@ def test_a_tiny_run_is_consistent():
         .exists()
     )
 
-    # The staff accounts log in with the documented password.
+    # The staff accounts log in with the documented password, then a code of the documented
+    # authenticator secret (staff pages need the second factor).
     coordinator = User.objects.get(email=f"coordination@{EMAIL_DOMAIN}")
     assert coordinator.check_password(STAFF_PASSWORD)
     assert coordinator.scopes.coordinator
+    authenticator = Authenticator.objects.get(user=coordinator, type=Authenticator.Type.TOTP)
+    assert TOTP(authenticator).validate_code(totp_code(STAFF_TOTP_SECRET))
+    staff = User.objects.filter(email__endswith="@" + EMAIL_DOMAIN, role_assignments__isnull=False)
+    assert Authenticator.objects.filter(type="totp").count() == staff.distinct().count() > 10
+
+    # Three residents in four have an account (31,500 at scale 1.0), the regulars among them.
+    residents = round(PER_YEAR["residents"] * 7 * 0.003)
+    assert counts["resident accounts"] >= 0.7 * residents
+    accounts = set(
+        User.objects.filter(
+            email__endswith="@" + EMAIL_DOMAIN, role_assignments__isnull=True
+        ).values_list("email", flat=True)
+    )
+    assert len(accounts) == counts["resident accounts"]
+    assert registrations.filter(user__isnull=True, email__in=accounts).count() == 0
 
 
 def test_the_catalogue_agrees_with_the_dataset():
@@ -179,6 +206,8 @@ def test_refuses_to_run_twice_and_reset_replaces_only_its_own_rows():
     generate(reset=True)
     # Same seed, same dataset: nothing doubled, nothing left over; the other rows untouched.
     assert summary() == first
+    # Deleting generated rows is no staff action: nothing in the audit log.
+    assert not LogEntry.objects.filter(action=LogEntry.Action.DELETE).exists()
     assert Registration.objects.filter(pk=own.pk).exists()
     assert Meeting.objects.filter(pk=own.meeting_id).exists()
     assert Question.objects.aggregate(Max("pk"))["pk__max"] is not None

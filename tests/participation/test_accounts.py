@@ -20,16 +20,6 @@ def code_from(message) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run on-commit callbacks (our emails are queued on commit) inside the test transaction."""
-
-    def capture():
-        return django_capture_on_commit_callbacks(execute=True)
-
-    return capture
-
-
 @pytest.mark.django_db
 def test_signup_requires_the_emailed_code_then_verifies(client, mailoutbox, on_commit):
     with on_commit():

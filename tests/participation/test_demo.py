@@ -120,3 +120,32 @@ def test_demo_data_refused_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("load_demo")
+
+
+def test_demo_staff_pass_the_second_factor_with_the_demo_code(settings, capsys):
+    from django.urls import reverse
+
+    from tests.helpers import PortalClient
+
+    settings.DEBUG = True
+    call_command("load_demo", "--quiet")
+    capsys.readouterr()
+    call_command("demo_code")
+    code = capsys.readouterr().out.split()[0]
+    assert code.isdigit() and len(code) == 6
+    client = PortalClient()
+    response = client.post(
+        reverse("account_login"),
+        {"login": "referente.tours@example.org", "password": "demo-quartiers-2026"},
+    )
+    assert response.url == reverse("mfa_authenticate")
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    assert client.get("/espace-pro/").status_code == 200
+    # Residents have no second factor to type.
+    assert not User.objects.get(email="habitante@example.org").authenticator_set.exists()
+
+
+def test_demo_code_refused_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo_code")

@@ -114,7 +114,7 @@ def test_production_settings_are_secure(tmp_path):
         "True",
         "31536000",
         "False",
-        "django.core.cache.backends.redis.RedisCache",
+        "participation.redis_cache.RedisCache",
         "django.db.backends.postgresql",
     ]
 

@@ -212,9 +212,69 @@ def test_image_with_alt_text_is_stored_re_encoded_without_metadata(client, world
         assert stored.format == "JPEG"
         assert not stored.getexif()
     page = client.get(news.get_absolute_url()).content.decode()
-    assert f'src="{news.image.url}"' in page
+    assert f'src="{reverse("qpv:news_image", args=[news.pk])}"' in page
     assert 'alt="Des habitants sur la place"' in page
     assert "style=" not in page
+
+
+@pytest.mark.parametrize(
+    ("image_format", "extension", "content_type"),
+    [("JPEG", "jpg", "image/jpeg"), ("PNG", "png", "image/png"), ("WEBP", "webp", "image/webp")],
+)
+def test_images_are_served_with_the_type_we_chose_and_no_sniffing(
+    client, world, media, image_format, extension, content_type
+):
+    news = news_create(
+        qpv=world["sanitas"],
+        title="Titre",
+        body_markdown="Texte",
+        image=upload(f"photo.{extension}", png_bytes(image_format=image_format)),
+        image_alt="Une image",
+        publication=Publication(publish=True),
+        by=None,
+    )
+    response = client.get(reverse("qpv:news_image", args=[news.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Cache-Control"] == "public, max-age=300"
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as served:
+        assert served.format == image_format
+
+
+def test_a_draft_image_is_only_served_to_who_may_publish_it(client, world, media):
+    news = news_create(
+        qpv=world["sanitas"],
+        title="Brouillon",
+        body_markdown="Texte",
+        image=upload("photo.png"),
+        image_alt="Une image",
+        publication=Publication(publish=False),
+        by=None,
+    )
+    url = reverse("qpv:news_image", args=[news.pk])
+    assert client.get(url).status_code == 404
+    client.force_login(world["users"]["referent_tours"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_no_image_and_no_public_media_folder(client, world, media):
+    news = news_create(
+        qpv=world["sanitas"],
+        title="Sans image",
+        body_markdown="Texte",
+        image=None,
+        image_alt="",
+        publication=Publication(publish=True),
+        by=None,
+    )
+    assert client.get(reverse("qpv:news_image", args=[news.pk])).status_code == 404
+    (media / "minutes").mkdir()
+    (media / "minutes" / "cr.pdf").write_bytes(b"%PDF-1.4 private")
+    assert client.get("/media/minutes/cr.pdf").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -697,3 +757,11 @@ def test_digest_query_count_with_news_does_not_grow(world, django_assert_num_que
     # Savepoint, follows, meetings, news, update of last_digest_at, release.
     with django_assert_num_queries(6):
         assert emails.send_follow_digests(now=now) == followers
+
+
+def test_printed_pages_show_their_address_except_signed_links(client, world, settings):
+    settings.SITE_URL = "https://quartiers.example.org"
+    page = client.get(reverse("qpv:news")).content.decode()
+    assert "https://quartiers.example.org/actualites/" in page
+    signed = client.get(reverse("dialogue:registration_manage", args=["not-a-valid-token"]))
+    assert "https://quartiers.example.org/inscriptions" not in signed.content.decode()

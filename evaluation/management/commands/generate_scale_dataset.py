@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from evaluation import scale
+from participation import datacache
 
 
 class Command(BaseCommand):
@@ -68,6 +69,8 @@ class Command(BaseCommand):
                 today=options["today"],
                 log=self.stdout.write,
             ).run()
+        # COPY goes around Django's cursor wrapper: say to the caches that the data changed.
+        datacache.bump()
         written = time.monotonic() - began
         self.stdout.write("")
         self.stdout.write(f"Dataset ({connection.vendor}), written in {written:.1f} s:")
@@ -75,6 +78,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<42} {count:>9,}")
         self.stdout.write(
             f"Staff logins: coordination@{scale.EMAIL_DOMAIN} (and delegue@, referent.<commune>@, "
-            f"animation.<qpv>@), password {scale.STAFF_PASSWORD!r}."
+            f"animation.<qpv>@), password {scale.STAFF_PASSWORD!r}, authenticator secret "
+            f"{scale.STAFF_TOTP_SECRET!r} (TOTP)."
         )
         self.stdout.write(self.style.SUCCESS(f"Total {time.monotonic() - began:.1f} s."))

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -24,6 +27,9 @@ from projects.demo_influence import load_demo_influence
 from qpv.models import QPV, Commune, Organisation, OrganisationKind
 
 DEMO_PASSWORD = "demo-quartiers-2026"  # noqa: S105 (local demo only, refused when DEBUG is off)
+# The demo staff accounts share this authenticator-app secret, so that the second factor can be
+# typed during a demo: `manage.py demo_code` prints the current code (DEBUG only, like this command).
+DEMO_TOTP_SECRET = "QUARTIERSENDIALOGUEDEMOTOURSQPVS"  # noqa: S105 (base32, local demo only)
 
 ORGANISATIONS = [
     # name, kind, QPV slugs served (empty: all QPV of the commune given), commune slug
@@ -210,6 +216,7 @@ class Command(BaseCommand):
             )
             if account.role is not None:
                 RoleAssignment.objects.get_or_create(user=user, role=account.role, **account.scope)
+                _demo_second_factor(user)
         return accounts
 
     def _print_logins(self, accounts: list[DemoAccount]) -> None:
@@ -219,5 +226,17 @@ class Command(BaseCommand):
             role = account.role.label if account.role else "resident"
             scope = ", ".join(str(value) for value in account.scope.values()) or "—"
             self.stdout.write(f"  {account.email:<32} {role!s:<36} {scope}")
+        self.stdout.write(
+            "Staff accounts then ask for a two-factor code: run `make demo-code` "
+            f"(or add the secret {DEMO_TOTP_SECRET} to an authenticator app)."
+        )
         self.stdout.write("Open http://127.0.0.1:8000 — emails (login codes) land in var/mail/.")
         self.stdout.write("")
+
+
+def _demo_second_factor(user: User) -> None:
+    """Give a demo staff account the shared demo TOTP secret and recovery codes, once."""
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        return
+    TOTP.activate(user, DEMO_TOTP_SECRET)
+    RecoveryCodes.activate(user)

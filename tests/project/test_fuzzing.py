@@ -1,0 +1,2259 @@
+"""Fuzzing: every form and every query parameter of the portal gets random and hostile values.
+
+For each entry of the inventory below (a view, the method, the role allowed to use it, and the
+parameters it reads), hypothesis sends requests whose values are drawn by
+tests/project/fuzz_strategies.py: all fields valid but with hostile text (markup, SQL, right-to-left
+marks...), one field hostile and the others valid, or anything anywhere (very long strings, NUL
+bytes, invalid UTF-8, wrong types, impossible dates, several values for one key). Each answer must
+be:
+
+- below 500, and one of the statuses the entry expects (a 403 or 429 means the fuzzing did not
+  reach the form: a wrong role in the inventory, or a rate limit not reset);
+- free of the injected markup in raw form (`<script>`, `onerror=`...): shown escaped, or not at all;
+- for a POST that is taken, the page it redirects to, and the pages that show what it saved to
+  whoever reads them (`SHOWN_ON`), are checked the same way (stored XSS); a redirect never leaves
+  the site.
+
+Every example runs in a savepoint rolled back at its end, with the cache (rate limits) cleared and a
+fresh client on the role's session (one login per role and test), so examples do not depend on
+each other. Inputs that once answered 500 are replayed as they were found (`KNOWN_HOSTILE`).
+
+The inventory is checked against the code: `test_inventory_covers_every_route`,
+`test_inventory_covers_every_parameter_read` (an AST reading of the view modules) and
+`test_inventory_fuzzes_every_field_of_its_forms` fail when a view is added, or reads a parameter or
+binds a form (or a form field) the inventory does not know.
+
+With CI=true the examples are reproducible (a fixed seed per entry); elsewhere they are random.
+FUZZ_SCALE=10 runs ten times as many; FUZZ_STATS=<file> writes each example's status there.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib import admin
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, seed
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from dialogue.forms import MeetingCancelForm, MeetingForm, SpaceForm
+from dialogue.forms_checkin import WalkInBulkForm, WalkInDetailsForm
+from dialogue.forms_feedback import FeedbackForm
+from dialogue.forms_minutes import MinutesForm
+from dialogue.forms_public import AgendaFilterForm
+from dialogue.forms_questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
+from dialogue.forms_questions_public import QuestionFilterForm as PublicQuestionFilterForm
+from dialogue.forms_questions_staff import (
+    AnswerForm,
+    CloseForm,
+    ExtendForm,
+    RouteForm,
+)
+from dialogue.forms_questions_staff import QuestionFilterForm as StaffQuestionFilterForm
+from dialogue.forms_registration import GuestRegistrationForm, OneClickRegistrationForm
+from dialogue.forms_tracker import SpeakersForm, TurnAddForm, TurnStartForm
+from dialogue.models import (
+    AgeBand,
+    AttendeeCategory,
+    ComeBack,
+    FacilitatedBy,
+    Gender,
+    MeetingMode,
+    MeetingStatus,
+    QuestionStatus,
+    RegistrationStatus,
+    SpaceFormat,
+    SpaceOrigin,
+    SpeakerCategory,
+    Theme,
+    WalkIn,
+)
+from dialogue.transparency import PublicStatus
+from evaluation.forms import ScopePeriodForm, scope_options
+from evaluation.models import Report, ReportStatus
+from participation import audit
+from participation.forms import AccountDeleteForm
+from participation.roles import Role
+from projects.forms import (
+    STAFF_ORIGINS,
+    AbandonForm,
+    EvaluationForm,
+    IdeaModerationForm,
+    ProjectCreateForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ProposeIdeaForm,
+    StepForm,
+)
+from projects.forms_fund import (
+    BUDGET_LINES,
+    ApplicationForm,
+    DecisionForm,
+    FundAmountForm,
+    FundForm,
+    PaymentForm,
+)
+from projects.forms_influence import InfluenceFilterForm, InfluenceRecordForm
+from projects.fund import YEARS
+from projects.models import (
+    CarriedBy,
+    GrantStatus,
+    InfluenceOutcome,
+    ModerationStatus,
+    ParticipationLevel,
+    ProjectStage,
+)
+from projects.services import CREATION_STAGES
+from qpv.forms_news import NewsFilterForm, NewsForm
+from qpv.models import QPV, Commune
+from tests.dialogue.factories_questions import QuestionFactory
+from tests.factories import (
+    PASSWORD,
+    DialogueSpaceFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    RegistrationFactory,
+    UserFactory,
+    grant,
+)
+from tests.helpers import PortalClient
+from tests.project.fuzz_strategies import (
+    OMIT,
+    XSS_PAYLOADS,
+    Choice,
+    Clock,
+    Day,
+    Drawn,
+    Email,
+    Euro,
+    Flag,
+    Int,
+    Kind,
+    Moment,
+    Raw,
+    Text,
+    Upload,
+    example_strategy,
+    hostile_scalar,
+    injected_markup,
+)
+from tests.projects.factories import (
+    FundFactory,
+    GrantApplicationFactory,
+    InfluenceRecordFactory,
+    NewsItemFactory,
+    ProjectFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CI = os.environ.get("CI", "").lower() == "true"
+SCALE = max(1, int(os.environ.get("FUZZ_SCALE", "1")))
+
+# Reproducible in CI (the seed is fixed per entry), random elsewhere. No example database: nothing
+# is written in the working tree; a failure prints the seed or the blob that replays it.
+hypothesis_settings.register_profile(
+    "fuzz",
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+FUZZ_PROFILE = hypothesis_settings.get_profile("fuzz")
+
+
+# The world the requests act on ---------------------------------------------------------------------
+
+
+class World:
+    """The objects the inventory's URLs and choices refer to, created when first needed."""
+
+    @cached_property
+    def sanitas(self) -> QPV:
+        return QPV.objects.select_related("commune").get(slug="sanitas")
+
+    @cached_property
+    def tours_qpv_slugs(self) -> list[str]:
+        return list(QPV.objects.filter(commune__slug="tours").values_list("slug", flat=True))
+
+    @cached_property
+    def qpv_slugs(self) -> list[str]:
+        return list(QPV.objects.values_list("slug", flat=True))
+
+    @cached_property
+    def commune_slugs(self) -> list[str]:
+        return list(Commune.objects.values_list("slug", flat=True))
+
+    # People
+
+    @cached_property
+    def resident(self):
+        return UserFactory()
+
+    @cached_property
+    def referent(self):
+        """Referent of Tours (Sanitas is in Tours): most of the espace pro is theirs."""
+        user = UserFactory()
+        grant(user, Role.REFERENT, commune=self.sanitas.commune)
+        return user
+
+    @cached_property
+    def coordinator(self):
+        user = UserFactory()
+        grant(user, Role.COORDINATOR)
+        return user
+
+    # Dialogue
+
+    @cached_property
+    def organisation(self):
+        organisation = OrganisationFactory(name="Bailleur du Sanitas")
+        organisation.qpvs.add(self.sanitas)
+        return organisation
+
+    @cached_property
+    def space(self):
+        return DialogueSpaceFactory(qpv=self.sanitas, host_organisation=self.organisation)
+
+    @cached_property
+    def future_meeting(self):
+        return MeetingFactory(dialogue_space=self.space)
+
+    @cached_property
+    def current_meeting(self):
+        """Started an hour ago, ends in an hour: check-in, tracker, minutes and feedback are open."""
+        now = timezone.now().replace(microsecond=0)
+        return MeetingFactory(
+            dialogue_space=self.space,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
+
+    @cached_property
+    def past_meeting(self):
+        start = timezone.now().replace(microsecond=0) - timedelta(days=20)
+        return MeetingFactory(
+            dialogue_space=self.space,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            status=MeetingStatus.HELD,
+        )
+
+    @cached_property
+    def registration(self):
+        """Confirmed on the current meeting (the check-in ticks it)."""
+        return RegistrationFactory(meeting=self.current_meeting)
+
+    @cached_property
+    def resident_registration(self):
+        return RegistrationFactory(
+            meeting=self.future_meeting, user=self.resident, email=self.resident.email
+        )
+
+    @cached_property
+    def pending_registration(self):
+        return RegistrationFactory(
+            meeting=self.future_meeting, status=RegistrationStatus.PENDING, confirmed_at=None
+        )
+
+    @cached_property
+    def walk_in(self):
+        return WalkIn.objects.create(
+            meeting=self.current_meeting, category=AttendeeCategory.RESIDENT
+        )
+
+    @cached_property
+    def feedback_token(self) -> str:
+        from dialogue.services.feedback import feedback_tokens_create
+
+        (token,) = feedback_tokens_create(meeting=self.current_meeting, count=1)
+        return token
+
+    @cached_property
+    def question(self):
+        """Received, addressed to the organisation: routed, extended, closed, answered."""
+        return QuestionFactory(qpv=self.sanitas, organisation=self.organisation)
+
+    @cached_property
+    def moderated_question(self):
+        return QuestionFactory(qpv=self.sanitas, status=QuestionStatus.MODERATION)
+
+    @cached_property
+    def unconfirmed_question(self):
+        return QuestionFactory(qpv=self.sanitas, status=QuestionStatus.UNCONFIRMED)
+
+    @cached_property
+    def follow_link(self) -> str:
+        from qpv.models import Follow
+        from qpv.services import follow_unsubscribe_path
+
+        follow = Follow.objects.create(user=self.resident, qpv=self.sanitas)
+        return follow_unsubscribe_path([follow.pk]).rstrip("/").rsplit("/", 1)[1]
+
+    # Projects
+
+    @cached_property
+    def project(self):
+        return ProjectFactory(qpv=self.sanitas, origin_space=self.space)
+
+    @cached_property
+    def completed_project(self):
+        return ProjectFactory(
+            qpv=self.sanitas, origin_space=self.space, stage=ProjectStage.COMPLETED
+        )
+
+    @cached_property
+    def idea(self):
+        return ProjectFactory(
+            qpv=self.sanitas,
+            origin="online",
+            moderation=ModerationStatus.PENDING,
+            proposed_by=self.resident,
+        )
+
+    @cached_property
+    def fund(self):
+        return FundFactory(qpv=self.sanitas, year=timezone.localdate().year)
+
+    @cached_property
+    def application(self):
+        return GrantApplicationFactory(fund=self.fund)
+
+    @cached_property
+    def granted_application(self):
+        from decimal import Decimal
+
+        return GrantApplicationFactory(
+            fund=self.fund,
+            status=GrantStatus.GRANTED,
+            amount_granted=Decimal("1500.00"),
+            decided_at=timezone.now(),
+        )
+
+    @cached_property
+    def influence_record(self):
+        return InfluenceRecordFactory(qpv=self.sanitas)
+
+    @cached_property
+    def news(self):
+        return NewsItemFactory(qpv=self.sanitas)
+
+    @cached_property
+    def failed_report(self):
+        return Report.objects.create(
+            qpv=self.sanitas,
+            period_start=timezone.localdate().replace(month=1, day=1),
+            period_end=timezone.localdate(),
+            status=ReportStatus.FAILED,
+            requested_by=self.referent,
+        )
+
+    @cached_property
+    def referent_scopes(self) -> list[str]:
+        return list(scope_options(self.referent))
+
+
+# The inventory -------------------------------------------------------------------------------------
+
+PAGE = Raw(examples=("1", "2", "0", "-1", "last", "999999"))
+QPV_SLUG = Choice(of=lambda w: w.qpv_slugs)
+TOURS_QPV = Choice(of=lambda w: w.tours_qpv_slugs, required=True)
+LEVELS = [str(level) for level in ParticipationLevel.values]
+ORGANISATIONS = Choice(of=lambda w: [w.organisation.pk])
+PRESETS = Choice(["contract", "year-2025", "year-2026", "quarter-2026-1", "custom"])
+SCOPE = Choice(of=lambda w: w.referent_scopes)
+# A filter page answers its page, or a 400 for invalid filters; a form also redirects once taken
+# (or answers 200 to an empty POST, as `Form(request.POST or None)` does).
+STATUS_GET = frozenset({200, 400})
+STATUS_FORM = frozenset({200, 302, 400})
+HONEYPOT = Choice([""])
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One row of the inventory: a view, how it is called, by whom, and what it reads."""
+
+    url: str  # the URL name
+    method: str  # GET: `fields` are query parameters; POST: form fields
+    role: str | None  # None for a visitor; else an attribute of World
+    fields: dict[str, Kind]
+    forms: tuple[type, ...] = ()  # the forms it binds: their fields must all be in `fields`
+    args: Callable[[World], dict] | None = None  # URL kwargs
+    query: Callable[[World], dict] | None = None  # a fixed query string of a POST
+    prefix: Callable[[World], str] | None = None  # the form's prefix
+    path: dict[str, tuple[Callable[[World], str], ...]] = field(default_factory=dict)
+    statuses: frozenset[int] = frozenset()  # the statuses expected: by default, by the method
+    coherent: Callable[[dict, World], None] | None = None  # makes an "accepted" example valid
+    # After a redirect (the form was taken), the pages that show what it saved: (role, URL).
+    shown_on: tuple[tuple[str | None, Callable[[World], str]], ...] = ()
+    examples: int = 0  # 0: by the number of fields (see `budget`)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.statuses:
+            default = STATUS_GET if self.method == "GET" else STATUS_FORM
+            object.__setattr__(self, "statuses", default)
+
+    @property
+    def budget(self) -> int:
+        """Examples per run: a few for a lone parameter, up to 10 for the largest forms."""
+        return (self.examples or min(10, 3 + len(self.fields) // 2)) * SCALE
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.url}{self.label}"
+
+
+def _page(name: str, **kwargs: Callable[[World], object] | object) -> Callable[[World], str]:
+    """The URL of a page, its kwargs given as values or as functions of the world."""
+
+    def url(w: World) -> str:
+        values = {key: value(w) if callable(value) else value for key, value in kwargs.items()}
+        return reverse(name, kwargs=values or None)
+
+    return url
+
+
+def _meeting(w: World, which: str = "future_meeting") -> dict:
+    return {"pk": getattr(w, which).pk}
+
+
+def _current(w: World) -> dict:
+    return _meeting(w, "current_meeting")
+
+
+# -- coherence of "accepted" examples: all fields valid together, so the success path is reached.
+
+
+def _coherent_meeting(data: dict, w: World) -> None:
+    data["start_time"], data["end_time"] = "18:00", "20:00"
+    if data["mode"] in (MeetingMode.ONLINE, MeetingMode.HYBRID):
+        data["online_url"] = "https://visio.example.org/salle"
+    if data["mode"] in (MeetingMode.IN_PERSON, MeetingMode.HYBRID) and data["address"] is OMIT:
+        data["address"] = "1 place Neuve, 37000 Tours"
+    if "repeat_every_weeks" in data:
+        data["repeat_every_weeks"], data["repeat_until"] = OMIT, OMIT
+
+
+def _coherent_walk_ins(data: dict, w: World) -> None:
+    data["count"] = "50"
+
+
+def _coherent_application(data: dict, w: World) -> None:
+    total = 0
+    for number in range(1, BUDGET_LINES + 1):
+        label, amount = f"line_label_{number}", f"line_amount_{number}"
+        if number == 1 or data.get(amount) not in (None, OMIT):
+            data[amount] = str(10 * number)
+            data[label] = data.get(label) if data.get(label) not in (None, OMIT) else "Matériel"
+            total += 10 * number
+        else:
+            data[label] = OMIT
+    data["amount_requested"] = str(total)
+
+
+def _coherent_project(data: dict, w: World) -> None:
+    data["origin"] = "space"
+    data["origin_space"] = str(w.space.pk)
+
+
+def _coherent_decision(data: dict, w: World) -> None:
+    data["amount"] = "100"
+
+
+def _coherent_payment(data: dict, w: World) -> None:
+    data["amount"] = "100"
+
+
+def _coherent_turn(data: dict, w: World) -> None:
+    start = timezone.localtime(w.current_meeting.starts_at)
+    data["date"] = start.date().isoformat()
+    data["start_time"] = (start + timedelta(minutes=1)).strftime("%H:%M:%S")
+    data["end_time"] = (start + timedelta(minutes=2)).strftime("%H:%M:%S")
+
+
+def _coherent_influence(data: dict, w: World) -> None:
+    data["reason"] = "Le budget ne le permet pas."
+
+
+SPACE_FIELDS = {
+    "name": Text(200, required=True),
+    "format": Choice(SpaceFormat.values, required=True),
+    "origin": Choice(SpaceOrigin.values, required=True),
+    "host_organisation": ORGANISATIONS,
+    "facilitated_by": Choice(FacilitatedBy.values, required=True),
+    "charter": Text(5000),
+    "is_active": Flag(),
+}
+MEETING_FIELDS = {
+    "title": Text(200, required=True),
+    "agenda": Text(5000),
+    "date": Day(1, 60, required=True),
+    "start_time": Clock(required=True),
+    "end_time": Clock(required=True),
+    "mode": Choice(MeetingMode.values, required=True),
+    "venue": Text(200),
+    "address": Text(300),
+    "access_notes": Text(2000),
+    "accessibility_notes": Text(2000),
+    "step_free": Flag(),
+    "online_url": Choice(["https://visio.example.org/salle", "visio.example.org/r"]),
+    "registration_required": Flag(),
+    "capacity": Int(1, 500),
+    # Series: creation and duplication only (the edit form has no such fields: they are ignored).
+    "repeat_every_weeks": Choice(["1", "2", "4"]),
+    "repeat_until": Day(2, 400),
+}
+PROJECT_FIELDS = {
+    "title": Text(200, required=True),
+    "summary": Text(2000, required=True),
+    "origin": Choice([value for value, _label in STAFF_ORIGINS], required=True),
+    "origin_meeting": Choice(of=lambda w: [w.past_meeting.pk]),
+    "origin_question": Choice(of=lambda w: [w.question.pk]),
+    "origin_space": Choice(of=lambda w: [w.space.pk]),
+    "carried_by": Choice(CarriedBy.values, required=True),
+    "carrier_name": Text(200),
+}
+STEP_FIELDS = {
+    "step_date": Day(-30, 0, required=True),
+    "participation_level": Choice(LEVELS, required=True),
+    "residents_involved": Int(0, 500, required=True),
+    "note": Text(5000),
+}
+INFLUENCE_FIELDS = {
+    "said": Text(3000, required=True),
+    "meeting": Choice(of=lambda w: [w.past_meeting.pk]),
+    "question": Choice(of=lambda w: [w.question.pk]),
+    "outcome": Choice(InfluenceOutcome.values, required=True),
+    "what_was_done": Text(3000, required=True),
+    "reason": Text(3000),
+    "project": Choice(of=lambda w: [w.project.pk]),
+    "action": Text(200),
+    "institution": ORGANISATIONS,
+    "decided_on": Day(-30, 0, required=True),
+}
+NEWS_FIELDS = {
+    "title": Text(200, required=True),
+    "body_markdown": Text(20000, required=True),
+    "image": Upload("image"),
+    "image_alt": Text(250),
+    "publication": Choice(["draft", "now", "later"], required=True),
+    "publish_at": Moment(1, 30),
+    "remove_image": Flag(),
+}
+QUESTION_TEXT = Text(2000, required=True)
+SCOPE_PERIOD = {
+    "scope": SCOPE,
+    "preset": PRESETS,
+    "start": Day(-4000, 400),
+    "end": Day(-4000, 400),
+}
+AGENDA_FILTERS = {
+    "qpv": QPV_SLUG,
+    "commune": Choice(of=lambda w: w.commune_slugs),
+    "format": Choice(SpaceFormat.values),
+    "date_from": Day(-400, 400),
+    "date_to": Day(-400, 400),
+    "step_free": Flag(),
+    "page": PAGE,
+}
+PUBLIC_QUESTION_FILTERS = {
+    "status": Choice(PublicStatus.values),
+    "theme": Choice(Theme.values),
+    "organisation": ORGANISATIONS,
+    "qpv": QPV_SLUG,
+    "page": PAGE,
+}
+PROJECT_FILTERS = {
+    "qpv": QPV_SLUG,
+    "stage": Choice(ProjectStage.values),
+    "level": Choice(LEVELS),
+    "carried_by": Choice(CarriedBy.values),
+    "moderation": Choice(ModerationStatus.values),
+    "page": PAGE,
+}
+INFLUENCE_FILTERS = {
+    "qpv": QPV_SLUG,
+    "outcome": Choice(InfluenceOutcome.values),
+    "page": PAGE,
+}
+SANITAS = {"slug": "sanitas"}
+
+INVENTORY: list[Endpoint] = [
+    # participation: account, audit log, language ----------------------------------------------
+    Endpoint(
+        "account_delete",
+        "POST",
+        "resident",
+        {"confirmation": Choice([PASSWORD, "SUPPRIMER"], required=True)},
+        forms=(AccountDeleteForm,),
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "audit_log",
+        "GET",
+        "coordinator",
+        {
+            "model": Choice([value for value, _label in audit.model_choices()]),
+            "actor": Text(254),
+            "page": PAGE,
+        },
+        statuses=frozenset({200}),
+    ),
+    Endpoint(
+        "set_language",
+        "POST",
+        None,
+        {
+            "language": Choice(["fr", "en"], required=True),
+            "next": Raw(examples=("/", "/rencontres/")),
+        },
+        statuses=frozenset({204, 302}),
+    ),
+    # qpv: news, following ----------------------------------------------------------------------
+    Endpoint("qpv:news", "GET", None, {"qpv": QPV_SLUG, "page": PAGE}, forms=(NewsFilterForm,)),
+    Endpoint("qpv:qpv_news", "GET", None, {"page": PAGE}, args=lambda w: SANITAS),
+    Endpoint("qpv:staff_news", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})),
+    Endpoint(
+        "qpv:news_create",
+        "GET",
+        "coordinator",
+        {"qpv": QPV_SLUG},
+        statuses=frozenset({200, 404}),
+        label=" ?qpv",
+    ),
+    Endpoint(
+        "qpv:news_create",
+        "POST",
+        "referent",
+        NEWS_FIELDS,
+        forms=(NewsForm,),
+        query=lambda w: {"qpv": "sanitas"},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "qpv:news_edit",
+        "POST",
+        "referent",
+        NEWS_FIELDS,
+        forms=(NewsForm,),
+        args=lambda w: {"pk": w.news.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "qpv:follow",
+        "POST",
+        "resident",
+        {"junk": Raw()},
+        args=lambda w: SANITAS,
+        statuses=frozenset({302}),
+        examples=2,
+    ),
+    Endpoint(
+        "qpv:unfollow",
+        "POST",
+        "resident",
+        {"junk": Raw()},
+        args=lambda w: SANITAS,
+        statuses=frozenset({302}),
+        examples=2,
+    ),
+    Endpoint(
+        "qpv:unsubscribe",
+        "GET",
+        None,
+        {},
+        path={"signed": (lambda w: w.follow_link,)},
+        statuses=frozenset({200, 400, 404}),
+    ),
+    Endpoint(
+        "qpv:unsubscribe",
+        "POST",
+        None,
+        {"List-Unsubscribe": Choice(["One-Click"])},
+        path={"signed": (lambda w: w.follow_link,)},
+        statuses=frozenset({200, 400, 404}),
+    ),
+    # dialogue: public pages, registration ------------------------------------------------------
+    Endpoint("dialogue:agenda", "GET", None, AGENDA_FILTERS, forms=(AgendaFilterForm,)),
+    Endpoint("dialogue:past", "GET", None, AGENDA_FILTERS, forms=(AgendaFilterForm,)),
+    Endpoint(
+        "dialogue:qpv_agenda",
+        "GET",
+        None,
+        AGENDA_FILTERS,
+        forms=(AgendaFilterForm,),
+        args=lambda w: SANITAS,
+    ),
+    Endpoint(
+        "dialogue:register",
+        "POST",
+        None,
+        {
+            "name": Text(150, required=True),
+            "email": Email(required=True),
+            "phone": Choice(["06 12 34 56 78", "+33 6 12 34 56 78"]),
+            "comeback_opt_in": Flag(),
+            "gender": Choice(Gender.values),
+            "age_band": Choice(AgeBand.values),
+            "website": HONEYPOT,
+        },
+        forms=(GuestRegistrationForm,),
+        args=_meeting,
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:register",
+        "POST",
+        "resident",
+        {"comeback_opt_in": Flag()},
+        forms=(OneClickRegistrationForm,),
+        args=_meeting,
+        statuses=STATUS_FORM,
+        label=" (account)",
+    ),
+    Endpoint(
+        "dialogue:registration_confirm",
+        "POST",
+        None,
+        {},
+        path={"signed": (lambda w: _signed("confirm_path", w.pending_registration),)},
+        statuses=frozenset({200, 302, 400, 404}),
+    ),
+    Endpoint(
+        "dialogue:registration_manage",
+        "POST",
+        None,
+        {},
+        path={"signed": (lambda w: _signed("manage_path", w.pending_registration),)},
+        statuses=frozenset({200, 302, 400, 404}),
+    ),
+    Endpoint(
+        "dialogue:my_registration_cancel",
+        "POST",
+        "resident",
+        {"next": Raw(examples=("/compte/inscriptions/", "/rencontres/"))},
+        args=lambda w: {"pk": w.resident_registration.pk},
+        statuses=frozenset({302}),
+    ),
+    # dialogue: espace pro, spaces and meetings ------------------------------------------------
+    Endpoint("dialogue:staff_home", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})),
+    Endpoint(
+        "dialogue:space_create",
+        "GET",
+        "referent",
+        {"qpv": TOURS_QPV},
+        statuses=frozenset({200, 404}),
+        label=" ?qpv",
+    ),
+    Endpoint(
+        "dialogue:space_create",
+        "POST",
+        "referent",
+        SPACE_FIELDS,
+        forms=(SpaceForm,),
+        query=lambda w: {"qpv": "sanitas"},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:space_edit",
+        "POST",
+        "referent",
+        SPACE_FIELDS,
+        forms=(SpaceForm,),
+        args=lambda w: {"pk": w.space.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:meeting_create",
+        "GET",
+        "referent",
+        {"espace": Choice(of=lambda w: [w.space.pk], required=True)},
+        statuses=frozenset({200, 404}),
+        label=" ?espace",
+    ),
+    Endpoint(
+        "dialogue:meeting_create",
+        "POST",
+        "referent",
+        MEETING_FIELDS,
+        forms=(MeetingForm,),
+        query=lambda w: {"espace": w.space.pk},
+        statuses=STATUS_FORM,
+        coherent=_coherent_meeting,
+    ),
+    Endpoint(
+        "dialogue:meeting_edit",
+        "POST",
+        "referent",
+        MEETING_FIELDS,
+        forms=(MeetingForm,),
+        args=_meeting,
+        statuses=STATUS_FORM,
+        coherent=_coherent_meeting,
+    ),
+    Endpoint(
+        "dialogue:meeting_duplicate",
+        "POST",
+        "referent",
+        MEETING_FIELDS,
+        forms=(MeetingForm,),
+        args=_meeting,
+        statuses=STATUS_FORM,
+        coherent=_coherent_meeting,
+    ),
+    Endpoint(
+        "dialogue:meeting_cancel",
+        "POST",
+        "referent",
+        {"reason": Text(2000, required=True)},
+        forms=(MeetingCancelForm,),
+        args=_meeting,
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:meeting_registrations",
+        "GET",
+        "referent",
+        {"format": Choice(["csv", "html"])},
+        args=_meeting,
+        statuses=frozenset({200}),
+    ),
+    # dialogue: check-in, tracker, minutes, feedback --------------------------------------------
+    Endpoint(
+        "dialogue:checkin",
+        "GET",
+        "referent",
+        {"q": Text(100)},
+        args=_current,
+        statuses=frozenset({200}),
+    ),
+    Endpoint(
+        "dialogue:checkin_toggle",
+        "POST",
+        "referent",
+        {"present": Choice(["0", "1"]), "q": Text(100)},
+        args=lambda w: {"pk": w.current_meeting.pk, "registration_pk": w.registration.pk},
+        statuses=frozenset({200, 302, 400}),
+    ),
+    Endpoint(
+        "dialogue:walkin_add",
+        "POST",
+        "referent",
+        {"category": Choice(AttendeeCategory.values, required=True)},
+        args=_current,
+        statuses=frozenset({200, 302, 400}),
+    ),
+    Endpoint(
+        "dialogue:walkin_add",
+        "POST",
+        "referent",
+        {
+            "walkin": Choice(of=lambda w: [w.walk_in.pk], required=True),
+            "gender": Choice(Gender.values),
+            "age_band": Choice(AgeBand.values),
+            "first_time": Choice(["yes", "no", ""]),
+        },
+        forms=(WalkInDetailsForm,),
+        args=_current,
+        statuses=frozenset({200, 302, 400, 404}),
+        label=" (details)",
+    ),
+    Endpoint(
+        "dialogue:walkin_bulk",
+        "GET",
+        "referent",
+        {"categorie": Choice(AttendeeCategory.values)},
+        args=_current,
+        statuses=frozenset({200}),
+        label=" ?categorie",
+    ),
+    Endpoint(
+        "dialogue:walkin_bulk",
+        "POST",
+        "referent",
+        {
+            "category": Choice(AttendeeCategory.values, required=True),
+            "count": Int(1, 500, required=True),
+            **{
+                name: Int(0, 5)
+                for name in (
+                    "women",
+                    "men",
+                    "other_gender",
+                    "gender_not_said",
+                    "first_time",
+                    "returning",
+                )
+            },
+            **{f"age_{band}": Int(0, 5) for band in AgeBand.values if band},
+        },
+        forms=(WalkInBulkForm,),
+        args=_current,
+        statuses=STATUS_FORM,
+        coherent=_coherent_walk_ins,
+    ),
+    Endpoint(
+        "dialogue:checkin_undo",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=_current,
+        statuses=STATUS_FORM,
+        examples=2,
+    ),
+    Endpoint(
+        "dialogue:attendance_save",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=_current,
+        statuses=STATUS_FORM,
+        examples=2,
+    ),
+    Endpoint(
+        "dialogue:tracker_state",
+        "GET",
+        "referent",
+        {"format": Choice(["json", "html"])},
+        args=_current,
+        statuses=frozenset({200}),
+    ),
+    Endpoint(
+        "dialogue:tracker_start",
+        "POST",
+        "referent",
+        {"category": Choice(SpeakerCategory.values, required=True)},
+        forms=(TurnStartForm,),
+        args=_current,
+        statuses=frozenset({200, 302, 400}),
+    ),
+    Endpoint(
+        "dialogue:tracker_stop",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=_current,
+        statuses=frozenset({200, 302, 400}),
+        examples=2,
+    ),
+    Endpoint(
+        "dialogue:tracker_pause",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=_current,
+        statuses=frozenset({200, 302, 400}),
+        examples=2,
+    ),
+    Endpoint(
+        "dialogue:tracker_speakers",
+        "POST",
+        "referent",
+        {"value": Int(0, 500), "delta": Choice(["-1", "1"])},
+        forms=(SpeakersForm,),
+        args=_current,
+        statuses=frozenset({200, 302, 400}),
+    ),
+    Endpoint(
+        "dialogue:turn_add",
+        "POST",
+        "referent",
+        {
+            "category": Choice(SpeakerCategory.values, required=True),
+            "date": Day(-1, 0, required=True),
+            "start_time": Clock(seconds=True, required=True),
+            "end_time": Clock(seconds=True, required=True),
+        },
+        forms=(TurnAddForm,),
+        prefix=lambda w: "turn",
+        args=_current,
+        statuses=STATUS_FORM,
+        coherent=_coherent_turn,
+    ),
+    Endpoint(
+        "dialogue:minutes_edit",
+        "POST",
+        "referent",
+        {
+            "summary": Text(20000, required=True),
+            "decisions": Text(10000),
+            "next_steps": Text(10000),
+            "questions_raised": Text(10000),
+            "attachment": Upload("pdf"),
+            "remove_attachment": Flag(),
+            "action": Choice(["publish", "save"]),
+        },
+        forms=(MinutesForm,),
+        args=_current,
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:feedback",
+        "POST",
+        None,
+        {
+            "felt_heard": Choice(["1", "2", "3", "4", "5"], required=True),
+            "felt_legitimate": Choice(["1", "2", "3", "4", "5"], required=True),
+            "understood_institutions": Choice(["1", "2", "3", "4", "5"], required=True),
+            "will_come_back": Choice(ComeBack.values, required=True),
+            "comment": Text(2000),
+        },
+        forms=(FeedbackForm,),
+        path={"token": (lambda w: w.feedback_token,)},
+        statuses=frozenset({200, 400, 404, 409, 410}),
+    ),
+    # dialogue: questions ------------------------------------------------------------------------
+    Endpoint(
+        "dialogue:questions",
+        "GET",
+        None,
+        PUBLIC_QUESTION_FILTERS,
+        forms=(PublicQuestionFilterForm,),
+    ),
+    Endpoint(
+        "dialogue:qpv_questions",
+        "GET",
+        None,
+        PUBLIC_QUESTION_FILTERS,
+        forms=(PublicQuestionFilterForm,),
+        args=lambda w: SANITAS,
+    ),
+    Endpoint(
+        "dialogue:question_ask",
+        "GET",
+        None,
+        {"envoyee": Raw(examples=("",))},
+        args=lambda w: SANITAS,
+        statuses=frozenset({200}),
+        label=" ?envoyee",
+    ),
+    Endpoint(
+        "dialogue:question_ask",
+        "POST",
+        None,
+        {
+            "text": QUESTION_TEXT,
+            "theme": Choice(Theme.values, required=True),
+            "public_display": Flag(),
+            "show_name": Flag(),
+            "name": Text(150, required=True),
+            "email": Email(required=True),
+            "website": HONEYPOT,
+        },
+        forms=(AskQuestionForm,),
+        args=lambda w: SANITAS,
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:question_ask",
+        "POST",
+        "resident",
+        {
+            "text": QUESTION_TEXT,
+            "theme": Choice(Theme.values, required=True),
+            "public_display": Flag(),
+            "show_name": Flag(),
+            "website": HONEYPOT,
+        },
+        args=lambda w: SANITAS,
+        statuses=STATUS_FORM,
+        label=" (account)",
+    ),
+    Endpoint(
+        "dialogue:question_confirm",
+        "POST",
+        None,
+        {},
+        path={"signed": (lambda w: _signed("question_confirm_path", w.unconfirmed_question),)},
+        statuses=frozenset({200, 302, 400, 404}),
+    ),
+    Endpoint("dialogue:my_questions", "GET", "resident", {"page": PAGE}, statuses=frozenset({200})),
+    Endpoint(
+        "dialogue:meeting_questions",
+        "POST",
+        "referent",
+        {
+            "text": QUESTION_TEXT,
+            "theme": Choice(Theme.values, required=True),
+            "asker_name": Text(150),
+            "show_name": Flag(),
+            "public_display": Flag(),
+        },
+        forms=(MeetingQuestionForm,),
+        args=_current,
+        statuses=frozenset({200, 302, 400}),
+    ),
+    Endpoint(
+        "dialogue:moderation_queue", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
+    ),
+    Endpoint(
+        "dialogue:question_moderate",
+        "POST",
+        "referent",
+        {
+            "decision": Choice(["publish", "reject"], required=True),
+            "theme": Choice(Theme.values),
+            "reason": Text(2000),
+        },
+        forms=(ModerationForm,),
+        args=lambda w: {"pk": w.moderated_question.pk},
+        prefix=lambda w: f"q{w.moderated_question.pk}",
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:questions_dashboard",
+        "GET",
+        "referent",
+        {
+            "status": Choice(["open", *QuestionStatus.values]),
+            "theme": Choice(Theme.values),
+            "organisation": ORGANISATIONS,
+            "qpv": QPV_SLUG,
+            "overdue": Flag(),
+            "page": PAGE,
+        },
+        forms=(StaffQuestionFilterForm,),
+    ),
+    Endpoint(
+        "dialogue:question_route",
+        "POST",
+        "referent",
+        {"organisation": Choice(of=lambda w: [w.organisation.pk], required=True)},
+        forms=(RouteForm,),
+        args=lambda w: {"pk": w.question.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:question_extend",
+        "POST",
+        "referent",
+        {"new_due_on": Day(31, 400, required=True), "reason": Text(2000, required=True)},
+        forms=(ExtendForm,),
+        args=lambda w: {"pk": w.question.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:question_close",
+        "POST",
+        "referent",
+        {"reason": Text(2000, required=True)},
+        forms=(CloseForm,),
+        args=lambda w: {"pk": w.question.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "dialogue:question_answer",
+        "POST",
+        "referent",
+        {
+            "text": Text(10000, required=True),
+            "received_by_other_channel": Flag(),
+            "action": Choice(["draft", "publish"]),
+        },
+        forms=(AnswerForm,),
+        args=lambda w: {"pk": w.question.pk},
+        statuses=STATUS_FORM,
+    ),
+    # projects -----------------------------------------------------------------------------------
+    Endpoint("projects:projects", "GET", None, PROJECT_FILTERS, forms=(ProjectFilterForm,)),
+    Endpoint(
+        "projects:qpv_projects",
+        "GET",
+        None,
+        PROJECT_FILTERS,
+        forms=(ProjectFilterForm,),
+        args=lambda w: SANITAS,
+    ),
+    Endpoint(
+        "projects:project_propose",
+        "POST",
+        "resident",
+        {
+            "title": Text(200, required=True),
+            "summary": Text(2000, required=True),
+            "carried_by": Choice(CarriedBy.values, required=True),
+            "carrier_name": Text(200),
+            "website": HONEYPOT,
+        },
+        forms=(ProposeIdeaForm,),
+        args=lambda w: SANITAS,
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:staff_projects",
+        "GET",
+        "referent",
+        PROJECT_FILTERS,
+        forms=(ProjectFilterForm,),
+    ),
+    Endpoint(
+        "projects:project_create",
+        "GET",
+        "referent",
+        {"qpv": TOURS_QPV},
+        statuses=frozenset({200, 404}),
+        label=" ?qpv",
+    ),
+    Endpoint(
+        "projects:project_create",
+        "POST",
+        "referent",
+        {
+            **PROJECT_FIELDS,
+            **STEP_FIELDS,
+            "stage": Choice([stage.value for stage in CREATION_STAGES], required=True),
+        },
+        forms=(ProjectCreateForm,),
+        query=lambda w: {"qpv": "sanitas"},
+        statuses=STATUS_FORM,
+        coherent=_coherent_project,
+    ),
+    Endpoint(
+        "projects:project_edit",
+        "POST",
+        "referent",
+        PROJECT_FIELDS,
+        forms=(ProjectForm,),
+        args=lambda w: {"pk": w.project.pk},
+        statuses=STATUS_FORM,
+        coherent=_coherent_project,
+    ),
+    Endpoint(
+        "projects:project_step",
+        "POST",
+        "referent",
+        {
+            **STEP_FIELDS,
+            "stage": Choice(
+                [s for s in ProjectStage.values if s not in ("idea", "evaluated")], required=True
+            ),
+            "reason": Text(2000),
+        },
+        forms=(StepForm,),
+        args=lambda w: {"pk": w.project.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:project_abandon",
+        "POST",
+        "referent",
+        {"reason": Text(2000, required=True), "step_date": Day(-30, 0, required=True)},
+        forms=(AbandonForm,),
+        args=lambda w: {"pk": w.project.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:project_evaluation",
+        "POST",
+        "referent",
+        {
+            "voice_changed": Text(5000, required=True),
+            "to_keep": Text(5000),
+            "to_change": Text(5000),
+            "highest_level": Choice(LEVELS, required=True),
+            "evaluated_on": Day(-10, 0, required=True),
+            "participation_level": Choice(LEVELS, required=True),
+            "residents_involved": Int(0, 500, required=True),
+        },
+        forms=(EvaluationForm,),
+        args=lambda w: {"pk": w.completed_project.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:idea_moderation", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
+    ),
+    Endpoint(
+        "projects:idea_moderate",
+        "POST",
+        "referent",
+        {"decision": Choice(["publish", "reject"], required=True), "reason": Text(2000)},
+        forms=(IdeaModerationForm,),
+        args=lambda w: {"pk": w.idea.pk},
+        prefix=lambda w: f"p{w.idea.pk}",
+        statuses=STATUS_FORM,
+    ),
+    # projects: the participation fund -----------------------------------------------------------
+    Endpoint(
+        "projects:grant_apply",
+        "POST",
+        "resident",
+        {
+            "title": Text(200, required=True),
+            "description": Text(5000, required=True),
+            "collective_name": Text(200, required=True),
+            "contact_name": Text(150, required=True),
+            "contact_email": Email(required=True),
+            "contact_phone": Text(30),
+            "project": Choice(of=lambda w: [w.project.pk]),
+            "amount_requested": Euro(required=True),
+            **{f"line_label_{n}": Text(200) for n in range(1, BUDGET_LINES + 1)},
+            **{f"line_amount_{n}": Euro() for n in range(1, BUDGET_LINES + 1)},
+        },
+        forms=(ApplicationForm,),
+        args=lambda w: {"pk": w.fund.pk},
+        statuses=STATUS_FORM,
+        coherent=_coherent_application,
+    ),
+    Endpoint(
+        "projects:fund_create",
+        "GET",
+        "referent",
+        {"place": Raw(examples=("qpv-1", "commune-1"))},
+        statuses=frozenset({200}),
+        label=" ?place",
+    ),
+    Endpoint(
+        "projects:fund_create",
+        "POST",
+        "referent",
+        {
+            "place": Choice(
+                of=lambda w: (
+                    [f"commune-{w.sanitas.commune_id}"]
+                    + [
+                        f"qpv-{pk}"
+                        for pk in QPV.objects.filter(commune__slug="tours").values_list(
+                            "pk", flat=True
+                        )
+                    ]
+                ),
+                required=True,
+            ),
+            "year": Choice([str(year) for year in YEARS], required=True),
+            "amount": Euro(required=True),
+        },
+        forms=(FundForm,),
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:fund_edit",
+        "POST",
+        "referent",
+        {"amount": Euro(required=True)},
+        forms=(FundAmountForm,),
+        args=lambda w: {"pk": w.fund.pk},
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:grant_decide",
+        "POST",
+        "referent",
+        {
+            "decision": Choice(["granted", "refused"], required=True),
+            "amount": Euro(),
+            "meeting": Choice(of=lambda w: [w.past_meeting.pk]),
+            "reason": Text(3000),
+        },
+        forms=(DecisionForm,),
+        args=lambda w: {"pk": w.application.pk},
+        prefix=lambda w: f"decide-{w.application.pk}",
+        statuses=STATUS_FORM,
+        coherent=_coherent_decision,
+    ),
+    Endpoint(
+        "projects:grant_pay",
+        "POST",
+        "referent",
+        {"amount": Euro(required=True), "paid_on": Day(-30, 0, required=True), "note": Text(200)},
+        forms=(PaymentForm,),
+        args=lambda w: {"pk": w.granted_application.pk},
+        prefix=lambda w: f"pay-{w.granted_application.pk}",
+        statuses=STATUS_FORM,
+        coherent=_coherent_payment,
+    ),
+    # projects: "vous avez dit, nous avons fait" ----------------------------------------------------
+    Endpoint("projects:influence", "GET", None, INFLUENCE_FILTERS, forms=(InfluenceFilterForm,)),
+    Endpoint(
+        "projects:qpv_influence",
+        "GET",
+        None,
+        INFLUENCE_FILTERS,
+        forms=(InfluenceFilterForm,),
+        args=lambda w: SANITAS,
+    ),
+    Endpoint(
+        "projects:staff_influence",
+        "GET",
+        "referent",
+        INFLUENCE_FILTERS,
+        forms=(InfluenceFilterForm,),
+    ),
+    Endpoint(
+        "projects:influence_create",
+        "GET",
+        "referent",
+        {"qpv": TOURS_QPV},
+        statuses=frozenset({200, 404}),
+        label=" ?qpv",
+    ),
+    Endpoint(
+        "projects:influence_create",
+        "POST",
+        "referent",
+        INFLUENCE_FIELDS,
+        forms=(InfluenceRecordForm,),
+        query=lambda w: {"qpv": "sanitas"},
+        statuses=STATUS_FORM,
+        coherent=_coherent_influence,
+    ),
+    Endpoint(
+        "projects:influence_edit",
+        "POST",
+        "referent",
+        INFLUENCE_FIELDS,
+        forms=(InfluenceRecordForm,),
+        args=lambda w: {"pk": w.influence_record.pk},
+        statuses=STATUS_FORM,
+        coherent=_coherent_influence,
+    ),
+    # evaluation ---------------------------------------------------------------------------------
+    Endpoint(
+        "evaluation:dashboard",
+        "GET",
+        "referent",
+        SCOPE_PERIOD,
+        forms=(ScopePeriodForm,),
+        examples=4,
+    ),
+    Endpoint(
+        "evaluation:export_csv",
+        "GET",
+        "referent",
+        {**SCOPE_PERIOD, "sep": Choice([";", ","])},
+        forms=(ScopePeriodForm,),
+        examples=4,
+    ),
+    Endpoint(
+        "evaluation:export_xlsx",
+        "GET",
+        "referent",
+        SCOPE_PERIOD,
+        forms=(ScopePeriodForm,),
+        examples=4,
+    ),
+    Endpoint(
+        "evaluation:reports",
+        "GET",
+        "referent",
+        {**SCOPE_PERIOD, "page": PAGE},
+        statuses=frozenset({200}),
+    ),
+    Endpoint(
+        "evaluation:reports",
+        "POST",
+        "referent",
+        SCOPE_PERIOD,
+        forms=(ScopePeriodForm,),
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "evaluation:report_retry",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=lambda w: {"pk": w.failed_report.pk},
+        statuses=frozenset({302, 409}),
+        examples=2,
+    ),
+    # allauth: the account forms -----------------------------------------------------------------
+    Endpoint(
+        "account_login",
+        "GET",
+        None,
+        {"next": Raw(examples=("/compte/", "/espace-pro/"))},
+        statuses=frozenset({200}),
+        label=" ?next",
+    ),
+    Endpoint(
+        "account_login",
+        "POST",
+        None,
+        {
+            "login": Choice(of=lambda w: [w.resident.email], required=True),
+            "password": Choice([PASSWORD, "mauvais"], required=True),
+            "remember": Flag(),
+            "next": Raw(examples=("/compte/",)),
+        },
+    ),
+    Endpoint(
+        "account_signup",
+        "POST",
+        None,
+        {
+            "email": Email(required=True),
+            "password1": Choice([PASSWORD], required=True),
+            "password2": Choice([PASSWORD], required=True),
+        },
+    ),
+    Endpoint("account_reset_password", "POST", None, {"email": Email(required=True)}),
+    Endpoint("account_request_login_code", "POST", None, {"email": Email(required=True)}),
+    Endpoint(
+        "account_email",
+        "POST",
+        "resident",
+        {
+            "email": Email(required=True),
+            "action_add": Flag(),
+            "action_send": Flag(),
+            "action_remove": Flag(),
+            "action_primary": Flag(),
+        },
+    ),
+    Endpoint(
+        "account_change_password",
+        "POST",
+        "resident",
+        {
+            "oldpassword": Choice([PASSWORD], required=True),
+            "password1": Choice(["Un-autre-mot-de-passe-77"], required=True),
+            "password2": Choice(["Un-autre-mot-de-passe-77"], required=True),
+        },
+    ),
+    Endpoint(
+        "account_reauthenticate",
+        "POST",
+        "resident",
+        {"password": Choice([PASSWORD], required=True)},
+    ),
+    Endpoint(
+        "mfa_activate_totp",
+        "POST",
+        "password:referent",
+        {"code": Raw(examples=("123456",))},
+    ),
+    Endpoint(
+        "account_reset_password_from_key",
+        "GET",
+        None,
+        {},
+        path={"uidb36": (lambda w: "1",), "key": (lambda w: "set-password",)},
+        statuses=frozenset({200, 302, 400, 404}),
+    ),
+]
+
+
+# Where what a taken form saved is shown, to whom: each page is checked after the redirect.
+_SANITAS_PAGE = (None, _page("qpv:detail", slug="sanitas"))
+_MEETING_PAGE = (None, _page("dialogue:meeting", pk=lambda w: w.future_meeting.pk))
+_CURRENT_LOG = ("referent", _page("dialogue:meeting_log", pk=lambda w: w.current_meeting.pk))
+_QUESTION_STAFF = ("referent", _page("dialogue:question_manage", pk=lambda w: w.question.pk))
+_QUESTION_PAGE = (None, _page("dialogue:question", pk=lambda w: w.question.pk))
+_PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
+_FUND = (("referent", _page("projects:fund_detail", pk=lambda w: w.fund.pk)),)
+SHOWN_ON = {
+    "POST qpv:news_create": (
+        _SANITAS_PAGE,
+        (None, _page("qpv:news")),
+        ("referent", _page("qpv:staff_news")),
+    ),
+    "POST qpv:news_edit": (
+        _SANITAS_PAGE,
+        (None, _page("qpv:news")),
+        ("referent", _page("qpv:staff_news")),
+    ),
+    "POST dialogue:register": (
+        ("referent", _page("dialogue:meeting_registrations", pk=lambda w: w.future_meeting.pk)),
+    ),
+    "POST dialogue:space_create": (_SANITAS_PAGE, ("referent", _page("dialogue:staff_home"))),
+    "POST dialogue:space_edit": (
+        _SANITAS_PAGE,
+        ("referent", _page("dialogue:staff_home")),
+        (None, _page("dialogue:space", pk=lambda w: w.space.pk)),
+    ),
+    "POST dialogue:meeting_create": ((None, _page("dialogue:agenda")), _SANITAS_PAGE),
+    "POST dialogue:meeting_edit": (_MEETING_PAGE, (None, _page("dialogue:agenda"))),
+    "POST dialogue:meeting_duplicate": ((None, _page("dialogue:agenda")),),
+    "POST dialogue:meeting_cancel": (_MEETING_PAGE,),
+    "POST dialogue:walkin_bulk": (_CURRENT_LOG,),
+    "POST dialogue:turn_add": (_CURRENT_LOG,),
+    "POST dialogue:minutes_edit": (
+        _CURRENT_LOG,
+        (None, _page("dialogue:meeting", pk=lambda w: w.current_meeting.pk)),
+    ),
+    "POST dialogue:question_ask": (("referent", _page("dialogue:moderation_queue")),),
+    "POST dialogue:question_ask (account)": (
+        ("referent", _page("dialogue:moderation_queue")),
+        ("resident", _page("dialogue:my_questions")),
+    ),
+    "POST dialogue:meeting_questions": (
+        (None, _page("dialogue:questions")),
+        (None, _page("dialogue:meeting", pk=lambda w: w.current_meeting.pk)),
+    ),
+    "POST dialogue:question_moderate": (
+        (None, _page("dialogue:questions")),
+        ("referent", _page("dialogue:questions_dashboard")),
+    ),
+    "POST dialogue:question_extend": (_QUESTION_STAFF,),
+    "POST dialogue:question_close": (_QUESTION_PAGE, _QUESTION_STAFF),
+    "POST dialogue:question_answer": (_QUESTION_PAGE, (None, _page("dialogue:questions"))),
+    "POST projects:project_propose": (("referent", _page("projects:idea_moderation")),),
+    "POST projects:project_create": _PROJECTS,
+    "POST projects:project_edit": _PROJECTS,
+    "POST projects:project_step": _PROJECTS,
+    "POST projects:project_abandon": _PROJECTS,
+    "POST projects:project_evaluation": _PROJECTS,
+    "POST projects:idea_moderate": _PROJECTS,
+    "POST projects:grant_apply": _FUND,
+    "POST projects:grant_decide": (*_FUND, (None, _page("projects:funds"))),
+    "POST projects:grant_pay": _FUND,
+    "POST projects:influence_create": (
+        (None, _page("projects:influence")),
+        (None, _page("projects:qpv_influence", slug="sanitas")),
+    ),
+    "POST projects:influence_edit": ((None, _page("projects:influence")),),
+    "POST dialogue:feedback": (_CURRENT_LOG,),
+}
+
+
+def _signed(function: str, obj) -> str:
+    from dialogue import tokens
+
+    return getattr(tokens, function)(obj).rstrip("/").rsplit("/", 1)[1]
+
+
+def _admin_changelists() -> list[Endpoint]:
+    """The admin's lists (coordinators), third-party models' included: the search box, the
+    filters, and lookups on the model's own text fields, which the admin accepts from any URL."""
+    endpoints = []
+    for model in sorted(admin.site._registry, key=lambda m: m._meta.label):
+        model_admin = admin.site._registry[model]
+        fields: dict[str, Kind] = {"q": Text(200), "o": Raw(examples=("1", "-1", "1.2")), "p": PAGE}
+        for spec in model_admin.list_filter:
+            if isinstance(spec, str | tuple):
+                name = spec if isinstance(spec, str) else spec[0]
+                fields[f"{name}__exact"] = Raw(examples=("1", "0"))
+            else:  # a SimpleListFilter
+                fields[spec.parameter_name] = Raw(examples=("1",))
+        texts = [
+            f.name for f in model._meta.concrete_fields if f.get_internal_type() == "CharField"
+        ]
+        for name in texts[:2]:
+            fields[name] = Raw(examples=("a",))
+        endpoints.append(
+            Endpoint(
+                f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist",
+                "GET",
+                "coordinator",
+                fields,
+                # 302: the admin sends invalid filters back to the list (?e=1); 400: NUL bytes.
+                statuses=frozenset({200, 302, 400}),
+                examples=3,
+            )
+        )
+    return endpoints
+
+
+OUR_APPS = {"participation", "qpv", "dialogue", "projects", "evaluation"}
+INVENTORY += _admin_changelists()
+INVENTORY = [replace(endpoint, shown_on=SHOWN_ON.get(endpoint.id, ())) for endpoint in INVENTORY]
+
+# Routes of our apps that read no query parameter and take no form: only their path parameters
+# (integers: see test_out_of_range_ids_are_not_found). A new route must join one list or the other.
+NO_INPUT = {
+    "qpv:home",
+    "qpv:news_image",
+    "qpv:detail",
+    "qpv:news_item",
+    "dialogue:agenda_ics",
+    "dialogue:meeting",
+    "dialogue:meeting_print",
+    "dialogue:meeting_ics",
+    "dialogue:qpv_agenda_ics",
+    "dialogue:space",
+    "dialogue:my_registrations",
+    "dialogue:meeting_poster",
+    "dialogue:meeting_signin_sheet",
+    "dialogue:meeting_log",
+    "dialogue:tracker",
+    "dialogue:minutes",
+    "dialogue:minutes_attachment",
+    "dialogue:feedback_on_the_spot",
+    "dialogue:feedback_qr",
+    "dialogue:question",
+    "dialogue:question_manage",
+    "projects:project",
+    "projects:funds",
+    "projects:staff_funds",
+    "projects:fund_detail",
+    "evaluation:report",
+    "evaluation:report_status",
+    "evaluation:report_download",
+    "account_home",
+    "my_data",
+    "my_data_json",
+    "legal_notice",
+    "privacy",
+    "accessibility",
+    "sitemap",
+    "healthz",
+}
+
+
+# Running one example -------------------------------------------------------------------------------
+
+
+def _login(client: PortalClient, world: World, role: str | None) -> None:
+    """`role` is an attribute of World; "password:<role>" signs in through the login form, for the
+    pages that want a recent authentication (allauth's 2FA setup)."""
+    if role is None:
+        return
+    if role.startswith("password:"):
+        user = getattr(world, role.removeprefix("password:"))
+        for url, data in (
+            (reverse("account_login"), {"login": user.email, "password": PASSWORD}),
+            # allauth asks for the password again before an authenticator is added.
+            (reverse("account_reauthenticate"), {"password": PASSWORD}),
+        ):
+            response = client.post(url, data)
+            assert response.status_code == 302, f"{user.email}: {url} refused"
+    else:
+        client.force_login(getattr(world, role))
+
+
+class Sessions:
+    """One login per role and test, outside the examples' savepoints: each example gets a fresh
+    client on that session (what an example changes in it is rolled back with the rest)."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.cookies: dict[str | None, str | None] = {None: None}
+
+    def client(self, role: str | None) -> PortalClient:
+        if role not in self.cookies:
+            login = PortalClient()
+            _login(login, self.world, role)
+            self.cookies[role] = login.cookies[django_settings.SESSION_COOKIE_NAME].value
+        client = PortalClient()
+        if self.cookies[role] is not None:
+            client.cookies[django_settings.SESSION_COOKIE_NAME] = self.cookies[role]
+        return client
+
+
+def _url(endpoint: Endpoint, world: World, path_values: dict[str, str]) -> str:
+    kwargs = endpoint.args(world) if endpoint.args else {}
+    if not path_values:
+        return reverse(endpoint.url, kwargs=kwargs or None)
+    # Hostile path values: reverse() refuses what its converter would not match, so the path is
+    # built from a placeholder, then the value is percent-encoded in its place.
+    placeholders = {name: f"QDFUZZ{index}" for index, name in enumerate(path_values)}
+    url = reverse(endpoint.url, kwargs={**kwargs, **placeholders})
+    for name, value in path_values.items():
+        raw = value if isinstance(value, bytes) else value.encode()
+        url = url.replace(placeholders[name], quote(raw, safe=""))
+    return url
+
+
+def _prefixed(endpoint: Endpoint, world: World, data: dict) -> dict:
+    if endpoint.prefix is None:
+        return data
+    prefix = endpoint.prefix(world)
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def _has_file(data: dict) -> bool:
+    return any(hasattr(value, "read") for value in data.values())
+
+
+def _as_text(value):
+    """Multipart bodies take strings: bytes that are not UTF-8 become their Latin-1 reading."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    return value
+
+
+def _send(client, world: World, endpoint: Endpoint, url: str, data: dict, **how):
+    headers = {"HX-Request": "true"} if how["htmx"] else {}
+    if endpoint.method == "GET":
+        return client.get(url, data, headers=headers)
+    if endpoint.query:
+        url += "?" + urlencode(endpoint.query(world))
+    multipart = how["multipart"]
+    if multipart or _has_file(data):
+        return client.post(
+            url, {key: _as_text(value) for key, value in data.items()}, headers=headers
+        )
+    body = urlencode(data, doseq=True)
+    return client.post(url, body, content_type="application/x-www-form-urlencoded", headers=headers)
+
+
+def _check(response, endpoint: Endpoint | None, what: str) -> None:
+    status = response.status_code
+    assert status < 500, f"{what}: answered {status}"
+    if endpoint is not None:
+        assert status in endpoint.statuses, (
+            f"{what}: answered {status}, expected one of {sorted(endpoint.statuses)}"
+        )
+    content_type = response.headers.get("Content-Type", "")
+    if content_type.startswith("text/html") and not getattr(response, "streaming", False):
+        body = response.content.decode("utf-8", errors="replace")
+        raw = injected_markup(body)
+        assert not raw, f"{what}: hostile input became markup: {raw}"
+        if "qd-xss" in body:
+            ECHOED.append(what)  # the payload is on the page, escaped
+
+
+def _follow(client, response, what: str, *, sessions=None, shown_on=()) -> None:
+    """A successful POST's redirect stays on the site, and its page is as safe as the form's; so
+    are the pages that show what was saved, to whoever reads them (stored XSS)."""
+    if response.status_code not in (301, 302, 303):
+        return
+    location = response.headers["Location"]
+    target = urlsplit(location)
+    assert not target.netloc or target.netloc == "testserver", f"{what}: open redirect {location}"
+    assert not target.scheme or target.scheme in ("http", "https"), f"{what}: redirect {location}"
+    page = client.get(location)
+    _check(page, None, f"{what}, then GET {location}")
+    for role, make_url in shown_on:
+        url = make_url(sessions.world)
+        page = sessions.client(role).get(url)
+        _check(page, None, f"{what}, then GET {url} as {role or 'visitor'}")
+
+
+def _run_example(sessions: Sessions, endpoint: Endpoint, drawn: Drawn, path: dict, how: dict):
+    world = sessions.world
+    if drawn.mode == "accepted" and endpoint.coherent is not None:
+        endpoint.coherent(drawn.data, world)
+    cache.clear()  # rate limits: every example reaches the form
+    client = sessions.client(endpoint.role)
+    with transaction.atomic():
+        url = _url(endpoint, world, path)
+        data = _prefixed(endpoint, world, drawn.encoded())
+        what = f"{endpoint.id} ({drawn.mode})"
+        response = _send(client, world, endpoint, url, data, **how)
+        STATS.append((endpoint.id, drawn.mode, response.status_code))
+        _check(response, endpoint, what)
+        if endpoint.method == "POST":
+            _follow(client, response, what, sessions=sessions, shown_on=endpoint.shown_on)
+        transaction.set_rollback(True)
+
+
+# FUZZ_STATS=<file>: each example's entry, mode and status, written there at the end of the module.
+STATS: list[tuple[str, str, int]] = []
+ECHOED: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _write_stats():
+    yield
+    target = os.environ.get("FUZZ_STATS")
+    if target:
+        rows = [*STATS, *(("echoed", what, "") for what in ECHOED)]
+        Path(target).write_text("\n".join("\t".join(map(str, row)) for row in rows) + "\n")
+
+
+def _prepare(world: World, endpoint: Endpoint) -> None:
+    """Create what the URL, the query, the prefix and the choices refer to before the examples:
+    created inside an example's savepoint, they would be gone for the next one."""
+    for make in (endpoint.args, endpoint.query, endpoint.prefix):
+        if make is not None:
+            make(world)
+    for make in (make for makers in endpoint.path.values() for make in makers):
+        make(world)
+    for kind in endpoint.fields.values():
+        if isinstance(kind, Choice) and kind.of is not None:
+            kind.of(world)
+    if endpoint.role:
+        getattr(world, endpoint.role.removeprefix("password:"))
+
+
+@pytest.fixture
+def world(settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return World()
+
+
+@pytest.mark.parametrize("endpoint", INVENTORY, ids=lambda endpoint: endpoint.id)
+def test_fuzz(endpoint: Endpoint, world: World):
+    _prepare(world, endpoint)
+    sessions = Sessions(world)
+    for role in {endpoint.role, *(role for role, _url in endpoint.shown_on)}:
+        sessions.client(role)
+    path = st.fixed_dictionaries(
+        {
+            # The valid value three times out of four: the form behind the path is fuzzed too.
+            name: st.one_of(
+                *[st.sampled_from([make(world) for make in makers])] * 3, hostile_scalar()
+            ).filter(bool)
+            for name, makers in endpoint.path.items()
+        }
+    )
+    how = st.fixed_dictionaries({"htmx": st.booleans(), "multipart": st.booleans()})
+
+    def fuzz(drawn, path, how):
+        _run_example(sessions, endpoint, drawn, path, how)
+
+    fuzz.__name__ = f"fuzz_{zlib.crc32(endpoint.id.encode())}"
+    test = given(drawn=example_strategy(world, endpoint.fields), path=path, how=how)(fuzz)
+    test = hypothesis_settings(FUZZ_PROFILE, max_examples=endpoint.budget, derandomize=False)(test)
+    if CI:
+        test = seed(zlib.crc32(endpoint.id.encode()))(test)
+    test()
+
+
+# Inputs that once answered 500, replayed as they were found (the draws may not meet them again).
+def _known(url, method, role, data, statuses, **kwargs) -> tuple[Endpoint, dict]:
+    return Endpoint(url, method, role, {}, statuses=frozenset(statuses), **kwargs), data
+
+
+KNOWN_HOSTILE = [
+    # A NUL byte in a QPV slug read from the query string: PostgreSQL refused the lookup.
+    _known("qpv:news_create", "GET", "coordinator", {"qpv": "\x00"}, {404}),
+    _known("dialogue:space_create", "GET", "referent", {"qpv": "sanitas\x00"}, {404}),
+    _known("projects:project_create", "GET", "referent", {"qpv": "\x00"}, {404}),
+    _known("projects:influence_create", "GET", "referent", {"qpv": "a\x00"}, {404}),
+    # ... and in a free-text search.
+    _known("dialogue:checkin", "GET", "referent", {"q": "Du\x00pont"}, {200}, args=_current),
+    _known("audit_log", "GET", "coordinator", {"actor": "\x00"}, {200}),
+    # A `next` that is not a path: redirect() took it for the name of a URL (NoReverseMatch).
+    _known(
+        "dialogue:my_registration_cancel",
+        "POST",
+        "resident",
+        {"next": '"><img src=x onerror=alert("qd-xss")>'},
+        {302},
+        args=lambda w: {"pk": w.resident_registration.pk},
+    ),
+    # A series in the year 9999: "a year after its first meeting" is the year 10000.
+    _known(
+        "dialogue:meeting_create",
+        "POST",
+        "referent",
+        {
+            "title": "Rencontre",
+            "date": "9999-06-30",
+            "start_time": "18:00",
+            "end_time": "20:00",
+            "repeat_every_weeks": "1",
+            "repeat_until": "9999-12-31",
+            "mode": "in_person",
+            "address": "1 place Neuve, 37000 Tours",
+        },
+        {400},
+        query=lambda w: {"espace": w.space.pk},
+    ),
+    # A NUL byte in the admin's filters, of our models and of third-party ones.
+    _known(
+        "admin:participation_roleassignment_changelist",
+        "GET",
+        "coordinator",
+        {"role__exact": "\x00"},
+        {400},
+    ),
+    _known(
+        "admin:account_emailaddress_changelist", "GET", "coordinator", {"email": "a\x00"}, {400}
+    ),
+    _known(
+        "admin:qpv_qpv_changelist", "GET", "coordinator", {"npnru__exact": ["0", "\x00"]}, {400}
+    ),
+    # Third-party admins searching on fields our user model does not have (FieldError), and
+    # auditlog's filter by content type taking any value for an id (ValueError).
+    _known("admin:auditlog_logentry_changelist", "GET", "coordinator", {"q": "Dupont"}, {200}),
+    _known(
+        "admin:auditlog_logentry_changelist", "GET", "coordinator", {"resource_type": "x"}, {302}
+    ),
+    _known("admin:usersessions_usersession_changelist", "GET", "coordinator", {"q": "a"}, {200}),
+    # Digits int() refuses although isdigit() accepts them.
+    _known("dialogue:meeting_create", "GET", "referent", {"espace": "²"}, {404}),
+    _known("dialogue:meeting_create", "GET", "referent", {"espace": "9" * 5000}, {404}),
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "data"),
+    KNOWN_HOSTILE,
+    ids=[f"{e.id} {sorted(d)}" for e, d in KNOWN_HOSTILE],
+)
+def test_known_hostile_inputs(endpoint: Endpoint, data: dict, world: World):
+    _prepare(world, endpoint)
+    client = Sessions(world).client(endpoint.role)
+    url = _url(endpoint, world, {})
+    response = _send(client, world, endpoint, url, data, htmx=False, multipart=False)
+    _check(response, endpoint, endpoint.id)
+    if endpoint.method == "POST":
+        _follow(client, response, endpoint.id)
+
+
+# Ids far beyond the database's integers ------------------------------------------------------------
+
+
+def _routes(resolver: URLResolver | None = None, namespace: str = "", prefix: str = ""):
+    """(name, route, callback) of every route, admin and static files aside."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin" or pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routes(pattern, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.callback
+
+
+def _our_routes():
+    for name, route, callback in _routes():
+        if callback.__module__.split(".")[0] in OUR_APPS:
+            yield name, route, callback
+
+
+INT_ROUTES = sorted(name for name, route, _callback in _our_routes() if "<int:" in route)
+HUGE_IDS = [2**31, 2**63, 10**30]
+
+
+@pytest.mark.parametrize("name", INT_ROUTES)
+def test_out_of_range_ids_are_not_found(name):
+    """An id no integer column can hold is a 404 (or the login page), never a 500."""
+    coordinator = UserFactory()
+    grant(coordinator, Role.COORDINATOR)
+    portal = PortalClient()
+    portal.force_login(coordinator)
+    route = next(route for n, route, _c in _our_routes() if n == name)
+    names = [part.split(">")[0] for part in route.split("<int:")[1:]]
+    for huge in HUGE_IDS:
+        url = reverse(name, kwargs=dict.fromkeys(names, huge))
+        for method in ("get", "post"):
+            response = getattr(portal, method)(url)
+            assert response.status_code in (302, 404, 405), f"{method.upper()} {url}"
+
+
+# The inventory is the code's -----------------------------------------------------------------------
+
+
+def test_inventory_covers_every_route():
+    """Every route of our apps is fuzzed (INVENTORY) or reads nothing but its path (NO_INPUT)."""
+    inventoried = {endpoint.url for endpoint in INVENTORY}
+    ours = {name for name, _route, _callback in _our_routes()}
+    missing = sorted(ours - inventoried - NO_INPUT)
+    assert not missing, f"Routes neither fuzzed nor listed in NO_INPUT: {missing}"
+    stale = sorted((NO_INPUT | {e.url for e in INVENTORY if ":" in e.url}) - ours)
+    stale = [name for name in stale if not name.startswith("admin:")]
+    assert not stale, f"Inventory names no route: {stale}"
+    both = sorted(NO_INPUT & inventoried)
+    assert not both, f"Listed as reading nothing, yet fuzzed: {both}"
+    unknown = sorted(set(SHOWN_ON) - {endpoint.id for endpoint in INVENTORY})
+    assert not unknown, f"SHOWN_ON names no entry of the inventory: {unknown}"
+    modules = {inspect.unwrap(callback).__module__ for _name, _route, callback in _our_routes()}
+    unread = sorted(modules - set(VIEW_MODULES))
+    assert not unread, f"View modules the parameter check does not read: {unread}"
+
+
+# Reads of request data the AST check cannot tie to a name, each with where its names are declared.
+INDIRECT_READS = {
+    # `data = request.POST if ... else None`, then AccountDeleteForm(data, ...).
+    ("participation.views", "account_delete"): {AccountDeleteForm},
+    # The reports page proposes the dashboard's filter: for name in ScopePeriodForm's fields.
+    ("evaluation.views.reports", "reports"): {ScopePeriodForm},
+    # The dashboard's cache key of its filter form: every parameter, hashed.
+    ("evaluation.views.dashboard", "dashboard"): {ScopePeriodForm},
+    # "Is the list filtered?": any field name of the filter form.
+    ("dialogue.views.questions_staff", "questions_dashboard"): {StaffQuestionFilterForm},
+    ("projects.views.staff", "staff_projects"): {ProjectFilterForm},
+}
+VIEW_MODULES = [
+    "participation.views",
+    "qpv.views",
+    "qpv.views_news",
+    "dialogue.views.checkin",
+    "dialogue.views.feedback",
+    "dialogue.views.minutes",
+    "dialogue.views.printables",
+    "dialogue.views.public",
+    "dialogue.views.questions_intake",
+    "dialogue.views.questions_public",
+    "dialogue.views.questions_staff",
+    "dialogue.views.registration",
+    "dialogue.views.staff",
+    "dialogue.views.tracker",
+    "evaluation.views.dashboard",
+    "evaluation.views.reports",
+    "projects.views.fund",
+    "projects.views.influence",
+    "projects.views.public",
+    "projects.views.staff",
+]
+
+
+@dataclass
+class Reads:
+    """What a view module reads of the request: parameter names, bound forms, other reads."""
+
+    names: set[str] = field(default_factory=set)
+    forms: set[str] = field(default_factory=set)
+    other: set[tuple[str, int]] = field(default_factory=set)  # (function, line)
+
+
+def _module_source(module_name: str) -> str:
+    return Path(__import__(module_name, fromlist=["_"]).__file__).read_text()
+
+
+def _request_reads(source: str) -> Reads:
+    tree = ast.parse(source)
+    parents: dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    reads = Reads()
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("GET", "POST", "FILES")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "request"
+        ):
+            continue
+        parent = parents[node]
+        # request.GET.get("x") / request.GET["x"] / "x" in request.GET
+        if (
+            isinstance(parent, ast.Attribute)
+            and parent.attr == "get"
+            and isinstance(parents[parent], ast.Call)
+            and parents[parent].args
+            and isinstance(parents[parent].args[0], ast.Constant)
+        ):
+            reads.names.add(parents[parent].args[0].value)
+            continue
+        if isinstance(parent, ast.Subscript) and isinstance(parent.slice, ast.Constant):
+            reads.names.add(parent.slice.value)
+            continue
+        if (
+            isinstance(parent, ast.Compare)
+            and isinstance(parent.left, ast.Constant)
+            and any(isinstance(op, ast.In | ast.NotIn) for op in parent.ops)
+        ):
+            reads.names.add(parent.left.value)
+            continue
+        # SomeForm(request.POST or None, ...), SomeForm(request.GET if ... else None, ...)
+        ancestor, bound = parent, None
+        while ancestor is not None and not isinstance(ancestor, ast.stmt):
+            if isinstance(ancestor, ast.Call):
+                func = ancestor.func
+                callee = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if callee.endswith("Form"):
+                    bound = callee
+                    break
+            ancestor = parents.get(ancestor)
+        if bound:
+            reads.forms.add(bound)
+            continue
+        # Anything else: tolerated only when INDIRECT_READS explains it.
+        function = node
+        while function is not None and not isinstance(function, ast.FunctionDef):
+            function = parents.get(function)
+        reads.other.add((function.name if function else "<module>", node.lineno))
+    return reads
+
+
+def _inventory_of_module(module_name: str) -> list[Endpoint]:
+    """The inventory's entries whose view lives in the module."""
+    by_name = {name: callback for name, _route, callback in _routes()}
+    result = []
+    for endpoint in INVENTORY:
+        callback = by_name.get(endpoint.url)
+        if callback is not None and inspect.unwrap(callback).__module__ == module_name:
+            result.append(endpoint)
+    return result
+
+
+@pytest.mark.parametrize("module_name", VIEW_MODULES)
+def test_inventory_covers_every_parameter_read(module_name):
+    """Each query parameter or form a view module reads is in the inventory of that module's
+    views, and each form of the inventory has all its fields fuzzed."""
+    reads = _request_reads(_module_source(module_name))
+    endpoints = _inventory_of_module(module_name)
+    fuzzed = {name for endpoint in endpoints for name in endpoint.fields}
+    forms = {form.__name__ for endpoint in endpoints for form in endpoint.forms}
+    for (module, _function), classes in INDIRECT_READS.items():
+        if module == module_name:
+            forms |= {form.__name__ for form in classes}
+    missing_names = sorted(reads.names - fuzzed)
+    assert not missing_names, f"{module_name} reads parameters nobody fuzzes: {missing_names}"
+    missing_forms = sorted(reads.forms - forms)
+    assert not missing_forms, f"{module_name} binds forms nobody fuzzes: {missing_forms}"
+    unexplained = sorted(
+        (function, line)
+        for function, line in reads.other
+        if (module_name, function) not in INDIRECT_READS
+    )
+    assert not unexplained, f"{module_name} reads request data at {unexplained}: inventory them"
+
+
+@pytest.mark.parametrize("endpoint", [e for e in INVENTORY if e.forms], ids=lambda e: e.id)
+def test_inventory_fuzzes_every_field_of_its_forms(endpoint):
+    declared = set()
+    for form in endpoint.forms:
+        declared |= set(form.base_fields)
+    missing = sorted(declared - set(endpoint.fields))
+    assert not missing, f"{endpoint.id}: fields of {endpoint.forms} not fuzzed: {missing}"
+
+
+def test_the_parameter_check_sees_every_kind_of_read():
+    source = """
+def view(request):
+    a = request.GET.get("a", "")
+    b = request.POST["b"]
+    if "c" in request.GET:
+        pass
+    form = SomeForm(request.POST or None, user=request.user)
+    other = OtherForm(
+        request.GET if filtered else None,
+    )
+    everything = dict(request.GET)
+"""
+    reads = _request_reads(source)
+    assert reads.names == {"a", "b", "c"}
+    assert reads.forms == {"SomeForm", "OtherForm"}
+    assert reads.other == {("view", 11)}
+
+
+def test_the_checks_catch_what_they_look_for():
+    """Each payload, printed raw where a page may print it, becomes markup the check finds; printed
+    escaped, nothing. A 500 and a redirect off the site fail too."""
+    import markdown
+    from django.http import HttpResponse, HttpResponseRedirect
+    from django.utils.html import escape
+
+    def contexts(value: str) -> list[str]:
+        return [
+            f"<p>{value}</p>",
+            f'<input value="{value}">',
+            f"<input value='{value}'>",
+            f"<textarea>{value}</textarea>",
+        ]
+
+    for payload in XSS_PAYLOADS:
+        # Raw, or rendered as Markdown (the news, before their sanitising).
+        raw = [*contexts(payload), markdown.markdown(payload)]
+        assert any(injected_markup(page) for page in raw), payload
+        assert not any(injected_markup(page) for page in contexts(escape(payload))), payload
+        with pytest.raises(AssertionError, match="became markup"):
+            page = next(page for page in raw if injected_markup(page))
+            _check(HttpResponse(page), None, "test")
+    # Quotes in text are text: a paragraph may hold them unescaped.
+    assert not injected_markup("<p>\" autofocus onfocus=\"alert('qd-xss')</p>")
+    with pytest.raises(AssertionError, match="500"):
+        _check(HttpResponse(status=500), None, "test")
+    with pytest.raises(AssertionError, match="open redirect"):
+        _follow(None, HttpResponseRedirect("https://evil.example/"), "test")
