@@ -177,19 +177,14 @@ def pick_objects() -> Objects:
 
 def client_for(user) -> Client:
     """A client logged in as `user`, second factor passed (as after a real login)."""
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from participation.middleware import login_records
 
     client = Client(HTTP_HOST="localhost")
     if user is None:
         return client
     client.force_login(user)
     session = client.session
-    now = time.time()
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": now, "email": user.email},
-        {"method": "mfa", "at": now, "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
+    session.update(login_records(user, second_factor=True))
     session.save()
     return client
 

@@ -1,7 +1,10 @@
 import time
 from collections.abc import Callable
 
-from allauth.account.authentication import get_authentication_records
+from allauth.account.authentication import (
+    AUTHENTICATION_METHODS_SESSION_KEY,
+    get_authentication_records,
+)
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -121,6 +124,23 @@ def stamp_activity_on_login(sender, request, user, **kwargs) -> None:
     """user_logged_in receiver: the idle clock starts at the login."""
     if request is not None and hasattr(request, "session"):
         request.session[LAST_ACTIVITY_SESSION_KEY] = int(time.time())
+
+
+def login_records(user, *, second_factor: bool) -> dict[str, object]:
+    """The session keys allauth writes for a completed login (password, then the TOTP code).
+
+    For the tests and the benchmark, which open sessions without typing a code; the reader is
+    passed_second_factor below.
+    """
+    now = time.time()
+    records: list[dict] = [{"method": "password", "at": now, "email": user.email}]
+    if second_factor:
+        records.append({"method": "mfa", "at": now, "type": "totp"})
+    return {
+        AUTHENTICATION_METHODS_SESSION_KEY: records,
+        # allauth's own key naming the user the records belong to.
+        "account_authentication_methods_user": str(user.pk),
+    }
 
 
 def passed_second_factor(request: HttpRequest) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
@@ -22,10 +21,8 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.test import Client
 
+from participation.middleware import login_records
 from participation.roles import scopes_of
-
-# allauth's private key naming the user the authentication records belong to.
-_RECORDS_USER_KEY = "account_authentication_methods_user"
 
 
 def activate_totp(user) -> str:
@@ -52,11 +49,7 @@ def recovery_codes(user) -> list[str]:
 def record_second_factor(client: Client, user) -> None:
     """Record in the client's session that `user` passed the second factor, as allauth does."""
     session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": user.email},
-        {"method": "mfa", "at": time.time(), "type": "totp"},
-    ]
-    session[_RECORDS_USER_KEY] = str(user.pk)
+    session.update(login_records(user, second_factor=True))
     session.save()
 
 
