@@ -311,9 +311,11 @@ def machine() -> dict[str, str]:
 
 def dataset() -> dict[str, int]:
     from dialogue.models import Feedback, Meeting, Question, Registration, SpeakingTurn, WalkIn
+    from participation.models import User
     from projects.models import GrantApplication, Project
 
     return {
+        "accounts": User.objects.count(),
         "meetings": Meeting.objects.count(),
         "registrations": Registration.objects.count(),
         "distinct emails": Registration.objects.values("email").distinct().count(),
