@@ -50,4 +50,4 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home a
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "participation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "participation.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--access-logfile", "-"]

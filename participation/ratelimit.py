@@ -1,7 +1,10 @@
 """Abuse limits on the anonymous and resident forms that create rows or send emails.
 
-Counted per client address in the shared cache (Redis in production, so every web process sees the
-same counters). Login and codes are limited by allauth itself (ACCOUNT_RATE_LIMITS).
+Counted in the shared cache (Redis in production, so every web process sees the same counters): per
+account for a logged-in user, per client address otherwise. Residents who register together on a
+community centre's wifi share one address; their accounts already identify them, so one of them
+never uses up the others' allowance. Login and codes are limited by allauth itself
+(ACCOUNT_RATE_LIMITS).
 """
 
 from __future__ import annotations
@@ -24,10 +27,18 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def client_key(request: HttpRequest) -> str:
+    """Whom a limit counts: the account when logged in, else the client address."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"address:{client_address(request)}"
+
+
 def allow(request: HttpRequest, action: str) -> bool:
     """Count one hit of `action`; False once the limit of settings.RATE_LIMITS is passed."""
     limit, seconds = settings.RATE_LIMITS[action]
-    key = f"ratelimit:{action}:{client_address(request)}"
+    key = f"ratelimit:{action}:{client_key(request)}"
     cache.add(key, 0, timeout=seconds)
     try:
         hits = cache.incr(key)

@@ -206,7 +206,8 @@ SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60, minimum=60)
 # Guests' names, emails and phones are purged this many days after their meeting (privacy page).
 GUEST_DATA_RETENTION_DAYS = env_int("GUEST_DATA_RETENTION_DAYS", 365, minimum=30)
 
-# Our own abuse limits (participation/ratelimit.py): (hits, seconds) per client address.
+# Our own abuse limits (participation/ratelimit.py): (hits, seconds) per account when logged in,
+# per client address otherwise.
 RATE_LIMITS = {
     "guest_registration": (20, 600),
     "online_question": (10, 600),

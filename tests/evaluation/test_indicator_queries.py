@@ -124,3 +124,45 @@ def test_grouped_figures_add_up_to_the_whole():
                  "questions_received", "fph_grants", "feedback_answers", "residents_who_spoke"]:  # fmt: skip
         assert sum(values[code] for values in by_qpv.values()) == whole[code], code
         assert sum(values[code] for _, values in by_quarter) == whole[code], code
+
+
+def test_each_family_declares_exactly_the_codes_it_computes():
+    """`computations.FAMILIES` lets a partial computation skip families: a code written by a
+    family but not declared would silently stay at zero, so the declaration is checked here."""
+    from evaluation.computations import ALL, DERIVED, FAMILIES, Grouping
+
+    make_data(2)
+    grouping = Grouping(
+        Scope.metropole(), PERIOD, None, list(QPV.objects.values_list("pk", flat=True))
+    )
+    declared_union = set()
+    for family, declared in FAMILIES:
+        written = {code for code in family(grouping, TODAY)[ALL] if code in CODES}
+        assert written == declared
+        assert not declared & declared_union, "a code is written by two families"
+        declared_union |= declared
+    assert declared_union | set(DERIVED) == set(CODES)
+
+
+def test_a_few_codes_by_quarter_cost_fewer_queries_and_give_the_same_figures(
+    django_assert_num_queries,
+):
+    from evaluation.pdf import QUARTER_CODES
+
+    make_data(3)
+    full = compute_by_quarter(Scope.metropole(), PERIOD, CODES, today=TODAY)
+    # Meetings, registrants and walk-ins, questions, feedback, and the list of QPV.
+    with django_assert_num_queries(6):
+        partial = compute_by_quarter(Scope.metropole(), PERIOD, QUARTER_CODES, today=TODAY)
+    assert [quarter for quarter, _ in partial] == [quarter for quarter, _ in full]
+    for (_, some), (_, every) in zip(partial, full, strict=True):
+        assert some == {code: every[code] for code in QUARTER_CODES}
+    assert sum(values["attendance_total"] for _, values in partial) > 0
+    # A derived code brings the family it is computed from.
+    with django_assert_num_queries(2):
+        derived = compute_by_quarter(
+            Scope.metropole(), PERIOD, ["meetings_per_qpv_month"], today=TODAY
+        )
+    assert [values for _, values in derived] == [
+        {"meetings_per_qpv_month": every["meetings_per_qpv_month"]} for _, every in full
+    ]

@@ -1,4 +1,5 @@
-"""Abuse limits: a clear French page (429) once a client passes the limit, per client address."""
+"""Abuse limits: a clear French page (429) once a client passes the limit, per account when
+logged in, per client address otherwise."""
 
 from __future__ import annotations
 
@@ -38,6 +39,33 @@ def test_guest_registration_is_limited_per_address(client, tight_limits):
     assert client.get(meeting.get_absolute_url()).status_code == 200
 
 
+def test_residents_logged_in_on_one_shared_address_are_counted_each_on_their_account(
+    client, tight_limits
+):
+    """A community centre's wifi: five residents register from one address, past the limit of
+    three that the address would have; each account still has its own limit."""
+    meetings = [MeetingFactory() for _ in range(4)]
+    residents = [UserFactory() for _ in range(5)]
+    for resident in residents:
+        client.force_login(resident)
+        response = client.post(reverse("dialogue:register", args=[meetings[0].pk]))
+        assert response.status_code == 302, resident
+    assert meetings[0].registrations.count() == 5
+    # The last one registers for three more meetings: their fourth attempt passes their limit.
+    statuses = [
+        client.post(reverse("dialogue:register", args=[meeting.pk])).status_code
+        for meeting in meetings[1:]
+    ]
+    assert statuses == [302, 302, 429]
+    # A guest on the same address is counted on the address, untouched by the accounts.
+    client.logout()
+    guest = client.post(
+        reverse("dialogue:register", args=[meetings[1].pk]),
+        {"name": "Léa", "email": "lea@example.org"},
+    )
+    assert guest.status_code == 302
+
+
 @pytest.mark.parametrize(
     ("action", "url_name", "kwargs", "login"),
     [
@@ -69,5 +97,5 @@ def test_counter_restarts_after_the_period(rf, tight_limits):
     assert allow(request, "grant_application")
     assert allow(request, "grant_application")
     assert not allow(request, "grant_application")
-    cache.delete("ratelimit:grant_application:198.51.100.7")
+    cache.delete("ratelimit:grant_application:address:198.51.100.7")
     assert allow(request, "grant_application")
