@@ -22,6 +22,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -72,6 +73,15 @@ def _status_context(report: Report) -> dict:
     }
 
 
+# What the live region of the status page says when a poll finds the status changed.
+STATUS_ANNOUNCEMENTS = {
+    ReportStatus.QUEUED: gettext_lazy("The report waits for a worker."),
+    ReportStatus.RUNNING: gettext_lazy("The report is being built."),
+    ReportStatus.READY: gettext_lazy("The report is ready: you can download the PDF."),
+    ReportStatus.FAILED: gettext_lazy("The report could not be built."),
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def reports(request: HttpRequest) -> HttpResponse:
@@ -119,9 +129,19 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @never_cache
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The status block alone, polled by the status page while the report is being built."""
+    """The status block alone, polled by the status page while the report is being built.
+
+    The poll says which status the page shows (`shown`): when it has changed, the answer also
+    fills the page's live region, so that a screen reader announces the change once (the block
+    itself is replaced every 2 seconds and is not a live region: it would be read again each time).
+    """
     report = _report_or_404(request, pk)
-    return render(request, "evaluation/report_status.html", _status_context(report))
+    shown = request.GET.get("shown", "")
+    changed = shown in ReportStatus.values and shown != report.status
+    context = _status_context(report) | {
+        "announcement": STATUS_ANNOUNCEMENTS[report.status] if changed else ""
+    }
+    return render(request, "evaluation/report_status_poll.html", context)
 
 
 @login_required

@@ -121,6 +121,11 @@ def test_a_delegate_requests_a_report_watches_its_status_and_downloads_it(
     expect(status).to_have_attribute("hx-trigger", "every 2s")
     expect(status.locator(".report-badge")).to_contain_text("En file d'attente")
     expect(status).to_contain_text("toutes les 2 secondes")
+    # The live region a screen reader follows is outside the replaced block, and empty: the polls
+    # that find nothing new say nothing.
+    announcer = page.locator("#report-announcer")
+    expect(announcer).to_have_attribute("role", "status")
+    expect(announcer).to_have_text("")
     screenshot(page, f"journey-report-{mode}-queued", full_page=False)
 
     # The page polls every 2 seconds. A keyboard user waiting on "Refresh the status" keeps the
@@ -144,6 +149,9 @@ def test_a_delegate_requests_a_report_watches_its_status_and_downloads_it(
     expect(download_link).to_be_visible(timeout=15_000)
     expect(status).not_to_have_attribute("hx-trigger", re.compile("."))
     expect(status.locator(".report-badge")).to_contain_text("Prêt")
+    # The change is announced once, in the live region that stayed in place.
+    expect(announcer).to_have_text("Le rapport est prêt : vous pouvez télécharger le PDF.")
+    expect(announcer).to_have_attribute("role", "status")
     ui.expect_focus_kept(download_link)
     screenshot(page, f"journey-report-{mode}-ready", full_page=False)
     with ui.download() as download_info:

@@ -765,3 +765,40 @@ def test_report_form_is_prefilled_from_the_dashboard(client):
     form = response.context["form"]
     assert form.initial["scope"] == "qpv:sanitas"
     assert form.initial["preset"] == "year-2025"
+
+
+@pytest.mark.parametrize(
+    ("shown", "status", "announced"),
+    [
+        ("queued", ReportStatus.RUNNING, "Le rapport est en cours de construction."),
+        ("running", ReportStatus.READY, "Le rapport est prêt : vous pouvez télécharger le PDF."),
+        ("running", ReportStatus.FAILED, "Le rapport n’a pas pu être généré."),
+        ("running", ReportStatus.RUNNING, None),
+        ("ready", ReportStatus.READY, None),
+        ("", ReportStatus.READY, None),
+        ("nonsense", ReportStatus.READY, None),
+    ],
+)
+def test_a_poll_announces_a_status_change_once_in_the_live_region(client, shown, status, announced):
+    client, _user = client_for(client, "coordinator")
+    report = make_report(
+        status=status,
+        progress=40,
+        generated_at=timezone.now() if status != ReportStatus.QUEUED else None,
+        error="La génération a échoué." if status == ReportStatus.FAILED else "",
+    )
+    url = reverse("evaluation:report_status", kwargs={"pk": report.pk})
+    response = client.get(url, {"shown": shown}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'id="report-status"' in response.text
+    if announced is None:
+        assert "report-announcer" not in response.text
+    else:
+        assert (
+            f'<div id="report-announcer" hx-swap-oob="innerHTML">{announced}</div>' in response.text
+        )
+    # The status page holds the empty live region; its polls say which status it shows.
+    page = client.get(report.get_absolute_url())
+    assert '<div id="report-announcer" class="visually-hidden" role="status"></div>' in page.text
+    if status in (ReportStatus.QUEUED, ReportStatus.RUNNING):
+        assert f"{url}?shown={status}" in page.text

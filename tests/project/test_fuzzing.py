@@ -1469,6 +1469,15 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
+        "evaluation:report_status",
+        "GET",
+        "referent",
+        {"shown": Choice(ReportStatus.values)},
+        args=lambda w: {"pk": w.failed_report.pk},
+        statuses=frozenset({200}),
+        examples=3,
+    ),
+    Endpoint(
         "evaluation:report_retry",
         "POST",
         "referent",
@@ -1698,7 +1707,6 @@ NO_INPUT = {
     "projects:staff_funds",
     "projects:fund_detail",
     "evaluation:report",
-    "evaluation:report_status",
     "evaluation:report_download",
     "account_home",
     "my_data",
