@@ -1,13 +1,14 @@
 """`make test`: the whole suite, as two pytest processes side by side.
 
 The browser tests (Chromium, a live server) wait on the browser most of the time and the other tests
-on PostgreSQL: one process leaves most of a 2-core machine idle (CI took 23 minutes in one process,
-with 1.3 cores idle on average). The browser tests therefore run beside the rest, each process with
-its own test database and its own Redis database (every test empties the cache it uses). Reporting
-options (`-ra --durations=15`, CI's) go to both; other arguments (`make test PYTEST_ARGS='-k name'`,
-a path) select tests: one process runs them as given.
+on PostgreSQL: one process leaves much of a 2-core machine idle (CI took 23 minutes in one process,
+using 0.7 core on average). A second process therefore runs the browser tests and the fuzzing
+(about as long as the rest when both run at once), each process with its own test database and its
+own Redis database (every test empties the cache it uses). Reporting options (`-ra --durations=15`,
+CI's) go to both; other arguments (`make test PYTEST_ARGS='-k name'`, a path) select tests: one
+process runs them as given.
 
-The output of the rest streams; the browser tests' output follows when both have ended. The exit
+The output of the first process streams; the second's follows when both have ended. The exit
 status is the first failure's, else 0.
 """
 
@@ -17,10 +18,11 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-BROWSER_TESTS = "tests/browser"
+SECOND_PROCESS_TESTS = ("tests/browser", "tests/project/test_fuzzing.py")
 REPORTING_OPTIONS = ("-r", "--durations", "-q", "-v", "--tb")
 
 
@@ -28,14 +30,14 @@ def pytest(*args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", *args]
 
 
-def browser_environment() -> dict[str, str]:
-    """The same settings, with a database and a Redis database of the browser process's own."""
+def second_environment() -> dict[str, str]:
+    """The same settings, with a database and a Redis database of the second process's own."""
     environment = dict(os.environ)
     database_url = environment.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(database_url)
         # pytest-django creates test_<name>: a name of its own keeps the two apart.
-        environment["DATABASE_URL"] = urlunsplit(parts._replace(path=parts.path + "_browser"))
+        environment["DATABASE_URL"] = urlunsplit(parts._replace(path=parts.path + "_second"))
     redis_url = environment.get("REDIS_URL", "")
     if redis_url:
         parts = urlsplit(redis_url)
@@ -50,28 +52,44 @@ def main() -> int:
     if not all(arg.startswith(REPORTING_OPTIONS) for arg in args):
         return subprocess.call(pytest(*args))
     started = time.monotonic()
-    with tempfile.TemporaryFile(mode="w+") as browser_log:
-        browser = subprocess.Popen(
-            pytest(*args, BROWSER_TESTS),
-            env=browser_environment(),
-            stdout=browser_log,
+    ended: dict[str, float] = {}
+    with tempfile.TemporaryFile(mode="w+") as second_log:
+        second = subprocess.Popen(
+            pytest(*args, *SECOND_PROCESS_TESTS),
+            env=second_environment(),
+            stdout=second_log,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        print(f"Browser tests ({BROWSER_TESTS}) run in a second process; their output follows.")
-        rest = subprocess.call(pytest(*args, f"--ignore={BROWSER_TESTS}"))
-        rest_seconds = time.monotonic() - started
-        browser_status = browser.wait()
-        browser_seconds = time.monotonic() - started
-        browser_log.seek(0)
-        print(f"\n===== browser tests ({BROWSER_TESTS}) =====")
-        sys.stdout.write(browser_log.read())
+
+        def wait_second() -> None:
+            second.wait()
+            ended["second"] = time.monotonic() - started
+
+        waiter = threading.Thread(target=wait_second)
+        waiter.start()
+        print(
+            f"{', '.join(SECOND_PROCESS_TESTS)}: in a second process, whose output follows the"
+            " output below."
+        )
+        ignored = [f"--ignore={path}" for path in SECOND_PROCESS_TESTS]
+        first_status = subprocess.call(pytest(*args, *ignored))
+        ended["first"] = time.monotonic() - started
+        waiter.join()
+        second_log.seek(0)
+        print(f"\n===== second process: {', '.join(SECOND_PROCESS_TESTS)} =====")
+        sys.stdout.write(second_log.read())
+    second_status = second.returncode
+
+    def outcome(status: int) -> str:
+        return "passed" if status == 0 else "FAILED"
+
     print(
-        f"\nmake test: the rest {'passed' if rest == 0 else 'FAILED'} in {rest_seconds:.0f} s,"
-        f" the browser tests {'passed' if browser_status == 0 else 'FAILED'}"
-        f" in {browser_seconds:.0f} s (side by side)."
+        f"\nmake test: first process {outcome(first_status)} in {ended['first']:.0f} s,"
+        f" second process ({', '.join(SECOND_PROCESS_TESTS)}) {outcome(second_status)}"
+        f" in {ended['second']:.0f} s."
     )
-    return rest or browser_status
+    return first_status or second_status
 
 
 if __name__ == "__main__":
