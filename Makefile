@@ -101,7 +101,8 @@ migrate: $(PY_STAMP)
 	$(MANAGE) migrate --noinput
 
 # The test settings are the local-run ones, plus DATABASE_URL / REDIS_URL when the caller sets them.
-# The browser tests and the fuzzing run beside the others, in a second process (scripts/run_tests.py).
+# The browser tests, the fuzzing and the access matrix run beside the others, in a second process
+# (scripts/run_tests.py).
 test: setup
 	DEBUG=true $(PY) scripts/run_tests.py $(PYTEST_ARGS)
 
