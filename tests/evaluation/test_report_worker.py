@@ -10,17 +10,13 @@ without REDIS_URL or PostgreSQL; CI has both, and fails on skips.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
 
 from evaluation import charts, services
@@ -28,12 +24,12 @@ from evaluation.indicators import INDICATORS, Period, Scope, compute
 from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from qpv.models import Commune
+from tests.celery_workers import REDIS_URL, celery_worker_argv, worker_env
 from tests.evaluation.factories import build_dataset
 from tests.evaluation.test_reports import first_page_ink, normalised, pdf_text
 from tests.factories import UserFactory, grant
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("REDIS_URL")
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 WAIT_SECONDS = 120
 
@@ -44,47 +40,11 @@ pytestmark = [
 ]
 
 
-def worker_database_url() -> str:
-    """The URL of pytest-django's test database, for the worker."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
-
-
 def start_worker(queue: str, tmp_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_QUEUE": queue,
-        "DATABASE_URL": worker_database_url(),
-        "VAR_DIR": str(tmp_path),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-    }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "participation",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-        ],
+        celery_worker_argv(queue),
         cwd=ROOT,
-        env=env,
+        env=worker_env(tmp_path, queue),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -12,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from participation.mail import OutgoingEmail
+from tests.celery_workers import REDIS_URL, celery_worker_argv
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("REDIS_URL")
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (a real Redis); always set in CI")
@@ -34,21 +33,7 @@ def test_worker_on_redis_sends_a_queued_email(tmp_path):
         "VAR_DIR": str(tmp_path),
     }
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "participation",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-        ],
+        celery_worker_argv(queue),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

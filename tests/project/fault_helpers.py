@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tests.celery_workers import celery_worker_argv
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -102,23 +104,7 @@ def start_worker(*, queue: str, env: dict[str, str], log: Path) -> Process:
     """A real worker (solo pool, like tests/evaluation/test_report_worker.py) on `queue`."""
     return Process(
         "celery worker",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "participation",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"fault-{uuid.uuid4().hex[:6]}@%h",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-        ],
+        celery_worker_argv(queue, name=f"fault-{uuid.uuid4().hex[:6]}@%h"),
         env=env,
         log=log,
     )

@@ -44,9 +44,9 @@ from evaluation.indicators import Period, Scope
 from evaluation.models import ReportStatus
 from participation.roles import Role
 from qpv.models import Commune
+from tests.celery_workers import worker_env
 from tests.dialogue.test_smtp import Inbox
 from tests.evaluation.factories import build_dataset
-from tests.evaluation.test_report_worker import worker_database_url
 from tests.evaluation.test_reports import make_report, pdf_text
 from tests.factories import MeetingFactory, UserFactory, grant
 from tests.project.fault_helpers import (
@@ -88,21 +88,6 @@ def celery_queue(redis_client):
     yield queue
     for key in redis_client.scan_iter(f"*{queue}*"):
         redis_client.delete(key)
-
-
-def worker_env(tmp_path: Path, queue: str, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DEBUG": "true",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_QUEUE": queue,
-        "DATABASE_URL": worker_database_url(),
-        "VAR_DIR": str(tmp_path),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        **extra,
-    }
 
 
 def unacked_on(redis_client, queue: str) -> list[dict]:
