@@ -19,6 +19,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1 \
+    PATH=/opt/venv/bin:$PATH \
     VAR_DIR=/app/var
 
 # WeasyPrint's libraries and fonts (PDF reports); gettext for compilemessages.
@@ -29,10 +34,15 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them. The project declares no
-# packages of its own: its code runs from /app (PYTHONPATH).
-COPY pyproject.toml README.md ./
-RUN pip install .
+# Dependencies first, so that a code change does not reinstall them: exactly the locked set of
+# uv.lock (the one CI tested), without the dev group, into /opt/venv with the image's Python. uv
+# itself comes from PyPI at the version pyproject.toml requires and leaves the image afterwards.
+# The project is not a package: its code runs from /app (PYTHONPATH).
+COPY pyproject.toml uv.lock ./
+RUN uv_version="$(sed -n 's/^required-version = "==\(.*\)"/\1/p' pyproject.toml)" \
+    && pip install "uv==${uv_version}" \
+    && uv sync --locked --no-dev --python /usr/local/bin/python3.11 \
+    && pip uninstall --yes uv
 
 COPY . .
 COPY --from=assets /build/static/vendor static/vendor

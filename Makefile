@@ -13,6 +13,15 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 
+# uv installs the locked dependencies (uv.lock). It comes from PyPI, at the version pyproject.toml
+# requires, into a virtual environment of its own (.tools/), and always uses the machine's Python.
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"/\1/p' pyproject.toml)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_LINK_MODE := copy
+
 # Django commands run with the local-run settings (SQLite in var/, emails in var/mail/, Celery eager)
 # unless the caller chose otherwise. DATABASE_URL and REDIS_URL pass through from the environment.
 DEBUG ?= true
@@ -27,12 +36,12 @@ VAR := $(or $(VAR_DIR),var)
 TEMPLATE_DIRS := $(wildcard templates */templates)
 I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=static/vendor
 
-PY_STAMP := $(VENV)/.installed-pyproject
+PY_STAMP := $(VENV)/.installed-lock
 NPM_STAMP := node_modules/.installed-lock
 ASSETS_STAMP := static/vendor/.copied
 
 .PHONY: help run demo-code setup system-deps python-deps assets compilemessages migrate test lint format \
-	worker beat messages clean
+	upgrade worker beat messages clean system-deps-test system-deps-bench
 
 help:
 	@echo "make run      set up, load the demo data and serve http://127.0.0.1:8000 (DEBUG=true)"
@@ -40,6 +49,7 @@ help:
 	@echo "make setup    system packages, .venv, npm assets, translations, migrations"
 	@echo "make lint     ruff, djlint, missing migrations"
 	@echo "make format   ruff fixes and formatting"
+	@echo "make upgrade  renew uv.lock to the newest versions pyproject.toml allows, and install them"
 	@echo "make worker   a Celery worker on Redis (REDIS_URL, default $(REDIS_URL))"
 	@echo "make beat     the Celery beat scheduler on Redis"
 	@echo "make messages update the French catalogue locale/fr/LC_MESSAGES/django.po"
@@ -47,10 +57,12 @@ help:
 	@echo "make backup   pg_dump + media into var/backups/ (DATABASE_URL on PostgreSQL)"
 	@echo "make restore  FILE=var/backups/<folder>: restore a backup (DEBUG on, or FORCE=1)"
 
+# The development server and a Celery worker beside it on an embedded broker (files under
+# $(VAR)/broker/): background jobs run as in production, with no service to install. Ctrl-C stops both.
 run: setup
 	$(MANAGE) load_demo
 	@echo "Emails sent by the portal (login codes, confirmations) are written to $(VAR)/mail/."
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(PY) scripts/run_local.py --addr 127.0.0.1:8000
 
 # The current two-factor code of the demo staff accounts (they share one demo secret).
 demo-code:
@@ -58,19 +70,34 @@ demo-code:
 
 setup: system-deps python-deps assets compilemessages migrate
 
+# Running needs gettext, Pango and fonts only; the tests and the benchmark add their own packages.
 system-deps:
-	@bash scripts/system_deps.sh
+	@bash scripts/system_deps.sh run
+
+system-deps-test:
+	@bash scripts/system_deps.sh test
+
+system-deps-bench:
+	@bash scripts/system_deps.sh bench
 
 python-deps: $(PY_STAMP)
 
-$(PY):
+$(UV): pyproject.toml
 	@if [[ -z "$(PYTHON)" ]]; then echo "Python 3.11 is required (python3.11 or python3)." >&2; exit 1; fi
-	$(PYTHON) -m venv $(VENV)
+	@if [[ "$$($(UV) --version 2>/dev/null)" != "uv $(UV_VERSION)" ]]; then \
+		echo "Installing uv $(UV_VERSION) into $(TOOLS)/..."; \
+		rm -rf $(TOOLS); \
+		$(PYTHON) -m venv $(TOOLS); \
+		$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'; \
+	fi
+	touch $@
 
-# Reinstalled only when pyproject.toml is newer than the last successful install.
-$(PY_STAMP): pyproject.toml | $(PY)
-	@echo "Installing the Python dependencies into $(VENV) (pyproject.toml changed)..."
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# Exactly the locked set (uv.lock), dev group included; packages that are not in the lock are
+# removed. Reinstalled only when uv.lock or pyproject.toml changed since the last install.
+# `--locked` refuses a lock that no longer matches pyproject.toml instead of resolving anew.
+$(PY_STAMP): uv.lock pyproject.toml | $(UV)
+	@echo "Installing the locked Python dependencies (uv.lock) into $(VENV)..."
+	$(UV) sync --locked --python '$(PYTHON)' --quiet
 	touch $@
 
 ifneq ($(wildcard package-lock.json),)
@@ -103,18 +130,29 @@ migrate: $(PY_STAMP)
 # The test settings are the local-run ones, plus DATABASE_URL / REDIS_URL when the caller sets them.
 # The browser tests, the fuzzing and the access matrix run beside the others, in a second process
 # (scripts/run_tests.py).
-test: setup
+test: setup system-deps-test
 	DEBUG=true $(PY) scripts/run_tests.py $(PYTEST_ARGS)
 
 lint: $(PY_STAMP)
+	@echo "uv.lock matches pyproject.toml:"
+	$(UV) lock --check --python '$(PYTHON)'
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --lint $(TEMPLATE_DIRS)
 	$(MANAGE) makemigrations --check --dry-run
+	@echo "Start-up raises no deprecation warning (the tests fail on any, see pyproject.toml):"
+	$(PY) -W error::DeprecationWarning -W error::PendingDeprecationWarning manage.py check
 
 format: $(PY_STAMP)
 	$(VENV)/bin/ruff check --fix-only .
 	$(VENV)/bin/ruff format .
+
+# The newest versions pyproject.toml allows: then `make test`, and commit pyproject.toml and uv.lock
+# together (README, "Upgrading dependencies").
+upgrade: | $(UV)
+	$(UV) lock --upgrade --python '$(PYTHON)'
+	$(MAKE) python-deps
 
 worker: setup
 	REDIS_URL='$(REDIS_URL)' $(VENV)/bin/celery -A participation worker --loglevel=INFO
@@ -137,7 +175,7 @@ clean:
 # BENCH_ARGS passes options to bench/load.py (--sweep, --duration 30, --workers 3...).
 BENCH_ARGS ?=
 .PHONY: bench bench-data bench-indicators
-bench: $(PY_STAMP)
+bench: system-deps-bench $(PY_STAMP)
 	REDIS_URL='$(REDIS_URL)' $(PY) bench/load.py $(BENCH_ARGS)
 
 bench-data: $(PY_STAMP)

@@ -912,7 +912,7 @@ def main() -> int:
         cpu_child(options.cpu_child)
         return 0
     if not Path(WRK).exists():
-        sys.exit("wrk is not installed (scripts/system_deps.sh installs it).")
+        sys.exit("wrk is not installed (`make bench` installs it: scripts/system_deps.sh bench).")
     if not settings.REDIS_URL:
         sys.exit("Set REDIS_URL: the benchmark runs with the production cache (Redis).")
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from dialogue.models import DialogueSpace, Meeting, Registration
+from participation.forms import HTTPS_URL_FIELDS
 
 
 @admin.register(DialogueSpace)
@@ -32,3 +33,4 @@ class MeetingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["dialogue_space"]
     list_select_related = ["dialogue_space__qpv"]
     inlines = [RegistrationInline]
+    formfield_overrides = HTTPS_URL_FIELDS

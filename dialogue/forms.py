@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +25,7 @@ from dialogue.services.meetings import (
     one_year_after,
     series_occurrences,
 )
+from participation.forms import https_url_formfield
 from qpv.models import QPV, Organisation
 
 # The last year a meeting can be planned in.
@@ -136,14 +136,7 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        # A link typed without a scheme is taken as https (Django 6's default, said explicitly).
-        formfield_callback = staticmethod(
-            lambda field, **kwargs: (
-                field.formfield(assume_scheme="https", **kwargs)
-                if isinstance(field, models.URLField)
-                else field.formfield(**kwargs)
-            )
-        )
+        formfield_callback = staticmethod(https_url_formfield)
         fields = [
             "title",
             "mode",

@@ -70,7 +70,9 @@ def env_database(name: str, default_sqlite_path: Path) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(default_sqlite_path),
-            "OPTIONS": {"timeout": 20},
+            # The local run's worker writes beside the development server: with WAL, readers never
+            # wait for a writer, and a writer waits for the other up to `timeout` seconds.
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
         }
     scheme = urlsplit(value).scheme
     if scheme not in {"postgres", "postgresql", "sqlite"}:

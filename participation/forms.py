@@ -1,11 +1,23 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from participation.models import User
 
 CONFIRMATION_WORD = "SUPPRIMER"
+
+# A link typed without a scheme is taken as https: Django 6's default, said explicitly (Django 5.2
+# warns of the change on every URL form field that leaves it unsaid). For the admin's ModelAdmins:
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_url_formfield(field: models.Field, **kwargs) -> forms.Field | None:
+    """The `formfield_callback` of a ModelForm whose model has URL fields (see HTTPS_URL_FIELDS)."""
+    if isinstance(field, models.URLField):
+        return field.formfield(assume_scheme="https", **kwargs)
+    return field.formfield(**kwargs)
 
 
 class AccountDeleteForm(forms.Form):

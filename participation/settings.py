@@ -1,6 +1,7 @@
 """Settings of Quartiers en dialogue, read from the environment (see README, "Configuration").
 
-The local run needs no variable at all: SQLite under var/, emails written to var/mail/, Celery eager.
+The local run needs no variable at all: SQLite under var/, emails written to var/mail/; `make run` adds
+a Celery worker on files under var/broker/ (CELERY_BROKER_URL=filesystem://), else Celery runs eager.
 Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
@@ -122,9 +123,26 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+# The broker: Redis in production. The local run (`make run`) sets CELERY_BROKER_URL=filesystem://:
+# its worker, started beside the development server, takes the tasks from files under var/broker/,
+# so that reports are built in the background as in production with no service to install. With
+# neither (the tests), tasks run inline, in the process that queues them (eager).
+LOCAL_BROKER_DIR = VAR_DIR / "broker"
+_broker_choice = env_str("CELERY_BROKER_URL", "")
+if _broker_choice not in {"", "filesystem://"}:
+    raise SettingsError(
+        "CELERY_BROKER_URL may only be filesystem:// (the local run's worker); "
+        "production sets REDIS_URL instead."
+    )
+LOCAL_BROKER = not REDIS_URL and _broker_choice == "filesystem://"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+elif LOCAL_BROKER:
+    CELERY_BROKER_URL = "filesystem://"
+else:
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -138,6 +156,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=1)
 }
+if LOCAL_BROKER:
+    # One folder for the messages (the web process writes, the worker reads), one for the exchange
+    # tables (the worker's control commands); the transport needs both to exist.
+    for _folder in (LOCAL_BROKER_DIR / "messages", LOCAL_BROKER_DIR / "control"):
+        _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(LOCAL_BROKER_DIR / "messages"),
+        "data_folder_out": str(LOCAL_BROKER_DIR / "messages"),
+        "control_folder": str(LOCAL_BROKER_DIR / "control"),
+    }
 
 # Accounts: a custom user model logged in by email, through django-allauth.
 AUTH_USER_MODEL = "participation.User"
@@ -168,6 +196,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Reauthentication (before changing an email address or an authenticator) must be as strong as the
+# login it protects: a password or the second factor. allauth 65.22 adds an emailed code by default,
+# which for staff would be weaker than their login (code or password, then TOTP): left out.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from participation.forms import HTTPS_URL_FIELDS
 from qpv.models import QPV, Commune, Organisation
 
 
@@ -25,3 +26,4 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active", "qpvs"]
     search_fields = ["name"]
     filter_horizontal = ["qpvs"]
+    formfield_overrides = HTTPS_URL_FIELDS

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Check the Debian packages that the portal and its tests need, and install the missing ones.
+# Check the Debian packages that one use of the portal needs, and install the missing ones.
 #
-#   gettext                       compilemessages (msgfmt)
-#   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-#                                 WeasyPrint, which renders the PDF reports
-#   poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
-#   chromium                      the browser tests
-#   libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice (tests)
-#   wrk                           HTTP load generator of `make bench` (not used by `make test`)
-#   postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
-#                                 in tests/project/test_faults.py
+#   scripts/system_deps.sh run      running the portal (`make run`, `make setup`):
+#     gettext                       compilemessages (msgfmt)
+#     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+#                                   WeasyPrint, which renders the PDF reports
+#   scripts/system_deps.sh test     the test suite (`make test`), in addition:
+#     poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
+#     chromium                      the browser tests
+#     libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice
+#     postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
+#                                   in tests/project/test_faults.py
+#   scripts/system_deps.sh bench    the benchmark (`make bench`), in addition to `run`:
+#     wrk                           HTTP load generator
+#     postgresql                    the benchmark's database
 #
 # As root, missing packages are installed with apt-get. Otherwise the exact command to run is printed
 # and the script fails, so that `make setup` stops before anything half-works.
@@ -22,12 +26,17 @@ PACKAGES=(
   libpangoft2-1.0-0
   libharfbuzz-subset0
   fonts-dejavu-core
-  poppler-utils
-  chromium
-  libreoffice-calc-nogui
-  wrk
-  postgresql
 )
+purpose="${1:-run}"
+case "$purpose" in
+  run) ;;
+  test) PACKAGES+=(poppler-utils chromium libreoffice-calc-nogui postgresql) ;;
+  bench) PACKAGES+=(wrk postgresql) ;;
+  *)
+    echo "usage: scripts/system_deps.sh [run|test|bench]" >&2
+    exit 2
+    ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -65,11 +74,11 @@ for package in "${PACKAGES[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "system_deps: all Debian packages present."
+  echo "system_deps ($purpose): all Debian packages present."
   exit 0
 fi
 
-echo "system_deps: missing Debian packages: ${missing[*]}"
+echo "system_deps ($purpose): missing Debian packages: ${missing[*]}"
 if [[ "$(id -u)" -eq 0 ]]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update

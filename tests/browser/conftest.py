@@ -1,5 +1,5 @@
 """Browser tests: Debian's Chromium driven by Playwright's sync API, against pytest-django's
-live server. Never `playwright install`: the browser is the system's (scripts/system_deps.sh).
+live server. Never `playwright install`: the browser is the system's (scripts/system_deps.sh test).
 
 Tests here are marked `browser`; they need `transaction=True` (the live server runs in another
 thread) and `serialized_rollback=True` (so that the 13 QPV of the data migration survive).

@@ -126,7 +126,7 @@ def test_xlsx_has_number_cells_and_definitions(client, referent, fake_values):
 def test_xlsx_is_readable_by_libreoffice(client, referent, tmp_path):
     """LibreOffice (installed by scripts/system_deps.sh) converts the export back to CSV."""
     soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is missing: run scripts/system_deps.sh"
+    assert soffice, "LibreOffice is missing: run scripts/system_deps.sh test"
     path = tmp_path / "export.xlsx"
     path.write_bytes(client.get(XLSX_URL, YEAR_2025).content)
     subprocess.run(

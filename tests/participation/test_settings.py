@@ -57,6 +57,10 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"DEBUG": "false"}, "SECRET_KEY must be set when DEBUG is off"),
         ({"DEBUG": "true", "EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not an integer"),
+        (
+            {"DEBUG": "true", "CELERY_BROKER_URL": "amqp://localhost"},
+            "CELERY_BROKER_URL may only be filesystem://",
+        ),
     ],
 )
 def test_bad_environment_stops_startup_with_one_line(env, message):

@@ -1206,6 +1206,20 @@ TABLE += [
         "  L 200 200 200 200 200 200 200",
         "  L 200 200 200 200 200 200 200",
     ),
+    # Reauthentication by emailed code (allauth 65.22) is turned off (ACCOUNT_REAUTHENTICATION_METHODS):
+    # forbidden to everyone signed in, whatever their role.
+    E(
+        "compte/reauthenticate/code/",
+        page("account_request_reauthentication_code"),
+        "  L 403 403 403 403 403 403 403",
+        "  L 403 403 403 403 403 403 403",
+    ),
+    E(
+        "compte/reauthenticate/code/confirm/",
+        page("account_confirm_reauthentication_code"),
+        "  L 403 403 403 403 403 403 403",
+        "  L 403 403 403 403 403 403 403",
+    ),
     E(
         "compte/email/",
         page("account_email"),

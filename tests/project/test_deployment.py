@@ -1,54 +1,115 @@
-"""The production shape: docker-compose.yml and the Dockerfile describe web, worker, beat, db, redis."""
+"""What gets installed and deployed: exactly the locked versions, and a Compose file that is valid.
+
+`make setup` installs uv.lock into .venv (uv sync --locked); `make lint` refuses a lock that no
+longer matches pyproject.toml and validates docker-compose.yml against the Compose specification.
+These tests prove the installed set is the locked one, and that both checks of `make lint` can fail.
+"""
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 import subprocess
+import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
-import yaml
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+UV = ROOT / ".tools" / "bin" / "uv"
 
 
-def test_compose_file_describes_the_production_shape():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert {"db", "redis", "web", "worker", "beat"} <= set(services)
-    assert "postgres" in services["db"]["image"]
-    assert "redis" in services["redis"]["image"]
-    assert (
-        "gunicorn" in str(services["web"].get("command", ""))
-        or "gunicorn" in (ROOT / "Dockerfile").read_text()
-    )
-    assert "worker" in str(services["worker"]["command"])
-    assert "beat" in str(services["beat"]["command"])
-    for name in ("web", "worker", "beat"):
-        environment = str(services[name].get("environment", "")) + str(
-            services[name].get("env_file", "")
-        )
-        assert "DATABASE_URL" in environment or "env" in environment
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions() -> dict[str, str]:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    return {canonical(package["name"]): package["version"] for package in lock["package"]}
+
+
+def requirement_name(requirement: str) -> str:
+    return canonical(re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0])
+
+
+def test_the_environment_holds_exactly_the_locked_versions():
+    locked = locked_versions()
+    installed = {canonical(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    not_locked = {name: version for name, version in installed.items() if name not in locked}
+    assert not not_locked, f"installed but not in uv.lock: {not_locked}"
+    drifted = {
+        name: (version, locked[name])
+        for name, version in installed.items()
+        if locked[name] != version
+    }
+    assert not drifted, f"installed version differs from uv.lock (installed, locked): {drifted}"
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = project["project"]["dependencies"] + project["dependency-groups"]["dev"]
+    missing = [r for r in declared if requirement_name(r) not in installed]
+    assert not missing, f"declared in pyproject.toml but not installed: {missing}"
+
+
+def test_the_image_and_make_install_the_same_lock_with_the_same_uv():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert re.fullmatch(r"==\d+\.\d+\.\d+", project["tool"]["uv"]["required-version"])
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "npm ci" in dockerfile
-    assert "collectstatic" in dockerfile
+    makefile = (ROOT / "Makefile").read_text()
+    assert "COPY pyproject.toml uv.lock ./" in dockerfile
+    assert "uv sync --locked --no-dev" in dockerfile
+    assert "sync --locked" in makefile
+    # Both read uv's version from pyproject.toml rather than repeating it.
+    for text in (dockerfile, makefile):
+        assert "required-version" in text
+        assert project["tool"]["uv"]["required-version"].removeprefix("==") not in text
 
 
-def test_docker_compose_config_validates_when_the_client_has_compose():
-    docker = shutil.which("docker")
-    has_compose = docker and (
-        subprocess.run([docker, "compose", "version"], capture_output=True, check=False).returncode
-        == 0
+@pytest.mark.skipif(not UV.exists(), reason="needs uv in .tools/ (`make setup` installs it)")
+def test_lint_refuses_a_lock_that_no_longer_matches_pyproject(tmp_path):
+    def check(folder: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(UV), "lock", "--check", "--offline"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copy(ROOT / "uv.lock", tmp_path / "uv.lock")
+    assert check(tmp_path).returncode == 0
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('"openpyxl>=3.1,<4",', '"openpyxl>=3.1,<4",\n    "six",')
     )
-    if not has_compose:
-        # No compose plugin on this machine (checked in CI's log): the structural test above stands.
-        return
-    result = subprocess.run(
-        [docker, "compose", "--env-file", ".env.example", "config", "-q"],
-        cwd=ROOT,
+    outdated = check(tmp_path)
+    assert outdated.returncode != 0
+    assert "six" in outdated.stderr
+
+
+def validate_compose(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
         capture_output=True,
         text=True,
-        env={**os.environ},
+        timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+
+
+def test_the_compose_file_follows_the_compose_specification(tmp_path):
+    valid = validate_compose(ROOT / "docker-compose.yml")
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+
+    # The same file with one mistake a hand could make: the validator of `make lint` catches it.
+    broken = tmp_path / "docker-compose.yml"
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "\n  web:\n" in text
+    broken.write_text(text.replace("\n  web:\n", "\n  web:\n    restart_policy: always\n", 1))
+    invalid = validate_compose(broken)
+    assert invalid.returncode != 0
+    assert "restart_policy" in invalid.stdout + invalid.stderr
