@@ -98,6 +98,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 if __name__ == "__main__":
-    # SIGTERM (from a supervisor or a test) stops both processes as Ctrl-C does.
+    # Ctrl-C, and SIGTERM from a supervisor or a test, stop both processes. SIGINT is set explicitly:
+    # a shell that starts `make run` in the background makes its children ignore it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     sys.exit(main())
