@@ -84,7 +84,7 @@ python-deps: $(PY_STAMP)
 
 $(UV): pyproject.toml
 	@if [[ -z "$(PYTHON)" ]]; then echo "Python 3.11 is required (python3.11 or python3)." >&2; exit 1; fi
-	@if [[ "$$($(UV) --version 2>/dev/null)" != "uv $(UV_VERSION)" ]]; then \
+	@if [[ "$$($(UV) --version 2>/dev/null | cut -d" " -f2)" != "$(UV_VERSION)" ]]; then \
 		echo "Installing uv $(UV_VERSION) into $(TOOLS)/..."; \
 		rm -rf $(TOOLS); \
 		$(PYTHON) -m venv $(TOOLS); \
