@@ -23,6 +23,12 @@ BIN = Path(sys.executable).parent
 UV = ROOT / ".tools" / "bin" / "uv"
 
 
+def run(argv: list[str], *, cwd: Path = ROOT, env: dict | None = None, timeout: int = 120):
+    return subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -71,15 +77,8 @@ def test_the_image_and_make_install_the_same_lock_with_the_same_uv():
 @pytest.mark.skipif(not UV.exists(), reason="needs uv in .tools/ (`make setup` installs it)")
 def test_lint_refuses_a_lock_that_no_longer_matches_pyproject(tmp_path):
     def check(folder: Path) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            # As `make lint` runs it: uv may ask PyPI for the metadata of a requirement it lacks.
-            [str(UV), "lock", "--check"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        # As `make lint` runs it: uv may ask PyPI for the metadata of a requirement it lacks.
+        return run([str(UV), "lock", "--check"], cwd=folder)
 
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     shutil.copy(ROOT / "uv.lock", tmp_path / "uv.lock")
@@ -109,14 +108,10 @@ def test_the_image_install_gives_a_runtime_without_dev_tools_that_starts(tmp_pat
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_LINK_MODE": "copy",
     }
-    synced = subprocess.run(
+    synced = run(
         [str(UV), "sync", "--locked", "--no-dev", "--offline", "--python", sys.executable],
-        cwd=ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     assert synced.returncode == 0, synced.stderr
     python = runtime / "bin" / "python"
@@ -133,25 +128,15 @@ def test_the_image_install_gives_a_runtime_without_dev_tools_that_starts(tmp_pat
         "ALLOWED_HOSTS": "quartiers.example.org",
         "VAR_DIR": str(tmp_path / "var"),
     }
-    checked = subprocess.run(
-        [str(python), "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=production,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    checked = run(
+        [str(python), "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=production
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def validate_compose(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)]
     )
 
 
