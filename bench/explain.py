@@ -73,7 +73,7 @@ SELECTIVE_SHARE = 0.2
 
 
 def ensure_dataset(*, migrate: bool = True) -> None:
-    from evaluation import scale
+    from devtools import scale
 
     if connection.vendor != "postgresql":
         sys.exit("DATABASE_URL must name a PostgreSQL database (EXPLAIN plans are PostgreSQL's).")
@@ -107,9 +107,9 @@ class Objects:
 
 
 def pick_objects() -> Objects:
+    from devtools.scale import EMAIL_DOMAIN
     from dialogue.models import Meeting, MeetingStatus, MinutesStatus, Question, QuestionStatus
     from evaluation.models import Report
-    from evaluation.scale import EMAIL_DOMAIN
     from participation.models import User
     from projects.models import InfluenceRecord, ParticipationFund, Project
     from qpv.models import QPV, NewsItem

@@ -41,6 +41,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from devtools.scale import window  # noqa: E402
 from evaluation.indicators import (  # noqa: E402
     CODES,
     Period,
@@ -49,7 +50,6 @@ from evaluation.indicators import (  # noqa: E402
     compute_by_qpv,
     compute_by_quarter,
 )
-from evaluation.scale import window  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 CATALOGUE_TARGET_S = 2.0

@@ -140,7 +140,7 @@ def run_manage(*args: str, env: dict | None = None) -> None:
 
 
 def ensure_dataset() -> None:
-    from evaluation import scale
+    from devtools import scale
 
     if connection.vendor != "postgresql":
         sys.exit("DATABASE_URL must name a PostgreSQL database (the scale dataset lives there).")
@@ -255,7 +255,7 @@ def choose_pages(fixtures: Fixtures, session_cookie: str) -> list[Page]:
 
 
 def coordinator_cookie(fixtures: Fixtures) -> str:
-    from evaluation.scale import EMAIL_DOMAIN
+    from devtools.scale import EMAIL_DOMAIN
     from participation.models import User
 
     user = User.objects.get(email=f"coordination@{EMAIL_DOMAIN}")
@@ -519,8 +519,8 @@ class Burst:
 
 def burst_fixtures(fixtures: Fixtures) -> list[tuple[int, str, str]]:
     """10 meetings of 15 seats in a month, and 200 residents logged in: (meeting, cookie, address)."""
+    from devtools.scale import EMAIL_DOMAIN
     from dialogue.models import DialogueSpace, Meeting, MeetingStatus
-    from evaluation.scale import EMAIL_DOMAIN
     from participation.models import User
 
     Meeting.objects.filter(title=BURST_TITLE).delete()

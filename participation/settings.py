@@ -7,6 +7,7 @@ Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_U
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,11 @@ INSTALLED_APPS = [
     "projects",
     "evaluation",
 ]
+# Development tools (`load_demo`, `demo_code`, `generate_scale_dataset`): with DEBUG only, that is
+# the local run, the tests and the benchmark's commands. The production image does not even contain
+# the folder (.dockerignore), and no product module imports it.
+if DEBUG and find_spec("devtools") is not None:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -732,7 +732,7 @@ def test_demo_questions_are_a_realistic_mix(
     from django.core.management import call_command
     from django.db.models import F
 
-    from dialogue.demo_questions import load_demo_questions
+    from devtools.demo.questions import load_demo_questions
 
     settings.DEBUG = True
     with django_capture_on_commit_callbacks(execute=True):

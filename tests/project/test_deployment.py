@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
 
@@ -93,10 +94,52 @@ def test_lint_refuses_a_lock_that_no_longer_matches_pyproject(tmp_path):
     assert "added: six" in outdated.stderr
 
 
+def dockerignored(relative: str, patterns: list[str]) -> bool:
+    """Whether `docker build` leaves this path of the repository out (the .dockerignore forms used)."""
+    for pattern in patterns:
+        if pattern.startswith("**/"):
+            if any(fnmatch(part, pattern[3:]) for part in relative.split("/")):
+                return True
+        elif (
+            relative == pattern or relative.startswith(pattern + "/") or fnmatch(relative, pattern)
+        ):
+            return True
+    return False
+
+
+def image_context(destination: Path) -> Path:
+    """The files `COPY . .` puts in the image: the repository's files less .dockerignore's."""
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    tracked = run(["git", "ls-files"]).stdout.splitlines()
+    assert "manage.py" in tracked
+    for relative in tracked:
+        if not dockerignored(relative, patterns) and (ROOT / relative).is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / relative, target)
+    return destination
+
+
+def test_the_image_leaves_the_development_tools_out(tmp_path):
+    context = image_context(tmp_path / "app")
+    assert (context / "participation" / "settings.py").is_file()
+    for dev_only in ("devtools", "tests", "bench", "scripts/run_local.py", ".ci", "var"):
+        assert not (context / dev_only).exists(), dev_only
+    # No product module imports the development tools.
+    importers = [
+        str(path.relative_to(context))
+        for path in context.rglob("*.py")
+        if re.search(r"^\s*(from|import) devtools\b", path.read_text(), re.MULTILINE)
+    ]
+    assert not importers
+
+
 @pytest.mark.skipif(not UV.exists(), reason="needs uv in .tools/ (`make setup` installs it)")
 def test_the_image_install_gives_a_runtime_without_dev_tools_that_starts(tmp_path):
     """The Dockerfile's install (`uv sync --locked --no-dev`), run here into a new environment from
-    uv's cache: the product starts on it, so no product module needs a dev-only package."""
+    uv's cache, and the files of the image's build context: the product starts on them, so no
+    product module needs a dev-only package or the development tools."""
     runtime = tmp_path / "venv"
     env = {
         **{
@@ -128,10 +171,19 @@ def test_the_image_install_gives_a_runtime_without_dev_tools_that_starts(tmp_pat
         "ALLOWED_HOSTS": "quartiers.example.org",
         "VAR_DIR": str(tmp_path / "var"),
     }
+    context = image_context(tmp_path / "app")
     checked = run(
-        [str(python), "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=production
+        [str(python), "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=context,
+        env=production,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # Even with DEBUG on, the image has no demo loader to run by mistake.
+    demo = run(
+        [str(python), "manage.py", "load_demo"], cwd=context, env={**production, "DEBUG": "true"}
+    )
+    assert demo.returncode != 0
+    assert "Unknown command: 'load_demo'" in demo.stderr
 
 
 def validate_compose(path: Path) -> subprocess.CompletedProcess:

@@ -16,14 +16,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from dialogue.demo import load_demo_meetings
-from dialogue.demo_questions import load_demo_questions
+from devtools.demo.funds import load_demo_funds
+from devtools.demo.influence import load_demo_influence
+from devtools.demo.meetings import load_demo_meetings
+from devtools.demo.projects import load_demo_projects
+from devtools.demo.questions import load_demo_questions
 from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
 from participation.models import RoleAssignment, User
 from participation.roles import Role
-from projects.demo import load_demo_projects
-from projects.demo_fund import load_demo_funds
-from projects.demo_influence import load_demo_influence
 from qpv.models import QPV, Commune, Organisation, OrganisationKind
 
 DEMO_PASSWORD = "demo-quartiers-2026"  # noqa: S105 (local demo only, refused when DEBUG is off)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import F
 from django.utils import timezone
 
-from dialogue.demo import PEOPLE
+from devtools.demo.meetings import PEOPLE
 from dialogue.models import (
     Answer,
     AnswerRevision,

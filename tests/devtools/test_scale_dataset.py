@@ -15,6 +15,14 @@ from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max, Q, Sum
 
+from devtools.scale import (
+    EMAIL_DOMAIN,
+    PER_YEAR,
+    STAFF_PASSWORD,
+    STAFF_TOTP_SECRET,
+    summary,
+    window,
+)
 from dialogue.models import (
     Answer,
     AnswerStatus,
@@ -29,14 +37,6 @@ from dialogue.models import (
     WalkIn,
 )
 from evaluation.indicators import Period, Scope, compute
-from evaluation.scale import (
-    EMAIL_DOMAIN,
-    PER_YEAR,
-    STAFF_PASSWORD,
-    STAFF_TOTP_SECRET,
-    summary,
-    window,
-)
 from participation.models import User
 from projects.models import (
     GrantApplication,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from dialogue.demo import PEOPLE
+from devtools.demo.meetings import PEOPLE
 from dialogue.models import Meeting, MeetingStatus
 from participation.models import RoleAssignment, User
 from participation.roles import Role

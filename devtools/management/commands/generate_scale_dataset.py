@@ -1,4 +1,4 @@
-"""Generate the synthetic 7-year dataset of the 13 QPV used by the benchmarks (see evaluation.scale).
+"""Generate the synthetic 7-year dataset of the 13 QPV used by the benchmarks (see devtools.scale).
 
     DEBUG=true .venv/bin/python manage.py generate_scale_dataset [--scale 1.0] [--seed 7]
         [--years 7] [--reset] [--today YYYY-MM-DD] [--force]
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from evaluation import scale
+from devtools import scale
 from participation import datacache
 
 
