@@ -44,10 +44,10 @@ ASSETS_STAMP := static/vendor/.copied
 	upgrade worker beat messages clean system-deps-test system-deps-bench
 
 help:
-	@echo "make run      set up, load the demo data and serve http://127.0.0.1:8000 (DEBUG=true)"
+	@echo "make run      set up, load the demo data, serve http://127.0.0.1:8000 with a worker (DEBUG=true)"
 	@echo "make test     set up and run the test suite (PYTEST_ARGS='-k name' to select)"
-	@echo "make setup    system packages, .venv, npm assets, translations, migrations"
-	@echo "make lint     ruff, djlint, missing migrations"
+	@echo "make setup    system packages, .venv (uv.lock), npm assets, translations, migrations"
+	@echo "make lint     lock up to date, docker-compose.yml, ruff, djlint, missing migrations"
 	@echo "make format   ruff fixes and formatting"
 	@echo "make upgrade  renew uv.lock to the newest versions pyproject.toml allows, and install them"
 	@echo "make worker   a Celery worker on Redis (REDIS_URL, default $(REDIS_URL))"
