@@ -462,10 +462,8 @@ MINUTES_REMINDER_WINDOW = timedelta(days=60)
 def _minutes_context(minutes, meeting_context: dict, *, now: datetime | None = None) -> dict:
     from django.urls import reverse
 
-    from dialogue.services.minutes import next_meeting_of_space
-
     meeting = meeting_context["meeting"]
-    next_meeting = next_meeting_of_space(meeting, now=now)
+    next_meeting = Meeting.objects.next_of_space(meeting, now=now)
     return {
         **meeting_context,
         "minutes": minutes,
@@ -672,9 +670,7 @@ def send_minutes_reminders(*, now: datetime | None = None) -> int:
 
 def _next_meeting_context(meeting: Meeting, *, now: datetime) -> dict | None:
     """The next planned meeting of the same space, with what the email shows of it."""
-    from dialogue.services.minutes import next_meeting_of_space
-
-    next_meeting = next_meeting_of_space(meeting, now=now)
+    next_meeting = Meeting.objects.next_of_space(meeting, now=now)
     if next_meeting is None:
         return None
     return {
@@ -686,53 +682,28 @@ def _next_meeting_context(meeting: Meeting, *, now: datetime) -> dict | None:
 
 
 @in_french
-@transaction.atomic
-def feedback_invitations(meeting: Meeting) -> int:
-    """Thank each attendee with an email and give them their own link to the anonymous survey.
+def feedback_invitations(
+    meeting: Meeting,
+    *,
+    recipients: dict[str, str],
+    tokens: list[str],
+    deadline: datetime,
+    now: datetime,
+) -> None:
+    """Thank each attendee (email -> name) with an email carrying their own survey link (token).
 
-    Idempotent: `feedback_sent_at` is claimed by a conditional UPDATE in the same transaction, so a
-    second call (or a concurrent one, which waits for the row) sends nothing. Nothing is claimed
-    while no attendee has an email yet, so a later save of the attendance still sends. One email per
-    address, however many registrations it has. The tokens are created in an order independent of
-    the recipients, and the raw tokens are never stored nor logged: only the emails carry them.
-    Returns the number of emails queued.
+    The caller (dialogue.services.feedback.feedback_invitations_send) chose the recipients, claimed
+    the meeting and created the tokens, in the transaction these emails are queued in.
     """
     from django.urls import reverse
 
-    from dialogue.services.feedback import (
-        feedback_deadline,
-        feedback_is_open,
-        feedback_tokens_create,
-    )
-
-    now = timezone.now()
-    if not feedback_is_open(meeting, now=now):
-        return 0
-    recipients: dict[str, str] = {}
-    attendees = (
-        meeting.registrations.filter(attended=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", "name")
-    )
-    for email, name in attendees:
-        recipients.setdefault(email.strip().lower(), name)
-    if not recipients:
-        return 0
-    claimed = Meeting.objects.filter(pk=meeting.pk, feedback_sent_at__isnull=True).update(
-        feedback_sent_at=now
-    )
-    if not claimed:
-        return 0
-    meeting.feedback_sent_at = now
     meeting_context = {
         **_meeting_context(meeting),
         "online_url": "",
         "day": date_format(timezone.localtime(meeting.starts_at), DAY_FORMAT),
-        "deadline": date_format(timezone.localtime(feedback_deadline(meeting)), DAY_FORMAT),
+        "deadline": date_format(timezone.localtime(deadline), DAY_FORMAT),
         "next": _next_meeting_context(meeting, now=now),
     }
-    tokens = feedback_tokens_create(meeting=meeting, count=len(recipients))
     for (email, name), token in zip(sorted(recipients.items()), tokens, strict=True):
         queue_email(
             _email(
@@ -746,7 +717,6 @@ def feedback_invitations(meeting: Meeting) -> int:
                 },
             )
         )
-    return len(recipients)
 
 
 @in_french

@@ -167,7 +167,8 @@ def _round_delay(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _aggregates(today: date) -> dict[str, Aggregate]:
+def transparency_aggregates(today: date) -> dict[str, Aggregate]:
+    """The aggregates of the figures over a query of questions (the indicators reuse them)."""
     answered = Q(status=QuestionStatus.ANSWERED)
     still_open = Q(status__in=OPEN_STATUSES)
     delay = DaysBetween(F("received_on"), F("answered_on"))
@@ -183,7 +184,8 @@ def _aggregates(today: date) -> dict[str, Aggregate]:
     }
 
 
-def _figures(row: dict) -> TransparencyFigures:
+def transparency_figures_of(row: dict) -> TransparencyFigures:
+    """The figures of one row of `transparency_aggregates`."""
     return TransparencyFigures(
         received=row["received"] or 0,
         answered=row["answered"] or 0,
@@ -225,7 +227,9 @@ def transparency_figures(
 ) -> TransparencyFigures:
     """The figures of a scope and period, in one query. An empty scope gives zeros and None."""
     questions = cohort(qpv=qpv, commune=commune, organisation=organisation, start=start, end=end)
-    return _figures(questions.aggregate(**_aggregates(today or today_in_paris())))
+    return transparency_figures_of(
+        questions.aggregate(**transparency_aggregates(today or today_in_paris()))
+    )
 
 
 def transparency_by_qpv(
@@ -251,8 +255,8 @@ def transparency_by_qpv(
         commune_id = getattr(commune, "pk", commune)
         qpvs = [qpv for qpv in qpvs if qpv.commune_id == commune_id]
     questions = cohort(commune=commune, organisation=organisation, start=start, end=end)
-    rows = questions.values("qpv_id").annotate(**_aggregates(today or today_in_paris()))
-    by_qpv_id = {row["qpv_id"]: _figures(row) for row in rows}
+    rows = questions.values("qpv_id").annotate(**transparency_aggregates(today or today_in_paris()))
+    by_qpv_id = {row["qpv_id"]: transparency_figures_of(row) for row in rows}
     return {qpv: by_qpv_id.get(qpv.pk, TransparencyFigures()) for qpv in qpvs}
 
 

@@ -57,8 +57,13 @@ from dialogue.models import (
     SpeakingTurn,
     WalkIn,
 )
-from dialogue.transparency import DaysBetween, _aggregates, _figures, cohort
-from evaluation.indicators import CATALOGUE, Period, Scope, Values
+from dialogue.transparency import (
+    DaysBetween,
+    cohort,
+    transparency_aggregates,
+    transparency_figures_of,
+)
+from evaluation.indicators import CATALOGUE, INDICATORS, Period, Scope, Values
 from projects.models import (
     GrantApplication,
     GrantStatus,
@@ -70,6 +75,7 @@ from projects.models import (
     ProjectStage,
     ProjectStep,
 )
+from qpv.models import QPV
 
 ALL = "all"  # the key of the ungrouped result (None is a real key: a commune's FPH envelope)
 UNDER_26 = (AgeBand.UNDER_18, AgeBand.AGE_18_25)
@@ -447,12 +453,12 @@ def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
     )
     rows = _grouped(
         questions,
-        {**_aggregates(today), "online": Count("pk", filter=Q(channel=Channel.ONLINE))},
+        {**transparency_aggregates(today), "online": Count("pk", filter=Q(channel=Channel.ONLINE))},
         grouping.key("qpv", "received_on", is_datetime=False),
     )
     values = {}
     for key_value, row in rows.items():
-        figures = _figures(row)
+        figures = transparency_figures_of(row)
         values[key_value] = {
             "channel_online_questions": row["online"] or 0,
             "questions_received": figures.received,
@@ -748,21 +754,31 @@ def _compute(
     return results
 
 
-def compute(scope: Scope, period: Period, *, today: date) -> Values:
+def compute(scope: Scope, period: Period, *, today: date | None = None) -> Values:
+    """Every indicator of the catalogue for a scope and a period (a bounded number of queries)."""
     qpv_ids = list(scope.qpvs().values_list("pk", flat=True))
-    return _compute(Grouping(scope, period, None, qpv_ids), today)[ALL]
+    return _compute(Grouping(scope, period, None, qpv_ids), today or timezone.localdate())[ALL]
 
 
-def compute_by_qpv(scope: Scope, period: Period, *, today: date) -> dict:
+def compute_by_qpv(scope: Scope, period: Period, *, today: date | None = None) -> dict[QPV, Values]:
+    """Every indicator for each QPV of the scope, in listing order; a QPV without data gets zeros."""
     qpvs = list(scope.qpvs())
-    results = _compute(Grouping(scope, period, "qpv", [qpv.pk for qpv in qpvs]), today)
+    grouping = Grouping(scope, period, "qpv", [qpv.pk for qpv in qpvs])
+    results = _compute(grouping, today or timezone.localdate())
     return {qpv: results[qpv.pk] for qpv in qpvs}
 
 
-def compute_by_quarter(scope: Scope, period: Period, codes: list[str], *, today: date) -> list:
+def compute_by_quarter(
+    scope: Scope, period: Period, codes: Iterable[str], *, today: date | None = None
+) -> list[tuple[Period, Values]]:
+    """The given indicators for each quarter of the period (clipped to it), in order."""
+    codes = list(codes)
+    unknown = [code for code in codes if code not in INDICATORS]
+    if unknown:
+        raise KeyError(f"Unknown indicator codes: {', '.join(unknown)}")
     qpv_ids = list(scope.qpvs().values_list("pk", flat=True))
     grouping = Grouping(scope, period, "quarter", qpv_ids)
-    results = _compute(grouping, today, codes)
+    results = _compute(grouping, today or timezone.localdate(), codes)
     return [
         (quarter, {code: results[index][code] for code in codes})
         for index, quarter in enumerate(grouping.quarters)

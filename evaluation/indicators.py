@@ -17,7 +17,6 @@ General rules of the definitions (repeated in each definition where it matters):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,6 +27,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import SpaceFormat
+from evaluation.models import Report
 from projects.models import ParticipationLevel, ProjectStage
 from qpv.models import QPV, Commune
 
@@ -710,33 +710,15 @@ def codes_of_family(family: str) -> list[str]:
     return [indicator.code for indicator in CATALOGUE if indicator.family == family]
 
 
-# ---- Computation ------------------------------------------------------------------------------
+def report_scope(report: Report) -> Scope:
+    """The territory a report covers."""
+    if report.qpv_id:
+        return Scope.of_qpv(report.qpv)
+    if report.commune_id:
+        return Scope.commune_of(report.commune)
+    return Scope.metropole()
 
 
-def compute(scope: Scope, period: Period, *, today: date | None = None) -> Values:
-    """Every indicator of the catalogue for a scope and a period (a bounded number of queries)."""
-    from evaluation import computations
-
-    return computations.compute(scope, period, today=today or timezone.localdate())
-
-
-def compute_by_qpv(scope: Scope, period: Period, *, today: date | None = None) -> dict[QPV, Values]:
-    """Every indicator for each QPV of the scope, in listing order; a QPV without data gets zeros."""
-    from evaluation import computations
-
-    return computations.compute_by_qpv(scope, period, today=today or timezone.localdate())
-
-
-def compute_by_quarter(
-    scope: Scope, period: Period, codes: Iterable[str], *, today: date | None = None
-) -> list[tuple[Period, Values]]:
-    """The given indicators for each quarter of the period (clipped to it), in order."""
-    from evaluation import computations
-
-    codes = list(codes)
-    unknown = [code for code in codes if code not in INDICATORS]
-    if unknown:
-        raise KeyError(f"Unknown indicator codes: {', '.join(unknown)}")
-    return computations.compute_by_quarter(
-        scope, period, codes, today=today or timezone.localdate()
-    )
+def report_period(report: Report) -> Period:
+    """The period a report covers."""
+    return Period(report.period_start, report.period_end)

@@ -27,6 +27,7 @@ from django.utils.translation import pgettext
 
 from dialogue.transparency import TransparencyFigures, transparency_by_qpv, transparency_figures
 from evaluation import charts
+from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import (
     CATALOGUE,
     FAMILIES,
@@ -35,9 +36,8 @@ from evaluation.indicators import (
     Period,
     Scope,
     Values,
-    compute,
-    compute_by_qpv,
-    compute_by_quarter,
+    report_period,
+    report_scope,
 )
 from evaluation.models import Report
 from projects.models import InfluenceOutcome, InfluenceRecord, ParticipationLevel, Project
@@ -281,8 +281,6 @@ def long_date(day: date) -> str:
 
 def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
     """Everything the template prints, computed step by step (with progress reports)."""
-    from evaluation.services import report_period, report_scope
-
     scope, period = report_scope(report), report_period(report)
     today = timezone.localdate()
     generated_at = timezone.localtime(timezone.now(), PARIS)

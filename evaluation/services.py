@@ -41,8 +41,10 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from evaluation.indicators import Period, Scope
+from evaluation import pdf
+from evaluation.indicators import Period, Scope, report_period
 from evaluation.models import Report, ReportStatus
+from participation.celery import app, task_named
 from participation.mail import queue_email, render_email
 from participation.roles import Role
 from qpv.models import QPV, Commune
@@ -61,18 +63,6 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 
 class ReportError(Exception):
     """A request or a retry that cannot be done; the message is for the user."""
-
-
-def report_scope(report: Report) -> Scope:
-    if report.qpv_id:
-        return Scope.of_qpv(report.qpv)
-    if report.commune_id:
-        return Scope.commune_of(report.commune)
-    return Scope.metropole()
-
-
-def report_period(report: Report) -> Period:
-    return Period(report.period_start, report.period_end)
 
 
 def is_stale(report: Report, *, now=None) -> bool:
@@ -94,8 +84,7 @@ def _queue(report_id: int) -> None:
 
 
 def _send_to_worker(report_id: int) -> None:
-    from evaluation.tasks import build_report
-    from participation.celery import app
+    build_report = task_named("evaluation.tasks.build_report")
 
     if app.conf.task_always_eager:
         # No broker (local run, tests): the build runs here and now, its errors are its own.
@@ -302,8 +291,6 @@ def report_build(
     for the task to retry, unless this is the `final_attempt`: then the report fails like on any
     other error.
     """
-    from evaluation import pdf
-
     with translation.override("fr"), timezone.override(pdf.PARIS):
         report = _claim(report_id, redelivered=redelivered)
         if report is None:

@@ -14,6 +14,8 @@ from django.core.mail.backends.filebased import EmailBackend as DjangoFileEmailB
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from participation.celery import task_named
+
 logger = logging.getLogger(__name__)
 
 
@@ -107,8 +109,7 @@ def render_email(
 
 def queue_email(email: OutgoingEmail) -> None:
     """Send after commit, through Celery: a rolled-back transaction sends nothing."""
-    from participation.tasks import send_email
-
+    send_email = task_named("participation.tasks.send_email")
     payload = asdict(email)
     transaction.on_commit(lambda: _send_later(send_email, payload))
 

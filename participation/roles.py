@@ -68,9 +68,8 @@ def scopes_of(user) -> Scopes:
     cached = getattr(user, "_scopes_cache", None)
     if cached is not None:
         return cached
-    from participation.models import RoleAssignment
-
-    rows = RoleAssignment.objects.filter(user=user).values_list(
+    # Through the user's own relation: roles.py sits below models.py, which imports Role from it.
+    rows = user.role_assignments.values_list(
         "role",
         "qpv_id",
         "commune_id",

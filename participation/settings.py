@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "dialogue",
     "projects",
     "evaluation",
+    "portal",
 ]
 # Development tools (`load_demo`, `demo_code`, `generate_scale_dataset`): with DEBUG only, that is
 # the local run, the tests and the benchmark's commands. The production image does not even contain
@@ -192,7 +193,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "account_home"
-LOGOUT_REDIRECT_URL = "qpv:home"
+LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "participation.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -12,20 +12,17 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.admin_view = refuse_nul_bytes(admin.site.admin_view)
 
 urlpatterns = [
+    path("", include("portal.urls")),
     path("", include("qpv.urls")),
     path("", include("dialogue.urls")),
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
     path("compte/", views.account_home, name="account_home"),
-    path("compte/mes-donnees/", views.my_data, name="my_data"),
-    path("compte/mes-donnees.json", views.my_data_json, name="my_data_json"),
-    path("compte/supprimer/", views.account_delete, name="account_delete"),
     path("compte/", include("allauth.urls")),
     path("espace-pro/journal-d-audit/", views.audit_log, name="audit_log"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("accessibilite/", views.accessibility, name="accessibility"),
-    path("plan-du-site/", views.sitemap, name="sitemap"),
     path("langue/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

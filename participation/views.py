@@ -3,25 +3,18 @@ import json
 from urllib.parse import urlencode
 
 from auditlog.models import LogEntry
-from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from participation import audit, services
-from participation.forms import AccountDeleteForm
+from participation import audit
 from participation.models import RoleAssignment
-from qpv.models import QPV
 
 
 @login_required
@@ -33,48 +26,6 @@ def account_home(request: HttpRequest) -> HttpResponse:
         .order_by("role")
     )
     return render(request, "participation/account_home.html", {"assignments": assignments})
-
-
-@never_cache
-@login_required
-@require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
-    """Everything we hold about the user, readable (RGPD right of access)."""
-    data = services.personal_data_of(request.user)
-    return render(request, "participation/my_data.html", {"data": data})
-
-
-@never_cache
-@login_required
-@require_GET
-def my_data_json(request: HttpRequest) -> HttpResponse:
-    """The same as a JSON file to keep or take elsewhere (right to data portability)."""
-    data = services.personal_data_of(request.user)
-    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-    filename = f"mes-donnees-{timezone.localdate():%Y-%m-%d}.json"
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
-    """Explain what deleting the account does; delete it only on a confirmed POST."""
-    data = request.POST if request.method == "POST" else None
-    form = AccountDeleteForm(data, user=request.user)
-    if form.is_bound and form.is_valid():
-        services.account_delete(user=request.user)
-        logout(request)
-        messages.success(request, _("Your account has been deleted."))
-        return redirect("qpv:home")
-    return render(
-        request,
-        "participation/account_delete.html",
-        {"form": form},
-        status=400 if form.is_bound else 200,
-    )
 
 
 @require_GET
@@ -90,12 +41,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html")
-
-
-@require_GET
-def sitemap(request: HttpRequest) -> HttpResponse:
-    qpvs = QPV.objects.for_listing()
-    return render(request, "pages/sitemap.html", {"qpvs": qpvs})
 
 
 @never_cache

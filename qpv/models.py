@@ -71,7 +71,7 @@ class QPV(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("qpv:detail", kwargs={"slug": self.slug})
+        return reverse("qpv_page", kwargs={"slug": self.slug})
 
 
 class OrganisationKind(models.TextChoices):

@@ -112,6 +112,21 @@ class MeetingQuerySet(models.QuerySet):
     def past(self, now=None) -> MeetingQuerySet:
         return self.filter(ends_at__lt=now or timezone.now()).order_by("-starts_at", "-pk")
 
+    def next_of_space(self, meeting: Meeting, *, now=None) -> Meeting | None:
+        """The next planned public meeting of the same dialogue space, still to come (come-back)."""
+        now = now or timezone.now()
+        return (
+            self.public()
+            .filter(
+                dialogue_space_id=meeting.dialogue_space_id,
+                status=MeetingStatus.PLANNED,
+                starts_at__gt=max(now, meeting.starts_at),
+            )
+            .exclude(pk=meeting.pk)
+            .order_by("starts_at", "pk")
+            .first()
+        )
+
     def with_place(self) -> MeetingQuerySet:
         return self.select_related(
             "dialogue_space__qpv__commune", "dialogue_space__host_organisation"

@@ -3,7 +3,7 @@
 The door opens two hours before the start: nothing can be ticked on a meeting starting later, nor on
 a cancelled one. After the meeting, the check-in stays open so the attendance can be completed or
 corrected from the paper sign-in sheet. Saving the attendance marks the meeting held and sends the
-feedback survey to the attendees (once: dialogue.emails.feedback_invitations is idempotent).
+feedback survey to the attendees (once: feedback_invitations_send is idempotent).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
-from dialogue import emails
 from dialogue.models import (
     AgeBand,
     AttendeeCategory,
@@ -29,6 +28,7 @@ from dialogue.models import (
     RegistrationStatus,
     WalkIn,
 )
+from dialogue.services.feedback import feedback_invitations_send
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=2)
 MAX_WALK_INS_AT_ONCE = 500
@@ -210,5 +210,5 @@ def attendance_save(*, meeting: Meeting, now: datetime | None = None) -> Meeting
     meeting.status = MeetingStatus.HELD
     meeting.feedback_sent_at = locked.feedback_sent_at
     meeting.save(update_fields=["attendance_saved_at", "status", "updated_at"])
-    emails.feedback_invitations(meeting)
+    feedback_invitations_send(meeting)
     return meeting

@@ -19,6 +19,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue import emails
 from dialogue.models import (
     ComeBack,
     Feedback,
@@ -77,6 +78,44 @@ def feedback_tokens_create(*, meeting: Meeting, count: int) -> list[str]:
     )
     _shuffle(raw)
     return raw
+
+
+@transaction.atomic
+def feedback_invitations_send(meeting: Meeting) -> int:
+    """Thank each attendee with an email and give them their own link to the anonymous survey.
+
+    Idempotent: `feedback_sent_at` is claimed by a conditional UPDATE in the same transaction, so a
+    second call (or a concurrent one, which waits for the row) sends nothing. Nothing is claimed
+    while no attendee has an email yet, so a later save of the attendance still sends. One email per
+    address, however many registrations it has. The tokens are created in an order independent of
+    the recipients, and the raw tokens are never stored nor logged: only the emails carry them.
+    Returns the number of emails queued.
+    """
+    now = timezone.now()
+    if not feedback_is_open(meeting, now=now):
+        return 0
+    recipients: dict[str, str] = {}
+    attendees = (
+        meeting.registrations.filter(attended=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", "name")
+    )
+    for email, name in attendees:
+        recipients.setdefault(email.strip().lower(), name)
+    if not recipients:
+        return 0
+    claimed = Meeting.objects.filter(pk=meeting.pk, feedback_sent_at__isnull=True).update(
+        feedback_sent_at=now
+    )
+    if not claimed:
+        return 0
+    meeting.feedback_sent_at = now
+    tokens = feedback_tokens_create(meeting=meeting, count=len(recipients))
+    emails.feedback_invitations(
+        meeting, recipients=recipients, tokens=tokens, deadline=feedback_deadline(meeting), now=now
+    )
+    return len(recipients)
 
 
 def feedback_token_lookup(token: str) -> FeedbackToken | None:

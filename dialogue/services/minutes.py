@@ -50,22 +50,6 @@ def minutes_refusal(meeting: Meeting, *, now: datetime | None = None) -> str | N
     return None
 
 
-def next_meeting_of_space(meeting: Meeting, *, now: datetime | None = None) -> Meeting | None:
-    """The next planned meeting of the same dialogue space, still to come (the come-back loop)."""
-    now = now or timezone.now()
-    return (
-        Meeting.objects.public()
-        .filter(
-            dialogue_space_id=meeting.dialogue_space_id,
-            status=MeetingStatus.PLANNED,
-            starts_at__gt=max(now, meeting.starts_at),
-        )
-        .exclude(pk=meeting.pk)
-        .order_by("starts_at", "pk")
-        .first()
-    )
-
-
 def _attachment_name(meeting: Meeting) -> str:
     # A random part: in a local run (DEBUG) /media/ is served as is, and a draft's attachment
     # must not be found by guessing its name. In production only minutes_attachment serves it.

@@ -115,7 +115,7 @@ def minutes_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "minutes": minutes,
             "meeting": meeting,
-            "next_meeting": services.next_meeting_of_space(meeting),
+            "next_meeting": Meeting.objects.next_of_space(meeting),
             "can_edit": request.user.has_perm("dialogue.log_meeting", meeting),
         },
     )

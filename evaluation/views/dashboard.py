@@ -24,18 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from evaluation import charts, exports
+from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.forms import CUSTOM, ScopePeriodForm, scope_value
-from evaluation.indicators import (
-    FAMILIES,
-    FAMILY_LABELS,
-    INDICATORS,
-    Indicator,
-    Period,
-    Scope,
-    compute,
-    compute_by_qpv,
-    compute_by_quarter,
-)
+from evaluation.indicators import FAMILIES, FAMILY_LABELS, INDICATORS, Indicator, Period, Scope
 from participation.datacache import version, versioned
 
 # The headline figures, as tiles at the top of the page.

@@ -36,7 +36,8 @@ from dialogue.models import (
     SpeakingTurn,
     WalkIn,
 )
-from evaluation.indicators import Period, Scope, compute
+from evaluation.computations import compute
+from evaluation.indicators import Period, Scope
 from participation.models import User
 from projects.models import (
     GrantApplication,

@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue import emails
 from dialogue.models import (
     ComeBack,
     Feedback,
@@ -24,6 +23,7 @@ from dialogue.models import (
 )
 from dialogue.services.feedback import (
     FeedbackError,
+    feedback_invitations_send,
     feedback_submit,
     feedback_summary,
     feedback_tokens_create,
@@ -91,7 +91,7 @@ def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, c
 
     caplog.set_level(logging.DEBUG)
     with commit():
-        assert emails.feedback_invitations(meeting) == 2
+        assert feedback_invitations_send(meeting) == 2
 
     assert sorted(m.to[0] for m in mailoutbox) == ["awa@example.org", "karim@example.org"]
     tokens = [SURVEY_LINK.search(m.body).group(1) for m in mailoutbox]
@@ -114,11 +114,11 @@ def test_invitations_are_idempotent(mailoutbox, commit):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, attended=True)
     with commit():
-        assert emails.feedback_invitations(meeting) == 1
+        assert feedback_invitations_send(meeting) == 1
     with commit():
-        assert emails.feedback_invitations(meeting) == 0
+        assert feedback_invitations_send(meeting) == 0
         # A fresh object (the flag read from the database) sends nothing either.
-        assert emails.feedback_invitations(Meeting.objects.get(pk=meeting.pk)) == 0
+        assert feedback_invitations_send(Meeting.objects.get(pk=meeting.pk)) == 0
     assert len(mailoutbox) == 1
     assert FeedbackToken.objects.count() == 1
 
@@ -127,13 +127,13 @@ def test_no_attendee_claims_nothing_so_a_later_save_still_sends(mailoutbox, comm
     meeting = held_meeting()
     registration = RegistrationFactory(meeting=meeting, attended=None)
     with commit():
-        assert emails.feedback_invitations(meeting) == 0
+        assert feedback_invitations_send(meeting) == 0
     meeting.refresh_from_db()
     assert meeting.feedback_sent_at is None
     registration.attended = True
     registration.save()
     with commit():
-        assert emails.feedback_invitations(meeting) == 1
+        assert feedback_invitations_send(meeting) == 1
     assert len(mailoutbox) == 1
 
 
@@ -142,7 +142,7 @@ def test_no_invitation_before_the_meeting_nor_after_the_window(mailoutbox, commi
     meeting = held_meeting(days_ago=days_ago)
     RegistrationFactory(meeting=meeting, attended=True)
     with commit():
-        assert emails.feedback_invitations(meeting) == 0
+        assert feedback_invitations_send(meeting) == 0
     assert mailoutbox == []
     assert not FeedbackToken.objects.exists()
 
@@ -151,7 +151,7 @@ def test_the_emailed_link_opens_the_survey(client, mailoutbox, commit):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, attended=True)
     with commit():
-        emails.feedback_invitations(meeting)
+        feedback_invitations_send(meeting)
     token = SURVEY_LINK.search(mailoutbox[0].body).group(1)
     assert client.get(url(token)).status_code == 200
 

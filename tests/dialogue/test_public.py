@@ -507,7 +507,7 @@ def test_qpv_page_shows_spaces_and_next_meetings(client, space, sanitas):
 
 
 def test_qpv_page_without_spaces(client):
-    page = client.get(reverse("qpv:detail", args=["europe"])).content.decode()
+    page = client.get(reverse("qpv_page", args=["europe"])).content.decode()
     assert "Aucun espace de dialogue" in page
     assert_headings_in_order(page)
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from dialogue.models import MeetingStatus, Registration
 from dialogue.services.retention import PURGED_DOMAIN, purge_guest_personal_data
-from evaluation.indicators import Period, Scope, compute
+from evaluation.computations import compute
+from evaluation.indicators import Period, Scope
 from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
 

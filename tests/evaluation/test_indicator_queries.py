@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 
 from dialogue.models import AttendeeCategory, MeetingStatus, QuestionStatus, SpeakerCategory
-from evaluation.indicators import CODES, Period, Scope, compute, compute_by_qpv, compute_by_quarter
+from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
+from evaluation.indicators import CODES, Period, Scope
 from projects.models import GrantStatus
 from qpv.models import QPV
 from tests.dialogue.factories_questions import QuestionFactory

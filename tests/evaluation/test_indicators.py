@@ -12,18 +12,8 @@ import pytest
 from django.utils import translation
 
 from dialogue.transparency import transparency_figures
-from evaluation.indicators import (
-    CATALOGUE,
-    CODES,
-    FAMILIES,
-    INDICATORS,
-    UNITS,
-    Period,
-    Scope,
-    compute,
-    compute_by_qpv,
-    compute_by_quarter,
-)
+from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
+from evaluation.indicators import CATALOGUE, CODES, FAMILIES, INDICATORS, UNITS, Period, Scope
 from qpv.models import QPV
 from tests.evaluation.factories import build_dataset
 

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.utils import translation
 
 from evaluation import charts, services
-from evaluation.indicators import INDICATORS, Period, Scope, compute
+from evaluation.computations import compute
+from evaluation.indicators import INDICATORS, Period, Scope
 from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from qpv.models import Commune

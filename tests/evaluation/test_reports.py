@@ -19,7 +19,8 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from evaluation import charts, pdf, services, tasks
-from evaluation.indicators import INDICATORS, Period, Scope, compute, compute_by_qpv
+from evaluation.computations import compute, compute_by_qpv
+from evaluation.indicators import INDICATORS, Period, Scope
 from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from qpv.models import QPV, Commune

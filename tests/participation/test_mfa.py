@@ -235,7 +235,7 @@ def test_activity_keeps_the_session_alive_without_a_write_per_request(settings):
     assert int(time.time()) - stamp < 5
     # A request right after does not rewrite the session row.
     with CaptureQueriesContext(connection) as queries:
-        client.get(reverse("qpv:home"))
+        client.get(reverse("home"))
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
     assert writes == []
 

@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["qpv:home", "account_login", "account_signup", "legal_notice", "privacy", "sitemap"]
+PAGES = ["home", "account_login", "account_signup", "legal_notice", "privacy", "sitemap"]
 
 
 @pytest.mark.parametrize("name", PAGES)

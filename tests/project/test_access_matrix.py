@@ -368,10 +368,10 @@ TABLE: list[Entry] = []
 # Each entry: pattern, URL, GET outcomes, POST outcomes (vis res fac ref out cor del coo), variant.
 TABLE += [
     # qpv: the neighbourhoods, following them, news.
-    E("", page("qpv:home"), EVERYONE, NOT_ALLOWED),
+    E("", page("home"), EVERYONE, NOT_ALLOWED),
     E(
         "quartiers/<slug:slug>/",
-        qpv_page("qpv:detail"),
+        qpv_page("qpv_page"),
         EVERYONE,
         NOT_ALLOWED,
     ),

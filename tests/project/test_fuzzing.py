@@ -87,8 +87,8 @@ from dialogue.transparency import PublicStatus
 from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
 from participation import audit
-from participation.forms import AccountDeleteForm
 from participation.roles import Role
+from portal.forms import AccountDeleteForm
 from projects.forms import (
     STAFF_ORIGINS,
     AbandonForm,
@@ -1564,7 +1564,7 @@ INVENTORY: list[Endpoint] = [
 
 
 # Where what a taken form saved is shown, to whom: each page is checked after the redirect.
-_SANITAS_PAGE = (None, _page("qpv:detail", slug="sanitas"))
+_SANITAS_PAGE = (None, _page("qpv_page", slug="sanitas"))
 _MEETING_PAGE = (None, _page("dialogue:meeting", pk=lambda w: w.future_meeting.pk))
 _CURRENT_LOG = ("referent", _page("dialogue:meeting_log", pk=lambda w: w.current_meeting.pk))
 _QUESTION_STAFF = ("referent", _page("dialogue:question_manage", pk=lambda w: w.question.pk))
@@ -1681,9 +1681,9 @@ INVENTORY = [replace(endpoint, shown_on=SHOWN_ON.get(endpoint.id, ())) for endpo
 # Routes of our apps that read no query parameter and take no form: only their path parameters
 # (integers: see test_out_of_range_ids_are_not_found). A new route must join one list or the other.
 NO_INPUT = {
-    "qpv:home",
+    "home",
     "qpv:news_image",
-    "qpv:detail",
+    "qpv_page",
     "qpv:news_item",
     "dialogue:agenda_ics",
     "dialogue:meeting",
@@ -2071,7 +2071,7 @@ def test_inventory_covers_every_route():
 # Reads of request data the AST check cannot tie to a name, each with where its names are declared.
 INDIRECT_READS = {
     # `data = request.POST if ... else None`, then AccountDeleteForm(data, ...).
-    ("participation.views", "account_delete"): {AccountDeleteForm},
+    ("portal.views", "account_delete"): {AccountDeleteForm},
     # The reports page proposes the dashboard's filter: for name in ScopePeriodForm's fields.
     ("evaluation.views.reports", "reports"): {ScopePeriodForm},
     # The dashboard's cache key of its filter form: every parameter, hashed.
@@ -2082,6 +2082,7 @@ INDIRECT_READS = {
 }
 VIEW_MODULES = [
     "participation.views",
+    "portal.views",
     "qpv.views",
     "qpv.views_news",
     "dialogue.views.checkin",

@@ -657,9 +657,9 @@ def _signed(maker: Callable, attribute: str) -> Args:
 
 PAGES: list[Page] = [
     # Public pages of the neighbourhoods, news, meetings.
-    Page("qpv:home", grows=False),
-    Page("qpv:detail", kwargs=_slug),
-    Page("qpv:detail", "resident", _slug),
+    Page("home", grows=False),
+    Page("qpv_page", kwargs=_slug),
+    Page("qpv_page", "resident", _slug),
     Page("qpv:news"),
     Page("qpv:news", query="qpv=sanitas", label="filtered"),
     Page("qpv:qpv_news", kwargs=_slug),

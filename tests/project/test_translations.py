@@ -18,6 +18,8 @@ SOURCES = [
     "dialogue",
     "projects",
     "evaluation",
+    "portal",
+    "devtools",
     "templates",
     "locale",
     "manage.py",

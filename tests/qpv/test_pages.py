@@ -37,7 +37,7 @@ def test_the_13_qpv_and_4_npnru_are_loaded():
 
 
 def test_home_lists_the_13_qpv_grouped_by_commune(client):
-    response = client.get(reverse("qpv:home"))
+    response = client.get(reverse("home"))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("<h1") == 1
@@ -80,7 +80,7 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, organisatio
         MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=sanitas))
         QuestionFactory(qpv=sanitas)
     with django_assert_num_queries(2):
-        assert client.get(reverse("qpv:home")).status_code == 200
+        assert client.get(reverse("home")).status_code == 200
     # QPV, organisations, dialogue spaces, next meetings (with seat counts), header menu,
     # the Q&A figures of the QPV and its latest public questions, latest projects, latest news
     with django_assert_num_queries(9):
@@ -92,7 +92,7 @@ def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
     sanitas = QPV.objects.get(slug="sanitas")
     # session, user and the user's roles (for the header) come on top of the anonymous queries
     with django_assert_num_queries(5):
-        assert client.get(reverse("qpv:home")).status_code == 200
+        assert client.get(reverse("home")).status_code == 200
     # ... and whether the user follows this QPV
     with django_assert_num_queries(13):
         assert client.get(sanitas.get_absolute_url()).status_code == 200

@@ -24,7 +24,8 @@ from dialogue.models import (
     Registration,
 )
 from dialogue.services.retention import PURGED_DOMAIN, pseudonym
-from evaluation.indicators import Period, Scope, compute, compute_by_qpv
+from evaluation.computations import compute, compute_by_qpv
+from evaluation.indicators import Period, Scope
 from participation.models import RoleAssignment, User
 from participation.roles import Role
 from projects.models import GrantApplication, ParticipationFund, Project
@@ -248,7 +249,7 @@ def test_right_password_deletes_and_anonymises(client, resident, other):
 
     response = client.post(reverse("account_delete"), {"confirmation": PASSWORD}, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("qpv:home")
+    assert response.redirect_chain[-1][0] == reverse("home")
     assert fr("Your account has been deleted.") in response.content.decode()
     assert not response.wsgi_request.user.is_authenticated
     assert not User.objects.filter(pk=resident.pk).exists()

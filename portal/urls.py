@@ -1,0 +1,13 @@
+from django.urls import path
+
+from portal import views
+
+# Global names (no namespace), as the pages of the project package.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("quartiers/<slug:slug>/", views.qpv_page, name="qpv_page"),
+    path("plan-du-site/", views.sitemap, name="sitemap"),
+    path("compte/mes-donnees/", views.my_data, name="my_data"),
+    path("compte/mes-donnees.json", views.my_data_json, name="my_data_json"),
+    path("compte/supprimer/", views.account_delete, name="account_delete"),
+]
