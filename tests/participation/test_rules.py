@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import pytest
+import rules
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
+from dialogue.models import QuestionStatus
 from participation.roles import Role, forget_scopes, scopes_of
 from qpv.models import QPV
-from tests.factories import DialogueSpaceFactory, OrganisationFactory, UserFactory, grant
+from tests.dialogue.factories_questions import QuestionFactory
+from tests.factories import (
+    DialogueSpaceFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    UserFactory,
+    grant,
+)
+from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
 
 # Who: one user per role and scope. Where: objects in Tours (Sanitas) and in Joué-lès-Tours (Rabière).
 ACTORS = [
@@ -53,7 +64,28 @@ def world(db):
         users[name] = UserFactory()
         grant(users[name], role, **scope)
     users["superuser"] = UserFactory(is_superuser=True)
+    tours_fund = FundFactory(qpv=None, commune=tours)
     objects = {
+        "meeting": MeetingFactory(dialogue_space=space),
+        "rabiere_meeting": MeetingFactory(dialogue_space=rabiere_space),
+        # Questions of Sanitas: accepted and addressed to organisation A or B, or still awaiting
+        # moderation; one of La Rabière.
+        "question_a": QuestionFactory(
+            qpv=sanitas, organisation=org_a, status=QuestionStatus.FORWARDED
+        ),
+        "question_b": QuestionFactory(
+            qpv=sanitas, organisation=org_b, status=QuestionStatus.FORWARDED
+        ),
+        "question_a_pending": QuestionFactory(
+            qpv=sanitas, organisation=org_a, status=QuestionStatus.MODERATION
+        ),
+        "rabiere_question": QuestionFactory(qpv=rabiere, status=QuestionStatus.RECEIVED),
+        "project": ProjectFactory(qpv=sanitas),
+        "rabiere_project": ProjectFactory(qpv=rabiere),
+        "sanitas_fund": FundFactory(qpv=sanitas),
+        "tours_fund": tours_fund,
+        "rabiere_fund": FundFactory(qpv=rabiere),
+        "application": GrantApplicationFactory(fund=tours_fund),
         "sanitas": sanitas,
         "europe": europe,
         "rabiere": rabiere,
@@ -70,6 +102,9 @@ def world(db):
 
 
 LOCAL_STAFF_SANITAS = {"facilitator_sanitas", "referent_tours", "coordinator", "superuser"}
+REFERENT_TOURS = {"referent_tours", "coordinator", "superuser"}
+REFERENT_JOUE = {"referent_joue", "coordinator", "superuser"}
+DELEGATES_SANITAS = {"delegate_all", "delegate_sanitas", "delegate_tours"}
 
 # permission -> object -> the actors allowed; every other actor is refused.
 EXPECTED: dict[str, dict[str, set[str]]] = {
@@ -121,6 +156,57 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "org_b": {"coordinator", "superuser"},
     },
     "qpv.change_qpv": {"metropole": {"coordinator", "superuser"}},
+    "dialogue.manage_meeting": {
+        "space": LOCAL_STAFF_SANITAS | {"facilitator_space"},
+        "meeting": LOCAL_STAFF_SANITAS | {"facilitator_space"},
+        "rabiere_meeting": REFERENT_JOUE,
+    },
+    # Counts only: the delegates of the place too, never the correspondents.
+    "dialogue.view_meeting_log": {
+        "meeting": LOCAL_STAFF_SANITAS | {"facilitator_space"} | DELEGATES_SANITAS,
+        "rabiere_meeting": REFERENT_JOUE | {"delegate_all"},
+    },
+    "dialogue.moderate_question": {
+        "question_a_pending": LOCAL_STAFF_SANITAS,
+        "rabiere_question": REFERENT_JOUE,
+    },
+    "dialogue.route_question": {
+        "question_a": REFERENT_TOURS,
+        "rabiere_question": REFERENT_JOUE,
+    },
+    # The correspondents of the organisation addressed, and the referents of the place.
+    "dialogue.answer_question": {
+        "question_a": REFERENT_TOURS | {"correspondent_a"},
+        "question_b": REFERENT_TOURS,
+        "rabiere_question": REFERENT_JOUE,
+    },
+    # Delegates and correspondents read accepted questions only; the text of a question awaiting
+    # moderation is the moderators' alone.
+    "dialogue.view_question_staff": {
+        "question_a": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS | {"correspondent_a"},
+        "question_b": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS,
+        "question_a_pending": LOCAL_STAFF_SANITAS,
+        "rabiere_question": REFERENT_JOUE | {"delegate_all"},
+    },
+    "projects.manage_project": {
+        "sanitas": REFERENT_TOURS,
+        "project": REFERENT_TOURS,
+        "rabiere_project": REFERENT_JOUE,
+    },
+    "projects.moderate_idea": {"project": REFERENT_TOURS, "rabiere_project": REFERENT_JOUE},
+    "projects.manage_fund": {
+        "sanitas_fund": REFERENT_TOURS,
+        "tours_fund": REFERENT_TOURS,
+        "rabiere_fund": REFERENT_JOUE,
+    },
+    "projects.decide_grant": {"application": REFERENT_TOURS},
+    "projects.manage_influence": {"project": REFERENT_TOURS, "rabiere_project": REFERENT_JOUE},
+    # Reports follow the indicators: whoever reads the figures of a scope reads its reports.
+    "evaluation.read_report": {
+        "metropole": {"delegate_all", "coordinator", "superuser"},
+        "sanitas": DELEGATES_SANITAS | REFERENT_TOURS,
+        "joue": REFERENT_JOUE | {"delegate_all"},
+    },
     "participation.change_roleassignment": {"metropole": {"coordinator", "superuser"}},
 }
 
@@ -130,6 +216,23 @@ CASES = [
     for target, allowed in targets.items()
     for actor in ACTORS
 ]
+
+
+def declared_permissions() -> set[str]:
+    """Every permission an app declares in its rules.py, less the admin's model permissions
+    (given to coordinators as a whole by participation.rules, and sampled in EXPECTED)."""
+    admin_model_permissions = {
+        f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+        for model in apps.get_models()
+        for action in model._meta.default_permissions
+    }
+    return set(rules.permissions.permissions) - admin_model_permissions
+
+
+def test_every_declared_permission_is_in_the_table():
+    declared = declared_permissions()
+    assert len(declared) >= 20
+    assert declared - set(EXPECTED) == set()
 
 
 @pytest.mark.parametrize(("perm", "target", "actor", "allowed"), CASES)
