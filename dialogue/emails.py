@@ -321,7 +321,7 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
     Returns the number of emails queued.
     """
     from qpv.models import Follow, NewsItem
-    from qpv.services import follow_unsubscribe_path
+    from qpv.services.follows import follow_unsubscribe_path
 
     now = now or timezone.now()
     follows = list(
@@ -520,7 +520,7 @@ def minutes_published(minutes, *, now: datetime | None = None) -> int:
     """The minutes are public: thank the attendees (with the next meeting of the space) and tell the
     followers of the QPV. Returns the number of emails queued (one per address).
     """
-    from qpv.services import follow_unsubscribe_path
+    from qpv.services.follows import follow_unsubscribe_path
 
     meeting = minutes.meeting
     context = _minutes_context(minutes, _meeting_context(meeting), now=now)

@@ -30,7 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialogue.attendance import attendance_summary
-from dialogue.forms_checkin import WalkInBulkForm, WalkInDetailsForm
+from dialogue.forms.checkin import WalkInBulkForm, WalkInDetailsForm
 from dialogue.models import (
     AgeBand,
     AttendeeCategory,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dialogue.forms_feedback import FeedbackForm
+from dialogue.forms.feedback import FeedbackForm
 from dialogue.models import FeedbackToken, Meeting
 from dialogue.services.feedback import (
     FeedbackError,

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dialogue import emails
-from dialogue.forms_minutes import MinutesForm
+from dialogue.forms.minutes import MinutesForm
 from dialogue.models import Meeting, Minutes
 from dialogue.services import minutes as services
 

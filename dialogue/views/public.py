@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from dialogue import calendar
-from dialogue.forms_public import AgendaFilterForm
+from dialogue.forms.public import AgendaFilterForm
 from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration, today_in_paris
 from dialogue.views.questions_public import public_questions_of
 from participation.datacache import public_page

@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialogue.forms_questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
+from dialogue.forms.questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
 from dialogue.models import (
     DEFAULT_ANSWER_DAYS,
     QUESTION_MAX_LENGTH,

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from dialogue.forms_questions_public import QuestionFilterForm
+from dialogue.forms.questions_public import QuestionFilterForm
 from dialogue.models import ACCEPTED_STATUSES, Question, today_in_paris
 from dialogue.transparency import (
     PublicStatus,

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialogue.forms_questions_staff import (
+from dialogue.forms.questions_staff import (
     AnswerForm,
     CloseForm,
     ExtendForm,

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dialogue.forms_registration import GuestRegistrationForm, OneClickRegistrationForm
+from dialogue.forms.registration import GuestRegistrationForm, OneClickRegistrationForm
 from dialogue.models import Meeting, Registration, RegistrationStatus
 from dialogue.services.registrations import (
     RegistrationError,

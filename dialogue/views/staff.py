@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dialogue.forms import MeetingCancelForm, MeetingForm, SpaceForm
+from dialogue.forms.meetings import MeetingCancelForm, MeetingForm, SpaceForm
 from dialogue.models import (
     DialogueSpace,
     Meeting,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialogue.forms_tracker import SpeakersForm, TurnAddForm, TurnStartForm
+from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import Meeting, SpeakerCategory, SpeakingTurn
 from dialogue.services import speaking
 from dialogue.services.speaking import SpeakingError

@@ -29,7 +29,7 @@ from dialogue.models import Meeting, MeetingStatus
 from participation.ratelimit import rate_limited
 from participation.roles import scopes_of
 from projects import services_fund as services
-from projects.forms_fund import (
+from projects.forms.fund import (
     ApplicationForm,
     DecisionForm,
     FundAmountForm,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dialogue.models import ACCEPTED_STATUSES
 from participation.datacache import public_page
 from participation.ratelimit import rate_limited
-from projects.forms import ProjectFilterForm, ProposeIdeaForm
+from projects.forms.projects import ProjectFilterForm, ProposeIdeaForm
 from projects.models import (
     STAGE_ORDER,
     GrantStatus,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects import services
-from projects.forms import (
+from projects.forms.projects import (
     AbandonForm,
     EvaluationForm,
     IdeaModerationForm,

@@ -21,7 +21,7 @@ from dialogue.services.registrations import (
     registration_create,
 )
 from qpv.models import QPV, Follow
-from qpv.services import follow_unsubscribe_path
+from qpv.services.follows import follow_unsubscribe_path
 from tests.factories import (
     DialogueSpaceFactory,
     MeetingFactory,

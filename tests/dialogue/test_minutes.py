@@ -17,7 +17,7 @@ from django.utils import timezone
 from pypdf import PdfWriter
 
 from dialogue import emails, tasks
-from dialogue.forms_minutes import MAX_ATTACHMENT_BYTES
+from dialogue.forms.minutes import MAX_ATTACHMENT_BYTES
 from dialogue.models import Meeting, MeetingStatus, Minutes, MinutesStatus, RegistrationStatus
 from participation.roles import Role
 from qpv.models import QPV, Follow

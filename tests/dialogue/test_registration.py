@@ -355,7 +355,7 @@ def test_meeting_page_guest_fields_match_the_form():
     """The meeting page writes the guest form's optional fields by hand: same names and options."""
     from django.test import Client
 
-    from dialogue.forms_registration import GuestRegistrationForm
+    from dialogue.forms.registration import GuestRegistrationForm
 
     meeting = MeetingFactory()
     page = Client().get(meeting.get_absolute_url()).content.decode()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from dialogue.forms import MeetingForm
+from dialogue.forms.meetings import MeetingForm
 from dialogue.models import (
     DialogueSpace,
     FacilitatedBy,
@@ -462,7 +462,7 @@ def test_invalid_meeting_is_refused_with_a_clear_message(
 
 
 def test_too_many_occurrences_is_refused(client, world, monkeypatch):
-    monkeypatch.setattr("dialogue.forms.MAX_SERIES_OCCURRENCES", 3)
+    monkeypatch.setattr("dialogue.forms.meetings.MAX_SERIES_OCCURRENCES", 3)
     _login(client, world["users"]["referent_tours"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     until = _next_week_day() + timedelta(weeks=4)

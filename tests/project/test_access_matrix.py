@@ -78,7 +78,7 @@ from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from projects.models import ExperienceEvaluation, ModerationStatus
 from qpv.models import QPV, Follow
-from qpv.services import follow_unsubscribe_path
+from qpv.services.follows import follow_unsubscribe_path
 from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
 from tests.factories import (
     DialogueSpaceFactory,

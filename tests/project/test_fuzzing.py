@@ -51,22 +51,22 @@ from hypothesis import HealthCheck, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from dialogue.forms import MeetingCancelForm, MeetingForm, SpaceForm
-from dialogue.forms_checkin import WalkInBulkForm, WalkInDetailsForm
-from dialogue.forms_feedback import FeedbackForm
-from dialogue.forms_minutes import MinutesForm
-from dialogue.forms_public import AgendaFilterForm
-from dialogue.forms_questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
-from dialogue.forms_questions_public import QuestionFilterForm as PublicQuestionFilterForm
-from dialogue.forms_questions_staff import (
+from dialogue.forms.checkin import WalkInBulkForm, WalkInDetailsForm
+from dialogue.forms.feedback import FeedbackForm
+from dialogue.forms.meetings import MeetingCancelForm, MeetingForm, SpaceForm
+from dialogue.forms.minutes import MinutesForm
+from dialogue.forms.public import AgendaFilterForm
+from dialogue.forms.questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
+from dialogue.forms.questions_public import QuestionFilterForm as PublicQuestionFilterForm
+from dialogue.forms.questions_staff import (
     AnswerForm,
     CloseForm,
     ExtendForm,
     RouteForm,
 )
-from dialogue.forms_questions_staff import QuestionFilterForm as StaffQuestionFilterForm
-from dialogue.forms_registration import GuestRegistrationForm, OneClickRegistrationForm
-from dialogue.forms_tracker import SpeakersForm, TurnAddForm, TurnStartForm
+from dialogue.forms.questions_staff import QuestionFilterForm as StaffQuestionFilterForm
+from dialogue.forms.registration import GuestRegistrationForm, OneClickRegistrationForm
+from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import (
     AgeBand,
     AttendeeCategory,
@@ -89,7 +89,16 @@ from evaluation.models import Report, ReportStatus
 from participation import audit
 from participation.roles import Role
 from portal.forms import AccountDeleteForm
-from projects.forms import (
+from projects.forms.fund import (
+    BUDGET_LINES,
+    ApplicationForm,
+    DecisionForm,
+    FundAmountForm,
+    FundForm,
+    PaymentForm,
+)
+from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
+from projects.forms.projects import (
     STAFF_ORIGINS,
     AbandonForm,
     EvaluationForm,
@@ -100,15 +109,6 @@ from projects.forms import (
     ProposeIdeaForm,
     StepForm,
 )
-from projects.forms_fund import (
-    BUDGET_LINES,
-    ApplicationForm,
-    DecisionForm,
-    FundAmountForm,
-    FundForm,
-    PaymentForm,
-)
-from projects.forms_influence import InfluenceFilterForm, InfluenceRecordForm
 from projects.fund import YEARS
 from projects.models import (
     CarriedBy,
@@ -119,7 +119,7 @@ from projects.models import (
     ProjectStage,
 )
 from projects.services import CREATION_STAGES
-from qpv.forms_news import NewsFilterForm, NewsForm
+from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, Commune
 from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import (
@@ -306,7 +306,7 @@ class World:
     @cached_property
     def follow_link(self) -> str:
         from qpv.models import Follow
-        from qpv.services import follow_unsubscribe_path
+        from qpv.services.follows import follow_unsubscribe_path
 
         follow = Follow.objects.create(user=self.resident, qpv=self.sanitas)
         return follow_unsubscribe_path([follow.pk]).rstrip("/").rsplit("/", 1)[1]
@@ -2083,8 +2083,8 @@ INDIRECT_READS = {
 VIEW_MODULES = [
     "participation.views",
     "portal.views",
-    "qpv.views",
-    "qpv.views_news",
+    "qpv.views.follows",
+    "qpv.views.news",
     "dialogue.views.checkin",
     "dialogue.views.feedback",
     "dialogue.views.minutes",

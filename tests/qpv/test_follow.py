@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from qpv.models import QPV, Follow
-from qpv.services import follow_create, follow_delete, follow_unsubscribe_path
+from qpv.services.follows import follow_create, follow_delete, follow_unsubscribe_path
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

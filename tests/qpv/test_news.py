@@ -18,7 +18,7 @@ from dialogue import emails
 from participation.roles import Role
 from qpv.markdown import render_markdown
 from qpv.models import QPV, Follow, NewsItem
-from qpv.services_news import NewsError, Publication, news_create, news_update
+from qpv.services.news import NewsError, Publication, news_create, news_update
 from tests.factories import OrganisationFactory, UserFactory, grant
 from tests.projects.factories import NewsItemFactory
 

@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from participation.roles import scopes_of
-from qpv import services_news as services
-from qpv.forms_news import NewsFilterForm, NewsForm
+from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, NewsItem
-from qpv.services_news import NewsError
+from qpv.services import news as services
+from qpv.services.news import NewsError
 from qpv.shortcuts import qpv_or_404
 
 NEWS_PER_PAGE = 12

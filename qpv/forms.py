@@ -1,7 +1,7 @@
 """Forms of the news pages: the public QPV filter and the staff's writing form.
 
 The rules (alt text with an image, the image's type and size, the Markdown's sanitising) live in
-qpv.services_news; these forms shape the input, and the views put the service's refusal on the
+qpv.services.news; these forms shape the input, and the views put the service's refusal on the
 field it is about. Alt text is also checked here, so that it is reported with the other errors.
 """
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qpv.models import QPV, NewsItem
-from qpv.services_news import MAX_IMAGE_BYTES, Publication
+from qpv.services.news import MAX_IMAGE_BYTES, Publication
 
 DRAFT = "draft"
 NOW = "now"

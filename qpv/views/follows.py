@@ -7,7 +7,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qpv.models import QPV
-from qpv.services import InvalidUnsubscribeLink, follow_create, follow_delete, follow_unsubscribe
+from qpv.services.follows import (
+    InvalidUnsubscribeLink,
+    follow_create,
+    follow_delete,
+    follow_unsubscribe,
+)
 
 # Following a QPV. The buttons are POST forms on the QPV page; a visitor is sent to log in and
 # comes back to the QPV page (not to the POST-only URL, which would answer 405 to the redirect).

@@ -1,0 +1,1 @@
+"""Forms of the projects app: projects, the participation fund, influence records."""

@@ -1,0 +1,1 @@
+"""Views of the qpv app: following a QPV, the neighbourhood news."""
