@@ -24,6 +24,10 @@ from django.test import Client
 from participation.middleware import login_records
 from participation.roles import scopes_of
 
+# The packages of the product, lowest layer first (`[tool.importlinter]` in pyproject.toml): the
+# tests that walk every route or module of ours take them from here. `devtools` is development only.
+OUR_APPS = ("participation", "qpv", "dialogue", "projects", "evaluation", "portal")
+
 
 def activate_totp(user) -> str:
     """Give `user` a TOTP authenticator and recovery codes; return the TOTP secret."""

@@ -12,8 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import OUR_APPS
+
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("participation", "qpv", "dialogue", "projects", "evaluation", "portal", "devtools")
+APPS = (*OUR_APPS, "devtools")
 
 
 def lint_imports(*args: str) -> subprocess.CompletedProcess:

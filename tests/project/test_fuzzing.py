@@ -131,7 +131,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from tests.helpers import PortalClient
+from tests.helpers import OUR_APPS, PortalClient
 from tests.project.fuzz_strategies import (
     OMIT,
     XSS_PAYLOADS,
@@ -1674,7 +1674,6 @@ def _admin_changelists() -> list[Endpoint]:
     return endpoints
 
 
-OUR_APPS = {"participation", "qpv", "dialogue", "projects", "evaluation"}
 INVENTORY += _admin_changelists()
 INVENTORY = [replace(endpoint, shown_on=SHOWN_ON.get(endpoint.id, ())) for endpoint in INVENTORY]
 

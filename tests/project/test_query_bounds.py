@@ -90,7 +90,7 @@ from projects.models import (
 )
 from qpv.models import QPV, Commune, Follow, NewsItem, Organisation, OrganisationKind
 from tests.factories import UserFactory, grant
-from tests.helpers import PortalClient
+from tests.helpers import OUR_APPS, PortalClient
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ pytestmark = pytest.mark.django_db
 N = 2
 
 # Our apps: a URL pattern whose view lives in one of them is a page of ours.
-OUR_PACKAGES = ("participation.", "qpv.", "dialogue.", "projects.", "evaluation.")
+OUR_PACKAGES = tuple(f"{app}." for app in OUR_APPS)
 
 
 # The dataset ------------------------------------------------------------------------------------
