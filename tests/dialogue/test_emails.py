@@ -260,7 +260,7 @@ def test_meeting_cancelled_tells_every_active_registrant_with_the_reason(
     for message in mailoutbox:
         assert "La salle est inondée." in message.body
         assert "La salle est inondée." in html_of(message)
-        assert link_in(message.body, "detail") == meeting.qpv.get_absolute_url()
+        assert link_in(message.body, "qpv_page") == meeting.qpv.get_absolute_url()
     by_recipient = {message.to[0]: message for message in mailoutbox}
     [event] = ics_of(by_recipient["confirmed@x.org"]).walk("VEVENT")
     assert str(event["status"]) == "CANCELLED"
