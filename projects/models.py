@@ -397,7 +397,7 @@ class GrantPayment(models.Model):
             models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))
         ]
         indexes = [
-            # What an envelope paid (projects.fund.with_consumption sums each fund's payments):
+            # What an envelope paid (projects.selectors.with_consumption sums each fund's payments):
             # the sums read the index alone, instead of the whole table for each envelope.
             models.Index(
                 fields=["application"], include=["amount"], name="payment_application_amount"

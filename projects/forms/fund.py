@@ -1,7 +1,7 @@
 """Forms of the participation fund (FPH): envelopes, applications, decisions, payments.
 
 The rules (an envelope never over-committed, a reason when refused or reduced, payments within the
-grant...) live in projects.services_fund; these forms read and shape the input, catch what can be
+grant...) live in projects.services.fund; these forms read and shape the input, catch what can be
 told at once (a missing line amount, a total that does not match) and keep everything typed.
 Choices come as lists loaded once by the view: validating a form costs no query.
 """
@@ -18,8 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
-from projects.fund import YEARS, euros
 from projects.models import ParticipationFund, Project
+from projects.selectors import YEARS, euros
 from qpv.models import QPV, Commune
 
 BUDGET_LINES = 8

@@ -1,7 +1,7 @@
 """Forms of 'Vous avez dit, nous avons fait': the public filters and the staff's record form.
 
 The rules (a reason unless adopted, no future date, links within the QPV) are in
-projects.services_influence; the record form offers only the meetings, questions and projects of
+projects.services.influence; the record form offers only the meetings, questions and projects of
 the record's QPV, and the views put a refusal of the service on the field it is about.
 """
 

@@ -24,7 +24,7 @@ from projects.models import (
     ProjectOrigin,
     ProjectStage,
 )
-from projects.services import CREATION_STAGES, ORIGIN_FIELDS
+from projects.services.projects import CREATION_STAGES, ORIGIN_FIELDS
 from qpv.models import QPV
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

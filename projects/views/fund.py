@@ -6,7 +6,7 @@ link to apply to this year's envelopes; /fonds/<pk>/candidater/ is the applicati
 account is needed). Staff (referents of the commune, coordinators; projects.manage_fund and
 projects.decide_grant): the envelopes of their scope, setting and changing them, and one
 envelope's applications with the committee's decisions and the payments. The writes are in
-projects.services_fund, whose refusals (FundError) come back on the right field.
+projects.services.fund, whose refusals (FundError) come back on the right field.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dialogue.models import Meeting, MeetingStatus
 from participation.ratelimit import rate_limited
 from participation.roles import scopes_of
-from projects import services_fund as services
 from projects.forms.fund import (
     ApplicationForm,
     DecisionForm,
@@ -36,7 +35,8 @@ from projects.forms.fund import (
     FundForm,
     PaymentForm,
 )
-from projects.fund import (
+from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+from projects.selectors import (
     applications_with_paid,
     euros,
     in_scope_of,
@@ -46,7 +46,7 @@ from projects.fund import (
     with_consumption,
     with_place,
 )
-from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+from projects.services import fund as services
 from qpv.models import QPV, Commune
 
 # The committee decides at a meeting of the last months: the choice lists the latest ones.

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import ACCEPTED_STATUSES
 from participation.roles import scopes_of
-from projects import services_influence as services
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
+from projects.services import influence as services
 from qpv.models import QPV
 from qpv.shortcuts import qpv_or_404
 

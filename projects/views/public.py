@@ -31,7 +31,7 @@ from projects.models import (
     ProjectStage,
     ProjectStep,
 )
-from projects.services import idea_propose
+from projects.services.projects import idea_propose
 from qpv.models import QPV
 
 PROJECTS_PER_PAGE = 20

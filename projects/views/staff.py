@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from projects import services
 from projects.forms.projects import (
     AbandonForm,
     EvaluationForm,
@@ -38,6 +37,7 @@ from projects.models import (
     Project,
     ProjectStage,
 )
+from projects.services import projects as services
 from projects.views.public import levels_by_stage, with_level_reached
 from qpv.models import QPV
 from qpv.shortcuts import qpv_or_404

@@ -85,8 +85,8 @@ def test_demo_data_cover_every_role_and_a_year_of_meetings(settings, capsys):
         and NewsItem.objects.exclude(image="").exclude(image_alt="").exists()
     )
     # Issue 6, FPH: an envelope per QPV for 2024-2026, every kind of decision, payments, never over.
-    from projects.fund import with_consumption
     from projects.models import GrantApplication, GrantPayment, ParticipationFund
+    from projects.selectors import with_consumption
 
     assert (
         ParticipationFund.objects.filter(year__in=[2024, 2025, 2026]).values("qpv", "year").count()

@@ -19,8 +19,8 @@ from dialogue.models import Answer, Meeting, Question
 from dialogue.services import questions as question_services
 from participation.models import RoleAssignment
 from participation.roles import Role
-from projects import services_fund
 from projects.models import GrantApplication
+from projects.services import fund as services_fund
 from qpv.models import QPV
 from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import (

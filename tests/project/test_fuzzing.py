@@ -109,7 +109,6 @@ from projects.forms.projects import (
     ProposeIdeaForm,
     StepForm,
 )
-from projects.fund import YEARS
 from projects.models import (
     CarriedBy,
     GrantStatus,
@@ -118,7 +117,8 @@ from projects.models import (
     ParticipationLevel,
     ProjectStage,
 )
-from projects.services import CREATION_STAGES
+from projects.selectors import YEARS
+from projects.services.projects import CREATION_STAGES
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, Commune
 from tests.dialogue.factories_questions import QuestionFactory

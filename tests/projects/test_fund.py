@@ -17,8 +17,6 @@ from django.utils import timezone
 
 from dialogue.models import MeetingStatus
 from participation.roles import Role
-from projects import services_fund as services
-from projects.fund import committed_of, euros, totals_by_year, with_consumption
 from projects.models import (
     GrantApplication,
     GrantPayment,
@@ -26,6 +24,8 @@ from projects.models import (
     ModerationStatus,
     ParticipationFund,
 )
+from projects.selectors import committed_of, euros, totals_by_year, with_consumption
+from projects.services import fund as services
 from qpv.models import QPV, Commune
 from tests.factories import (
     DialogueSpaceFactory,

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from projects.fund import committed_of
 from projects.models import GrantApplication, GrantStatus
-from projects.services_fund import FundError, grant_decide
+from projects.selectors import committed_of
+from projects.services.fund import FundError, grant_decide
 from tests.factories import UserFactory
 from tests.projects.factories import FundFactory, GrantApplicationFactory
 

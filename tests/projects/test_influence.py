@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from dialogue.models import QuestionStatus
 from participation.roles import Role
-from projects import services_influence as services
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
+from projects.services import influence as services
 from qpv.models import QPV
 from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import (

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from participation.roles import Role
-from projects import services
 from projects.models import (
     ExperienceEvaluation,
     ModerationStatus,
@@ -18,7 +17,8 @@ from projects.models import (
     ProjectOrigin,
     ProjectStage,
 )
-from projects.services import ProjectError
+from projects.services import projects as services
+from projects.services.projects import ProjectError
 from qpv.models import QPV
 from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import DialogueSpaceFactory, MeetingFactory, UserFactory, grant

@@ -2,7 +2,7 @@
 
 Every figure is computed by the database (correlated subqueries, so that the applications and the
 payments of one envelope never multiply each other's rows in a join), for one envelope or for a
-whole list of them in the same query. The write side (projects.services_fund) recomputes the
+whole list of them in the same query. The write side (projects.services.fund) recomputes the
 committed sum under a lock of the envelope; these reads are for the pages.
 """
 

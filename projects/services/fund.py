@@ -5,7 +5,7 @@ FOR NO KEY UPDATE on PostgreSQL: decisions on one envelope queue up behind each 
 applications, which only reference the envelope, are not held up) and recomputes the committed sum
 under that lock: the remainder read there is the truth, whatever other decisions are in flight.
 Changing the amount of an envelope takes the same lock. Emails are queued on commit
-(projects.emails_fund): a refused action sends nothing.
+(projects.emails.fund): a refused action sends nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, MeetingStatus
-from projects import emails_fund
-from projects.fund import YEARS, committed_of, euros, paid_of
+from projects.emails import fund as emails_fund
 from projects.models import (
     GrantApplication,
     GrantPayment,
@@ -30,6 +29,7 @@ from projects.models import (
     ParticipationFund,
     Project,
 )
+from projects.selectors import YEARS, committed_of, euros, paid_of
 
 CENT = Decimal("0.01")
 

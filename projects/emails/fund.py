@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from dialogue.emails import absolute, in_french
 from participation.mail import OutgoingEmail, queue_email, render_email
-from projects.fund import euros, place_name
 from projects.models import GrantApplication, GrantStatus
+from projects.selectors import euros, place_name
 
 
 def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> OutgoingEmail:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from projects import emails
+from projects.emails import projects as emails
 from projects.models import (
     STAGE_ORDER,
     ExperienceEvaluation,

@@ -1,0 +1,1 @@
+"""Emails of the projects app: projects and ideas, the participation fund."""

@@ -1,0 +1,1 @@
+"""Services (writes) of the projects app: projects and ideas, the participation fund, influence records."""
