@@ -57,7 +57,7 @@ from dialogue.models import (
     SpeakingTurn,
     WalkIn,
 )
-from dialogue.transparency import (
+from dialogue.selectors.transparency import (
     DaysBetween,
     cohort,
     transparency_aggregates,
@@ -443,7 +443,7 @@ def _feedback(grouping: Grouping) -> dict[Any, Values]:
 
 
 def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
-    """The cohort and aggregates of dialogue.transparency, grouped like the rest: the same
+    """The cohort and aggregates of dialogue.selectors.transparency, grouped like the rest: the same
     definitions as the public transparency figures, in one query."""
     questions = cohort(
         qpv=grouping.scope.qpv,

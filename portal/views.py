@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
-from dialogue.transparency import transparency_figures
+from dialogue.selectors.transparency import transparency_figures
 from dialogue.views.questions_public import public_questions_of
 from participation.datacache import public_page
 from portal import services

@@ -9,14 +9,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Theme
-from dialogue.transparency import PublicStatus
+from dialogue.selectors.transparency import PublicStatus
 from qpv.models import QPV, Organisation
 
 
 class QuestionFilterForm(forms.Form):
     """Filters of the Q&A pages. An invalid form filters nothing: the page lists everything.
 
-    `status` filters on the `public_status` annotation (dialogue.transparency.with_public_status),
+    `status` filters on the `public_status` annotation (dialogue.selectors.transparency.with_public_status),
     which the view adds with the date of the day.
     """
 

@@ -357,7 +357,7 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["meeting", "status"], name="registration_meeting_status"),
             models.Index(fields=["user", "status"], name="registration_user_status"),
-            # "Returning" attendees (dialogue.attendance.returning_registrant): the earlier
+            # "Returning" attendees (dialogue.selectors.attendance.returning_registrant): the earlier
             # attendances of an address, looked up for each person present (email__iexact).
             models.Index(
                 Upper("email"),

@@ -29,7 +29,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialogue.attendance import attendance_summary
 from dialogue.forms.checkin import WalkInBulkForm, WalkInDetailsForm
 from dialogue.models import (
     AgeBand,
@@ -41,6 +40,7 @@ from dialogue.models import (
     RegistrationStatus,
     WalkIn,
 )
+from dialogue.selectors.attendance import attendance_summary
 from dialogue.services import attendance as services
 from dialogue.services.feedback import feedback_summary
 from dialogue.services.speaking import speaking_summary

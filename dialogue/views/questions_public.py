@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from dialogue.forms.questions_public import QuestionFilterForm
 from dialogue.models import ACCEPTED_STATUSES, Question, today_in_paris
-from dialogue.transparency import (
+from dialogue.selectors.transparency import (
     PublicStatus,
     transparency_by_qpv,
     transparency_figures,

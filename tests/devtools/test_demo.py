@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
-from dialogue.attendance import attendance_summary
 from dialogue.models import DialogueSpace, Meeting, MeetingStatus, Registration, WalkIn
+from dialogue.selectors.attendance import attendance_summary
 from participation.models import RoleAssignment, User
 from participation.roles import Role
 

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.attendance import attendance_summaries, attendance_summary
 from dialogue.models import (
     AttendeeCategory,
     Meeting,
@@ -22,6 +21,7 @@ from dialogue.models import (
     RegistrationStatus,
     WalkIn,
 )
+from dialogue.selectors.attendance import attendance_summaries, attendance_summary
 from participation.roles import Role
 from qpv.models import QPV
 from tests.factories import (

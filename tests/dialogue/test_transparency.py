@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from dialogue.models import Question, QuestionStatus
-from dialogue.transparency import (
+from dialogue.selectors.transparency import (
     PublicStatus,
     TransparencyFigures,
     percentile_cont,

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from dialogue.transparency import transparency_figures
+from dialogue.selectors.transparency import transparency_figures
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import CATALOGUE, CODES, FAMILIES, INDICATORS, UNITS, Period, Scope
 from qpv.models import QPV

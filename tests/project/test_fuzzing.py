@@ -83,7 +83,7 @@ from dialogue.models import (
     Theme,
     WalkIn,
 )
-from dialogue.transparency import PublicStatus
+from dialogue.selectors.transparency import PublicStatus
 from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
 from participation import audit
