@@ -24,7 +24,14 @@ from django.utils.translation import ngettext
 
 from dialogue import tokens
 from dialogue.emails import DAY_FORMAT, _email, absolute, in_french
-from dialogue.models import OPEN_STATUSES, Answer, Question, QuestionStatus, today_in_paris
+from dialogue.models import (
+    Answer,
+    Question,
+    QuestionStatus,
+    open_question_filter,
+    overdue_question_filter,
+    today_in_paris,
+)
 from participation.mail import OutgoingEmail, queue_email
 
 # A weekly job: a second run within the same ISO week (a retried task, a doubled beat) sends nothing.
@@ -315,7 +322,7 @@ def _referent_summaries(overdue: list[Question], today: date) -> int:
     extra = (
         Question.objects.filter(qpv__commune_id__in=all_communes)
         .filter(
-            Q(status__in=OPEN_STATUSES, due_on__gte=today)
+            (open_question_filter() & ~overdue_question_filter(today))
             | Q(
                 status=QuestionStatus.ANSWERED,
                 answered_on__gte=today - ANSWERED_LOOKBACK,

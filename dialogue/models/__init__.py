@@ -1,4 +1,4 @@
-"""The dialogue app's models: spaces, meetings and registrations; the meeting log."""
+"""The dialogue app's models: spaces, meetings and registrations; the meeting log; questions and answers."""
 
 from dialogue.models.log import *  # noqa: F403
 from dialogue.models.meetings import *  # noqa: F403

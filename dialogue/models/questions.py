@@ -53,6 +53,17 @@ def today_in_paris() -> date:
     return timezone.localdate()
 
 
+# "Open" and "overdue", the words of the figures, the dashboard and the reminders: defined once.
+def open_question_filter() -> models.Q:
+    """Still waiting for an answer: received or forwarded to an organisation."""
+    return models.Q(status__in=OPEN_STATUSES)
+
+
+def overdue_question_filter(today: date) -> models.Q:
+    """Open, and past its due date."""
+    return open_question_filter() & models.Q(due_on__lt=today)
+
+
 class QuestionQuerySet(models.QuerySet):
     def accepted(self) -> QuestionQuerySet:
         return self.filter(status__in=ACCEPTED_STATUSES)
@@ -62,10 +73,10 @@ class QuestionQuerySet(models.QuerySet):
         return self.accepted().filter(public_display=True)
 
     def open(self) -> QuestionQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        return self.filter(open_question_filter())
 
     def overdue(self, today: date | None = None) -> QuestionQuerySet:
-        return self.open().filter(due_on__lt=today or today_in_paris())
+        return self.filter(overdue_question_filter(today or today_in_paris()))
 
     def in_scope_of(self, user) -> QuestionQuerySet:
         """Staff: the QPV they serve; correspondents: their organisation's questions."""

@@ -48,7 +48,13 @@ from django.db.models import (
 )
 from django.utils.translation import pgettext_lazy
 
-from dialogue.models import OPEN_STATUSES, Question, QuestionStatus, today_in_paris
+from dialogue.models import (
+    Question,
+    QuestionStatus,
+    open_question_filter,
+    overdue_question_filter,
+    today_in_paris,
+)
 from qpv.models import QPV
 
 
@@ -170,15 +176,14 @@ def _round_delay(value: float | None) -> float | None:
 def transparency_aggregates(today: date) -> dict[str, Aggregate]:
     """The aggregates of the figures over a query of questions (the indicators reuse them)."""
     answered = Q(status=QuestionStatus.ANSWERED)
-    still_open = Q(status__in=OPEN_STATUSES)
     delay = DaysBetween(F("received_on"), F("answered_on"))
     return {
         "received": Count("pk"),
         "answered": Count("pk", filter=answered),
         "answered_on_time": Count("pk", filter=answered & Q(answered_on__lte=F("due_on"))),
         "closed": Count("pk", filter=Q(status=QuestionStatus.CLOSED)),
-        "still_open": Count("pk", filter=still_open),
-        "overdue": Count("pk", filter=still_open & Q(due_on__lt=today)),
+        "still_open": Count("pk", filter=open_question_filter()),
+        "overdue": Count("pk", filter=overdue_question_filter(today)),
         "median_delay_days": PercentileCont(delay, 0.5, filter=answered),
         "p90_delay_days": PercentileCont(delay, 0.9, filter=answered),
     }

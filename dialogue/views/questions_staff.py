@@ -32,6 +32,8 @@ from dialogue.models import (
     Answer,
     Question,
     QuestionStatus,
+    open_question_filter,
+    overdue_question_filter,
     today_in_paris,
 )
 from dialogue.question_emails import asker_email, asker_name
@@ -102,8 +104,8 @@ def questions_dashboard(request: HttpRequest) -> HttpResponse:
         with_moderation=moderation_scope is not None,
     )
     counts = in_scope.aggregate(
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=overdue_question_filter(today)),
+        open=Count("pk", filter=open_question_filter()),
         unrouted=Count("pk", filter=Q(status=QuestionStatus.RECEIVED)),
         moderation=Count("pk", filter=Q(status=QuestionStatus.MODERATION)),
     )
@@ -112,8 +114,8 @@ def questions_dashboard(request: HttpRequest) -> HttpResponse:
         .with_relations()
         .annotate(
             rank=Case(
-                When(status__in=OPEN_STATUSES, due_on__lt=today, then=Value(0)),
-                When(status__in=OPEN_STATUSES, then=Value(1)),
+                When(overdue_question_filter(today), then=Value(0)),
+                When(open_question_filter(), then=Value(1)),
                 When(status=QuestionStatus.MODERATION, then=Value(2)),
                 default=Value(3),
                 output_field=IntegerField(),
