@@ -145,7 +145,10 @@ def test_a_draft_answer_is_never_shown(client):
     question = QuestionFactory(status=QuestionStatus.FORWARDED)
     AnswerFactory(question=question, text="Brouillon pas encore relu")
     for url in (QUESTIONS_URL, question.get_absolute_url()):
-        page = client.get(url).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert question.text in page
         assert "Brouillon pas encore relu" not in page
 
 

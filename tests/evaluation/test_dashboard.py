@@ -301,7 +301,9 @@ def test_no_personal_data_on_the_page(client, coordinator):
     )
     client.force_login(coordinator)
     for url in (DASHBOARD, reverse("evaluation:export_csv")):
-        text = client.get(url, {"scope": "qpv:sanitas"}).content.decode("utf-8-sig")
+        response = client.get(url, {"scope": "qpv:sanitas"})
+        assert response.status_code == 200
+        text = response.content.decode("utf-8-sig")
         for personal in (registration.name, registration.email, registration.phone, "Introuvable"):
             assert personal not in text
 
