@@ -29,7 +29,6 @@ from dialogue.models import (
     Question,
     QuestionStatus,
     open_question_filter,
-    overdue_question_filter,
     today_in_paris,
 )
 from participation.mail import OutgoingEmail, queue_email
@@ -322,7 +321,7 @@ def _referent_summaries(overdue: list[Question], today: date) -> int:
     extra = (
         Question.objects.filter(qpv__commune_id__in=all_communes)
         .filter(
-            (open_question_filter() & ~overdue_question_filter(today))
+            (open_question_filter() & Q(due_on__gte=today))
             | Q(
                 status=QuestionStatus.ANSWERED,
                 answered_on__gte=today - ANSWERED_LOOKBACK,

@@ -18,10 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = (*OUR_APPS, "devtools")
 
 
-def lint_imports(*args: str) -> subprocess.CompletedProcess:
+def lint_imports(*, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(Path(sys.executable).parent / "lint-imports"), *args],
-        cwd=ROOT,
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,15 +46,7 @@ def test_a_lower_app_importing_a_higher_one_breaks_the_layers(tmp_path):
             target.write_text(path.read_text())
     (project / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     (project / "qpv" / "upward.py").write_text("from portal import views  # noqa\n")
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "lint-imports")],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"},
-    )
+    result = lint_imports(cwd=project, env={"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"})
     assert result.returncode != 0
     assert "qpv.upward -> portal.views" in result.stdout
 
