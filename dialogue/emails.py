@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from html import unescape
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -383,10 +383,11 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
 
     sent = 0
     for user_follows in by_user.values():
-        sections = []
+        sections: list[dict[str, Any]] = []
         for follow in user_follows:
             new = [m for m in meetings_by_qpv[follow.qpv_id] if m.created_at > since(follow)]
-            news = [n for n in news_by_qpv[follow.qpv_id] if n.published_at > since(follow)]
+            # Published news have their date (published_at).
+            news = [n for n in news_by_qpv[follow.qpv_id] if n.published_at > since(follow)]  # type: ignore[operator]
             if new or news:
                 sections.append(
                     {
@@ -406,7 +407,9 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
                     }
                 )
         user_since = min(since(follow) for follow in user_follows)
-        metropole_news = news_entries([n for n in news_by_qpv[None] if n.published_at > user_since])
+        metropole_news = news_entries(
+            [n for n in news_by_qpv[None] if n.published_at > user_since]  # type: ignore[operator]  # idem
+        )
         if not sections and not metropole_news:
             continue
         user = user_follows[0].user

@@ -189,7 +189,7 @@ def answer_published(answer: Answer) -> None:
                 **_question_context(question),
                 "name": asker_name(question),
                 "answer": answer,
-                "answered_by": answer.organisation.name if answer.organisation_id else "",
+                "answered_by": answer.organisation.name if answer.organisation is not None else "",
                 "answered": _day(question.answered_on),
                 "public_url": _public_url(question),
             },
@@ -280,6 +280,7 @@ def _organisation_reminders(overdue: list[Question], today: date) -> int:
     sent = 0
     for questions in by_organisation.values():
         organisation = questions[0].organisation
+        assert organisation is not None  # grouped by organisation above
         recipients = organisation_recipients(organisation, correspondents)
         if not recipients:
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pygal
 from django.utils.formats import number_format
@@ -85,11 +85,12 @@ def _nice_step(raw: float) -> float:
     return 10 * magnitude
 
 
-def _axis(series: dict[str, Sequence], unit: str) -> dict:
+def _axis(series: Mapping[str, Sequence], unit: str) -> dict:
     """Readable axis ticks: whole numbers for counts (pygal would print 0.2 people), 1-5 for
     scores, 0-100 for percentages; tick labels without the unit (the title and table say it)."""
     values = [value for values in series.values() for value in values if value is not None]
     top = max(values, default=0)
+    ticks: list[float]
     if unit == "score":
         ticks = [1, 2, 3, 4, 5]
     elif unit == "percent":
@@ -132,7 +133,7 @@ def _config(title: str, unit: str, **extra) -> dict:
     }
 
 
-def text_alternative(title: str, series: dict[str, Sequence], labels: Sequence[str]) -> str:
+def text_alternative(title: str, series: Mapping[str, Sequence], labels: Sequence[str]) -> str:
     """A short text equivalent of a chart, for `alt`: what it shows; the table gives the values."""
     names = ", ".join(series)
     if not labels:
@@ -142,7 +143,7 @@ def text_alternative(title: str, series: dict[str, Sequence], labels: Sequence[s
     ) % {"title": title, "first": labels[0], "last": labels[-1], "series": names}
 
 
-def _description(series: dict[str, Sequence], labels: Sequence[str], unit: str) -> str:
+def _description(series: Mapping[str, Sequence], labels: Sequence[str], unit: str) -> str:
     """Every value of the chart in words, for the SVG <desc> (read when the SVG stands alone)."""
     parts = []
     for name, values in series.items():

@@ -90,7 +90,7 @@ def paris_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def _percent(part: float | int | None, whole: float | int | None) -> float | None:
+def _percent(part: Decimal | float | None, whole: Decimal | float | None) -> float | None:
     if not whole:
         return None
     return round(100 * float(part or 0) / float(whole), 1)
@@ -150,6 +150,7 @@ class Grouping:
         if self.by == "quarter":
             whens = []
             for index, quarter in enumerate(self.quarters):
+                bounds: dict[str, date]  # datetimes are dates too
                 if is_datetime:
                     bounds = {
                         f"{date_field}__gte": paris_midnight(quarter.start),
@@ -259,7 +260,7 @@ def _days_between_meetings(grouping: Grouping) -> dict[Any, Values]:
         .annotate(
             day=day,
             previous_day=Window(
-                Lag(day),
+                Lag(day),  # type: ignore[arg-type]  # an expression: the stubs say a field name
                 partition_by=partition,
                 order_by=[F("starts_at").asc(), F("pk").asc()],
             ),
@@ -749,7 +750,8 @@ def _compute(
     for key_value, values in results.items():
         denominator = qpv_counts[key_value] * _months(grouping, key_value)
         values["meetings_per_qpv_month"] = (
-            round(values["meetings_held"] / denominator, 2) if denominator else None
+            # A count, never None (every key starts from zeros).
+            round((values["meetings_held"] or 0) / denominator, 2) if denominator else None
         )
     return results
 

@@ -7,6 +7,7 @@ outside the user's, or a forged value, is an invalid choice: a form error, never
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -109,8 +110,8 @@ class ScopePeriodForm(forms.Form):
                 has_dates = data.get("start") or data.get("end")
                 data["preset"] = CUSTOM if has_dates else CONTRACT
         super().__init__(data, *args, **kwargs)
-        self.fields["scope"].choices = self._scope_choices()
-        self.fields["preset"].choices = _preset_choices(self.today)
+        cast(forms.ChoiceField, self.fields["scope"]).choices = self._scope_choices()
+        cast(forms.ChoiceField, self.fields["preset"]).choices = _preset_choices(self.today)
         for name, field in self.fields.items():
             css = "form-select" if name in ("scope", "preset") else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -143,7 +144,8 @@ class ScopePeriodForm(forms.Form):
         return None
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         preset = cleaned.get("preset")
         if preset is None:
             return cleaned
@@ -180,6 +182,7 @@ class ScopePeriodForm(forms.Form):
 
     def cleaned_scope_period(self) -> tuple[Scope, Period]:
         """The chosen scope and period; call after `is_valid()` returned True."""
+        assert self._period is not None  # a valid form's preset names a period
         return self.scopes[self.cleaned_data["scope"]], self._period
 
 

@@ -148,7 +148,7 @@ class Period:
 
     def quarters(self) -> list[Period]:
         """The quarters covering the period, the first and last clipped to it."""
-        quarters = []
+        quarters: list[Period] = []
         year, quarter = self.start.year, _quarter_of(self.start)
         while True:
             start, end = _quarter_bounds(year, quarter)
@@ -712,9 +712,9 @@ def codes_of_family(family: str) -> list[str]:
 
 def report_scope(report: Report) -> Scope:
     """The territory a report covers."""
-    if report.qpv_id:
+    if report.qpv is not None:
         return Scope.of_qpv(report.qpv)
-    if report.commune_id:
+    if report.commune is not None:
         return Scope.commune_of(report.commune)
     return Scope.metropole()
 

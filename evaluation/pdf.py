@@ -227,8 +227,12 @@ def transparency_row(figures_: TransparencyFigures) -> list[str]:
 
 def _transparency(scope: Scope, period: Period, today: date):
     """The scope's figures and each QPV's, with the functions of dialogue.selectors.transparency."""
-    place = {"qpv": scope.qpv} if scope.qpv is not None else {"commune": scope.commune}
-    total = transparency_figures(**place, start=period.start, end=period.end, today=today)
+    if scope.qpv is not None:
+        total = transparency_figures(qpv=scope.qpv, start=period.start, end=period.end, today=today)
+    else:
+        total = transparency_figures(
+            commune=scope.commune, start=period.start, end=period.end, today=today
+        )
     qpvs = list(scope.qpvs())
     per_qpv = transparency_by_qpv(
         commune=scope.commune or (scope.qpv.commune if scope.qpv is not None else None),

@@ -28,14 +28,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -48,6 +49,9 @@ from participation.celery import app, task_named
 from participation.mail import queue_email, render_email
 from participation.roles import Role
 from qpv.models import QPV, Commune
+
+if TYPE_CHECKING:
+    from participation.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ class ReportError(Exception):
     """A request or a retry that cannot be done; the message is for the user."""
 
 
-def is_stale(report: Report, *, now=None) -> bool:
+def is_stale(report: Report, *, now: datetime | None = None) -> bool:
     """A RUNNING report whose attempt began before the hard time limit: its worker is gone."""
     if report.status != ReportStatus.RUNNING:
         return False
@@ -104,7 +108,7 @@ def _send_to_worker(report_id: int) -> None:
 
 
 @transaction.atomic
-def report_request(*, user, scope: Scope, period: Period) -> Report:
+def report_request(*, user: User, scope: Scope, period: Period) -> Report:
     """A report of the scope and period, queued for building (the same one if already queued)."""
     if not user.has_perm("evaluation.view_indicators", scope.permission_object):
         raise PermissionDenied
@@ -134,7 +138,7 @@ def report_request(*, user, scope: Scope, period: Period) -> Report:
 
 
 @transaction.atomic
-def report_retry(*, report: Report, by) -> Report:
+def report_retry(*, report: Report, by: User) -> Report:
     """Queue a failed (or stale running) report again; ReportError if there is nothing to retry."""
     locked = Report.objects.select_for_update().get(pk=report.pk)
     if not is_retryable(locked):
@@ -321,7 +325,7 @@ def report_build(
         return report
 
 
-def _safely(function, *args) -> None:
+def _safely(function: Callable[..., object], *args: Any) -> None:
     # Recording a failure must not hide the failure (the database may be what failed).
     try:
         function(*args)
@@ -371,7 +375,7 @@ def schedule_annual_reports(*, today: date | None = None) -> list[Report]:
     return created
 
 
-def report_recipients(report: Report):
+def report_recipients(report: Report) -> QuerySet[User]:
     """Who is told that an annual report is ready: delegates and coordinators who may read it,
     and for a commune (or QPV) report the referents of that commune."""
     from participation.models import RoleAssignment, User
@@ -379,7 +383,7 @@ def report_recipients(report: Report):
     wanted = Q(role=Role.COORDINATOR) | Q(
         role=Role.DELEGATE, qpv__isnull=True, commune__isnull=True
     )
-    commune_id = report.commune_id or (report.qpv.commune_id if report.qpv_id else None)
+    commune_id = report.commune_id or (report.qpv.commune_id if report.qpv is not None else None)
     if commune_id:
         wanted |= Q(role__in=[Role.DELEGATE, Role.REFERENT], commune_id=commune_id)
     if report.qpv_id:

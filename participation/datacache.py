@@ -43,7 +43,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.middleware.csrf import (  # type: ignore[attr-defined]  # private, not in the stubs
+    _unmask_cipher_token,
+    get_token,
+)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -103,7 +106,8 @@ def _bump_on_commit(using: str) -> None:
     current = set(connection.savepoint_ids)
     # One pending bump is enough, unless it sits in a savepoint this write is not in (a rollback
     # of that savepoint would drop the bump, not this write).
-    for sids, func, _robust in connection.run_on_commit:
+    # Django 5.2 stores (savepoint ids, function, robust): the stubs still say two items.
+    for sids, func, _robust in connection.run_on_commit:  # type: ignore[misc]
         if func is bump and set(sids) <= current:
             return
     transaction.on_commit(bump, using=using, robust=True)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 
 class SettingsError(ImproperlyConfigured):
@@ -61,7 +65,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_database(name: str, default_sqlite_path: Path) -> dict:
+def env_database(name: str, default_sqlite_path: Path) -> DBConfig:
     """Parse a database URL; only PostgreSQL and SQLite are supported."""
     import dj_database_url
 

@@ -26,7 +26,7 @@ class FileEmailBackend(DjangoFileEmailBackend):
         sent = super().send_messages(email_messages)
         if sent:
             # Printed rather than logged so that `make run` shows where to read the login codes.
-            print(f"Email written to {self._fname}", flush=True)
+            print(f"Email written to {self._fname}", flush=True)  # type: ignore[attr-defined]  # private
         return sent
 
 

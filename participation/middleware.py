@@ -95,7 +95,8 @@ def session_idle_timeout(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         # Visitors without a session cookie cost nothing here: no session is loaded.
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            request.user = SimpleLazyObject(lambda: _user_unless_idle(request))
+            # A lazy user, as Django's AuthenticationMiddleware sets it (the stubs want the user).
+            request.user = SimpleLazyObject(lambda: _user_unless_idle(request))  # type: ignore[assignment]
         return get_response(request)
 
     return middleware

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -9,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participation.roles import Role, scopes_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class UserManager(BaseUserManager["User"]):
@@ -43,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")
@@ -184,7 +189,7 @@ class RoleAssignment(models.Model):
         return str(_("metropole"))
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.role == Role.FACILITATOR and bool(self.qpv_id) == bool(self.dialogue_space_id):
             errors["qpv"] = _("A facilitator is scoped to one QPV or to one dialogue space.")
         if self.role == Role.REFERENT and not self.commune_id:
@@ -193,13 +198,14 @@ class RoleAssignment(models.Model):
             errors["organisation"] = _("A correspondent is scoped to an organisation.")
         if self.role == Role.DELEGATE and self.qpv_id and self.commune_id:
             errors["commune"] = _("A delegate is scoped to one QPV, one commune, or everything.")
-        allowed = {
+        scoped_fields: dict[str, set[str]] = {
             Role.FACILITATOR: {"qpv", "dialogue_space"},
             Role.REFERENT: {"commune"},
             Role.CORRESPONDENT: {"organisation"},
             Role.DELEGATE: {"qpv", "commune"},
             Role.COORDINATOR: set(),
-        }.get(self.role, set())
+        }
+        allowed = scoped_fields.get(self.role, set())
         for name in ("qpv", "commune", "organisation", "dialogue_space"):
             if getattr(self, f"{name}_id") and name not in allowed:
                 errors[name] = _("This scope does not apply to the chosen role.")

@@ -160,7 +160,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # worker once it has waited this long (seconds). It must stay above the longest countdown of a
 # retried task (emails: 30 minutes) and a report's build limit (10 minutes), or a task still waiting
 # or running would run twice; the fault tests shorten it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=1)
 }
 if LOCAL_BROKER:

@@ -7,9 +7,9 @@ from participation import views
 from participation.admin import refuse_nul_bytes
 
 # The admin signs in through allauth, so the same rate limits and code login apply there.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # on purpose
 # Its lists filter on any field the query string names, and PostgreSQL refuses NUL bytes in a query.
-admin.site.admin_view = refuse_nul_bytes(admin.site.admin_view)
+admin.site.admin_view = refuse_nul_bytes(admin.site.admin_view)  # type: ignore[method-assign]  # idem
 
 urlpatterns = [
     path("", include("portal.urls")),

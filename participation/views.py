@@ -14,11 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from participation import audit
+from participation.http import AuthenticatedHttpRequest
 from participation.models import RoleAssignment
 
 
 @login_required
-def account_home(request: HttpRequest) -> HttpResponse:
+def account_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The resident's and staff member's landing page after login: who they are and what they hold."""
     assignments = (
         RoleAssignment.objects.filter(user=request.user)

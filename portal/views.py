@@ -21,6 +21,7 @@ from dialogue.models import DialogueSpace, Meeting, today_in_paris
 from dialogue.selectors.transparency import transparency_figures
 from dialogue.views.questions_public import public_questions_of
 from participation.datacache import public_page
+from participation.http import AuthenticatedHttpRequest
 from portal import services
 from portal.forms import AccountDeleteForm
 from projects.models import Project
@@ -100,7 +101,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything we hold about the user, readable (RGPD right of access)."""
     data = services.personal_data_of(request.user)
     return render(request, "participation/my_data.html", {"data": data})
@@ -109,7 +110,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def my_data_json(request: HttpRequest) -> HttpResponse:
+def my_data_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The same as a JSON file to keep or take elsewhere (right to data portability)."""
     data = services.personal_data_of(request.user)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
@@ -122,7 +123,7 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Explain what deleting the account does; delete it only on a confirmed POST."""
     data = request.POST if request.method == "POST" else None
     form = AccountDeleteForm(data, user=request.user)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     DecimalField,
@@ -25,11 +26,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from participation.models import User
 from participation.roles import scopes_of
 from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=12, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=12, decimal_places=2)
 # The years an envelope can be set for: the Contrat de ville 2024-2030.
 FIRST_YEAR = 2024
 LAST_YEAR = 2030
@@ -93,7 +95,9 @@ def with_place(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund
     return funds.select_related("qpv__commune", "commune")
 
 
-def in_scope_of(funds: QuerySet[ParticipationFund], user) -> QuerySet[ParticipationFund]:
+def in_scope_of(
+    funds: QuerySet[ParticipationFund], user: User | AnonymousUser
+) -> QuerySet[ParticipationFund]:
     """The envelopes a user manages: all for coordinators; for a referent, those of the QPV of
     their communes and of the communes themselves; none for anyone else."""
     scopes = scopes_of(user)
@@ -105,7 +109,7 @@ def in_scope_of(funds: QuerySet[ParticipationFund], user) -> QuerySet[Participat
     return funds.filter(Q(qpv__commune_id__in=communes) | Q(commune_id__in=communes))
 
 
-def manages_funds(user) -> bool:
+def manages_funds(user: User | AnonymousUser) -> bool:
     """May the user open the staff pages of the fund at all (a scope somewhere)?"""
     scopes = scopes_of(user)
     return scopes.coordinator or bool(scopes.referent_commune_ids)
@@ -194,4 +198,6 @@ def euros(amount: Decimal | None) -> str:
 
 
 def place_name(fund: ParticipationFund) -> str:
-    return fund.qpv.name if fund.qpv_id else fund.commune.name
+    place = fund.qpv if fund.qpv_id else fund.commune
+    assert place is not None  # an envelope is of a QPV or of a commune (fund_qpv_xor_commune)
+    return place.name

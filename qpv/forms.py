@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qpv.models import QPV, NewsItem
+from qpv.models import QPV, NewsItem, NewsItemQuerySet
 from qpv.services.news import MAX_IMAGE_BYTES, Publication
 
 DRAFT = "draft"
@@ -47,7 +47,10 @@ class NewsFilterForm(forms.Form):
         groups: dict[str, list[tuple[str, str]]] = {}
         for qpv in qpvs:
             groups.setdefault(qpv.commune.name, []).append((qpv.slug, qpv.name))
-        self.fields["qpv"].choices = [("", _("All neighbourhoods")), *groups.items()]
+        cast(forms.ChoiceField, self.fields["qpv"]).choices = [
+            ("", _("All neighbourhoods")),
+            *groups.items(),
+        ]
         self.qpvs_by_slug = {qpv.slug: qpv for qpv in qpvs}
         _style(self)
 
@@ -57,7 +60,7 @@ class NewsFilterForm(forms.Form):
             return None
         return self.qpvs_by_slug[self.cleaned_data["qpv"]]
 
-    def filter(self, news: QuerySet[NewsItem]) -> QuerySet[NewsItem]:
+    def filter(self, news: NewsItemQuerySet) -> NewsItemQuerySet:
         qpv = self.selected_qpv
         return news.for_qpv(qpv) if qpv is not None else news
 
@@ -156,7 +159,8 @@ class NewsForm(forms.Form):
         return image
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         image = cleaned.get("image")
         keeps_image = (
             self.news is not None and bool(self.news.image) and not cleaned.get("remove_image")

@@ -163,6 +163,7 @@ def _deciders() -> dict[int, User]:
     )
     by_commune: dict[int, User] = {}
     for assignment in RoleAssignment.objects.filter(role=Role.REFERENT).select_related("user"):
+        assert assignment.commune_id is not None  # a referent is scoped to a commune
         by_commune.setdefault(assignment.commune_id, assignment.user)
     if coordinator is not None:
         from qpv.models import Commune

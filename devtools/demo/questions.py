@@ -351,6 +351,7 @@ def _one_correction_and_one_extension(staff: dict[str, User], today: date) -> No
     # The answers were written when they were published (the creation above stamped today).
     Answer.objects.filter(status=AnswerStatus.PUBLISHED).update(updated_at=F("published_at"))
     if answer is not None:
+        assert answer.published_at is not None  # a published answer
         # The first text gave a wrong date; the correction is public, the old text stays visible.
         revision = AnswerRevision.objects.create(
             answer=answer,

@@ -135,7 +135,8 @@ class WalkInBulkForm(forms.Form):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         count = cleaned.get("count")
         if count is None:
             return cleaned

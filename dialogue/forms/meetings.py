@@ -8,6 +8,7 @@ dialogue space last a few hours, and the staff type the day once.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -27,6 +28,12 @@ from dialogue.services.meetings import (
 )
 from participation.forms import https_url_formfield
 from qpv.models import QPV, Organisation
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# The type, under a name that MeetingForm's `date` field does not hide in the class body.
+Day = date
 
 # The last year a meeting can be planned in.
 LATEST_YEAR = 2100
@@ -72,12 +79,12 @@ class SpaceForm(forms.ModelForm):
             kwargs["initial"] = {name: getattr(space, name) for name in SPACE_FIELDS}
         super().__init__(*args, **kwargs)
         # Radio buttons need no "---------" choice: the field is required.
-        self.fields["origin"].choices = SpaceOrigin.choices
-        self.fields["facilitated_by"].choices = FacilitatedBy.choices
+        cast(forms.ChoiceField, self.fields["origin"]).choices = SpaceOrigin.choices
+        cast(forms.ChoiceField, self.fields["facilitated_by"]).choices = FacilitatedBy.choices
         hosts = Q(is_active=True, qpvs=qpv)
         if space is not None and space.host_organisation_id:
             hosts |= Q(pk=space.host_organisation_id)
-        self.fields["host_organisation"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["host_organisation"]).queryset = (
             Organisation.objects.filter(hosts).distinct().order_by("name")
         )
 
@@ -85,7 +92,7 @@ class SpaceForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in SPACE_FIELDS}
 
 
-def _repeat_choices() -> list[tuple[str | int, str]]:
+def _repeat_choices() -> list[tuple[str | int, StrOrPromise]]:
     return [("", _("Does not repeat"))] + [
         (weeks, ngettext("Every week", "Every %(count)s weeks", weeks) % {"count": weeks})
         for weeks in range(1, MAX_SERIES_WEEKS_APART + 1)
@@ -162,12 +169,12 @@ class MeetingForm(forms.ModelForm):
         self.now = now or timezone.now()
         self.with_series = with_series
         if with_series:
-            self.fields["repeat_every_weeks"].choices = _repeat_choices()
+            cast(forms.ChoiceField, self.fields["repeat_every_weeks"]).choices = _repeat_choices()
         else:
             del self.fields["repeat_every_weeks"]
             del self.fields["repeat_until"]
         # Zero seats would make every registrant wait forever: at least one, or empty for unlimited.
-        capacity = self.fields["capacity"]
+        capacity = cast(forms.IntegerField, self.fields["capacity"])
         capacity.min_value = 1
         capacity.validators = [
             MinValueValidator(
@@ -192,7 +199,7 @@ class MeetingForm(forms.ModelForm):
         )
         return initial
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> Day:
         # Far years overflow the date arithmetic (a series' end, the feedback and check-in windows).
         day = self.cleaned_data["date"]
         if day.year > LATEST_YEAR:
@@ -204,7 +211,8 @@ class MeetingForm(forms.ModelForm):
         return day
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         day, start, end = (cleaned.get(name) for name in ("date", "start_time", "end_time"))
         if day and start and end:
             self._clean_dates(cleaned, day, start, end)
@@ -228,7 +236,7 @@ class MeetingForm(forms.ModelForm):
             )
         return cleaned
 
-    def _clean_dates(self, cleaned: dict, day: date, start: time, end: time) -> None:
+    def _clean_dates(self, cleaned: dict, day: Day, start: time, end: time) -> None:
         starts_at = timezone.make_aware(datetime.combine(day, start))
         ends_at = timezone.make_aware(datetime.combine(day, end))
         cleaned["starts_at"], cleaned["ends_at"] = starts_at, ends_at
@@ -310,7 +318,7 @@ class MeetingForm(forms.ModelForm):
     def meeting_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in MEETING_FIELDS}
 
-    def series(self) -> tuple[int, date] | None:
+    def series(self) -> tuple[int, Day] | None:
         """(every_weeks, until) when the meeting repeats."""
         if not self.with_series or self.cleaned_data.get("repeat_every_weeks") is None:
             return None

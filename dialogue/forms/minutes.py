@@ -101,7 +101,8 @@ class MinutesForm(forms.Form):
         return upload
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("attachment") and cleaned.get("remove_attachment"):
             self.add_error(
                 "remove_attachment",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -55,12 +56,18 @@ class AgendaFilterForm(forms.Form):
             groups: dict[str, list[tuple[str, str]]] = {}
             for qpv in qpvs:
                 groups.setdefault(qpv.commune.name, []).append((qpv.slug, qpv.name))
-            self.fields["qpv"].choices = [("", _("All neighbourhoods")), *groups.items()]
+            cast(forms.ChoiceField, self.fields["qpv"]).choices = [
+                ("", _("All neighbourhoods")),
+                *groups.items(),
+            ]
         if "commune" in self.fields:
             communes = sorted(
                 {(qpv.commune.slug, qpv.commune.name) for qpv in qpvs}, key=lambda c: c[1]
             )
-            self.fields["commune"].choices = [("", _("All communes")), *communes]
+            cast(forms.ChoiceField, self.fields["commune"]).choices = [
+                ("", _("All communes")),
+                *communes,
+            ]
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -87,7 +94,8 @@ class AgendaFilterForm(forms.Form):
         return self._clean_date("date_to")
 
     def clean(self) -> dict:
-        cleaned_data = super().clean()
+        super().clean()
+        cleaned_data = self.cleaned_data
         date_from, date_to = cleaned_data.get("date_from"), cleaned_data.get("date_to")
         if date_from and date_to and date_to < date_from:
             self.add_error("date_to", ValidationError(_("The end date is before the start date.")))

@@ -67,7 +67,8 @@ class MeetingQuestionForm(forms.Form):
         return " ".join(self.cleaned_data["asker_name"].split())
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("show_name") and not cleaned.get("asker_name"):
             self.add_error("asker_name", _("Write the name, or untick “Show the name publicly”."))
         return cleaned
@@ -158,7 +159,8 @@ class ModerationForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == self.REJECT and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Give the reason: it is sent to the person who asked."))
         return cleaned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -45,7 +46,7 @@ class QuestionFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         for name in without:
             del self.fields[name]
-        self.fields["organisation"].choices = [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
             ("", _("All organisations")),
             *((str(organisation.pk), organisation.name) for organisation in organisations),
         ]
@@ -53,7 +54,10 @@ class QuestionFilterForm(forms.Form):
             groups: dict[str, list[tuple[str, str]]] = {}
             for qpv in qpvs:
                 groups.setdefault(qpv.commune.name, []).append((qpv.slug, qpv.name))
-            self.fields["qpv"].choices = [("", _("All neighbourhoods")), *groups.items()]
+            cast(forms.ChoiceField, self.fields["qpv"]).choices = [
+                ("", _("All neighbourhoods")),
+                *groups.items(),
+            ]
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
 

@@ -8,12 +8,14 @@ refused action's message on the right field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from typing import cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.models import QuestionStatus, Theme
+from dialogue.models import QuestionQuerySet, QuestionStatus, Theme
 from qpv.models import QPV, Organisation
 
 # "Open" gathers the two statuses of a question still waiting for its answer.
@@ -63,18 +65,24 @@ class QuestionFilterForm(forms.Form):
         ]
         if with_moderation:
             statuses.append((QuestionStatus.MODERATION, QuestionStatus.MODERATION.label))
-        self.fields["status"].choices = [("", _("All statuses")), *statuses]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", _("All statuses")),
+            *statuses,
+        ]
         groups: dict[str, list[tuple[str, str]]] = {}
         for qpv in qpvs:
             groups.setdefault(qpv.commune.name, []).append((qpv.slug, qpv.name))
-        self.fields["qpv"].choices = [("", _("All neighbourhoods")), *groups.items()]
-        self.fields["organisation"].choices = [
+        cast(forms.ChoiceField, self.fields["qpv"]).choices = [
+            ("", _("All neighbourhoods")),
+            *groups.items(),
+        ]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
             ("", _("All organisations")),
             *((str(organisation.pk), organisation.name) for organisation in organisations),
         ]
         _style(self)
 
-    def filter(self, questions: QuerySet, *, today) -> QuerySet:
+    def filter(self, questions: QuestionQuerySet, *, today: date) -> QuestionQuerySet:
         if not self.is_bound or not self.is_valid():
             return questions
         data = self.cleaned_data
@@ -118,7 +126,9 @@ class RouteForm(forms.Form):
         serving = Q(is_active=True, qpvs=qpv)
         if current is not None:
             serving |= Q(pk=current.pk)
-        self.fields["organisation"].queryset = Organisation.objects.filter(serving).distinct()
+        cast(
+            forms.ModelChoiceField, self.fields["organisation"]
+        ).queryset = Organisation.objects.filter(serving).distinct()
         _style(self)
 
 
@@ -193,7 +203,8 @@ class AnswerForm(forms.Form):
         _style(self)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors and not cleaned.get("text"):
             message = (
                 _("An empty answer cannot be published.")

@@ -40,7 +40,8 @@ class SpeakersForm(forms.Form):
     delta = forms.IntegerField(required=False, min_value=-1, max_value=1)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         if (data.get("value") is None) == (data.get("delta") is None):
@@ -74,7 +75,8 @@ class TurnAddForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_time"), data.get("end_time")
         if start and end and end <= start:
             self.add_error("end_time", _("The turn must end after it starts."))
@@ -89,4 +91,4 @@ class TurnAddForm(forms.Form):
         )
 
     def add_service_error(self, error) -> None:
-        self.add_error(self.SERVICE_FIELDS.get(getattr(error, "field", None)), error)
+        self.add_error(self.SERVICE_FIELDS.get(getattr(error, "field", None) or ""), error)

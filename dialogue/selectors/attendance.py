@@ -9,9 +9,10 @@ the door (first time, returning or unknown).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from dialogue.models import (
     AgeBand,
@@ -96,7 +97,9 @@ def returning_registrant() -> Exists:
     )
 
 
-def attendance_summaries(meetings) -> dict[int, AttendanceSummary]:
+def attendance_summaries(
+    meetings: QuerySet[Meeting] | Iterable[int],
+) -> dict[int, AttendanceSummary]:
     """The summary of each meeting of a queryset (or list of ids): two queries in all."""
     registration_rows = (
         Registration.objects.filter(meeting__in=meetings, attended=True)

@@ -30,6 +30,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Aggregate,
@@ -55,7 +56,12 @@ from dialogue.models import (
     overdue_question_filter,
     today_in_paris,
 )
-from qpv.models import QPV
+from qpv.models import QPV, Commune, Organisation
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.expressions import Combinable
+    from django.db.models.sql.compiler import SQLCompiler
 
 
 class DaysBetween(Func):
@@ -64,17 +70,22 @@ class DaysBetween(Func):
     arity = 2
     output_field = IntegerField()
 
-    def __init__(self, start, end, **extra) -> None:
+    def __init__(self, start: Combinable, end: Combinable, **extra: Any) -> None:
         # Rendered as "end - start".
         super().__init__(end, start, **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    # Only the expressions are given by the caller: the template and the joiner are this class's.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         # PostgreSQL: date - date is an integer number of days.
         return super().as_sql(
             compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
         )
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         # Julian days of two dates differ by a whole number: the cast loses nothing.
         return super().as_sql(
             compiler,
@@ -102,7 +113,7 @@ class _SQLitePercentileCont:
         self.values: list[float] = []
         self.fraction = 0.5
 
-    def step(self, value, fraction) -> None:
+    def step(self, value: float | None, fraction: float) -> None:
         self.fraction = fraction
         if value is not None:
             self.values.append(value)
@@ -121,7 +132,7 @@ class PercentileCont(Aggregate):
     name = "PercentileCont"
     output_field = FloatField()
 
-    def __init__(self, expression, fraction: float, **extra) -> None:
+    def __init__(self, expression: Combinable, fraction: float, **extra: Any) -> None:
         if not 0 <= fraction <= 1:
             raise ValueError("A percentile is a fraction between 0 and 1.")
         # A float we checked, written into the SQL: no parameter to type on either database. An
@@ -130,7 +141,9 @@ class PercentileCont(Aggregate):
         self.template = f"%(function)s({self.fraction!r}) WITHIN GROUP (ORDER BY %(expressions)s)"
         super().__init__(expression, **extra)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         # Registered on each use: cheap, and it survives reconnections of the local server.
         connection.ensure_connection()
         connection.connection.create_aggregate(SQLITE_PERCENTILE_FUNCTION, 2, _SQLitePercentileCont)
@@ -189,7 +202,7 @@ def transparency_aggregates(today: date) -> dict[str, Aggregate]:
     }
 
 
-def transparency_figures_of(row: dict) -> TransparencyFigures:
+def transparency_figures_of(row: dict[str, Any]) -> TransparencyFigures:
     """The figures of one row of `transparency_aggregates`."""
     return TransparencyFigures(
         received=row["received"] or 0,
@@ -204,7 +217,12 @@ def transparency_figures_of(row: dict) -> TransparencyFigures:
 
 
 def cohort(
-    *, qpv=None, commune=None, organisation=None, start: date | None = None, end: date | None = None
+    *,
+    qpv: QPV | int | None = None,
+    commune: Commune | int | None = None,
+    organisation: Organisation | int | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> QuerySet[Question]:
     """The accepted questions of a scope received in the period (models or primary keys)."""
     questions = Question.objects.accepted()
@@ -223,9 +241,9 @@ def cohort(
 
 def transparency_figures(
     *,
-    qpv=None,
-    commune=None,
-    organisation=None,
+    qpv: QPV | int | None = None,
+    commune: Commune | int | None = None,
+    organisation: Organisation | int | None = None,
     start: date | None = None,
     end: date | None = None,
     today: date | None = None,
@@ -239,8 +257,8 @@ def transparency_figures(
 
 def transparency_by_qpv(
     *,
-    commune=None,
-    organisation=None,
+    commune: Commune | int | None = None,
+    organisation: Organisation | int | None = None,
     start: date | None = None,
     end: date | None = None,
     today: date | None = None,

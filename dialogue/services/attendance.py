@@ -29,6 +29,7 @@ from dialogue.models import (
     WalkIn,
 )
 from dialogue.services.feedback import feedback_invitations_send
+from participation.models import User
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=2)
 MAX_WALK_INS_AT_ONCE = 500
@@ -108,7 +109,7 @@ def registration_restore(*, meeting: Meeting, presence: Presence) -> int:
 
 
 @transaction.atomic
-def walk_in_add(*, meeting: Meeting, category: str, by=None) -> WalkIn:
+def walk_in_add(*, meeting: Meeting, category: str, by: User | None = None) -> WalkIn:
     """Count one person who came without registering (one tap at the door)."""
     _check(checkin_refusal(meeting))
     if category not in AttendeeCategory.values:
@@ -149,7 +150,7 @@ def walk_ins_add_many(
     age_bands: Mapping[str, int] | None = None,
     first_time: int = 0,
     returning: int = 0,
-    by=None,
+    by: User | None = None,
 ) -> list[WalkIn]:
     """Count several walk-ins of one category at once, with optional breakdowns (one query)."""
     now = timezone.now()

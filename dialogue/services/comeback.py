@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from dialogue import emails
@@ -38,7 +38,7 @@ COMEBACK_AFTER = timedelta(days=91)  # "3 months"
 COMEBACK_MIN_INTERVAL = timedelta(days=30)
 
 
-def _candidates(now: datetime):
+def _candidates(now: datetime) -> QuerySet[Registration]:
     """The attended registrations of the people to invite (one row each, duplicates aside)."""
     attendances = (
         Registration.objects.filter(attended=True, email=OuterRef("email"))

@@ -12,10 +12,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,9 @@ from dialogue.models import (
     feedback_token_hash,
     new_feedback_token,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Answers are taken for 30 days after the end of the meeting: later, memories blur.
 FEEDBACK_WINDOW = timedelta(days=30)
@@ -193,9 +197,9 @@ class FeedbackSummary:
         return self.answers >= MIN_ANSWERS_SHOWN
 
     @property
-    def scores(self) -> list[tuple[str, float | None]]:
+    def scores(self) -> list[tuple[StrOrPromise, float | None]]:
         return [
-            (Feedback._meta.get_field(name).verbose_name, getattr(self, name))
+            (cast(Field, Feedback._meta.get_field(name)).verbose_name, getattr(self, name))
             for name in SCORE_FIELDS
         ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +23,11 @@ from dialogue.models import (
     RegistrationStatus,
 )
 from dialogue.services.registrations import meeting_fill_free_seats
+from participation.models import User
+from qpv.models import QPV
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_SERIES_OCCURRENCES = 60
 MAX_SERIES_WEEKS_APART = 8
@@ -65,7 +71,13 @@ _CHANGE_FIELDS = {
 class MeetingError(ValidationError):
     """A write refused for a reason the staff member can read; `field` names the form field."""
 
-    def __init__(self, message, code=None, params=None, field: str | None = None):
+    def __init__(
+        self,
+        message: StrOrPromise,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+        field: str | None = None,
+    ) -> None:
         super().__init__(message, code=code, params=params)
         self.field = field
 
@@ -80,7 +92,7 @@ def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
 
 
 @transaction.atomic
-def space_create(*, qpv, by, **fields) -> DialogueSpace:
+def space_create(*, qpv: QPV, by: User, **fields: Any) -> DialogueSpace:
     """A new dialogue space of `qpv`; `by` has dialogue.create_space on it (checked by the view)."""
     _check_fields(fields, SPACE_FIELDS)
     space = DialogueSpace(qpv=qpv, **fields)
@@ -90,7 +102,7 @@ def space_create(*, qpv, by, **fields) -> DialogueSpace:
 
 
 @transaction.atomic
-def space_update(*, space: DialogueSpace, by, **fields) -> DialogueSpace:
+def space_update(*, space: DialogueSpace, by: User, **fields: Any) -> DialogueSpace:
     _check_fields(fields, SPACE_FIELDS)
     for name, value in fields.items():
         setattr(space, name, value)
@@ -141,7 +153,7 @@ def _check_meeting(meeting: Meeting) -> None:
 
 
 @transaction.atomic
-def meeting_create(*, space: DialogueSpace, by, **fields) -> Meeting:
+def meeting_create(*, space: DialogueSpace, by: User, **fields: Any) -> Meeting:
     """Plan one meeting of `space`; `by` has dialogue.manage_meeting on it (checked by the view)."""
     _check_fields(fields, MEETING_FIELDS)
     meeting = Meeting(
@@ -154,7 +166,7 @@ def meeting_create(*, space: DialogueSpace, by, **fields) -> Meeting:
 
 @transaction.atomic
 def meeting_create_series(
-    *, space: DialogueSpace, by, every_weeks: int, until: date, **fields
+    *, space: DialogueSpace, by: User, every_weeks: int, until: date, **fields: Any
 ) -> list[Meeting]:
     """Plan a meeting every `every_weeks` weeks until `until` (a local date), all in one series."""
     _check_fields(fields, MEETING_FIELDS)
@@ -208,7 +220,7 @@ def changed_labels(keys: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
+def meeting_update(*, meeting: Meeting, by: User, **fields: Any) -> Meeting:
     """Change a planned meeting that has not started; registrants are told of a new time or place.
 
     The row is locked first: a registration taking the last seat cannot slip between the count of
@@ -254,7 +266,7 @@ def meeting_update(*, meeting: Meeting, by, **fields) -> Meeting:
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, reason: str, by) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
     """Cancel a planned meeting and tell its registrants (unless it is already over).
 
     Registrations keep their status: they are the history of who meant to come.

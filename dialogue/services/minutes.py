@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue import emails
 from dialogue.models import Meeting, MeetingStatus, Minutes, MinutesStatus
+from participation.models import User
 
 MINUTES_FIELDS = frozenset({"summary", "decisions", "next_steps", "questions_raised"})
 
@@ -56,7 +58,7 @@ def _attachment_name(meeting: Meeting) -> str:
     return f"compte-rendu-{meeting.pk}-{secrets.token_urlsafe(6)}.pdf"
 
 
-def _delete_file_on_commit(storage, name: str) -> None:
+def _delete_file_on_commit(storage: Storage, name: str) -> None:
     if name:
         transaction.on_commit(lambda: storage.delete(name))
 
@@ -65,12 +67,12 @@ def _delete_file_on_commit(storage, name: str) -> None:
 def minutes_save(
     *,
     meeting: Meeting,
-    by,
+    by: User,
     publish: bool,
     attachment: UploadedFile | None = None,
     remove_attachment: bool = False,
     now: datetime | None = None,
-    **fields,
+    **fields: str,
 ) -> MinutesSaved:
     """Create or update the minutes of `meeting`; `by` has dialogue.log_meeting (checked by the view).
 

@@ -27,13 +27,15 @@ from dialogue.models import (
     QuestionStatus,
     today_in_paris,
 )
+from participation.models import User
+from qpv.models import QPV, Organisation
 
 
 class QuestionError(ValidationError):
     """A refused action on a question, with a message for the form."""
 
 
-def due_date_for(received_on: date, organisation=None) -> date:
+def due_date_for(received_on: date, organisation: Organisation | None = None) -> date:
     days = organisation.answer_delay_days if organisation is not None else DEFAULT_ANSWER_DAYS
     return received_on + timedelta(days=days)
 
@@ -52,7 +54,7 @@ def question_log_at_meeting(
     meeting: Meeting,
     text: str,
     theme: str,
-    by,
+    by: User,
     asker_name: str = "",
     show_name: bool = False,
     public_display: bool = True,
@@ -78,12 +80,12 @@ def question_log_at_meeting(
 @transaction.atomic
 def question_ask_online(
     *,
-    qpv,
+    qpv: QPV,
     text: str,
     theme: str,
     name: str,
     email: str,
-    user=None,
+    user: User | None = None,
     show_name: bool = False,
     public_display: bool = True,
 ) -> Question:
@@ -122,7 +124,7 @@ def question_confirm_guest(*, question: Question) -> Question:
 
 @transaction.atomic
 def question_moderate(
-    *, question: Question, accept: bool, reason: str = "", theme: str = "", by
+    *, question: Question, accept: bool, reason: str = "", theme: str = "", by: User
 ) -> Question:
     """Publish (the staff may correct the theme the resident chose) or reject with a reason."""
     question = _locked(question)
@@ -145,7 +147,7 @@ def question_moderate(
 
 
 @transaction.atomic
-def question_route(*, question: Question, organisation, by) -> Question:
+def question_route(*, question: Question, organisation: Organisation, by: User) -> Question:
     """Address the question to an organisation: its correspondents are emailed a link to answer."""
     question = _locked(question)
     if question.status not in (QuestionStatus.RECEIVED, QuestionStatus.FORWARDED):
@@ -161,7 +163,9 @@ def question_route(*, question: Question, organisation, by) -> Question:
 
 
 @transaction.atomic
-def question_extend_due_date(*, question: Question, new_due_on: date, reason: str, by) -> Question:
+def question_extend_due_date(
+    *, question: Question, new_due_on: date, reason: str, by: User
+) -> Question:
     question = _locked(question)
     if not question.is_open:
         raise QuestionError(_("Only an open question has a due date to move."), code="not_open")
@@ -191,7 +195,7 @@ def question_extend_due_date(*, question: Question, new_due_on: date, reason: st
 
 
 @transaction.atomic
-def question_close(*, question: Question, reason: str, by) -> Question:
+def question_close(*, question: Question, reason: str, by: User) -> Question:
     """Close without an answer: only with a reason, which is public."""
     question = _locked(question)
     if not question.is_open:
@@ -213,9 +217,9 @@ def answer_save(
     *,
     question: Question,
     text: str,
-    by,
+    by: User,
     publish: bool,
-    organisation=None,
+    organisation: Organisation | None = None,
     received_by_other_channel: bool = False,
 ) -> Answer:
     """Write or correct the answer. Publishing closes the question as answered and tells the asker;

@@ -22,6 +22,7 @@ from dialogue.models import (
     Registration,
     RegistrationStatus,
 )
+from participation.models import User
 
 
 class RegistrationError(ValidationError):
@@ -70,7 +71,7 @@ def registration_create(
     name: str,
     email: str,
     phone: str = "",
-    user=None,
+    user: User | None = None,
     comeback_opt_in: bool = False,
     gender: str = "",
     age_band: str = "",

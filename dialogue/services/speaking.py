@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +22,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting, MeetingStatus, SpeakerCategory, SpeakingTurn
+from participation.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The tracker opens a little before the meeting (people arrive, the facilitator sets up) and stays
 # open a day after, to stop a forgotten turn or to add one from notes.
@@ -36,7 +41,13 @@ MAX_RESIDENTS_WHO_SPOKE = 500
 class SpeakingError(ValidationError):
     """A write refused for a reason the facilitator can read; `field` names the form field."""
 
-    def __init__(self, message, code=None, params=None, field: str | None = None):
+    def __init__(
+        self,
+        message: StrOrPromise,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+        field: str | None = None,
+    ) -> None:
         super().__init__(message, code=code, params=params)
         self.field = field
 
@@ -94,7 +105,7 @@ def _check_category(category: str) -> None:
 
 @transaction.atomic
 def turn_start(
-    *, meeting: Meeting, category: str, by=None, at: datetime | None = None
+    *, meeting: Meeting, category: str, by: User | None = None, at: datetime | None = None
 ) -> SpeakingTurn:
     """Give the floor to `category`: the running turn, if any, ends at the same instant."""
     _check_category(category)
@@ -207,7 +218,7 @@ def turn_add(
     category: str,
     started_at: datetime,
     ended_at: datetime,
-    by=None,
+    by: User | None = None,
     now: datetime | None = None,
 ) -> SpeakingTurn:
     """Record a finished turn after the fact (from notes), refusing what cannot have happened."""

@@ -14,6 +14,7 @@ last action, never the other's.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -44,6 +45,10 @@ from dialogue.selectors.attendance import attendance_summary
 from dialogue.services import attendance as services
 from dialogue.services.feedback import feedback_summary
 from dialogue.services.speaking import speaking_summary
+from participation.http import AuthenticatedHttpRequest, HtmxHttpRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 UNDO_DEPTH = 30
 SEARCH_MAX_LENGTH = 100
@@ -129,10 +134,10 @@ def _panel_context(request: HttpRequest, meeting: Meeting) -> dict:
 def _checkin_page(request: HttpRequest, meeting: Meeting, *, status: int = 200) -> HttpResponse:
     refusal = services.checkin_refusal(meeting)
     query = _search(request)
-    registrations = meeting.registrations.filter(status__in=services.EXPECTED_STATUSES)
+    expected = meeting.registrations.filter(status__in=services.EXPECTED_STATUSES)
     if query:
-        registrations = registrations.filter(Q(name__icontains=query) | Q(email__icontains=query))
-    registrations = list(registrations.order_by(Lower("name"), "pk"))
+        expected = expected.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    registrations = list(expected.order_by(Lower("name"), "pk"))
     context = {
         **_panel_context(request, meeting),
         "refusal": refusal,
@@ -147,7 +152,7 @@ def _checkin_page(request: HttpRequest, meeting: Meeting, *, status: int = 200) 
     return render(request, "dialogue/checkin/checkin.html", context, status=status)
 
 
-def _refuse(request: HttpRequest, meeting: Meeting, message: str) -> HttpResponse:
+def _refuse(request: HtmxHttpRequest, meeting: Meeting, message: StrOrPromise) -> HttpResponse:
     """A write the check-in cannot take: the page again, with the reason, and a 400."""
     messages.error(request, message)
     if request.htmx:
@@ -184,7 +189,9 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def checkin_toggle(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
+def checkin_toggle(
+    request: AuthenticatedHttpRequest, pk: int, registration_pk: int
+) -> HttpResponse:
     """Tick or untick one registrant. `present` = "1" or "0" (the state wanted, so a double tap or
     a second device does not flip it back); without it, the state is flipped."""
     meeting = _logged_meeting(request, pk)
@@ -224,7 +231,7 @@ def checkin_toggle(request: HttpRequest, pk: int, registration_pk: int) -> HttpR
 
 @login_required
 @require_POST
-def walkin_add(request: HttpRequest, pk: int) -> HttpResponse:
+def walkin_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """First tap: `category` counts one walk-in. Second, optional tap: `walkin` (the pk of the last
     one) with one of `gender`, `age_band` or `first_time` sets that detail on it."""
     meeting = _logged_meeting(request, pk)
@@ -245,7 +252,7 @@ def walkin_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_checkin_url(meeting, anchor="walkin-details"))
 
 
-def _walk_in_details(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+def _walk_in_details(request: HtmxHttpRequest, meeting: Meeting) -> HttpResponse:
     form = WalkInDetailsForm(request.POST)
     if not form.is_valid():
         return _refuse(request, meeting, _("This detail is not one of the choices offered."))
@@ -264,7 +271,7 @@ def _walk_in_details(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def walkin_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+def walkin_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Several walk-ins of one category at once (counted by hand, or late from a paper sheet)."""
     meeting = _logged_meeting(request, pk)
     refusal = services.checkin_refusal(meeting)
@@ -303,7 +310,7 @@ def walkin_bulk(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def checkin_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def checkin_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Take back this device's last check-in action on this meeting."""
     meeting = _logged_meeting(request, pk)
     refusal = services.checkin_refusal(meeting)
@@ -342,7 +349,7 @@ def checkin_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance_save(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Save the attendance: the meeting is held; attendees get the feedback survey (once)."""
     meeting = _logged_meeting(request, pk)
     refusal = services.save_refusal(meeting)

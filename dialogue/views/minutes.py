@@ -22,6 +22,7 @@ from dialogue import emails
 from dialogue.forms.minutes import MinutesForm
 from dialogue.models import Meeting, Minutes
 from dialogue.services import minutes as services
+from participation.http import AuthenticatedHttpRequest
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -52,7 +53,7 @@ def _success_message(saved: services.MinutesSaved, *, was_published: bool) -> st
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
         Meeting.objects.with_place().with_seats().select_related("minutes"), pk=pk
     )

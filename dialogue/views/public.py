@@ -18,6 +18,7 @@ from dialogue.forms.public import AgendaFilterForm
 from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration, today_in_paris
 from dialogue.views.questions_public import public_questions_of
 from participation.datacache import public_page
+from participation.http import HtmxHttpRequest
 from qpv.models import QPV
 
 MEETINGS_PER_PAGE = 20
@@ -29,7 +30,7 @@ RESULTS_TEMPLATE = "dialogue/includes/public_meeting_results.html"
 
 
 def _meeting_list(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     template: str,
     *,
     form: AgendaFilterForm,
@@ -56,7 +57,7 @@ def _qpvs_for_filters() -> list[QPV]:
 
 @require_GET
 @public_page
-def agenda(request: HttpRequest) -> HttpResponse:
+def agenda(request: HtmxHttpRequest) -> HttpResponse:
     qpvs = _qpvs_for_filters()
     return _meeting_list(
         request,
@@ -71,7 +72,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @public_page
-def qpv_agenda(request: HttpRequest, slug: str) -> HttpResponse:
+def qpv_agenda(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     meetings = (
         Meeting.objects.public()
@@ -91,7 +92,7 @@ def qpv_agenda(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @public_page
-def past_meetings(request: HttpRequest) -> HttpResponse:
+def past_meetings(request: HtmxHttpRequest) -> HttpResponse:
     qpvs = _qpvs_for_filters()
     return _meeting_list(
         request,
@@ -167,7 +168,8 @@ def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _calendar_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    # Never None with a filename.
+    response["Content-Disposition"] = content_disposition_header(False, filename)  # type: ignore[assignment]
     return response
 
 

@@ -8,6 +8,8 @@ the question or its QPV.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -31,6 +33,8 @@ from dialogue.models import (
 )
 from dialogue.services import questions as services
 from dialogue.tokens import InvalidLink, question_token_from_confirm_link
+from participation.http import AuthenticatedHttpRequest
+from participation.models import User
 from participation.ratelimit import rate_limited
 from qpv.models import QPV
 
@@ -56,7 +60,7 @@ def _meeting_refusal(meeting: Meeting) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_questions(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_questions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Several questions in a row: after each one the form comes back empty, under the list."""
     meeting = get_object_or_404(Meeting.objects.with_place(), pk=pk)
     if not request.user.has_perm("dialogue.log_meeting", meeting):
@@ -124,10 +128,11 @@ def question_ask(request: HttpRequest, slug: str) -> HttpResponse:
             if guest:
                 identity = {"name": data["name"], "email": data["email"]}
             else:
+                user = cast(User, request.user)  # not a guest: signed in
                 identity = {
-                    "name": request.user.full_name,
-                    "email": request.user.email,
-                    "user": request.user,
+                    "name": user.full_name,
+                    "email": user.email,
+                    "user": user,
                 }
             services.question_ask_online(
                 qpv=qpv,
@@ -203,7 +208,7 @@ def question_confirm(request: HttpRequest, signed: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_questions(request: HttpRequest) -> HttpResponse:
+def my_questions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own questions, public or not, whatever their state."""
     questions = (
         Question.objects.filter(asked_by=request.user)
@@ -272,7 +277,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+def question_moderate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("qpv__commune"), pk=pk)
     if not request.user.has_perm("dialogue.moderate_question", question):
         raise PermissionDenied

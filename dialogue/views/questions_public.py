@@ -28,6 +28,7 @@ from dialogue.selectors.transparency import (
     with_public_status,
 )
 from participation.datacache import public_page
+from participation.http import HtmxHttpRequest
 from qpv.models import QPV, Organisation
 
 QUESTIONS_PER_PAGE = 20
@@ -44,7 +45,7 @@ def label_statuses(questions: list[Question]) -> list[Question]:
     """Set `public_status_label` from the annotated `public_status` (empty when there is none)."""
     for question in questions:
         status = getattr(question, "public_status", "")
-        question.public_status_label = PublicStatus(status).label if status else ""
+        question.public_status_label = PublicStatus(status).label if status else ""  # type: ignore[attr-defined]  # set for the template
     return questions
 
 
@@ -67,11 +68,11 @@ def prepare_for_display(questions: list[Question], today: date) -> list[Question
     label_statuses(questions)
     for question in questions:
         answer = getattr(question, "answer", None)
-        question.public_answer = answer if answer is not None and answer.is_published else None
+        question.public_answer = answer if answer is not None and answer.is_published else None  # type: ignore[attr-defined]  # idem
         late = getattr(question, "public_status", "") == PublicStatus.LATE
-        question.days_late = (today - question.due_on).days if late else 0
+        question.days_late = (today - question.due_on).days if late else 0  # type: ignore[attr-defined]  # idem
         meeting = question.meeting
-        question.public_meeting = (
+        question.public_meeting = (  # type: ignore[attr-defined]  # idem
             meeting if meeting is not None and meeting.dialogue_space.is_active else None
         )
     return questions
@@ -85,7 +86,7 @@ def _organisations_addressed(questions: QuerySet[Question]) -> list[Organisation
 
 
 def _question_list(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
     questions: QuerySet[Question],
     form: QuestionFilterForm,
@@ -108,7 +109,7 @@ def _question_list(
 
 @require_GET
 @public_page
-def questions(request: HttpRequest) -> HttpResponse:
+def questions(request: HtmxHttpRequest) -> HttpResponse:
     today = today_in_paris()
     # The header's menu lists the same QPV: one query serves the menu, the filter and the table.
     qpvs = list(QPV.objects.for_listing())
@@ -130,7 +131,7 @@ def questions(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @public_page
-def qpv_questions(request: HttpRequest, slug: str) -> HttpResponse:
+def qpv_questions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     today = today_in_paris()
     public = public_questions(today).filter(qpv=qpv)

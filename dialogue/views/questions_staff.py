@@ -38,6 +38,7 @@ from dialogue.models import (
 )
 from dialogue.question_emails import asker_email, asker_name
 from dialogue.services import questions as services
+from participation.http import AuthenticatedHttpRequest
 from participation.roles import Scopes, scopes_of
 from qpv.models import QPV, Organisation
 
@@ -171,7 +172,7 @@ def _render_manage(
         for form in (route_form, extend_form, close_form):
             for errors in form.errors.values() if form is not None else ():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))  # already a str: for the stubs
     context = {
         "question": question,
         "answer": answer,
@@ -224,12 +225,12 @@ def question_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _add_error(form, error: services.QuestionError, fields: dict[str, str]) -> None:
     """The service's refusal goes on the field it is about (by its code), else on the form."""
-    form.add_error(fields.get(error.code), error)
+    form.add_error(fields.get(error.code or ""), error)
 
 
 @login_required
 @require_POST
-def question_route(request: HttpRequest, pk: int) -> HttpResponse:
+def question_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = _question_or_404(pk)
     _require(request, "dialogue.route_question", question)
     form = RouteForm(request.POST, qpv=question.qpv, current=question.organisation)
@@ -253,7 +254,7 @@ def question_route(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def question_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = _question_or_404(pk)
     _require(request, "dialogue.route_question", question)
     form = ExtendForm(request.POST)
@@ -285,7 +286,7 @@ def question_extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_close(request: HttpRequest, pk: int) -> HttpResponse:
+def question_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = _question_or_404(pk)
     _require(request, "dialogue.route_question", question)
     form = CloseForm(request.POST)
@@ -309,7 +310,7 @@ def question_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def question_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Write, save as draft, publish or correct the answer. Referents may also copy an answer the
     organisation gave by another channel (letter, phone...).
     """

@@ -19,6 +19,7 @@ from dialogue.services.registrations import (
     registration_create,
 )
 from dialogue.tokens import InvalidLink, token_from_confirm_link, token_from_manage_link
+from participation.http import AuthenticatedHttpRequest
 from participation.ratelimit import rate_limited
 
 
@@ -145,7 +146,7 @@ def manage(request: HttpRequest, signed: str) -> HttpResponse:
 
 
 @login_required
-def my_registrations(request: HttpRequest) -> HttpResponse:
+def my_registrations(request: AuthenticatedHttpRequest) -> HttpResponse:
     registrations = (
         Registration.objects.filter(user=request.user)
         .exclude(status=RegistrationStatus.PENDING)
@@ -157,7 +158,7 @@ def my_registrations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel_mine(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel_mine(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     registration = Registration.objects.filter(user=request.user, pk=pk).first()
     if registration is None:
         raise Http404

@@ -35,6 +35,7 @@ from dialogue.models import (
     RegistrationStatus,
 )
 from dialogue.services import meetings as services
+from participation.http import AuthenticatedHttpRequest
 from qpv.models import QPV
 from qpv.shortcuts import qpv_or_404
 
@@ -67,7 +68,7 @@ def _add_service_error(form, error: services.MeetingError) -> None:
 
 @login_required
 @require_GET
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The spaces the user runs, grouped by QPV, and the upcoming meetings in their scope."""
     _require(request, "participation.access_staff_area")
     user = request.user
@@ -136,7 +137,7 @@ def _to_do(user) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def space_create(request: HttpRequest) -> HttpResponse:
+def space_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     qpv = qpv_or_404(request.GET.get("qpv", ""))
     _require(request, "dialogue.create_space", qpv)
     form = SpaceForm(request.POST or None, qpv=qpv)
@@ -157,7 +158,7 @@ def space_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def space_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def space_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     space = get_object_or_404(DialogueSpace.objects.select_related("qpv__commune"), pk=pk)
     _require(request, "dialogue.manage_space", space)
     form = SpaceForm(request.POST or None, qpv=space.qpv, space=space)
@@ -176,7 +177,9 @@ def space_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Meetings --------------------------------------------------------------------------------------
 
 
-def _plan(request: HttpRequest, form: MeetingForm, space: DialogueSpace) -> HttpResponse | None:
+def _plan(
+    request: AuthenticatedHttpRequest, form: MeetingForm, space: DialogueSpace
+) -> HttpResponse | None:
     """Create the meeting (or the series) of a valid form; None when the service refused it."""
     try:
         series = form.series()
@@ -215,7 +218,7 @@ def _space_from_query(request: HttpRequest) -> DialogueSpace:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     space = _space_from_query(request)
     _require(request, "dialogue.manage_meeting", space)
     form = MeetingForm(request.POST or None)
@@ -241,7 +244,7 @@ def _weeks_until_future(meeting: Meeting, now: datetime) -> int:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The creation form filled from a meeting; its registrations are not copied."""
     source = _meeting_or_404(pk)
     _require(request, "dialogue.manage_meeting", source)
@@ -273,7 +276,7 @@ def _refusal(meeting: Meeting) -> str | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Only a planned meeting that has not started can be edited: what happened stays as it was
     (held meetings are logged, later, through their minutes and attendance)."""
     meeting = _meeting_or_404(pk, Meeting.objects.with_seats())
@@ -304,7 +307,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_or_404(pk, Meeting.objects.with_seats())
     _require(request, "dialogue.manage_meeting", meeting)
     if meeting.status == MeetingStatus.CANCELLED:

@@ -22,6 +22,7 @@ from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import Meeting, SpeakerCategory, SpeakingTurn
 from dialogue.services import speaking
 from dialogue.services.speaking import SpeakingError
+from participation.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 RECENT_TURNS = 8
 # Keys 1-5 give the floor to the categories in this order (shown on the buttons).
@@ -70,7 +71,7 @@ def _state_context(meeting: Meeting, *, error: str = "", announce: str = "") -> 
 
 
 def _render(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     meeting: Meeting,
     *,
     status: int = 200,
@@ -95,14 +96,14 @@ def _render(
     return render(request, "dialogue/tracker/tracker.html", context, status=status)
 
 
-def _done(request: HttpRequest, meeting: Meeting, announce: str) -> HttpResponse:
+def _done(request: HtmxHttpRequest, meeting: Meeting, announce: str) -> HttpResponse:
     # Without JavaScript: back to the page (a reload then posts nothing). With it: the new state.
     if request.htmx:
         return _render(request, meeting, announce=announce)
     return redirect("dialogue:tracker", pk=meeting.pk)
 
 
-def _refused(request: HttpRequest, meeting: Meeting, error) -> HttpResponse:
+def _refused(request: HtmxHttpRequest, meeting: Meeting, error) -> HttpResponse:
     message = error.messages[0] if hasattr(error, "messages") else str(error)
     return _render(request, meeting, status=400, error=message)
 
@@ -110,7 +111,7 @@ def _refused(request: HttpRequest, meeting: Meeting, error) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def tracker(request: HttpRequest, pk: int) -> HttpResponse:
+def tracker(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     return _render(request, meeting)
 
@@ -118,7 +119,7 @@ def tracker(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def tracker_state(request: HttpRequest, pk: int) -> HttpResponse:
+def tracker_state(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live state: the partial the page swaps in, or JSON with ?format=json."""
     meeting = _meeting(request, pk)
     if request.GET.get("format") != "json":
@@ -156,7 +157,7 @@ def tracker_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tracker_start(request: HttpRequest, pk: int) -> HttpResponse:
+def tracker_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     form = TurnStartForm(request.POST)
     if not form.is_valid():
@@ -172,7 +173,7 @@ def tracker_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tracker_stop(request: HttpRequest, pk: int) -> HttpResponse:
+def tracker_stop(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     try:
         stopped = speaking.turn_stop(meeting=meeting)
@@ -183,7 +184,7 @@ def tracker_stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tracker_pause(request: HttpRequest, pk: int) -> HttpResponse:
+def tracker_pause(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     try:
         paused = speaking.tracker_toggle_pause(meeting=meeting)
@@ -194,12 +195,12 @@ def tracker_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tracker_speakers(request: HttpRequest, pk: int) -> HttpResponse:
+def tracker_speakers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The count of residents who spoke: a new value, or +1 / −1."""
     meeting = _meeting(request, pk)
     form = SpeakersForm(request.POST)
     if not form.is_valid():
-        message = next(iter(form.errors.values()))[0]
+        message = str(next(iter(form.errors.values()))[0])  # already a str: for the stubs
         return _render(request, meeting, status=400, error=message, speakers_form=form)
     try:
         if form.cleaned_data["value"] is not None:
@@ -218,7 +219,7 @@ def tracker_speakers(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def turn_add(request: HttpRequest, pk: int) -> HttpResponse:
+def turn_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A turn noted on paper, entered afterwards: refused when it overlaps another one."""
     meeting = _meeting(request, pk)
     form = TurnAddForm(request.POST, meeting=meeting)

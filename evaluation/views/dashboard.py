@@ -10,6 +10,7 @@ address ever reaches these pages.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -45,7 +46,7 @@ KEY_CODES = (
     "speaking_share_residents",
 )
 # The evolution charts: (title, codes drawn together, shared unit).
-CHARTS = (
+CHARTS: tuple[tuple[Promise, Sequence[str], str], ...] = (
     (gettext_lazy("Meetings"), ("meetings_held", "meetings_cancelled"), "count"),
     (
         gettext_lazy("Attendance"),

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from evaluation import services
 from evaluation.forms import ScopePeriodForm
 from evaluation.models import Report, ReportStatus
+from participation.http import AuthenticatedHttpRequest
 from participation.roles import scopes_of
 
 REPORTS_PER_PAGE = 30
@@ -74,7 +76,7 @@ def _status_context(report: Report) -> dict:
 
 
 # What the live region of the status page says when a poll finds the status changed.
-STATUS_ANNOUNCEMENTS = {
+STATUS_ANNOUNCEMENTS: dict[str, Promise] = {
     ReportStatus.QUEUED: gettext_lazy("The report waits for a worker."),
     ReportStatus.RUNNING: gettext_lazy("The report is being built."),
     ReportStatus.READY: gettext_lazy("The report is ready: you can download the PDF."),
@@ -84,7 +86,7 @@ STATUS_ANNOUNCEMENTS = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The reports of the user's scope, and the form to request one (scope and period)."""
     _require_indicator_role(request.user)
     status = 200
@@ -166,7 +168,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def report_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _report_or_404(request, pk)
     try:
         services.report_retry(report=report, by=request.user)

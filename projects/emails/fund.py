@@ -73,7 +73,8 @@ def grant_received(application: GrantApplication) -> None:
 def grant_new_application(application: GrantApplication) -> int:
     """To the referents of the envelope's commune: a new application to put before the committee."""
     fund = application.fund
-    commune_id = fund.qpv.commune_id if fund.qpv_id else fund.commune_id
+    commune_id = fund.qpv.commune_id if fund.qpv is not None else fund.commune_id
+    assert commune_id is not None  # an envelope is of a QPV or of a commune (fund_qpv_xor_commune)
     recipients = referent_emails(commune_id)
     if recipients:
         queue_email(
@@ -112,7 +113,8 @@ def grant_decided(application: GrantApplication) -> None:
                 "is_granted": application.status == GrantStatus.GRANTED,
                 "is_partial": (
                     application.status == GrantStatus.GRANTED
-                    and application.amount_granted < application.amount_requested
+                    # Granted: amount_granted is set.
+                    and application.amount_granted < application.amount_requested  # type: ignore[operator]
                 ),
                 "meeting": meeting,
                 "meeting_day": (meeting.starts_at if meeting is not None else None),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -109,14 +110,15 @@ class FundForm(forms.Form):
                     options.append((f"qpv-{qpv.pk}", qpv.name))
                     self._places[f"qpv-{qpv.pk}"] = qpv
             groups.append((commune.name, options))
-        self.fields["place"].choices = [("", _("Choose…")), *groups]
+        cast(forms.ChoiceField, self.fields["place"]).choices = [("", _("Choose…")), *groups]
         _style(self)
 
     def clean_place(self) -> QPV | Commune:
         return self._places[self.cleaned_data["place"]]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("amount") is not None and cleaned["amount"] < 0:
             self.add_error("amount", _("The envelope cannot be negative."))
         return cleaned
@@ -130,7 +132,8 @@ class FundAmountForm(forms.Form):
         _style(self)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("amount") is not None and cleaned["amount"] < 0:
             self.add_error("amount", _("The envelope cannot be negative."))
         return cleaned
@@ -170,7 +173,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, data=None, *, projects: Sequence[Project], **kwargs) -> None:
         super().__init__(data, **kwargs)
         self._projects = {str(project.pk): project for project in projects}
-        self.fields["project"].choices = [
+        cast(forms.ChoiceField, self.fields["project"]).choices = [
             ("", _("No linked project")),
             *((key, project.title) for key, project in self._projects.items()),
         ]
@@ -197,7 +200,8 @@ class ApplicationForm(forms.Form):
         return self._projects.get(self.cleaned_data["project"])
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _positive(self, "amount_requested", _("The amount requested must be greater than zero."))
         lines: list[tuple[str, Decimal]] = []
         complete = True
@@ -271,7 +275,7 @@ class DecisionForm(forms.Form):
     def __init__(self, data=None, *, meetings: Sequence[Meeting], **kwargs) -> None:
         super().__init__(data, **kwargs)
         self._meetings = {str(meeting.pk): meeting for meeting in meetings}
-        self.fields["meeting"].choices = [
+        cast(forms.ChoiceField, self.fields["meeting"]).choices = [
             ("", _("Not recorded")),
             *(
                 (
@@ -288,7 +292,8 @@ class DecisionForm(forms.Form):
         return self._meetings.get(self.cleaned_data["meeting"])
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == GRANTED:
             if cleaned.get("amount") is None and "amount" not in self.errors:
                 self.add_error("amount", _("Enter the amount granted."))
@@ -320,6 +325,7 @@ class PaymentForm(forms.Form):
         _style(self)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _positive(self, "amount", _("The amount paid must be greater than zero."))
         return cleaned

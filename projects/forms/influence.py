@@ -8,6 +8,7 @@ the record's QPV, and the views put a refusal of the service on the field it is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -53,7 +54,10 @@ class InfluenceFilterForm(forms.Form):
             groups: dict[str, list[tuple[str, str]]] = {}
             for qpv in qpvs:
                 groups.setdefault(qpv.commune.name, []).append((qpv.slug, qpv.name))
-            self.fields["qpv"].choices = [("", _("All neighbourhoods")), *groups.items()]
+            cast(forms.ChoiceField, self.fields["qpv"]).choices = [
+                ("", _("All neighbourhoods")),
+                *groups.items(),
+            ]
         _style(self)
 
     def _value(self, name: str) -> str:
@@ -170,16 +174,18 @@ class InfluenceRecordForm(forms.Form):
         # Only what belongs to the record's QPV; on edit, the current question and institution
         # stay choosable even if the question was since hidden or the institution left the QPV.
         current = record or InfluenceRecord()
-        self.fields["meeting"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["meeting"]).queryset = (
             Meeting.objects.filter(dialogue_space__qpv=qpv)
             .select_related("dialogue_space")
             .order_by("-starts_at", "-pk")
         )
-        self.fields["question"].queryset = Question.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["question"]).queryset = Question.objects.filter(
             Q(qpv=qpv, status__in=ACCEPTED_STATUSES) | Q(pk=current.question_id)
         ).order_by("-received_on", "-pk")
-        self.fields["project"].queryset = Project.objects.filter(qpv=qpv).order_by("title", "pk")
-        self.fields["institution"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = Project.objects.filter(
+            qpv=qpv
+        ).order_by("title", "pk")
+        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = (
             Organisation.objects.filter(Q(is_active=True, qpvs=qpv) | Q(pk=current.institution_id))
             .distinct()
             .order_by("name")

@@ -8,6 +8,7 @@ forms shape the input, and the views put a refused action's message on the field
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -172,7 +173,9 @@ class ProjectFilterForm(forms.Form):
         for name in without:
             del self.fields[name]
         if "qpv" in self.fields:
-            self.fields["qpv"].choices = _qpv_choices(qpvs, _("All neighbourhoods"))
+            cast(forms.ChoiceField, self.fields["qpv"]).choices = _qpv_choices(
+                qpvs, _("All neighbourhoods")
+            )
         _style(self)
 
     def filter(self, projects: QuerySet) -> QuerySet:
@@ -347,31 +350,32 @@ class ProjectForm(_ProjectTextFields):
         self.fields["carrier_name"].label = _("Name of the carrier (optional)")
         if project is not None and project.origin == ProjectOrigin.ONLINE:
             # An idea proposed online keeps that origin; staff may still link it elsewhere.
-            self.fields["origin"].choices = ProjectOrigin.choices
-        self.fields["origin_meeting"].queryset = (
+            cast(forms.ChoiceField, self.fields["origin"]).choices = ProjectOrigin.choices
+        cast(forms.ModelChoiceField, self.fields["origin_meeting"]).queryset = (
             Meeting.objects.filter(dialogue_space__qpv=qpv)
             .select_related("dialogue_space")
             .order_by("-starts_at", "-pk")
         )
-        self.fields["origin_question"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["origin_question"]).queryset = (
             Question.objects.filter(qpv=qpv, status__in=ACCEPTED_STATUSES)
             .only("pk", "text", "received_on", "qpv_id")
             .order_by("-received_on", "-pk")
         )
-        self.fields["origin_space"].queryset = DialogueSpace.objects.filter(qpv=qpv).order_by(
-            "name"
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["origin_space"]
+        ).queryset = DialogueSpace.objects.filter(qpv=qpv).order_by("name")
         _style(self)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         # Said at once with the other errors; the service checks it again (and the QPV).
         messages = {
             "origin_meeting": _("Choose the meeting the project comes from."),
             "origin_question": _("Choose the question the project comes from."),
             "origin_space": _("Choose the dialogue space the project comes from."),
         }
-        field = ORIGIN_FIELDS.get(cleaned.get("origin"))
+        field = ORIGIN_FIELDS.get(cleaned.get("origin") or "")
         if field and not cleaned.get(field) and field not in self.errors:
             self.add_error(field, messages[field])
         return cleaned
@@ -434,7 +438,7 @@ class StepForm(forms.Form):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         # Evaluated and abandoned have their own forms; the current stage is not a change.
-        self.fields["stage"].choices = [("", _("Choose a stage"))] + [
+        cast(forms.ChoiceField, self.fields["stage"]).choices = [("", _("Choose a stage"))] + [
             (stage.value, stage.label)
             for stage in STAGE_ORDER
             if stage not in (ProjectStage.EVALUATED, project.stage)
@@ -525,7 +529,8 @@ class IdeaModerationForm(forms.Form):
         _style(self)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == self.REJECT and not cleaned.get("reason", "").strip():
             self.add_error(
                 "reason", _("Give the reason: it is sent to the person who proposed the idea.")

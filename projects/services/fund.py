@@ -16,10 +16,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, MeetingStatus
+from participation.models import User
 from projects.emails import fund as emails_fund
 from projects.models import (
     GrantApplication,
@@ -30,6 +32,7 @@ from projects.models import (
     Project,
 )
 from projects.selectors import YEARS, committed_of, euros, paid_of
+from qpv.models import QPV, Commune
 
 CENT = Decimal("0.01")
 
@@ -56,10 +59,6 @@ def _locked_application(application_id: int) -> GrantApplication:
     return GrantApplication.objects.select_for_update(of=("self",)).get(pk=application_id)
 
 
-def _commune_id(fund: ParticipationFund) -> int:
-    return fund.qpv.commune_id if fund.qpv_id else fund.commune_id
-
-
 # Envelopes ----------------------------------------------------------------------------------------
 
 
@@ -70,7 +69,14 @@ def _check_amount(amount: Decimal) -> Decimal:
 
 
 @transaction.atomic
-def fund_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> ParticipationFund:
+def fund_create(
+    *,
+    year: int,
+    amount: Decimal,
+    by: User,
+    qpv: QPV | None = None,
+    commune: Commune | None = None,
+) -> ParticipationFund:
     """Set the envelope of a QPV (or of a whole commune) for a year of the Contrat de ville."""
     if (qpv is None) == (commune is None):
         raise FundError(_("Choose a neighbourhood or a commune."), code="place")
@@ -80,7 +86,9 @@ def fund_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> Pa
             code="year",
         )
     amount = _check_amount(amount)
-    place = {"qpv": qpv} if qpv is not None else {"commune": commune}
+    place: dict[str, QPV | Commune | None] = (
+        {"qpv": qpv} if qpv is not None else {"commune": commune}
+    )
     if ParticipationFund.objects.filter(year=year, **place).exists():
         raise _duplicate(qpv or commune, year)
     try:
@@ -92,7 +100,7 @@ def fund_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> Pa
         raise _duplicate(qpv or commune, year) from None
 
 
-def _duplicate(place, year: int) -> FundError:
+def _duplicate(place: QPV | Commune | None, year: int) -> FundError:
     return FundError(
         _("%(place)s already has an envelope for %(year)s: change its amount instead.")
         % {"place": place, "year": year},
@@ -101,7 +109,7 @@ def _duplicate(place, year: int) -> FundError:
 
 
 @transaction.atomic
-def fund_update(*, fund: ParticipationFund, amount: Decimal, by) -> ParticipationFund:
+def fund_update(*, fund: ParticipationFund, amount: Decimal, by: User) -> ParticipationFund:
     """Change the amount of an envelope; never below what the committee has already granted."""
     amount = _check_amount(amount)
     fund = _locked_fund(fund.pk)
@@ -159,7 +167,7 @@ def _check_lines(
     return lines
 
 
-def projects_for(fund: ParticipationFund):
+def projects_for(fund: ParticipationFund) -> QuerySet[Project]:
     """The published projects an application to this envelope may be linked to."""
     projects = Project.objects.filter(moderation=ModerationStatus.PUBLISHED)
     if fund.qpv_id:
@@ -180,7 +188,7 @@ def grant_apply(
     budget_lines: Sequence[tuple[str, Decimal]],
     contact_phone: str = "",
     project: Project | None = None,
-    by=None,
+    by: User | None = None,
 ) -> GrantApplication:
     """A residents' collective applies to an envelope; it and the commune's referents are told."""
     if not is_open_for_applications(fund):
@@ -246,7 +254,7 @@ def grant_decide(
     *,
     application: GrantApplication,
     granted: bool,
-    by,
+    by: User,
     amount: Decimal | None = None,
     meeting: Meeting | None = None,
     reason: str = "",
@@ -329,7 +337,7 @@ def grant_decide(
 
 @transaction.atomic
 def grant_record_payment(
-    *, application: GrantApplication, amount: Decimal, paid_on: date, by, note: str = ""
+    *, application: GrantApplication, amount: Decimal, paid_on: date, by: User, note: str = ""
 ) -> GrantPayment:
     """Record a payment of a grant: never more, in all, than the amount granted."""
     application = _locked_application(application.pk)
@@ -344,7 +352,9 @@ def grant_record_payment(
             code="future",
         )
     already = paid_of(application.pk)
-    if already + amount > application.amount_granted:
+    granted = application.amount_granted
+    assert granted is not None  # set with the status granted (grant_decide)
+    if already + amount > granted:
         raise FundError(
             _(
                 "%(paid)s are already paid out of %(granted)s granted: "
@@ -352,8 +362,8 @@ def grant_record_payment(
             )
             % {
                 "paid": euros(already),
-                "granted": euros(application.amount_granted),
-                "left": euros(application.amount_granted - already),
+                "granted": euros(granted),
+                "left": euros(granted - already),
             },
             code="above_granted",
         )

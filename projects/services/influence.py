@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, Question
+from participation.models import User
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
 
@@ -66,7 +67,7 @@ def influence_record_create(
     outcome: str,
     what_was_done: str,
     decided_on: date,
-    by,
+    by: User,
     reason: str = "",
     meeting: Meeting | None = None,
     question: Question | None = None,

@@ -11,6 +11,7 @@ future, nor before the latest step: the timeline reads in order.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from dialogue.models import DialogueSpace, Meeting, Question
+from participation.models import User
 from projects.emails import projects as emails
 from projects.models import (
     STAGE_ORDER,
@@ -29,13 +32,14 @@ from projects.models import (
     ProjectStage,
     ProjectStep,
 )
+from qpv.models import QPV
 
 # The stage a project may be created at: not at its end (evaluated needs an evaluation, abandoned a
 # reason, both their own action).
 CREATION_STAGES = [stage for stage in STAGE_ORDER if stage != ProjectStage.EVALUATED]
 FINISHED_STAGES = (ProjectStage.COMPLETED, ProjectStage.EVALUATED)
 # The fields of a project's origin, by kind of origin.
-ORIGIN_FIELDS = {
+ORIGIN_FIELDS: dict[str, str] = {
     ProjectOrigin.MEETING: "origin_meeting",
     ProjectOrigin.QUESTION: "origin_question",
     ProjectOrigin.SPACE: "origin_space",
@@ -62,35 +66,42 @@ def _latest_step(project: Project) -> ProjectStep | None:
     return project.steps.order_by("-date", "-pk").first()
 
 
-def _origin_qpv_id(origin: str, target) -> int | None:
-    if origin == ProjectOrigin.MEETING:
+def _origin_qpv_id(target: Meeting | Question | DialogueSpace) -> int | None:
+    if isinstance(target, Meeting):
         return target.dialogue_space.qpv_id
     return target.qpv_id
 
 
-def _origin(*, qpv, origin: str, meeting=None, question=None, space=None) -> dict:
+def _origin(
+    *,
+    qpv: QPV,
+    origin: str,
+    meeting: Meeting | None = None,
+    question: Question | None = None,
+    space: DialogueSpace | None = None,
+) -> dict[str, Any]:
     """The origin fields to store: the one object the origin names, of the project's QPV."""
     if origin not in ProjectOrigin.values:
         raise ProjectError(_("Choose where the project comes from."), code="origin")
-    targets = {
+    targets: dict[str, Meeting | Question | DialogueSpace | None] = {
         ProjectOrigin.MEETING: meeting,
         ProjectOrigin.QUESTION: question,
         ProjectOrigin.SPACE: space,
     }
-    stored = {"origin": origin, "origin_meeting": None, "origin_question": None}
+    stored: dict[str, Any] = {"origin": origin, "origin_meeting": None, "origin_question": None}
     stored["origin_space"] = None
     if origin == ProjectOrigin.ONLINE:
         return stored
     target = targets[origin]
     field = ORIGIN_FIELDS[origin]
     if target is None:
-        messages = {
+        messages: dict[str, str] = {
             ProjectOrigin.MEETING: _("Choose the meeting the project comes from."),
             ProjectOrigin.QUESTION: _("Choose the question the project comes from."),
             ProjectOrigin.SPACE: _("Choose the dialogue space the project comes from."),
         }
         raise ProjectError(messages[origin], code=field)
-    if _origin_qpv_id(origin, target) != qpv.pk:
+    if _origin_qpv_id(target) != qpv.pk:
         raise ProjectError(
             _("The origin must be of the same neighbourhood as the project."), code=field
         )
@@ -121,15 +132,15 @@ def _clean_name(value: str) -> str:
 @transaction.atomic
 def project_create(
     *,
-    qpv,
+    qpv: QPV,
     title: str,
     summary: str,
     origin: str,
     carried_by: str,
-    by,
-    origin_meeting=None,
-    origin_question=None,
-    origin_space=None,
+    by: User,
+    origin_meeting: Meeting | None = None,
+    origin_question: Question | None = None,
+    origin_space: DialogueSpace | None = None,
     carrier_name: str = "",
     stage: str = ProjectStage.IDEA,
     step_date: date | None = None,
@@ -188,10 +199,10 @@ def project_update(
     summary: str,
     origin: str,
     carried_by: str,
-    by,
-    origin_meeting=None,
-    origin_question=None,
-    origin_space=None,
+    by: User,
+    origin_meeting: Meeting | None = None,
+    origin_question: Question | None = None,
+    origin_space: DialogueSpace | None = None,
     carrier_name: str = "",
 ) -> Project:
     """Edit what the project is; where it stands changes only through steps."""
@@ -226,7 +237,7 @@ def project_add_step(
     stage: str,
     step_date: date,
     participation_level: int,
-    by,
+    by: User,
     residents_involved: int = 0,
     note: str = "",
     reason: str = "",
@@ -257,7 +268,9 @@ def project_add_step(
         )
     reason = reason.strip()
     resuming = project.stage == ProjectStage.ABANDONED
-    backwards = not resuming and STAGE_ORDER[stage] < STAGE_ORDER[project.stage]
+    backwards = not resuming and (
+        STAGE_ORDER[ProjectStage(stage)] < STAGE_ORDER[ProjectStage(project.stage)]
+    )
     if resuming and not reason:
         raise ProjectError(
             _("The project was abandoned: give the reason why it starts again."), code="reason"
@@ -294,7 +307,7 @@ def project_add_step(
 
 @transaction.atomic
 def project_abandon(
-    *, project: Project, reason: str, by, step_date: date | None = None
+    *, project: Project, reason: str, by: User, step_date: date | None = None
 ) -> ProjectStep:
     """Stop a project, with its reason (public, on the timeline)."""
     project = _locked(project)
@@ -341,7 +354,7 @@ def project_evaluate(
     project: Project,
     voice_changed: str,
     highest_level: int,
-    by,
+    by: User,
     to_keep: str = "",
     to_change: str = "",
     evaluated_on: date | None = None,
@@ -407,7 +420,7 @@ def project_evaluate(
 
 @transaction.atomic
 def idea_propose(
-    *, qpv, title: str, summary: str, carried_by: str, user, carrier_name: str = ""
+    *, qpv: QPV, title: str, summary: str, carried_by: str, user: User, carrier_name: str = ""
 ) -> Project:
     """A resident proposes an idea: it waits for the staff's check before it is public.
 
@@ -437,7 +450,7 @@ def idea_propose(
 
 
 @transaction.atomic
-def idea_moderate(*, project: Project, accept: bool, by, reason: str = "") -> Project:
+def idea_moderate(*, project: Project, accept: bool, by: User, reason: str = "") -> Project:
     """Publish an idea, or refuse it with a reason emailed to the resident who proposed it."""
     project = _locked(project)
     if project.moderation != ModerationStatus.PENDING:

@@ -12,6 +12,7 @@ projects.services.fund, whose refusals (FundError) come back on the right field.
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialogue.models import Meeting, MeetingStatus
+from participation.http import AuthenticatedHttpRequest
 from participation.ratelimit import rate_limited
 from participation.roles import scopes_of
 from projects.forms.fund import (
@@ -84,7 +86,7 @@ def _fund_or_404(pk: int) -> ParticipationFund:
 
 def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
     """The service's refusal goes on the field it is about (by its code), else on the form."""
-    form.add_error(fields.get(error.code), error)
+    form.add_error(fields.get(error.code or ""), error)
 
 
 # Public -------------------------------------------------------------------------------------------
@@ -133,13 +135,15 @@ def funds(request: HttpRequest) -> HttpResponse:
 
 
 def _commune_name(fund: ParticipationFund) -> str:
-    return fund.qpv.commune.name if fund.qpv_id else fund.commune.name
+    commune = fund.qpv.commune if fund.qpv is not None else fund.commune
+    assert commune is not None  # an envelope is of a QPV or of a commune (fund_qpv_xor_commune)
+    return commune.name
 
 
 @login_required
 @rate_limited("grant_application")
 @require_http_methods(["GET", "POST"])
-def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A residents' collective applies to an envelope (this year's or a later one)."""
     fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
     is_open = services.is_open_for_applications(fund)
@@ -235,7 +239,7 @@ def _places_of(user) -> tuple[list[QPV], list[Commune]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_create(request: HttpRequest) -> HttpResponse:
+def fund_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_fund_staff(request)
     qpvs, communes = _places_of(request.user)
     this_year = timezone.localdate().year
@@ -281,7 +285,7 @@ def fund_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def fund_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
     _require(request, "projects.manage_fund", fund)
     form = FundAmountForm(request.POST or None, initial={"amount": fund.amount})
@@ -336,7 +340,8 @@ def _render_detail(
     meetings = _committee_meetings(fund) if meetings is None else meetings
     decision_forms = decision_forms or {}
     payment_forms = payment_forms or {}
-    applications = list(
+    # Any: the rows carry the annotation `to_pay` and get the forms of the template below.
+    applications: list[Any] = list(
         applications_with_paid(fund.applications.all())
         .select_related("project", "decision_meeting__dialogue_space", "decided_by")
         .prefetch_related(
@@ -370,7 +375,7 @@ def _render_detail(
         if id(form) not in shown:
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))  # already a str: for the stubs
     pending = [a for a in applications if a.status == GrantStatus.SUBMITTED]
     decided = [a for a in applications if a.status != GrantStatus.SUBMITTED]
     return render(
@@ -408,7 +413,7 @@ def _application_or_404(pk: int) -> GrantApplication:
 
 @login_required
 @require_POST
-def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the committee's decision on one application (granted with an amount, or refused)."""
     application = _application_or_404(pk)
     _require(request, "projects.decide_grant", application)
@@ -463,7 +468,7 @@ def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def grant_pay(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record a payment of a granted application."""
     application = _application_or_404(pk)
     _require(request, "projects.decide_grant", application)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import ACCEPTED_STATUSES
+from participation.http import AuthenticatedHttpRequest
 from participation.roles import scopes_of
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
@@ -52,17 +53,17 @@ def _prepare(records: list[InfluenceRecord]) -> list[InfluenceRecord]:
     """Attach the links a visitor may follow: a page that is not public is named, not linked."""
     for record in records:
         meeting, question, project = record.meeting, record.question, record.project
-        record.public_meeting = (
+        record.public_meeting = (  # type: ignore[attr-defined]  # set for the template
             meeting if meeting is not None and meeting.dialogue_space.is_active else None
         )
-        record.public_question = (
+        record.public_question = (  # type: ignore[attr-defined]  # idem
             question
             if question is not None
             and question.status in ACCEPTED_STATUSES
             and question.public_display
             else None
         )
-        record.public_project = (
+        record.public_project = (  # type: ignore[attr-defined]  # idem
             project
             if project is not None and project.moderation == ModerationStatus.PUBLISHED
             else None
@@ -178,7 +179,7 @@ def _save_kwargs(form: InfluenceRecordForm) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def influence_create(request: HttpRequest) -> HttpResponse:
+def influence_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A record of the QPV given as ?qpv=slug; without it, the choice of the QPV."""
     slug = request.GET.get("qpv", "")
     if not slug:

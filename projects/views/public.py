@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import ACCEPTED_STATUSES
 from participation.datacache import public_page
+from participation.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from participation.ratelimit import rate_limited
 from projects.forms.projects import ProjectFilterForm, ProposeIdeaForm
 from projects.models import (
@@ -28,6 +29,7 @@ from projects.models import (
     ModerationStatus,
     ParticipationLevel,
     Project,
+    ProjectQuerySet,
     ProjectStage,
     ProjectStep,
 )
@@ -44,12 +46,12 @@ def with_level_reached(projects: QuerySet[Project]) -> QuerySet[Project]:
 
 
 def _project_list(
-    request: HttpRequest, *, projects: QuerySet[Project], form: ProjectFilterForm, **context
+    request: HtmxHttpRequest, *, projects: ProjectQuerySet, form: ProjectFilterForm, **context
 ) -> HttpResponse:
     """A filtered, paginated list; htmx requests get the results partial only."""
     # An aggregate drops Meta.ordering: the order is said again (the latest news first).
-    projects = form.filter(with_level_reached(projects.with_place())).order_by("-updated_at", "-pk")
-    page_obj = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    listed = form.filter(with_level_reached(projects.with_place())).order_by("-updated_at", "-pk")
+    page_obj = Paginator(listed, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
     template = "projects/project_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template = RESULTS_TEMPLATE
@@ -71,7 +73,7 @@ def _project_list(
 
 @require_GET
 @public_page
-def projects(request: HttpRequest) -> HttpResponse:
+def projects(request: HtmxHttpRequest) -> HttpResponse:
     # The header's menu lists the same QPV: one query serves the menu and the filter.
     qpvs = list(QPV.objects.for_listing())
     form = ProjectFilterForm(request.GET, qpvs=qpvs, without=("moderation",))
@@ -86,7 +88,7 @@ def projects(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @public_page
-def qpv_projects(request: HttpRequest, slug: str) -> HttpResponse:
+def qpv_projects(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     form = ProjectFilterForm(request.GET, without=("qpv", "moderation"))
     return _project_list(
@@ -103,10 +105,12 @@ def levels_by_stage(steps: list[ProjectStep]) -> list[dict]:
     reached: dict[str, int] = {}
     for step in steps:
         reached[step.stage] = max(reached.get(step.stage, 0), step.participation_level)
-    order = {**STAGE_ORDER, "abandoned": len(STAGE_ORDER)}
+    order = {**STAGE_ORDER, ProjectStage.ABANDONED: len(STAGE_ORDER)}
     return [
         {"stage": step_stage, "stage_label": ProjectStage(step_stage).label, "level": level}
-        for step_stage, level in sorted(reached.items(), key=lambda item: order[item[0]])
+        for step_stage, level in sorted(
+            reached.items(), key=lambda item: order[ProjectStage(item[0])]
+        )
     ]
 
 
@@ -133,10 +137,10 @@ def _influence_records(project: Project) -> list:
     )
     for record in records:
         meeting, question = record.meeting, record.question
-        record.public_meeting = (
+        record.public_meeting = (  # type: ignore[attr-defined]  # set for the template
             meeting if meeting is not None and meeting.dialogue_space.is_active else None
         )
-        record.public_question = (
+        record.public_question = (  # type: ignore[attr-defined]  # idem
             question
             if question is not None
             and question.status in ACCEPTED_STATUSES
@@ -199,7 +203,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @rate_limited("project_idea")
 @require_http_methods(["GET", "POST"])
-def project_propose(request: HttpRequest, slug: str) -> HttpResponse:
+def project_propose(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A resident proposes a project idea; it is public once the staff have checked it."""
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     form = ProposeIdeaForm(request.POST or None)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from participation.http import AuthenticatedHttpRequest
 from projects.forms.projects import (
     AbandonForm,
     EvaluationForm,
@@ -84,7 +85,7 @@ def _project_or_404(request: HttpRequest, pk: int) -> Project:
 
 def _add_error(form: Form, error: services.ProjectError, fields: dict[str, str]) -> None:
     """The service's refusal goes on the field it is about (by its code), else on the form."""
-    field = fields.get(error.code)
+    field = fields.get(error.code or "")
     form.add_error(field if field in form.fields else None, error)
 
 
@@ -146,7 +147,7 @@ def _project_fields(data: dict) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new project in a QPV (?qpv=slug); without a QPV, the page offers those of the scope."""
     slug = request.GET.get("qpv", "")
     if not slug:
@@ -188,7 +189,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def project_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = _project_or_404(request, pk)
     initial = {
         name: getattr(project, name)
@@ -250,7 +251,7 @@ def _stage_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_step(request: HttpRequest, pk: int) -> HttpResponse:
+def project_step(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A change of stage; going back (or starting again after abandoning) needs a reason."""
     project = _project_or_404(request, pk)
     if project.moderation != ModerationStatus.PUBLISHED:
@@ -280,7 +281,7 @@ def project_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_abandon(request: HttpRequest, pk: int) -> HttpResponse:
+def project_abandon(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = _project_or_404(request, pk)
     refusal = ""
     if project.moderation != ModerationStatus.PUBLISHED:
@@ -317,7 +318,7 @@ def project_abandon(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+def project_evaluation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The experience evaluation of a completed project; saving it moves it to "evaluated"."""
     project = get_object_or_404(Project.objects.with_place().select_related("evaluation"), pk=pk)
     if not request.user.has_perm("projects.manage_project", project):
@@ -431,7 +432,7 @@ def idea_moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def idea_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+def idea_moderate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project.objects.with_place().select_related("proposed_by"), pk=pk)
     if not request.user.has_perm("projects.moderate_idea", project):
         raise PermissionDenied

@@ -11,6 +11,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from participation.models import User
 from qpv.models import QPV, Follow
 
 UNSUBSCRIBE_SALT = "qpv.follow.unsubscribe"
@@ -21,7 +22,7 @@ class InvalidUnsubscribeLink(Exception):
 
 
 @transaction.atomic
-def follow_create(*, user, qpv: QPV) -> Follow:
+def follow_create(*, user: User, qpv: QPV) -> Follow:
     """Follow a QPV; following it again changes nothing (and keeps the digest's history)."""
     follow = Follow.objects.filter(user=user, qpv=qpv).first()
     if follow is not None:
@@ -35,7 +36,7 @@ def follow_create(*, user, qpv: QPV) -> Follow:
 
 
 @transaction.atomic
-def follow_delete(*, user, qpv: QPV) -> bool:
+def follow_delete(*, user: User, qpv: QPV) -> bool:
     """Stop following; True if there was something to stop."""
     deleted, _ = Follow.objects.filter(user=user, qpv=qpv).delete()
     return bool(deleted)

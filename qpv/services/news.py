@@ -14,14 +14,16 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from participation.models import User
 from qpv.markdown import render_markdown
 from qpv.models import QPV, NewsItem
 
@@ -53,7 +55,7 @@ def _not_an_image() -> NewsError:
     return NewsError(_("This file is not a JPEG, PNG or WebP image."), code="image")
 
 
-def news_image_clean(upload) -> ContentFile:
+def news_image_clean(upload: File) -> ContentFile:
     """Check an uploaded image by its content, and return the file to store (re-encoded)."""
     if upload.size > MAX_IMAGE_BYTES:
         raise _image_too_large()
@@ -72,6 +74,7 @@ def news_image_clean(upload) -> ContentFile:
             if width * height > MAX_IMAGE_PIXELS:
                 raise NewsError(_("The image has too many pixels."), code="image")
             # verify() leaves the image unusable: open it again to decode it.
+            image: Image.Image
             with Image.open(io.BytesIO(data)) as image:
                 image = ImageOps.exif_transpose(image)
                 image.thumbnail(STORED_IMAGE_SIZE)
@@ -80,7 +83,9 @@ def news_image_clean(upload) -> ContentFile:
                 elif image_format == "WEBP" and image.mode not in {"RGB", "RGBA"}:
                     image = image.convert("RGBA")
                 output = io.BytesIO()
-                options = {"optimize": True} if image_format == "PNG" else {"quality": 85}
+                options: dict[str, Any] = (
+                    {"optimize": True} if image_format == "PNG" else {"quality": 85}
+                )
                 image.save(output, format=image_format, **options)
     except NewsError:
         raise
@@ -98,7 +103,9 @@ def news_image_clean(upload) -> ContentFile:
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{IMAGE_FORMATS[image_format]}")
 
 
-def _published_at(publication: Publication, *, current: datetime | None, now: datetime):
+def _published_at(
+    publication: Publication, *, current: datetime | None, now: datetime
+) -> datetime | None:
     if not publication.publish:
         return None
     if publication.at is not None:
@@ -134,8 +141,8 @@ def news_create(
     title: str,
     body_markdown: str,
     publication: Publication,
-    by,
-    image=None,
+    by: User,
+    image: File | None = None,
     image_alt: str = "",
     now: datetime | None = None,
 ) -> NewsItem:
@@ -168,8 +175,8 @@ def news_update(
     title: str,
     body_markdown: str,
     publication: Publication,
-    by,
-    image=None,
+    by: User,
+    image: File | None = None,
     remove_image: bool = False,
     image_alt: str = "",
     now: datetime | None = None,

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,9 +24,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from participation.http import AuthenticatedHttpRequest
 from participation.roles import scopes_of
 from qpv.forms import NewsFilterForm, NewsForm
-from qpv.models import QPV, NewsItem
+from qpv.models import QPV, NewsItem, NewsItemQuerySet
 from qpv.services import news as services
 from qpv.services.news import NewsError
 from qpv.shortcuts import qpv_or_404
@@ -40,7 +41,7 @@ def _require(request: HttpRequest, perm: str, obj=None) -> None:
         raise PermissionDenied
 
 
-def _published() -> QuerySet[NewsItem]:
+def _published() -> NewsItemQuerySet:
     return (
         NewsItem.objects.published().select_related("qpv__commune").order_by("-published_at", "-pk")
     )
@@ -198,7 +199,7 @@ def _add_error(form: NewsForm, error: NewsError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def news_create(request: HttpRequest) -> HttpResponse:
+def news_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A news item of the QPV given as ?qpv=slug, or metropole-wide without it."""
     slug = request.GET.get("qpv", "")
     qpv = qpv_or_404(slug) if slug else None
@@ -228,7 +229,7 @@ def news_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def news_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def news_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(NewsItem.objects.select_related("qpv__commune"), pk=pk)
     _require(request, "qpv.publish_news", item.qpv)
     if request.method == "POST":
@@ -259,6 +260,7 @@ def news_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _published_message(item: NewsItem) -> str:
     if not item.is_published:
         return _("The news is saved as a draft: it is not shown on the site.")
+    assert item.published_at is not None  # a published item has its date (news_create/update)
     if item.published_at > timezone.now():
         return _("The news is saved: it will be published on %(date)s.") % {
             "date": date_format(timezone.localtime(item.published_at), "SHORT_DATETIME_FORMAT")

@@ -97,7 +97,7 @@ class Command(BaseCommand):
 
     def _organisations(self) -> dict[str, Organisation]:
         qpvs = {qpv.slug: qpv for qpv in QPV.objects.select_related("commune")}
-        result = {}
+        result: dict[str, Organisation] = {}
         for name, kind, qpv_slugs, commune_slug in ORGANISATIONS:
             organisation, _ = Organisation.objects.update_or_create(
                 name=name,
@@ -117,7 +117,7 @@ class Command(BaseCommand):
     def _spaces(self, organisations: dict[str, Organisation]) -> dict[str, DialogueSpace]:
         sanitas = QPV.objects.get(slug="sanitas")
         rabiere = QPV.objects.get(slug="la-rabiere")
-        specs = [
+        specs: list[tuple[str, QPV, SpaceFormat, SpaceOrigin, str | None, FacilitatedBy]] = [
             (
                 "Café des habitants du Sanitas",
                 sanitas,
