@@ -47,7 +47,7 @@ help:
 	@echo "make run      set up, load the demo data, serve http://127.0.0.1:8000 with a worker (DEBUG=true)"
 	@echo "make test     set up and run the test suite (PYTEST_ARGS='-k name' to select)"
 	@echo "make setup    system packages, .venv (uv.lock), npm assets, translations, migrations"
-	@echo "make lint     lock up to date, compose file, import layers, ruff, djlint, migrations"
+	@echo "make lint     lock up to date, compose file, import layers, ruff, mypy, djlint, migrations"
 	@echo "make format   ruff fixes and formatting"
 	@echo "make upgrade  renew uv.lock to the newest versions pyproject.toml allows, and install them"
 	@echo "make worker   a Celery worker on Redis (REDIS_URL, default $(REDIS_URL))"
@@ -140,6 +140,8 @@ lint: $(PY_STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@echo "Types (mypy + django-stubs, [tool.mypy] in pyproject.toml):"
+	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint --lint $(TEMPLATE_DIRS)
 	$(MANAGE) makemigrations --check --dry-run
 	@echo "Start-up raises no deprecation warning (the tests fail on any, see pyproject.toml):"
