@@ -17,7 +17,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -25,7 +24,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from participation.roles import scopes_of
 from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
 
 ZERO = Decimal("0.00")
@@ -91,24 +89,6 @@ def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[Participati
 
 def with_place(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
     return funds.select_related("qpv__commune", "commune")
-
-
-def in_scope_of(funds: QuerySet[ParticipationFund], user) -> QuerySet[ParticipationFund]:
-    """The envelopes a user manages: all for coordinators; for a referent, those of the QPV of
-    their communes and of the communes themselves; none for anyone else."""
-    scopes = scopes_of(user)
-    if scopes.coordinator:
-        return funds
-    communes = scopes.referent_commune_ids
-    if not communes:
-        return funds.none()
-    return funds.filter(Q(qpv__commune_id__in=communes) | Q(commune_id__in=communes))
-
-
-def manages_funds(user) -> bool:
-    """May the user open the staff pages of the fund at all (a scope somewhere)?"""
-    scopes = scopes_of(user)
-    return scopes.coordinator or bool(scopes.referent_commune_ids)
 
 
 def committed_of(fund_id: int) -> Decimal:
