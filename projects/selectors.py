@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -26,8 +25,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from participation.models import User
-from participation.roles import scopes_of
 from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
 
 ZERO = Decimal("0.00")
@@ -36,6 +33,8 @@ MONEY: DecimalField = DecimalField(max_digits=12, decimal_places=2)
 FIRST_YEAR = 2024
 LAST_YEAR = 2030
 YEARS = range(FIRST_YEAR, LAST_YEAR + 1)
+# A QuerySet of envelopes comes back of its own class (the scoped one stays scoped).
+Funds = TypeVar("Funds", bound=QuerySet[ParticipationFund])
 
 
 def _zero() -> Value:
@@ -72,7 +71,7 @@ def _count_of_applications(status: GrantStatus | None = None) -> Coalesce:
     return Coalesce(Subquery(count), Value(0))
 
 
-def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
+def with_consumption(funds: Funds) -> Funds:
     """Annotate each envelope with its consumption, in the same query:
 
     - committed: the amounts granted (the committee's decisions),
@@ -91,28 +90,8 @@ def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[Participati
     ).annotate(left=ExpressionWrapper(F("amount") - F("committed"), output_field=MONEY))
 
 
-def with_place(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
+def with_place(funds: Funds) -> Funds:
     return funds.select_related("qpv__commune", "commune")
-
-
-def in_scope_of(
-    funds: QuerySet[ParticipationFund], user: User | AnonymousUser
-) -> QuerySet[ParticipationFund]:
-    """The envelopes a user manages: all for coordinators; for a referent, those of the QPV of
-    their communes and of the communes themselves; none for anyone else."""
-    scopes = scopes_of(user)
-    if scopes.coordinator:
-        return funds
-    communes = scopes.referent_commune_ids
-    if not communes:
-        return funds.none()
-    return funds.filter(Q(qpv__commune_id__in=communes) | Q(commune_id__in=communes))
-
-
-def manages_funds(user: User | AnonymousUser) -> bool:
-    """May the user open the staff pages of the fund at all (a scope somewhere)?"""
-    scopes = scopes_of(user)
-    return scopes.coordinator or bool(scopes.referent_commune_ids)
 
 
 def committed_of(fund_id: int) -> Decimal:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from dialogue.models import DialogueSpace, Meeting, Question
+from dialogue.models import DialogueSpace, Meeting
 from participation.models import User
 from projects.emails import projects as emails
 from projects.models import (
@@ -33,6 +33,7 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
+from questions.models import Question
 
 # The stage a project may be created at: not at its end (evaluated needs an evaluation, abandoned a
 # reason, both their own action).

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -29,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dialogue.models import Meeting, MeetingStatus
 from participation.http import AuthenticatedHttpRequest
 from participation.ratelimit import rate_limited
-from participation.roles import scopes_of
+from participation.scopes import get_object_for, require_perm, require_perm_somewhere
 from projects.forms.fund import (
     ApplicationForm,
     DecisionForm,
@@ -41,8 +40,6 @@ from projects.models import GrantApplication, GrantPayment, GrantStatus, Partici
 from projects.selectors import (
     applications_with_paid,
     euros,
-    in_scope_of,
-    manages_funds,
     place_name,
     totals_by_year,
     with_consumption,
@@ -55,14 +52,16 @@ from qpv.models import QPV, Commune
 COMMITTEE_MEETINGS = 60
 
 
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+def _places_of(user) -> tuple[list[QPV], list[Commune]]:
+    """The QPV and communes where the user sets envelopes (projects.manage_fund)."""
+    qpvs = QPV.objects.visible_to(user, "projects.manage_fund").order_by("name")
+    communes = Commune.objects.visible_to(user, "projects.manage_fund").order_by("name")
+    return list(qpvs), list(communes)
 
 
 def _require_fund_staff(request: HttpRequest) -> None:
-    if not manages_funds(request.user):
-        raise PermissionDenied
+    """The staff pages of the fund are for those who set envelopes somewhere (else 403)."""
+    require_perm_somewhere(request, "projects.manage_fund", QPV.objects.all())
 
 
 def _ordered(funds):
@@ -77,11 +76,6 @@ def _ordered(funds):
 
 def _by_year(funds: list[ParticipationFund]) -> list[tuple[int, list[ParticipationFund]]]:
     return [(year, list(rows)) for year, rows in groupby(funds, key=lambda fund: fund.year)]
-
-
-def _fund_or_404(pk: int) -> ParticipationFund:
-    # The place comes along: the permission check then costs no query.
-    return get_object_or_404(with_place(ParticipationFund.objects.all()), pk=pk)
 
 
 def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
@@ -207,14 +201,11 @@ def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def staff_funds(request: HttpRequest) -> HttpResponse:
     """The envelopes of the user's scope by year, with their consumption."""
     _require_fund_staff(request)
-    funds_in_scope = in_scope_of(ParticipationFund.objects.all(), request.user)
+    funds_in_scope = ParticipationFund.objects.visible_to(request.user)
     rows = list(_ordered(with_consumption(with_place(funds_in_scope))))
     this_year = timezone.localdate().year
     # The QPV of the scope still without an envelope this year: one click to set it.
-    qpvs = QPV.objects.for_listing()
-    scopes = scopes_of(request.user)
-    if not scopes.coordinator:
-        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
+    qpvs = QPV.objects.for_listing().visible_to(request.user, "projects.manage_fund")
     missing = list(qpvs.exclude(funds__year=this_year))
     return render(
         request,
@@ -227,16 +218,6 @@ def staff_funds(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _places_of(user) -> tuple[list[QPV], list[Commune]]:
-    scopes = scopes_of(user)
-    communes = Commune.objects.order_by("name")
-    qpvs = QPV.objects.order_by("name")
-    if not scopes.coordinator:
-        communes = communes.filter(pk__in=scopes.referent_commune_ids)
-        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
-    return list(qpvs), list(communes)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def fund_create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -247,7 +228,7 @@ def fund_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FundForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
     if form.is_bound and form.is_valid():
         place = form.cleaned_data["place"]
-        _require(request, "projects.manage_fund", place)
+        require_perm(request, "projects.manage_fund", place)
         is_qpv = isinstance(place, QPV)
         try:
             fund = services.fund_create(
@@ -286,8 +267,7 @@ def fund_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def fund_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
-    _require(request, "projects.manage_fund", fund)
+    fund = _fund_for(request, pk)
     form = FundAmountForm(request.POST or None, initial={"amount": fund.amount})
     if form.is_bound and form.is_valid():
         try:
@@ -393,30 +373,29 @@ def _render_detail(
     )
 
 
-def _fund_with_consumption_or_404(pk: int) -> ParticipationFund:
-    return get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
+def _fund_for(request: HttpRequest, pk: int) -> ParticipationFund:
+    """An envelope of the user's scope (else 404), with its consumption (projects.manage_fund)."""
+    funds = with_consumption(with_place(ParticipationFund.objects.all()))
+    return get_object_for(request, funds, "projects.manage_fund", pk=pk)
 
 
 @login_required
 @require_GET
 def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    fund = _fund_with_consumption_or_404(pk)
-    _require(request, "projects.manage_fund", fund)
+    fund = _fund_for(request, pk)
     return _render_detail(request, fund)
 
 
-def _application_or_404(pk: int) -> GrantApplication:
-    return get_object_or_404(
-        GrantApplication.objects.select_related("fund__qpv__commune", "fund__commune"), pk=pk
-    )
+def _application_for(request: HttpRequest, pk: int) -> GrantApplication:
+    applications = GrantApplication.objects.select_related("fund__qpv__commune", "fund__commune")
+    return get_object_for(request, applications, "projects.decide_grant", pk=pk)
 
 
 @login_required
 @require_POST
 def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the committee's decision on one application (granted with an amount, or refused)."""
-    application = _application_or_404(pk)
-    _require(request, "projects.decide_grant", application)
+    application = _application_for(request, pk)
     fund = application.fund
     meetings = _committee_meetings(fund)
     form = DecisionForm(request.POST, prefix=f"decide-{application.pk}", meetings=meetings)
@@ -459,7 +438,7 @@ def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
     return _render_detail(
         request,
-        _fund_with_consumption_or_404(fund.pk),
+        _fund_for(request, fund.pk),
         meetings=meetings,
         decision_forms={application.pk: form},
         status=400,
@@ -470,8 +449,7 @@ def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def grant_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record a payment of a granted application."""
-    application = _application_or_404(pk)
-    _require(request, "projects.decide_grant", application)
+    application = _application_for(request, pk)
     form = PaymentForm(request.POST, prefix=f"pay-{application.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -501,7 +479,7 @@ def grant_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
     return _render_detail(
         request,
-        _fund_with_consumption_or_404(application.fund_id),
+        _fund_for(request, application.fund_id),
         payment_forms={application.pk: form},
         status=400,
     )

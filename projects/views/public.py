@@ -18,7 +18,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dialogue.models import ACCEPTED_STATUSES
 from participation.datacache import public_page
 from participation.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from participation.ratelimit import rate_limited
@@ -35,6 +34,7 @@ from projects.models import (
 )
 from projects.services.projects import idea_propose
 from qpv.models import QPV
+from questions.models import ACCEPTED_STATUSES
 
 PROJECTS_PER_PAGE = 20
 RESULTS_TEMPLATE = "projects/includes/project_results.html"
@@ -137,10 +137,10 @@ def _influence_records(project: Project) -> list:
     )
     for record in records:
         meeting, question = record.meeting, record.question
-        record.public_meeting = (  # type: ignore[attr-defined]  # set for the template
+        record.public_meeting = (
             meeting if meeting is not None and meeting.dialogue_space.is_active else None
         )
-        record.public_question = (  # type: ignore[attr-defined]  # idem
+        record.public_question = (
             question
             if question is not None
             and question.status in ACCEPTED_STATUSES
