@@ -44,9 +44,9 @@ def territory_of(obj) -> Place:
     if label == "dialogue.DialogueSpace":
         return Place(qpv_id=obj.qpv_id, commune_id=obj.qpv.commune_id, space_id=obj.pk)
     if label == "projects.GrantApplication":
-        return territory_of(obj.fund)
+        return territory_of(obj.envelope)
     if hasattr(obj, "qpv_id") and obj.qpv_id is None and hasattr(obj, "commune_id"):
-        # Per-commune objects (an FPH envelope of a commune) have a commune and no QPV.
+        # Per-commune objects (a fund envelope of a commune) have a commune and no QPV.
         return Place(commune_id=obj.commune_id)
     if hasattr(obj, "dialogue_space"):
         space = obj.dialogue_space
