@@ -108,11 +108,12 @@ class Objects:
 
 def pick_objects() -> Objects:
     from devtools.scale import EMAIL_DOMAIN
-    from dialogue.models import Meeting, MeetingStatus, MinutesStatus, Question, QuestionStatus
+    from dialogue.models import Meeting, MeetingStatus, MinutesStatus
     from evaluation.models import Report
     from participation.models import User
     from projects.models import FundEnvelope, InfluenceRecord, Project
     from qpv.models import QPV, NewsItem
+    from questions.models import Question, QuestionStatus
 
     now = timezone.now()
     qpv = (

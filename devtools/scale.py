@@ -39,10 +39,7 @@ from django.utils import timezone
 
 from dialogue.models import (
     AgeBand,
-    Answer,
-    AnswerStatus,
     AttendeeCategory,
-    Channel,
     ComeBack,
     DialogueSpace,
     FacilitatedBy,
@@ -53,15 +50,12 @@ from dialogue.models import (
     MeetingStatus,
     Minutes,
     MinutesStatus,
-    Question,
-    QuestionStatus,
     Registration,
     RegistrationStatus,
     SpaceFormat,
     SpaceOrigin,
     SpeakerCategory,
     SpeakingTurn,
-    Theme,
     WalkIn,
 )
 from participation.models import RoleAssignment, User
@@ -83,6 +77,7 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV, Follow, NewsItem, Organisation, OrganisationKind
+from questions.models import Answer, AnswerStatus, Channel, Question, QuestionStatus, Theme
 
 PARIS = ZoneInfo("Europe/Paris")
 EMAIL_DOMAIN = "qed-scale.test"  # .test is reserved (RFC 2606): never a real mailbox

@@ -44,7 +44,6 @@ from django.utils import timezone
 from dialogue.models import (
     AgeBand,
     AttendeeCategory,
-    Channel,
     DialogueSpace,
     Feedback,
     Gender,
@@ -56,12 +55,6 @@ from dialogue.models import (
     SpeakerCategory,
     SpeakingTurn,
     WalkIn,
-)
-from dialogue.selectors.transparency import (
-    DaysBetween,
-    cohort,
-    transparency_aggregates,
-    transparency_figures_of,
 )
 from evaluation.indicators import CATALOGUE, INDICATORS, Period, Scope, Values
 from projects.models import (
@@ -76,6 +69,13 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
+from questions.models import Channel
+from questions.selectors import (
+    DaysBetween,
+    cohort,
+    transparency_aggregates,
+    transparency_figures_of,
+)
 
 ALL = "all"  # the key of the ungrouped result (None is a real key: a commune's own fund envelope)
 UNDER_26 = (AgeBand.UNDER_18, AgeBand.AGE_18_25)
@@ -443,7 +443,7 @@ def _feedback(grouping: Grouping) -> dict[Any, Values]:
 
 
 def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
-    """The cohort and aggregates of dialogue.selectors.transparency, grouped like the rest: the same
+    """The cohort and aggregates of questions.selectors, grouped like the rest: the same
     definitions as the public transparency figures, in one query."""
     questions = cohort(
         qpv=grouping.scope.qpv,

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participation.scopes import Reach, ScopedQuerySet
+
 
 class ParticipationLevel(models.IntegerChoices):
     """The French public-participation scale (after Arnstein), in increasing order."""
@@ -76,17 +78,13 @@ class ModerationStatus(models.TextChoices):
     REJECTED = "rejected", _("Not published")
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(ScopedQuerySet):
+    # The staff pages of projects (projects.manage_project, participation.scopes).
+    reach = Reach(qpv="qpv", communes=("qpv__commune",))
+    view_perm = "projects.manage_project"
+
     def public(self) -> ProjectQuerySet:
         return self.filter(moderation=ModerationStatus.PUBLISHED)
-
-    def in_scope_of(self, user) -> ProjectQuerySet:
-        from participation.roles import scopes_of
-
-        scopes = scopes_of(user)
-        if scopes.coordinator:
-            return self.all()
-        return self.filter(qpv__commune_id__in=scopes.referent_commune_ids)
 
     def with_place(self) -> ProjectQuerySet:
         return self.select_related("qpv__commune")
@@ -108,7 +106,7 @@ class Project(models.Model):
         verbose_name=_("meeting of origin"),
     )
     origin_question = models.ForeignKey(
-        "dialogue.Question",
+        "questions.Question",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -227,6 +225,12 @@ class ExperienceEvaluation(models.Model):
         return f"{self.project_id} ({self.evaluated_on})"
 
 
+class FundEnvelopeQuerySet(ScopedQuerySet):
+    # An envelope sits in a QPV or, commune-wide, in a commune (projects.manage_fund).
+    reach = Reach(qpv="qpv", communes=("qpv__commune", "commune"))
+    view_perm = "projects.manage_fund"
+
+
 class FundEnvelope(models.Model):
     """An envelope of the participation fund ("fonds de participation des habitants"): per QPV (or
     per commune) and year."""
@@ -259,6 +263,8 @@ class FundEnvelope(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = FundEnvelopeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participation fund (FPH)")
         verbose_name_plural = _("participation funds (FPH)")
@@ -289,6 +295,12 @@ class GrantStatus(models.TextChoices):
     GRANTED = "granted", _("Granted")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class GrantApplicationQuerySet(ScopedQuerySet):
+    # An application is where its envelope is (projects.decide_grant).
+    reach = Reach(qpv="envelope__qpv", communes=("envelope__qpv__commune", "envelope__commune"))
+    view_perm = "projects.decide_grant"
 
 
 class GrantApplication(models.Model):
@@ -354,6 +366,8 @@ class GrantApplication(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
+    objects = GrantApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("grant application")
         verbose_name_plural = _("grant applications")
@@ -417,6 +431,11 @@ class InfluenceOutcome(models.TextChoices):
     NOT_ADOPTED = "not_adopted", _("Not adopted")
 
 
+class InfluenceRecordQuerySet(ScopedQuerySet):
+    reach = Reach(qpv="qpv", communes=("qpv__commune",))
+    view_perm = "projects.manage_influence"
+
+
 class InfluenceRecord(models.Model):
     """ "Vous avez dit, nous avons fait": what residents said and what the institution did."""
 
@@ -433,7 +452,7 @@ class InfluenceRecord(models.Model):
         verbose_name=_("meeting"),
     )
     question = models.ForeignKey(
-        "dialogue.Question",
+        "questions.Question",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -467,6 +486,8 @@ class InfluenceRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = InfluenceRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("influence record")

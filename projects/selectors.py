@@ -17,7 +17,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -25,7 +24,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from participation.roles import scopes_of
 from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantStatus
 
 ZERO = Decimal("0.00")
@@ -91,24 +89,6 @@ def with_consumption(envelopes: QuerySet[FundEnvelope]) -> QuerySet[FundEnvelope
 
 def with_place(envelopes: QuerySet[FundEnvelope]) -> QuerySet[FundEnvelope]:
     return envelopes.select_related("qpv__commune", "commune")
-
-
-def in_scope_of(envelopes: QuerySet[FundEnvelope], user) -> QuerySet[FundEnvelope]:
-    """The envelopes a user manages: all for coordinators; for a referent, those of the QPV of
-    their communes and of the communes themselves; none for anyone else."""
-    scopes = scopes_of(user)
-    if scopes.coordinator:
-        return envelopes
-    communes = scopes.referent_commune_ids
-    if not communes:
-        return envelopes.none()
-    return envelopes.filter(Q(qpv__commune_id__in=communes) | Q(commune_id__in=communes))
-
-
-def manages_fund(user) -> bool:
-    """May the user open the staff pages of the fund at all (a scope somewhere)?"""
-    scopes = scopes_of(user)
-    return scopes.coordinator or bool(scopes.referent_commune_ids)
 
 
 def committed_of(envelope_id: int) -> Decimal:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from dialogue.models import ACCEPTED_STATUSES, DialogueSpace, Meeting, MeetingStatus, Question
+from dialogue.models import DialogueSpace, Meeting, MeetingStatus
 from participation.models import User
 from projects.models import (
     CarriedBy,
@@ -31,6 +31,7 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
+from questions.models import ACCEPTED_STATUSES, Question
 
 S = ProjectStage
 L = ParticipationLevel

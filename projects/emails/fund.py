@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dialogue.emails import absolute, in_french
-from participation.mail import OutgoingEmail, queue_email, render_email
+from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
 from projects.models import GrantApplication, GrantStatus
 from projects.selectors import euros, place_name
 

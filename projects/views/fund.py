@@ -15,7 +15,6 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialogue.models import Meeting, MeetingStatus
 from participation.ratelimit import rate_limited
-from participation.roles import scopes_of
+from participation.scopes import get_object_for, require_perm, require_perm_somewhere
 from projects.forms.fund import (
     ApplicationForm,
     DecisionForm,
@@ -39,8 +38,6 @@ from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantS
 from projects.selectors import (
     applications_with_paid,
     euros,
-    in_scope_of,
-    manages_fund,
     place_name,
     totals_by_year,
     with_consumption,
@@ -53,14 +50,16 @@ from qpv.models import QPV, Commune
 COMMITTEE_MEETINGS = 60
 
 
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+def _places_of(user) -> tuple[list[QPV], list[Commune]]:
+    """The QPV and communes where the user sets envelopes (projects.manage_fund)."""
+    qpvs = QPV.objects.visible_to(user, "projects.manage_fund").order_by("name")
+    communes = Commune.objects.visible_to(user, "projects.manage_fund").order_by("name")
+    return list(qpvs), list(communes)
 
 
 def _require_fund_staff(request: HttpRequest) -> None:
-    if not manages_fund(request.user):
-        raise PermissionDenied
+    """The staff pages of the fund are for those who set envelopes somewhere (else 403)."""
+    require_perm_somewhere(request, "projects.manage_fund", QPV.objects.all())
 
 
 def _ordered(envelopes):
@@ -77,11 +76,6 @@ def _by_year(envelopes: list[FundEnvelope]) -> list[tuple[int, list[FundEnvelope
     return [
         (year, list(rows)) for year, rows in groupby(envelopes, key=lambda envelope: envelope.year)
     ]
-
-
-def _envelope_or_404(pk: int) -> FundEnvelope:
-    # The place comes along: the permission check then costs no query.
-    return get_object_or_404(with_place(FundEnvelope.objects.all()), pk=pk)
 
 
 def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
@@ -205,14 +199,11 @@ def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_envelopes(request: HttpRequest) -> HttpResponse:
     """The envelopes of the user's scope by year, with their consumption."""
     _require_fund_staff(request)
-    envelopes_in_scope = in_scope_of(FundEnvelope.objects.all(), request.user)
+    envelopes_in_scope = FundEnvelope.objects.visible_to(request.user)
     rows = list(_ordered(with_consumption(with_place(envelopes_in_scope))))
     this_year = timezone.localdate().year
     # The QPV of the scope still without an envelope this year: one click to set it.
-    qpvs = QPV.objects.for_listing()
-    scopes = scopes_of(request.user)
-    if not scopes.coordinator:
-        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
+    qpvs = QPV.objects.for_listing().visible_to(request.user, "projects.manage_fund")
     missing = list(qpvs.exclude(envelopes__year=this_year))
     return render(
         request,
@@ -225,16 +216,6 @@ def staff_envelopes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _places_of(user) -> tuple[list[QPV], list[Commune]]:
-    scopes = scopes_of(user)
-    communes = Commune.objects.order_by("name")
-    qpvs = QPV.objects.order_by("name")
-    if not scopes.coordinator:
-        communes = communes.filter(pk__in=scopes.referent_commune_ids)
-        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
-    return list(qpvs), list(communes)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def envelope_create(request: HttpRequest) -> HttpResponse:
@@ -245,7 +226,7 @@ def envelope_create(request: HttpRequest) -> HttpResponse:
     form = EnvelopeForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
     if form.is_bound and form.is_valid():
         place = form.cleaned_data["place"]
-        _require(request, "projects.manage_fund", place)
+        require_perm(request, "projects.manage_fund", place)
         is_qpv = isinstance(place, QPV)
         try:
             envelope = services.envelope_create(
@@ -284,8 +265,7 @@ def envelope_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def envelope_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    envelope = get_object_or_404(with_consumption(with_place(FundEnvelope.objects.all())), pk=pk)
-    _require(request, "projects.manage_fund", envelope)
+    envelope = _envelope_for(request, pk)
     form = EnvelopeAmountForm(request.POST or None, initial={"amount": envelope.amount})
     if form.is_bound and form.is_valid():
         try:
@@ -392,31 +372,31 @@ def _render_detail(
     )
 
 
-def _envelope_with_consumption_or_404(pk: int) -> FundEnvelope:
-    return get_object_or_404(with_consumption(with_place(FundEnvelope.objects.all())), pk=pk)
+def _envelope_for(request: HttpRequest, pk: int) -> FundEnvelope:
+    """An envelope of the user's scope (else 404), with its consumption (projects.manage_fund)."""
+    envelopes = with_consumption(with_place(FundEnvelope.objects.all()))
+    return get_object_for(request, envelopes, "projects.manage_fund", pk=pk)
 
 
 @login_required
 @require_GET
 def envelope_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    envelope = _envelope_with_consumption_or_404(pk)
-    _require(request, "projects.manage_fund", envelope)
+    envelope = _envelope_for(request, pk)
     return _render_detail(request, envelope)
 
 
-def _application_or_404(pk: int) -> GrantApplication:
-    return get_object_or_404(
-        GrantApplication.objects.select_related("envelope__qpv__commune", "envelope__commune"),
-        pk=pk,
+def _application_for(request: HttpRequest, pk: int) -> GrantApplication:
+    applications = GrantApplication.objects.select_related(
+        "envelope__qpv__commune", "envelope__commune"
     )
+    return get_object_for(request, applications, "projects.decide_grant", pk=pk)
 
 
 @login_required
 @require_POST
 def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the committee's decision on one application (granted with an amount, or refused)."""
-    application = _application_or_404(pk)
-    _require(request, "projects.decide_grant", application)
+    application = _application_for(request, pk)
     envelope = application.envelope
     meetings = _committee_meetings(envelope)
     form = DecisionForm(request.POST, prefix=f"decide-{application.pk}", meetings=meetings)
@@ -459,7 +439,7 @@ def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
     return _render_detail(
         request,
-        _envelope_with_consumption_or_404(envelope.pk),
+        _envelope_for(request, envelope.pk),
         meetings=meetings,
         decision_forms={application.pk: form},
         status=400,
@@ -470,8 +450,7 @@ def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def grant_pay(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a payment of a granted application."""
-    application = _application_or_404(pk)
-    _require(request, "projects.decide_grant", application)
+    application = _application_for(request, pk)
     form = PaymentForm(request.POST, prefix=f"pay-{application.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -501,7 +480,7 @@ def grant_pay(request: HttpRequest, pk: int) -> HttpResponse:
             )
     return _render_detail(
         request,
-        _envelope_with_consumption_or_404(application.envelope_id),
+        _envelope_for(request, application.envelope_id),
         payment_forms={application.pk: form},
         status=400,
     )

@@ -18,7 +18,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dialogue.models import ACCEPTED_STATUSES
 from participation.datacache import public_page
 from participation.ratelimit import rate_limited
 from projects.forms.projects import ProjectFilterForm, ProposeIdeaForm
@@ -33,6 +32,7 @@ from projects.models import (
 )
 from projects.services.projects import idea_propose
 from qpv.models import QPV
+from questions.models import ACCEPTED_STATUSES
 
 PROJECTS_PER_PAGE = 20
 RESULTS_TEMPLATE = "projects/includes/project_results.html"

@@ -332,21 +332,15 @@ def session_of(live_server, user, *, second_factor: bool = True) -> Callable:
 
 
 def load_site() -> SimpleNamespace:
-    from dialogue.models import (
-        Meeting,
-        MeetingStatus,
-        MinutesStatus,
-        Question,
-        QuestionStatus,
-        RegistrationStatus,
-    )
+    from dialogue.models import Meeting, MeetingStatus, MinutesStatus, RegistrationStatus
     from dialogue.tokens import confirm_path, manage_path
     from evaluation.models import Report, ReportStatus
     from participation.models import User
     from projects.models import GrantApplication, GrantStatus, ModerationStatus, Project
     from qpv.models import QPV, Follow, NewsItem
-    from tests.dialogue.factories_questions import QuestionFactory
+    from questions.models import Question, QuestionStatus
     from tests.factories import MeetingFactory, RegistrationFactory
+    from tests.questions.factories import QuestionFactory
 
     with override_settings(DEBUG=True):
         call_command("load_demo", "--quiet", stdout=io.StringIO())
@@ -722,9 +716,10 @@ def pdf_text(pdf: Path) -> str:
 
 
 def test_meeting_minutes_and_questions_print_cleanly(new_context):
-    from dialogue.models import AnswerStatus, Minutes, MinutesStatus, QuestionStatus
-    from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
+    from dialogue.models import Minutes, MinutesStatus
+    from questions.models import AnswerStatus, QuestionStatus
     from tests.factories import MeetingFactory, OrganisationFactory
+    from tests.questions.factories import AnswerFactory, QuestionFactory
 
     meeting = MeetingFactory(
         title="Café des habitants de décembre",

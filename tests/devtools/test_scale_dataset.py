@@ -24,13 +24,9 @@ from devtools.scale import (
     window,
 )
 from dialogue.models import (
-    Answer,
-    AnswerStatus,
     Feedback,
     Meeting,
     MeetingStatus,
-    Question,
-    QuestionStatus,
     Registration,
     RegistrationStatus,
     SpeakingTurn,
@@ -48,6 +44,7 @@ from projects.models import (
     Project,
     ProjectStep,
 )
+from questions.models import Answer, AnswerStatus, Question, QuestionStatus
 from tests.factories import MeetingFactory, RegistrationFactory
 from tests.helpers import totp_code
 

@@ -88,8 +88,7 @@ def build_dataset() -> SimpleNamespace:
 
     Sanitas (Tours) and La Rabière (Joué-lès-Tours) have data; every other QPV is empty.
     """
-    from dialogue.models import Channel, QuestionStatus
-    from tests.dialogue.factories_questions import QuestionFactory
+    from questions.models import Channel, QuestionStatus
     from tests.projects.factories import (
         FundEnvelopeFactory,
         GrantApplicationFactory,
@@ -97,6 +96,7 @@ def build_dataset() -> SimpleNamespace:
         ProjectFactory,
         ProjectStepFactory,
     )
+    from tests.questions.factories import QuestionFactory
 
     sanitas = QPV.objects.get(slug="sanitas")
     rabiere = QPV.objects.get(slug="la-rabiere")

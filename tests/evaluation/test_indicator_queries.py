@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import pytest
 
-from dialogue.models import AttendeeCategory, MeetingStatus, QuestionStatus, SpeakerCategory
+from dialogue.models import AttendeeCategory, MeetingStatus, SpeakerCategory
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import CODES, Period, Scope
 from projects.models import GrantStatus
 from qpv.models import QPV
-from tests.dialogue.factories_questions import QuestionFactory
+from questions.models import QuestionStatus
 from tests.evaluation.factories import (
     FeedbackFactory,
     WalkInFactory,
@@ -34,6 +34,7 @@ from tests.projects.factories import (
     ProjectFactory,
     ProjectStepFactory,
 )
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from dialogue.selectors.transparency import transparency_figures
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import CATALOGUE, CODES, FAMILIES, INDICATORS, UNITS, Period, Scope
 from qpv.models import QPV
+from questions.selectors import transparency_figures
 from tests.evaluation.factories import build_dataset
 
 pytestmark = pytest.mark.django_db

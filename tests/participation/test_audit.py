@@ -15,14 +15,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.models import Answer, Meeting, Question
-from dialogue.services import questions as question_services
+from dialogue.models import Meeting
 from participation.models import RoleAssignment
 from participation.roles import Role
 from projects.models import GrantApplication
 from projects.services import fund as services_fund
 from qpv.models import QPV
-from tests.dialogue.factories_questions import QuestionFactory
+from questions import services as question_services
+from questions.models import Answer, Question
 from tests.factories import (
     MeetingFactory,
     OrganisationFactory,
@@ -31,6 +31,7 @@ from tests.factories import (
     grant,
 )
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +178,7 @@ def test_the_coordinator_sees_who_did_what_and_filters(client, world):
     assert "registrant list exported (2 rows)" in page
     assert "Exported or viewed" in page
 
-    page = client.get(URL, {"model": "dialogue.question"}).content.decode()
+    page = client.get(URL, {"model": "questions.question"}).content.decode()
     assert "Quand le hall" in page and "Atelier jardin" not in page
     page = client.get(URL, {"actor": "coordinator@"}).content.decode()
     assert "Atelier jardin" in page and "Quand le hall" not in page

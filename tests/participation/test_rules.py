@@ -7,10 +7,9 @@ import rules
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
-from dialogue.models import QuestionStatus
 from participation.roles import Role, forget_scopes, scopes_of
 from qpv.models import QPV
-from tests.dialogue.factories_questions import QuestionFactory
+from questions.models import QuestionStatus
 from tests.factories import (
     DialogueSpaceFactory,
     MeetingFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     grant,
 )
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
+from tests.questions.factories import QuestionFactory
 
 # Who: one user per role and scope. Where: objects in Tours (Sanitas) and in Joué-lès-Tours (Rabière).
 ACTORS = [
@@ -166,23 +166,23 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "meeting": LOCAL_STAFF_SANITAS | {"facilitator_space"} | DELEGATES_SANITAS,
         "rabiere_meeting": REFERENT_JOUE | {"delegate_all"},
     },
-    "dialogue.moderate_question": {
+    "questions.moderate_question": {
         "question_a_pending": LOCAL_STAFF_SANITAS,
         "rabiere_question": REFERENT_JOUE,
     },
-    "dialogue.route_question": {
+    "questions.route_question": {
         "question_a": REFERENT_TOURS,
         "rabiere_question": REFERENT_JOUE,
     },
     # The correspondents of the organisation addressed, and the referents of the place.
-    "dialogue.answer_question": {
+    "questions.answer_question": {
         "question_a": REFERENT_TOURS | {"correspondent_a"},
         "question_b": REFERENT_TOURS,
         "rabiere_question": REFERENT_JOUE,
     },
     # Delegates and correspondents read accepted questions only; the text of a question awaiting
     # moderation is the moderators' alone.
-    "dialogue.view_question_staff": {
+    "questions.view_question_staff": {
         "question_a": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS | {"correspondent_a"},
         "question_b": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS,
         "question_a_pending": LOCAL_STAFF_SANITAS,

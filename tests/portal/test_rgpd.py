@@ -16,13 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from dialogue.models import (
-    AnswerStatus,
-    ComebackInvitation,
-    Question,
-    QuestionStatus,
-    Registration,
-)
+from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import PURGED_DOMAIN, pseudonym
 from evaluation.computations import compute, compute_by_qpv
 from evaluation.indicators import Period, Scope
@@ -30,7 +24,7 @@ from participation.models import RoleAssignment, User
 from participation.roles import Role
 from projects.models import FundEnvelope, GrantApplication, Project
 from qpv.models import QPV, Follow
-from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
+from questions.models import AnswerStatus, Question, QuestionStatus
 from tests.evaluation.factories import build_dataset
 from tests.factories import (
     PASSWORD,
@@ -40,6 +34,7 @@ from tests.factories import (
     grant,
 )
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
+from tests.questions.factories import AnswerFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -21,6 +21,12 @@ Outcomes:
     A     302 to the admin's login page (the admin's answer to anyone but a coordinator)
     R     another redirect (after a successful POST, to the canonical page...)
 
+Staff pages about one object (issue 16): an object the role may not see (out of its scope, or
+no staff role at all) answers 404, as an unknown one, so the page does not reveal that it exists;
+403 is for a role that sees the object but may not do this (a delegate on a meeting's edit page).
+Pages without an object (lists, forms to create) answer 403 to those who hold the permission
+nowhere. See participation.scopes.get_object_for.
+
 Some patterns have variants: a signed link valid or forged, an object public or not (a draft, a
 question awaiting moderation). Unsided URLs (list pages, the resident's own things, signed links)
 are the same request for both referent columns: their `out` cell is declared equal to `ref` and
@@ -64,22 +70,16 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from dialogue.models import (
-    AnswerStatus,
-    MeetingStatus,
-    Minutes,
-    MinutesStatus,
-    QuestionStatus,
-    RegistrationStatus,
-)
+from dialogue.models import MeetingStatus, Minutes, MinutesStatus, RegistrationStatus
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path, question_confirm_path
+from dialogue.tokens import confirm_path, manage_path
 from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from projects.models import ExperienceEvaluation, ModerationStatus
 from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
-from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
+from questions.models import AnswerStatus, QuestionStatus
+from questions.tokens import question_confirm_path
 from tests.factories import (
     DialogueSpaceFactory,
     MeetingFactory,
@@ -96,6 +96,7 @@ from tests.projects.factories import (
     NewsItemFactory,
     ProjectFactory,
 )
+from tests.questions.factories import AnswerFactory, QuestionFactory
 
 ROLES = ("visitor", "resident", "facilitator", "referent_in", "referent_out")
 ROLES += ("correspondent", "delegate", "coordinator")
@@ -458,8 +459,8 @@ TABLE += [
     E(
         "espace-pro/actualites/<int:pk>/modifier/",
         of("qpv:news_edit", "news"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 400 404 404 404 400",
     ),
     # dialogue: the public agenda, meetings and spaces.
     E(
@@ -583,50 +584,50 @@ TABLE += [
     E(
         "espace-pro/espaces/<int:pk>/modifier/",
         of("dialogue:space_edit", "space"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 404 200",
+        "  L 404 200 200 404 404 404 200",
     ),
     E(
         "espace-pro/rencontres/nouvelle/",
         with_query("dialogue:meeting_create", "espace", lambda s: s.space.pk),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 404 200",
+        "  L 404 200 200 404 404 404 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/modifier/",
         of("dialogue:meeting_edit", "planned"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/dupliquer/",
         of("dialogue:meeting_duplicate", "planned"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/annuler/",
         of("dialogue:meeting_cancel", "planned"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     # Residents' personal data: the staff of the place only (dialogue.view_personal_data).
     E(
         "espace-pro/rencontres/<int:pk>/inscrits/",
         of("dialogue:meeting_registrations", "planned"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/affiche.pdf",
         of("dialogue:meeting_poster", "planned"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/emargement.pdf",
         of("dialogue:meeting_signin_sheet", "planned"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     # dialogue: the meeting log (check-in, speaking time, minutes, feedback).
@@ -634,92 +635,92 @@ TABLE += [
     E(
         "espace-pro/rencontres/<int:pk>/journal/",
         of("dialogue:meeting_log", "held"),
-        "  L 403 200 200 403 403 200 200",
+        "  L 404 200 200 404 404 200 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/",
         of("dialogue:checkin", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/presence/<int:registration_pk>/",
         of("dialogue:checkin_toggle", "running", registration_pk="attendee"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/sans-inscription/",
         of("dialogue:walkin_add", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/sans-inscription/plusieurs/",
         of("dialogue:walkin_bulk", "running"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/annuler/",
         of("dialogue:checkin_undo", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/enregistrer/",
         of("dialogue:attendance_save", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/",
         of("dialogue:tracker", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/prise/",
         of("dialogue:tracker_start", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/stop/",
         of("dialogue:tracker_stop", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/pause/",
         of("dialogue:tracker_pause", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/intervenants/",
         of("dialogue:tracker_speakers", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/etat/",
         of("dialogue:tracker_state", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/tour/",
         of("dialogue:turn_add", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/compte-rendu/",
         of("dialogue:minutes_edit", "held"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "rencontres/<int:pk>/compte-rendu/",
@@ -772,19 +773,19 @@ TABLE += [
     E(
         "espace-pro/rencontres/<int:pk>/avis/qr/",
         of("dialogue:feedback_qr", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     # dialogue: questions and answers.
     E(
         "questions/",
-        page("dialogue:questions"),
+        page("questions:questions"),
         EVERYONE,
         NOT_ALLOWED,
     ),
     E(
         "questions/<int:pk>/",
-        of("dialogue:question", "question"),
+        of("questions:question", "question"),
         EVERYONE,
         NOT_ALLOWED,
         "public",
@@ -793,20 +794,20 @@ TABLE += [
     # whose staff pages show accepted questions only.
     E(
         "questions/<int:pk>/",
-        of("dialogue:question", "waiting_question"),
+        of("questions:question", "waiting_question"),
         "404 404 200 200 404 404 404 200",
         NOT_ALLOWED,
         "in moderation",
     ),
     E(
         "quartiers/<slug:slug>/questions/",
-        qpv_page("dialogue:qpv_questions"),
+        qpv_page("questions:qpv_questions"),
         EVERYONE,
         NOT_ALLOWED,
     ),
     E(
         "quartiers/<slug:slug>/questions/poser/",
-        qpv_page("dialogue:question_ask"),
+        qpv_page("questions:question_ask"),
         EVERYONE,
         EVERYONE,
     ),
@@ -819,79 +820,79 @@ TABLE += [
     ),
     E(
         "questions/confirmer/<str:signed>/",
-        signed("dialogue:question_confirm", "forged"),
+        signed("questions:question_confirm", "forged"),
         "400 400 400 400 400 400 400 400",
         "400 400 400 400 400 400 400 400",
         "invalid",
     ),
     E(
         "compte/questions/",
-        page("dialogue:my_questions"),
+        page("questions:my_questions"),
         "  L 200 200 200 200 200 200 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/questions/",
-        of("dialogue:meeting_questions", "running"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 400 400 403 403 403 400",
+        of("questions:meeting_questions", "running"),
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/questions/moderation/",
-        page("dialogue:moderation_queue"),
+        page("questions:moderation_queue"),
         "  L 403 200 200 200 403 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/questions/<int:pk>/moderer/",
-        of("dialogue:question_moderate", "waiting_question"),
+        of("questions:question_moderate", "waiting_question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 404 400",
     ),
     E(
         "espace-pro/questions/",
-        page("dialogue:questions_dashboard"),
+        page("questions:questions_dashboard"),
         "  L 403 200 200 200 200 200 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/questions/<int:pk>/",
-        of("dialogue:question_manage", "question"),
-        "  L 403 200 200 403 200 200 200",
+        of("questions:question_manage", "question"),
+        "  L 404 200 200 404 200 200 200",
         "  L 405 405 405 405 405 405 405",
         "routed",
     ),
     # Correspondents and delegates follow accepted questions only.
     E(
         "espace-pro/questions/<int:pk>/",
-        of("dialogue:question_manage", "waiting_question"),
-        "  L 403 200 200 403 403 403 200",
+        of("questions:question_manage", "waiting_question"),
+        "  L 404 200 200 404 404 404 200",
         "  L 405 405 405 405 405 405 405",
         "in moderation",
     ),
     E(
         "espace-pro/questions/<int:pk>/transmettre/",
-        of("dialogue:question_route", "question"),
+        of("questions:question_route", "question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 403 400 404 403 403 400",
     ),
     E(
         "espace-pro/questions/<int:pk>/echeance/",
-        of("dialogue:question_extend", "question"),
+        of("questions:question_extend", "question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 403 400 404 403 403 400",
     ),
     E(
         "espace-pro/questions/<int:pk>/clore/",
-        of("dialogue:question_close", "question"),
+        of("questions:question_close", "question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 403 400 404 403 403 400",
     ),
     E(
         "espace-pro/questions/<int:pk>/reponse/",
-        of("dialogue:question_answer", "question"),
-        "  L 403 403 200 403 200 403 200",
-        "  L 403 403 200 403 200 403 200",
+        of("questions:question_answer", "question"),
+        "  L 404 403 200 404 200 403 200",
+        "  L 404 403 200 404 200 403 200",
     ),
     # projects: projects and ideas.
     E(
@@ -948,32 +949,32 @@ TABLE += [
     E(
         "espace-pro/projets/<int:pk>/modifier/",
         of("projects:project_edit", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/projets/<int:pk>/etape/",
         of("projects:project_step", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/projets/<int:pk>/abandonner/",
         of("projects:project_abandon", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/projets/<int:pk>/evaluation/",
         of("projects:project_evaluation", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 400 404 404 404 400",
     ),
     E(
         "espace-pro/projets/<int:pk>/moderer/",
         of("projects:idea_moderate", "idea"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 400 404 404 404 400",
     ),
     # projects: the participation fund.
     E(
@@ -1003,26 +1004,26 @@ TABLE += [
     E(
         "espace-pro/fonds/<int:pk>/",
         of("projects:envelope_detail", "envelope"),
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/fonds/<int:pk>/modifier/",
         of("projects:envelope_edit", "envelope"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/fonds/demandes/<int:pk>/decision/",
         of("projects:grant_decide", "application"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 400 404 404 404 400",
     ),
     E(
         "espace-pro/fonds/demandes/<int:pk>/paiement/",
         of("projects:grant_pay", "application"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 400 404 404 404 400",
     ),
     # projects: "Vous avez dit, nous avons fait".
     E(
@@ -1052,8 +1053,8 @@ TABLE += [
     E(
         "espace-pro/vous-avez-dit/<int:pk>/modifier/",
         of("projects:influence_edit", "influence"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 400 404 404 404 400",
     ),
     # evaluation: indicators and reports.
     # Out of scope, the territory asked is not among the form's choices: 400 with the reason.

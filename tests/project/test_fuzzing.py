@@ -56,15 +56,6 @@ from dialogue.forms.feedback import FeedbackForm
 from dialogue.forms.meetings import MeetingCancelForm, MeetingForm, SpaceForm
 from dialogue.forms.minutes import MinutesForm
 from dialogue.forms.public import AgendaFilterForm
-from dialogue.forms.questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
-from dialogue.forms.questions_public import QuestionFilterForm as PublicQuestionFilterForm
-from dialogue.forms.questions_staff import (
-    AnswerForm,
-    CloseForm,
-    ExtendForm,
-    RouteForm,
-)
-from dialogue.forms.questions_staff import QuestionFilterForm as StaffQuestionFilterForm
 from dialogue.forms.registration import GuestRegistrationForm, OneClickRegistrationForm
 from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import (
@@ -75,15 +66,12 @@ from dialogue.models import (
     Gender,
     MeetingMode,
     MeetingStatus,
-    QuestionStatus,
     RegistrationStatus,
     SpaceFormat,
     SpaceOrigin,
     SpeakerCategory,
-    Theme,
     WalkIn,
 )
-from dialogue.selectors.transparency import PublicStatus
 from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
 from participation import audit
@@ -121,7 +109,17 @@ from projects.selectors import YEARS
 from projects.services.projects import CREATION_STAGES
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, Commune
-from tests.dialogue.factories_questions import QuestionFactory
+from questions.forms.intake import AskQuestionForm, MeetingQuestionForm, ModerationForm
+from questions.forms.public import QuestionFilterForm as PublicQuestionFilterForm
+from questions.forms.staff import (
+    AnswerForm,
+    CloseForm,
+    ExtendForm,
+    RouteForm,
+)
+from questions.forms.staff import QuestionFilterForm as StaffQuestionFilterForm
+from questions.models import QuestionStatus, Theme
+from questions.selectors import PublicStatus
 from tests.factories import (
     PASSWORD,
     DialogueSpaceFactory,
@@ -159,6 +157,7 @@ from tests.projects.factories import (
     NewsItemFactory,
     ProjectFactory,
 )
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -1026,14 +1025,14 @@ INVENTORY: list[Endpoint] = [
     ),
     # dialogue: questions ------------------------------------------------------------------------
     Endpoint(
-        "dialogue:questions",
+        "questions:questions",
         "GET",
         None,
         PUBLIC_QUESTION_FILTERS,
         forms=(PublicQuestionFilterForm,),
     ),
     Endpoint(
-        "dialogue:qpv_questions",
+        "questions:qpv_questions",
         "GET",
         None,
         PUBLIC_QUESTION_FILTERS,
@@ -1041,7 +1040,7 @@ INVENTORY: list[Endpoint] = [
         args=lambda w: SANITAS,
     ),
     Endpoint(
-        "dialogue:question_ask",
+        "questions:question_ask",
         "GET",
         None,
         {"envoyee": Raw(examples=("",))},
@@ -1050,7 +1049,7 @@ INVENTORY: list[Endpoint] = [
         label=" ?envoyee",
     ),
     Endpoint(
-        "dialogue:question_ask",
+        "questions:question_ask",
         "POST",
         None,
         {
@@ -1067,7 +1066,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_ask",
+        "questions:question_ask",
         "POST",
         "resident",
         {
@@ -1082,16 +1081,18 @@ INVENTORY: list[Endpoint] = [
         label=" (account)",
     ),
     Endpoint(
-        "dialogue:question_confirm",
+        "questions:question_confirm",
         "POST",
         None,
         {},
         path={"signed": (lambda w: _signed("question_confirm_path", w.unconfirmed_question),)},
         statuses=frozenset({200, 302, 400, 404}),
     ),
-    Endpoint("dialogue:my_questions", "GET", "resident", {"page": PAGE}, statuses=frozenset({200})),
     Endpoint(
-        "dialogue:meeting_questions",
+        "questions:my_questions", "GET", "resident", {"page": PAGE}, statuses=frozenset({200})
+    ),
+    Endpoint(
+        "questions:meeting_questions",
         "POST",
         "referent",
         {
@@ -1106,10 +1107,10 @@ INVENTORY: list[Endpoint] = [
         statuses=frozenset({200, 302, 400}),
     ),
     Endpoint(
-        "dialogue:moderation_queue", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
+        "questions:moderation_queue", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
     ),
     Endpoint(
-        "dialogue:question_moderate",
+        "questions:question_moderate",
         "POST",
         "referent",
         {
@@ -1123,7 +1124,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:questions_dashboard",
+        "questions:questions_dashboard",
         "GET",
         "referent",
         {
@@ -1137,7 +1138,7 @@ INVENTORY: list[Endpoint] = [
         forms=(StaffQuestionFilterForm,),
     ),
     Endpoint(
-        "dialogue:question_route",
+        "questions:question_route",
         "POST",
         "referent",
         {"organisation": Choice(of=lambda w: [w.organisation.pk], required=True)},
@@ -1146,7 +1147,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_extend",
+        "questions:question_extend",
         "POST",
         "referent",
         {"new_due_on": Day(31, 400, required=True), "reason": Text(2000, required=True)},
@@ -1155,7 +1156,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_close",
+        "questions:question_close",
         "POST",
         "referent",
         {"reason": Text(2000, required=True)},
@@ -1164,7 +1165,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_answer",
+        "questions:question_answer",
         "POST",
         "referent",
         {
@@ -1567,8 +1568,8 @@ INVENTORY: list[Endpoint] = [
 _SANITAS_PAGE = (None, _page("qpv_page", slug="sanitas"))
 _MEETING_PAGE = (None, _page("dialogue:meeting", pk=lambda w: w.future_meeting.pk))
 _CURRENT_LOG = ("referent", _page("dialogue:meeting_log", pk=lambda w: w.current_meeting.pk))
-_QUESTION_STAFF = ("referent", _page("dialogue:question_manage", pk=lambda w: w.question.pk))
-_QUESTION_PAGE = (None, _page("dialogue:question", pk=lambda w: w.question.pk))
+_QUESTION_STAFF = ("referent", _page("questions:question_manage", pk=lambda w: w.question.pk))
+_QUESTION_PAGE = (None, _page("questions:question", pk=lambda w: w.question.pk))
 _PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
 _ENVELOPE = (("referent", _page("projects:envelope_detail", pk=lambda w: w.envelope.pk)),)
 SHOWN_ON = {
@@ -1601,22 +1602,22 @@ SHOWN_ON = {
         _CURRENT_LOG,
         (None, _page("dialogue:meeting", pk=lambda w: w.current_meeting.pk)),
     ),
-    "POST dialogue:question_ask": (("referent", _page("dialogue:moderation_queue")),),
-    "POST dialogue:question_ask (account)": (
-        ("referent", _page("dialogue:moderation_queue")),
-        ("resident", _page("dialogue:my_questions")),
+    "POST questions:question_ask": (("referent", _page("questions:moderation_queue")),),
+    "POST questions:question_ask (account)": (
+        ("referent", _page("questions:moderation_queue")),
+        ("resident", _page("questions:my_questions")),
     ),
-    "POST dialogue:meeting_questions": (
-        (None, _page("dialogue:questions")),
+    "POST questions:meeting_questions": (
+        (None, _page("questions:questions")),
         (None, _page("dialogue:meeting", pk=lambda w: w.current_meeting.pk)),
     ),
-    "POST dialogue:question_moderate": (
-        (None, _page("dialogue:questions")),
-        ("referent", _page("dialogue:questions_dashboard")),
+    "POST questions:question_moderate": (
+        (None, _page("questions:questions")),
+        ("referent", _page("questions:questions_dashboard")),
     ),
-    "POST dialogue:question_extend": (_QUESTION_STAFF,),
-    "POST dialogue:question_close": (_QUESTION_PAGE, _QUESTION_STAFF),
-    "POST dialogue:question_answer": (_QUESTION_PAGE, (None, _page("dialogue:questions"))),
+    "POST questions:question_extend": (_QUESTION_STAFF,),
+    "POST questions:question_close": (_QUESTION_PAGE, _QUESTION_STAFF),
+    "POST questions:question_answer": (_QUESTION_PAGE, (None, _page("questions:questions"))),
     "POST projects:project_propose": (("referent", _page("projects:idea_moderation")),),
     "POST projects:project_create": _PROJECTS,
     "POST projects:project_edit": _PROJECTS,
@@ -1637,8 +1638,10 @@ SHOWN_ON = {
 
 
 def _signed(function: str, obj) -> str:
-    from dialogue import tokens
+    from dialogue import tokens as registration_tokens
+    from questions import tokens as question_tokens
 
+    tokens = question_tokens if function.startswith("question_") else registration_tokens
     return getattr(tokens, function)(obj).rstrip("/").rsplit("/", 1)[1]
 
 
@@ -1699,8 +1702,8 @@ NO_INPUT = {
     "dialogue:minutes_attachment",
     "dialogue:feedback_on_the_spot",
     "dialogue:feedback_qr",
-    "dialogue:question",
-    "dialogue:question_manage",
+    "questions:question",
+    "questions:question_manage",
     "projects:project",
     "projects:envelopes",
     "projects:staff_envelopes",
@@ -2076,7 +2079,7 @@ INDIRECT_READS = {
     # The dashboard's cache key of its filter form: every parameter, hashed.
     ("evaluation.views.dashboard", "dashboard"): {ScopePeriodForm},
     # "Is the list filtered?": any field name of the filter form.
-    ("dialogue.views.questions_staff", "questions_dashboard"): {StaffQuestionFilterForm},
+    ("questions.views.staff", "questions_dashboard"): {StaffQuestionFilterForm},
     ("projects.views.staff", "staff_projects"): {ProjectFilterForm},
 }
 VIEW_MODULES = [
@@ -2089,9 +2092,9 @@ VIEW_MODULES = [
     "dialogue.views.minutes",
     "dialogue.views.printables",
     "dialogue.views.public",
-    "dialogue.views.questions_intake",
-    "dialogue.views.questions_public",
-    "dialogue.views.questions_staff",
+    "questions.views.intake",
+    "questions.views.public",
+    "questions.views.staff",
     "dialogue.views.registration",
     "dialogue.views.staff",
     "dialogue.views.tracker",

@@ -42,32 +42,24 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from dialogue.models import (
-    Answer,
-    AnswerRevision,
-    AnswerStatus,
     AttendeeCategory,
-    Channel,
     DialogueSpace,
-    DueDateChange,
     FacilitatedBy,
     Feedback,
     Meeting,
     MeetingStatus,
     Minutes,
     MinutesStatus,
-    Question,
-    QuestionStatus,
     Registration,
     RegistrationStatus,
     SpaceFormat,
     SpaceOrigin,
     SpeakerCategory,
     SpeakingTurn,
-    Theme,
     WalkIn,
 )
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path, question_confirm_path
+from dialogue.tokens import confirm_path, manage_path
 from evaluation.models import Report, ReportStatus
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
 from participation.models import User
@@ -89,6 +81,17 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV, Commune, Follow, NewsItem, Organisation, OrganisationKind
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    AnswerStatus,
+    Channel,
+    DueDateChange,
+    Question,
+    QuestionStatus,
+    Theme,
+)
+from questions.tokens import question_confirm_path
 from tests.factories import UserFactory, grant
 from tests.helpers import OUR_APPS, PortalClient
 
@@ -688,21 +691,21 @@ PAGES: list[Page] = [
     Page("dialogue:registration_manage", kwargs=_signed(manage_path, "registration"), grows=False),
     Page("dialogue:feedback", kwargs=lambda world: {"token": world.feedback_token}, grows=False),
     # The public Q&A.
-    Page("dialogue:questions"),
-    Page("dialogue:questions", query="qpv=sanitas&status=answered", label="filtered"),
-    Page("dialogue:qpv_questions", kwargs=_slug),
-    Page("dialogue:question", kwargs=QUESTION),
-    Page("dialogue:question", "correspondent", QUESTION),
+    Page("questions:questions"),
+    Page("questions:questions", query="qpv=sanitas&status=answered", label="filtered"),
+    Page("questions:qpv_questions", kwargs=_slug),
+    Page("questions:question", kwargs=QUESTION),
+    Page("questions:question", "correspondent", QUESTION),
     Page(
-        "dialogue:question",
+        "questions:question",
         "visitor",
         lambda world: {"pk": world.pending_question.pk},
         label="not public: 404",
         grows=False,
     ),
-    Page("dialogue:question_ask", "resident", _slug, grows=False),
+    Page("questions:question_ask", "resident", _slug, grows=False),
     Page(
-        "dialogue:question_confirm",
+        "questions:question_confirm",
         kwargs=_signed(question_confirm_path, "pending_question"),
         grows=False,
     ),
@@ -721,7 +724,7 @@ PAGES: list[Page] = [
     Page("projects:qpv_influence", kwargs=_slug),
     # The resident's own pages.
     Page("dialogue:my_registrations", "resident"),
-    Page("dialogue:my_questions", "resident"),
+    Page("questions:my_questions", "resident"),
     Page("account_home", "resident", grows=False),
     Page("account_home", "facilitator", label="many roles"),
     Page("my_data", "resident"),
@@ -759,17 +762,20 @@ PAGES: list[Page] = [
     Page("dialogue:minutes_edit", "facilitator", HELD, label="published", grows=False),
     Page("dialogue:feedback_qr", "facilitator", HELD, grows=False),
     # Espace pro: questions.
-    Page("dialogue:meeting_questions", "facilitator", LIVE),
-    Page("dialogue:moderation_queue", "referent"),
-    Page("dialogue:questions_dashboard", "referent"),
+    Page("questions:meeting_questions", "facilitator", LIVE),
+    Page("questions:moderation_queue", "referent"),
+    Page("questions:questions_dashboard", "referent"),
     Page(
-        "dialogue:questions_dashboard", "referent", query="overdue=on&qpv=sanitas", label="filtered"
+        "questions:questions_dashboard",
+        "referent",
+        query="overdue=on&qpv=sanitas",
+        label="filtered",
     ),
-    Page("dialogue:questions_dashboard", "correspondent"),
-    Page("dialogue:questions_dashboard", "delegate"),
-    Page("dialogue:question_manage", "referent", QUESTION),
-    Page("dialogue:question_manage", "correspondent", QUESTION),
-    Page("dialogue:question_answer", "correspondent", QUESTION, grows=False),
+    Page("questions:questions_dashboard", "correspondent"),
+    Page("questions:questions_dashboard", "delegate"),
+    Page("questions:question_manage", "referent", QUESTION),
+    Page("questions:question_manage", "correspondent", QUESTION),
+    Page("questions:question_answer", "correspondent", QUESTION, grows=False),
     # Espace pro: news, projects, ideas, the fund, influence records.
     Page("qpv:staff_news", "referent"),
     Page("qpv:news_create", "referent", query="qpv=sanitas", grows=False),
@@ -834,10 +840,10 @@ POST_ONLY: frozenset[str] = frozenset(
         "dialogue:tracker_pause",
         "dialogue:tracker_speakers",
         "dialogue:turn_add",
-        "dialogue:question_moderate",
-        "dialogue:question_route",
-        "dialogue:question_extend",
-        "dialogue:question_close",
+        "questions:question_moderate",
+        "questions:question_route",
+        "questions:question_extend",
+        "questions:question_close",
         "projects:idea_moderate",
         "projects:grant_decide",
         "projects:grant_pay",

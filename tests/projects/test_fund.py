@@ -56,6 +56,13 @@ ACTORS = [
 STAFF_OF_SANITAS = {"referent_tours", "coordinator"}
 STAFF_OF_JOUE = {"referent_joue", "coordinator"}
 STAFF_ANYWHERE = {"referent_tours", "referent_joue", "coordinator"}
+# How the others are refused (participation/scopes.py). A page without an object (the list, the
+# creation form) answers 403 to those who set envelopes nowhere. An envelope or an application out
+# of the user's scope is not visible to them, whatever their role (a resident included): 404. Who
+# sees an envelope (projects.manage_fund) is exactly who may manage it and decide on its
+# applications, so no refusal on an envelope or an application is a 403.
+FORBIDDEN = 403
+HIDDEN = 404
 
 
 def english(client) -> None:
@@ -133,12 +140,17 @@ def _login(client, world, actor: str) -> None:
         client.force_login(user)
 
 
-def _assert_refused(response, actor: str) -> None:
+def _assert_sent_to_login(response) -> None:
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def _assert_refused(response, actor: str, status: int) -> None:
+    """A visitor is sent to the login page first; any other actor gets `status`."""
     if actor == "visitor":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("account_login"))
+        _assert_sent_to_login(response)
     else:
-        assert response.status_code == 403
+        assert response.status_code == status
 
 
 # Envelope arithmetic ------------------------------------------------------------------------------
@@ -505,18 +517,24 @@ def test_the_linked_project_must_be_a_published_project_of_the_place(world):
 # Pages: access by role ----------------------------------------------------------------------------
 
 
-def _staff_urls(world) -> dict[str, tuple[str, set[str]]]:
+def _staff_urls(world) -> dict[str, tuple[str, set[str], int]]:
+    """Each page: its address, who may use it, and how the others are refused."""
     envelope, joue = world["envelope"], world["joue_envelope"]
     return {
-        "staff_envelopes": (reverse("projects:staff_envelopes"), STAFF_ANYWHERE),
-        "envelope_create": (reverse("projects:envelope_create"), STAFF_ANYWHERE),
+        "staff_envelopes": (reverse("projects:staff_envelopes"), STAFF_ANYWHERE, FORBIDDEN),
+        "envelope_create": (reverse("projects:envelope_create"), STAFF_ANYWHERE, FORBIDDEN),
         "envelope_detail": (
             reverse("projects:envelope_detail", args=[envelope.pk]),
             STAFF_OF_SANITAS,
+            HIDDEN,
         ),
-        "envelope_edit": (reverse("projects:envelope_edit", args=[envelope.pk]), STAFF_OF_SANITAS),
-        "joue_detail": (reverse("projects:envelope_detail", args=[joue.pk]), STAFF_OF_JOUE),
-        "joue_edit": (reverse("projects:envelope_edit", args=[joue.pk]), STAFF_OF_JOUE),
+        "envelope_edit": (
+            reverse("projects:envelope_edit", args=[envelope.pk]),
+            STAFF_OF_SANITAS,
+            HIDDEN,
+        ),
+        "joue_detail": (reverse("projects:envelope_detail", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
+        "joue_edit": (reverse("projects:envelope_edit", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
     }
 
 
@@ -533,13 +551,13 @@ STAFF_PAGES = [
 @pytest.mark.parametrize("page", STAFF_PAGES)
 @pytest.mark.parametrize("actor", ACTORS)
 def test_staff_pages_by_role(client, world, page, actor):
-    url, allowed = _staff_urls(world)[page]
+    url, allowed, refusal = _staff_urls(world)[page]
     _login(client, world, actor)
     response = client.get(url)
     if actor in allowed:
         assert response.status_code == 200
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, refusal)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -555,7 +573,7 @@ def test_deciding_by_role(client, world, actor):
         assert response.status_code == 302
         assert application.status == GrantStatus.GRANTED
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
         assert application.status == GrantStatus.SUBMITTED
 
 
@@ -570,7 +588,7 @@ def test_deciding_on_joue_by_role(client, world, actor):
     if actor in STAFF_OF_JOUE:
         assert response.status_code == 302
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -588,7 +606,7 @@ def test_paying_by_role(client, world, actor):
         assert response.status_code == 302
         assert GrantPayment.objects.get().amount == D("400")
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
         assert not GrantPayment.objects.exists()
 
 
@@ -598,7 +616,7 @@ def test_public_page_and_application_form_by_role(client, world, actor):
     assert client.get(reverse("projects:envelopes")).status_code == 200
     response = client.get(reverse("projects:grant_apply", args=[world["envelope"].pk]))
     if actor == "visitor":
-        _assert_refused(response, actor)
+        _assert_sent_to_login(response)
     else:
         assert response.status_code == 200
 
@@ -960,7 +978,7 @@ def test_a_commune_envelope_is_managed_by_the_commune_staff(client, world, actor
     if actor in STAFF_OF_SANITAS:
         assert response.status_code == 200
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
 
 
 def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, world):

@@ -1,4 +1,4 @@
-"""The migration that gives the fund's envelopes one name (projects 0003: `ParticipationFund` becomes
+"""The migration that gives the fund's envelopes one name (projects 0004: `ParticipationFund` becomes
 `FundEnvelope`, `GrantApplication.fund` becomes `envelope`), run on a database that holds data.
 
 The test database goes back to the migration before it; an envelope, a grant application, their
@@ -25,8 +25,8 @@ from django.utils import translation
 from participation import audit
 from projects.models import FundEnvelope, GrantApplication
 
-BEFORE = ("projects", "0002_indexes_for_pages")
-AFTER = ("projects", "0003_fund_envelope")
+BEFORE = ("projects", "0003_questions_app")
+AFTER = ("projects", "0004_fund_envelope")
 # The historical models the data is written with: the projects app before the rename, and the
 # audit log (not an ancestor of projects' migrations).
 HISTORICAL_NODES = [BEFORE, ("auditlog", "0017_add_actor_email")]

@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.models import QuestionStatus
 from participation.roles import Role
 from projects.models import (
     ExperienceEvaluation,
@@ -25,7 +24,7 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
-from tests.dialogue.factories_questions import QuestionFactory
+from questions.models import QuestionStatus
 from tests.factories import MeetingFactory, UserFactory, grant
 from tests.projects.factories import (
     FundEnvelopeFactory,
@@ -34,6 +33,7 @@ from tests.projects.factories import (
     ProjectFactory,
     ProjectStepFactory,
 )
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 

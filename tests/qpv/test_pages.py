@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 
 from qpv.models import NPNRU, QPV, Commune
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.factories import (
     DialogueSpaceFactory,
     MeetingFactory,
     OrganisationFactory,
     UserFactory,
 )
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
