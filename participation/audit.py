@@ -21,7 +21,7 @@ AUDITED_MODELS: list[tuple[str, list[str]]] = [
     ("projects.ProjectStep", []),
     ("projects.GrantApplication", []),
     ("projects.GrantPayment", []),
-    ("projects.ParticipationFund", []),
+    ("projects.FundEnvelope", []),
     ("evaluation.Report", ["file", "progress", "progress_label"]),
 ]
 

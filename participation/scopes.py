@@ -67,9 +67,9 @@ def territory_of(obj: Any) -> Place:
     if label == "dialogue.DialogueSpace":
         return Place(qpv_id=obj.qpv_id, commune_id=obj.qpv.commune_id, space_id=obj.pk)
     if label == "projects.GrantApplication":
-        return territory_of(obj.fund)
+        return territory_of(obj.envelope)
     if hasattr(obj, "qpv_id") and obj.qpv_id is None:
-        # Per-commune objects (an FPH envelope of a commune) have a commune and no QPV; metropole
+        # Per-commune objects (a fund envelope of a commune) have a commune and no QPV; metropole
         # ones (a metropole-wide news item, report) have neither.
         return Place(commune_id=getattr(obj, "commune_id", None))
     if hasattr(obj, "dialogue_space"):

@@ -1,8 +1,9 @@
 """What residents start and what their voice changes (DESIGN §3, app `projects`).
 
 Projects go from the idea to the evaluation, each change of stage a dated step with the participation
-level reached; the participation fund (FPH) finances them and can never be over-committed; influence
-records say what residents said and what the institution did with it.
+level reached; the participation fund finances them through its envelopes (FundEnvelope, one per QPV
+or commune and year), which can never be over-committed; influence records say what residents said
+and what the institution did with it.
 """
 
 from __future__ import annotations
@@ -224,21 +225,22 @@ class ExperienceEvaluation(models.Model):
         return f"{self.project_id} ({self.evaluated_on})"
 
 
-class ParticipationFundQuerySet(ScopedQuerySet):
+class FundEnvelopeQuerySet(ScopedQuerySet):
     # An envelope sits in a QPV or, commune-wide, in a commune (projects.manage_fund).
     reach = Reach(qpv="qpv", communes=("qpv__commune", "commune"))
     view_perm = "projects.manage_fund"
 
 
-class ParticipationFund(models.Model):
-    """An FPH envelope: per QPV (or per commune) and year."""
+class FundEnvelope(models.Model):
+    """An envelope of the participation fund ("fonds de participation des habitants"): per QPV (or
+    per commune) and year."""
 
     qpv = models.ForeignKey(
         "qpv.QPV",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="funds",
+        related_name="envelopes",
         verbose_name=_("QPV"),
     )
     commune = models.ForeignKey(
@@ -246,7 +248,7 @@ class ParticipationFund(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="funds",
+        related_name="envelopes",
         verbose_name=_("commune"),
     )
     year = models.PositiveSmallIntegerField(_("year"))
@@ -261,7 +263,7 @@ class ParticipationFund(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = ParticipationFundQuerySet.as_manager()
+    objects = FundEnvelopeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participation fund (FPH)")
@@ -269,18 +271,18 @@ class ParticipationFund(models.Model):
         ordering = ["-year", "pk"]
         constraints = [
             models.CheckConstraint(
-                name="fund_qpv_xor_commune",
+                name="envelope_qpv_xor_commune",
                 condition=Q(qpv__isnull=False, commune__isnull=True)
                 | Q(qpv__isnull=True, commune__isnull=False),
             ),
-            models.CheckConstraint(name="fund_amount_positive", condition=Q(amount__gte=0)),
+            models.CheckConstraint(name="envelope_amount_positive", condition=Q(amount__gte=0)),
             models.UniqueConstraint(
-                fields=["qpv", "year"], condition=Q(qpv__isnull=False), name="fund_qpv_year"
+                fields=["qpv", "year"], condition=Q(qpv__isnull=False), name="envelope_qpv_year"
             ),
             models.UniqueConstraint(
                 fields=["commune", "year"],
                 condition=Q(commune__isnull=False),
-                name="fund_commune_year",
+                name="envelope_commune_year",
             ),
         ]
 
@@ -297,15 +299,16 @@ class GrantStatus(models.TextChoices):
 
 class GrantApplicationQuerySet(ScopedQuerySet):
     # An application is where its envelope is (projects.decide_grant).
-    reach = Reach(qpv="fund__qpv", communes=("fund__qpv__commune", "fund__commune"))
+    reach = Reach(qpv="envelope__qpv", communes=("envelope__qpv__commune", "envelope__commune"))
     view_perm = "projects.decide_grant"
 
 
 class GrantApplication(models.Model):
-    """A residents' collective asks the fund for money; the residents' committee decides."""
+    """A residents' collective asks an envelope of the fund for money; the residents' committee
+    decides."""
 
-    fund = models.ForeignKey(
-        ParticipationFund,
+    envelope = models.ForeignKey(
+        FundEnvelope,
         on_delete=models.PROTECT,
         related_name="applications",
         verbose_name=_("participation fund"),
@@ -369,7 +372,7 @@ class GrantApplication(models.Model):
         verbose_name = _("grant application")
         verbose_name_plural = _("grant applications")
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["fund", "status"], name="grant_fund_status")]
+        indexes = [models.Index(fields=["envelope", "status"], name="grant_envelope_status")]
         constraints = [
             models.CheckConstraint(
                 name="grant_amounts_positive",
@@ -411,7 +414,7 @@ class GrantPayment(models.Model):
             models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))
         ]
         indexes = [
-            # What an envelope paid (projects.selectors.with_consumption sums each fund's payments):
+            # What an envelope paid (projects.selectors.with_consumption sums each envelope's payments):
             # the sums read the index alone, instead of the whole table for each envelope.
             models.Index(
                 fields=["application"], include=["amount"], name="payment_application_amount"

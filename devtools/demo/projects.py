@@ -4,8 +4,8 @@ Each project has its timeline of dated steps, the participation level rising as 
 the project over; some were born at a demo meeting, some answer a demo question, the others come
 from a dialogue space. One is abandoned (with its reason), one went back a stage (with its reason),
 the evaluated ones carry their experience evaluation, and two ideas proposed online await
-moderation. Per QPV the projects that went furthest are created first: the FPH demo
-(devtools/demo/funds.py), which runs after this one, links its grants to the first projects.
+moderation. Per QPV the projects that went furthest are created first: the fund's demo
+(devtools/demo/fund.py), which runs after this one, links its grants to the first projects.
 
 Deterministic and idempotent: nothing is done when the demo projects exist. Rows are written
 directly, not through the services: loading the demo sends no email.

@@ -105,7 +105,7 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 STAFF_DOORS = {
     "moderation": "questions.moderate_question",
     "projects": "projects.manage_project",
-    "funds": "projects.manage_fund",
+    "envelopes": "projects.manage_fund",
     "news": "qpv.publish_news",
     "influence": "projects.manage_influence",
     "indicators": "evaluation.view_indicators",

@@ -1,4 +1,4 @@
-"""The participation fund (FPH): public envelopes, online applications, the staff's pages.
+"""The participation fund: public envelopes, online applications, the staff's pages.
 
 Public: /fonds/ shows, per year and per QPV (or commune), the envelope and what is committed, paid
 and left, with the actions funded (titles and collectives are public; contacts never are), and the
@@ -32,11 +32,11 @@ from participation.scopes import get_object_for, require_perm, require_perm_some
 from projects.forms.fund import (
     ApplicationForm,
     DecisionForm,
-    FundAmountForm,
-    FundForm,
+    EnvelopeAmountForm,
+    EnvelopeForm,
     PaymentForm,
 )
-from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantStatus
 from projects.selectors import (
     applications_with_paid,
     euros,
@@ -64,9 +64,9 @@ def _require_fund_staff(request: HttpRequest) -> None:
     require_perm_somewhere(request, "projects.manage_fund", QPV.objects.all())
 
 
-def _ordered(funds):
+def _ordered(envelopes):
     """By year (latest first), then commune, the commune-wide envelope before its QPV's."""
-    return funds.order_by(
+    return envelopes.order_by(
         "-year",
         Coalesce("qpv__commune__name", "commune__name"),
         F("qpv__name").asc(nulls_first=True),
@@ -74,8 +74,10 @@ def _ordered(funds):
     )
 
 
-def _by_year(funds: list[ParticipationFund]) -> list[tuple[int, list[ParticipationFund]]]:
-    return [(year, list(rows)) for year, rows in groupby(funds, key=lambda fund: fund.year)]
+def _by_year(envelopes: list[FundEnvelope]) -> list[tuple[int, list[FundEnvelope]]]:
+    return [
+        (year, list(rows)) for year, rows in groupby(envelopes, key=lambda envelope: envelope.year)
+    ]
 
 
 def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
@@ -87,13 +89,13 @@ def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
 
 
 @require_GET
-def funds(request: HttpRequest) -> HttpResponse:
+def envelopes(request: HttpRequest) -> HttpResponse:
     """Per year and place: envelope, committed, paid, left, and the actions funded."""
     granted = GrantApplication.objects.filter(status=GrantStatus.GRANTED).only(
-        "pk", "fund_id", "title", "collective_name", "amount_granted"
+        "pk", "envelope_id", "title", "collective_name", "amount_granted"
     )
     rows = list(
-        _ordered(with_consumption(with_place(ParticipationFund.objects.all()))).prefetch_related(
+        _ordered(with_consumption(with_place(FundEnvelope.objects.all()))).prefetch_related(
             Prefetch(
                 "applications",
                 queryset=granted.order_by("-amount_granted", "pk"),
@@ -102,35 +104,35 @@ def funds(request: HttpRequest) -> HttpResponse:
         )
     )
     this_year = timezone.localdate().year
-    totals = totals_by_year(ParticipationFund.objects.all())
-    years = [(year, totals[year], funds_of_year) for year, funds_of_year in _by_year(rows)]
+    totals = totals_by_year(FundEnvelope.objects.all())
+    years = [(year, totals[year], envelopes_of_year) for year, envelopes_of_year in _by_year(rows)]
     # The envelopes open to applications, by commune: a compact list of links, also on a phone.
-    open_funds = sorted(
-        (fund for fund in rows if fund.year >= this_year),
-        key=lambda fund: (
-            _commune_name(fund),
-            fund.qpv_id is not None,
-            place_name(fund),
-            fund.year,
+    open_envelopes = sorted(
+        (envelope for envelope in rows if envelope.year >= this_year),
+        key=lambda envelope: (
+            _commune_name(envelope),
+            envelope.qpv_id is not None,
+            place_name(envelope),
+            envelope.year,
         ),
     )
     return render(
         request,
-        "projects/funds.html",
+        "projects/envelopes.html",
         {
             "years": years,
             "this_year": this_year,
             "apply_groups": [
-                (commune, list(funds_of_commune))
-                for commune, funds_of_commune in groupby(open_funds, key=_commune_name)
+                (commune, list(envelopes_of_commune))
+                for commune, envelopes_of_commune in groupby(open_envelopes, key=_commune_name)
             ],
         },
     )
 
 
-def _commune_name(fund: ParticipationFund) -> str:
-    commune = fund.qpv.commune if fund.qpv is not None else fund.commune
-    assert commune is not None  # an envelope is of a QPV or of a commune (fund_qpv_xor_commune)
+def _commune_name(envelope: FundEnvelope) -> str:
+    commune = envelope.qpv.commune if envelope.qpv is not None else envelope.commune
+    assert commune is not None  # an envelope is of a QPV or of a commune (envelope_qpv_xor_commune)
     return commune.name
 
 
@@ -139,9 +141,9 @@ def _commune_name(fund: ParticipationFund) -> str:
 @require_http_methods(["GET", "POST"])
 def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A residents' collective applies to an envelope (this year's or a later one)."""
-    fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
-    is_open = services.is_open_for_applications(fund)
-    projects = list(services.projects_for(fund).only("pk", "title").order_by("title"))
+    envelope = get_object_or_404(with_consumption(with_place(FundEnvelope.objects.all())), pk=pk)
+    is_open = services.is_open_for_applications(envelope)
+    projects = list(services.projects_for(envelope).only("pk", "title").order_by("title"))
     user = request.user
     form = ApplicationForm(
         request.POST if request.method == "POST" and is_open else None,
@@ -152,7 +154,7 @@ def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             application = services.grant_apply(
-                fund=fund,
+                envelope=envelope,
                 title=data["title"],
                 description=data["description"],
                 collective_name=data["collective_name"],
@@ -183,12 +185,12 @@ def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"title": application.title, "email": application.contact_email},
             )
-            return redirect("projects:funds")
+            return redirect("projects:envelopes")
     refused = request.method == "POST"
     return render(
         request,
         "projects/fund_apply.html",
-        {"fund": fund, "place": place_name(fund), "form": form, "is_open": is_open},
+        {"envelope": envelope, "place": place_name(envelope), "form": form, "is_open": is_open},
         status=400 if refused else 200,
     )
 
@@ -198,18 +200,18 @@ def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def staff_funds(request: HttpRequest) -> HttpResponse:
+def staff_envelopes(request: HttpRequest) -> HttpResponse:
     """The envelopes of the user's scope by year, with their consumption."""
     _require_fund_staff(request)
-    funds_in_scope = ParticipationFund.objects.visible_to(request.user)
-    rows = list(_ordered(with_consumption(with_place(funds_in_scope))))
+    envelopes_in_scope = FundEnvelope.objects.visible_to(request.user)
+    rows = list(_ordered(with_consumption(with_place(envelopes_in_scope))))
     this_year = timezone.localdate().year
     # The QPV of the scope still without an envelope this year: one click to set it.
     qpvs = QPV.objects.for_listing().visible_to(request.user, "projects.manage_fund")
-    missing = list(qpvs.exclude(funds__year=this_year))
+    missing = list(qpvs.exclude(envelopes__year=this_year))
     return render(
         request,
-        "projects/fund_staff_list.html",
+        "projects/envelope_staff_list.html",
         {
             "years": _by_year(rows),
             "this_year": this_year,
@@ -220,18 +222,18 @@ def staff_funds(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+def envelope_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_fund_staff(request)
     qpvs, communes = _places_of(request.user)
     this_year = timezone.localdate().year
     initial = {"year": this_year, "place": request.GET.get("place", "")}
-    form = FundForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
+    form = EnvelopeForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
     if form.is_bound and form.is_valid():
         place = form.cleaned_data["place"]
         require_perm(request, "projects.manage_fund", place)
         is_qpv = isinstance(place, QPV)
         try:
-            fund = services.fund_create(
+            envelope = services.envelope_create(
                 qpv=place if is_qpv else None,
                 commune=None if is_qpv else place,
                 year=form.cleaned_data["year"],
@@ -253,25 +255,27 @@ def fund_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The %(year)s envelope of %(place)s is set: %(amount)s.")
-                % {"year": fund.year, "place": place.name, "amount": euros(fund.amount)},
+                % {"year": envelope.year, "place": place.name, "amount": euros(envelope.amount)},
             )
-            return redirect("projects:fund_detail", pk=fund.pk)
+            return redirect("projects:envelope_detail", pk=envelope.pk)
     return render(
         request,
-        "projects/fund_form.html",
-        {"form": form, "fund": None},
+        "projects/envelope_form.html",
+        {"form": form, "envelope": None},
         status=400 if form.is_bound else 200,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    fund = _fund_for(request, pk)
-    form = FundAmountForm(request.POST or None, initial={"amount": fund.amount})
+def envelope_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    form = EnvelopeAmountForm(request.POST or None, initial={"amount": envelope.amount})
     if form.is_bound and form.is_valid():
         try:
-            services.fund_update(fund=fund, amount=form.cleaned_data["amount"], by=request.user)
+            services.envelope_update(
+                envelope=envelope, amount=form.cleaned_data["amount"], by=request.user
+            )
         except services.FundError as error:
             _add_error(form, error, {"below_committed": "amount", "amount_negative": "amount"})
         else:
@@ -280,11 +284,11 @@ def fund_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 _("The envelope is now %(amount)s.")
                 % {"amount": euros(form.cleaned_data["amount"])},
             )
-            return redirect("projects:fund_detail", pk=fund.pk)
+            return redirect("projects:envelope_detail", pk=envelope.pk)
     return render(
         request,
-        "projects/fund_form.html",
-        {"form": form, "fund": fund, "place": place_name(fund)},
+        "projects/envelope_form.html",
+        {"form": form, "envelope": envelope, "place": place_name(envelope)},
         status=400 if form.is_bound else 200,
     )
 
@@ -292,15 +296,15 @@ def fund_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # Staff: one envelope, its applications, decisions and payments ------------------------------------
 
 
-def _committee_meetings(fund: ParticipationFund) -> list[Meeting]:
+def _committee_meetings(envelope: FundEnvelope) -> list[Meeting]:
     """Meetings the committee may have decided at: held or past, not cancelled, of the place."""
     meetings = Meeting.objects.exclude(status=MeetingStatus.CANCELLED).filter(
         Q(status=MeetingStatus.HELD) | Q(starts_at__lte=timezone.now())
     )
-    if fund.qpv_id:
-        meetings = meetings.filter(dialogue_space__qpv_id=fund.qpv_id)
+    if envelope.qpv_id:
+        meetings = meetings.filter(dialogue_space__qpv_id=envelope.qpv_id)
     else:
-        meetings = meetings.filter(dialogue_space__qpv__commune_id=fund.commune_id)
+        meetings = meetings.filter(dialogue_space__qpv__commune_id=envelope.commune_id)
     return list(
         meetings.select_related("dialogue_space__qpv").order_by("-starts_at", "-pk")[
             :COMMITTEE_MEETINGS
@@ -310,19 +314,19 @@ def _committee_meetings(fund: ParticipationFund) -> list[Meeting]:
 
 def _render_detail(
     request: HttpRequest,
-    fund: ParticipationFund,
+    envelope: FundEnvelope,
     *,
     meetings: list[Meeting] | None = None,
     decision_forms: dict[int, DecisionForm] | None = None,
     payment_forms: dict[int, PaymentForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    meetings = _committee_meetings(fund) if meetings is None else meetings
+    meetings = _committee_meetings(envelope) if meetings is None else meetings
     decision_forms = decision_forms or {}
     payment_forms = payment_forms or {}
     # Any: the rows carry the annotation `to_pay` and get the forms of the template below.
     applications: list[Any] = list(
-        applications_with_paid(fund.applications.all())
+        applications_with_paid(envelope.applications.all())
         .select_related("project", "decision_meeting__dialogue_space", "decided_by")
         .prefetch_related(
             Prefetch("payments", queryset=GrantPayment.objects.order_by("paid_on", "pk"))
@@ -360,34 +364,36 @@ def _render_detail(
     decided = [a for a in applications if a.status != GrantStatus.SUBMITTED]
     return render(
         request,
-        "projects/fund_detail.html",
+        "projects/envelope_detail.html",
         {
-            "fund": fund,
-            "place": place_name(fund),
+            "envelope": envelope,
+            "place": place_name(envelope),
             "pending": pending,
             "decided": decided,
             "has_meetings": bool(meetings),
-            "is_open": services.is_open_for_applications(fund, today),
+            "is_open": services.is_open_for_applications(envelope, today),
         },
         status=status,
     )
 
 
-def _fund_for(request: HttpRequest, pk: int) -> ParticipationFund:
+def _envelope_for(request: HttpRequest, pk: int) -> FundEnvelope:
     """An envelope of the user's scope (else 404), with its consumption (projects.manage_fund)."""
-    funds = with_consumption(with_place(ParticipationFund.objects.all()))
-    return get_object_for(request, funds, "projects.manage_fund", pk=pk)
+    envelopes = with_consumption(with_place(FundEnvelope.objects.all()))
+    return get_object_for(request, envelopes, "projects.manage_fund", pk=pk)
 
 
 @login_required
 @require_GET
-def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    fund = _fund_for(request, pk)
-    return _render_detail(request, fund)
+def envelope_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    return _render_detail(request, envelope)
 
 
 def _application_for(request: HttpRequest, pk: int) -> GrantApplication:
-    applications = GrantApplication.objects.select_related("fund__qpv__commune", "fund__commune")
+    applications = GrantApplication.objects.select_related(
+        "envelope__qpv__commune", "envelope__commune"
+    )
     return get_object_for(request, applications, "projects.decide_grant", pk=pk)
 
 
@@ -396,8 +402,8 @@ def _application_for(request: HttpRequest, pk: int) -> GrantApplication:
 def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the committee's decision on one application (granted with an amount, or refused)."""
     application = _application_for(request, pk)
-    fund = application.fund
-    meetings = _committee_meetings(fund)
+    envelope = application.envelope
+    meetings = _committee_meetings(envelope)
     form = DecisionForm(request.POST, prefix=f"decide-{application.pk}", meetings=meetings)
     if form.is_valid():
         data = form.cleaned_data
@@ -433,12 +439,12 @@ def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 request, message % {"amount": euros(decided.amount_granted), "title": decided.title}
             )
             return redirect(
-                reverse("projects:fund_detail", kwargs={"pk": fund.pk})
+                reverse("projects:envelope_detail", kwargs={"pk": envelope.pk})
                 + f"#application-{application.pk}"
             )
     return _render_detail(
         request,
-        _fund_for(request, fund.pk),
+        _envelope_for(request, envelope.pk),
         meetings=meetings,
         decision_forms={application.pk: form},
         status=400,
@@ -474,12 +480,12 @@ def grant_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 % {"amount": euros(payment.amount), "title": application.title},
             )
             return redirect(
-                reverse("projects:fund_detail", kwargs={"pk": application.fund_id})
+                reverse("projects:envelope_detail", kwargs={"pk": application.envelope_id})
                 + f"#application-{application.pk}"
             )
     return _render_detail(
         request,
-        _fund_for(request, application.fund_id),
+        _envelope_for(request, application.envelope_id),
         payment_forms={application.pk: form},
         status=400,
     )

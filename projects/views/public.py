@@ -172,7 +172,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     steps = list(project.steps.all())
     grants = list(
         project.grant_applications.filter(status=GrantStatus.GRANTED)
-        .select_related("fund__qpv", "fund__commune")
+        .select_related("envelope__qpv", "envelope__commune")
         .order_by("decided_at", "pk")
     )
     evaluation = getattr(project, "evaluation", None)

@@ -28,7 +28,7 @@ from tests.evaluation.factories import (
 )
 from tests.factories import DialogueSpaceFactory
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     ProjectFactory,
@@ -48,7 +48,7 @@ def make_data(scale: int) -> None:
     for index, slug in enumerate(["sanitas", "la-rabiere", "europe"]):
         qpv = QPV.objects.get(slug=slug)
         space = DialogueSpaceFactory(qpv=qpv)
-        fund = FundFactory(qpv=qpv, year=2026, amount=Decimal("10000"))
+        envelope = FundEnvelopeFactory(qpv=qpv, year=2026, amount=Decimal("10000"))
         for n in range(scale):
             day = date(2025, 1, 5) + timedelta(days=41 * n + index)
             starts_at = paris(day.year, day.month, day.day)
@@ -72,7 +72,7 @@ def make_data(scale: int) -> None:
             ProjectStepFactory(project=project, date=day, participation_level=1 + n % 5)
             InfluenceRecordFactory(qpv=qpv, decided_on=day, project=project)
             GrantApplicationFactory(
-                fund=fund,
+                envelope=envelope,
                 status=GrantStatus.GRANTED,
                 amount_granted=Decimal("100"),
                 decided_at=starts_at,

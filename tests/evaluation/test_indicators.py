@@ -329,7 +329,7 @@ def test_every_indicator_of_a_qpv(data):
 
 def test_a_commune_includes_its_own_fund_envelope(data):
     values = compute(Scope.commune_of(data.tours), Q1, today=TODAY)
-    # Tours has 8 QPV; its figures are Sanitas' plus the commune's own FPH envelope.
+    # Tours has 8 QPV; its figures are Sanitas' plus the commune's own fund envelope.
     expected = {
         **SANITAS_Q1,
         "meetings_per_qpv_month": round(4 / (8 * 3), 2),

@@ -30,7 +30,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from tests.projects.factories import FundFactory, GrantApplicationFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
 from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_routing_and_answering_a_question_are_logged(world):
 def test_a_grant_decision_is_logged(world):
     referent = world["users"]["referent"]
     application = GrantApplicationFactory(
-        fund=FundFactory(qpv=world["sanitas"], year=timezone.localdate().year),
+        envelope=FundEnvelopeFactory(qpv=world["sanitas"], year=timezone.localdate().year),
         amount_requested=Decimal("800"),
     )
     with set_actor(referent):

@@ -17,7 +17,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
 from tests.questions.factories import QuestionFactory
 
 # Who: one user per role and scope. Where: objects in Tours (Sanitas) and in Joué-lès-Tours (Rabière).
@@ -64,7 +64,7 @@ def world(db):
         users[name] = UserFactory()
         grant(users[name], role, **scope)
     users["superuser"] = UserFactory(is_superuser=True)
-    tours_fund = FundFactory(qpv=None, commune=tours)
+    tours_envelope = FundEnvelopeFactory(qpv=None, commune=tours)
     objects = {
         "meeting": MeetingFactory(dialogue_space=space),
         "rabiere_meeting": MeetingFactory(dialogue_space=rabiere_space),
@@ -82,10 +82,10 @@ def world(db):
         "rabiere_question": QuestionFactory(qpv=rabiere, status=QuestionStatus.RECEIVED),
         "project": ProjectFactory(qpv=sanitas),
         "rabiere_project": ProjectFactory(qpv=rabiere),
-        "sanitas_fund": FundFactory(qpv=sanitas),
-        "tours_fund": tours_fund,
-        "rabiere_fund": FundFactory(qpv=rabiere),
-        "application": GrantApplicationFactory(fund=tours_fund),
+        "sanitas_envelope": FundEnvelopeFactory(qpv=sanitas),
+        "tours_envelope": tours_envelope,
+        "rabiere_envelope": FundEnvelopeFactory(qpv=rabiere),
+        "application": GrantApplicationFactory(envelope=tours_envelope),
         "sanitas": sanitas,
         "europe": europe,
         "rabiere": rabiere,
@@ -195,9 +195,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     "projects.moderate_idea": {"project": REFERENT_TOURS, "rabiere_project": REFERENT_JOUE},
     "projects.manage_fund": {
-        "sanitas_fund": REFERENT_TOURS,
-        "tours_fund": REFERENT_TOURS,
-        "rabiere_fund": REFERENT_JOUE,
+        "sanitas_envelope": REFERENT_TOURS,
+        "tours_envelope": REFERENT_TOURS,
+        "rabiere_envelope": REFERENT_JOUE,
     },
     "projects.decide_grant": {"application": REFERENT_TOURS},
     "projects.manage_influence": {"project": REFERENT_TOURS, "rabiere_project": REFERENT_JOUE},

@@ -18,7 +18,7 @@ from evaluation.models import Report
 from participation.models import User
 from participation.roles import Role, scopes_of
 from participation.scopes import RULES_BY_PERM, holds_somewhere
-from projects.models import GrantApplication, InfluenceRecord, ParticipationFund, Project
+from projects.models import FundEnvelope, GrantApplication, InfluenceRecord, Project
 from qpv.models import QPV, Commune, NewsItem, Organisation
 from questions.models import Question
 
@@ -55,7 +55,7 @@ SCOPED = {
         "questions.answer_question",
     ],
     Project: ["projects.manage_project", "projects.moderate_idea"],
-    ParticipationFund: ["projects.manage_fund", "projects.decide_grant"],
+    FundEnvelope: ["projects.manage_fund", "projects.decide_grant"],
     GrantApplication: ["projects.decide_grant"],
     InfluenceRecord: ["projects.manage_influence"],
     NewsItem: ["qpv.publish_news"],
@@ -68,8 +68,8 @@ PLACE_OF = {
     Meeting: ["dialogue_space__qpv"],
     Question: ["qpv"],
     Project: ["qpv"],
-    ParticipationFund: ["qpv"],
-    GrantApplication: ["fund__qpv"],
+    FundEnvelope: ["qpv"],
+    GrantApplication: ["envelope__qpv"],
     InfluenceRecord: ["qpv"],
     NewsItem: ["qpv"],
     Report: ["qpv"],

@@ -90,7 +90,7 @@ from tests.factories import (
 )
 from tests.helpers import PortalClient, activate_totp
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     NewsItemFactory,
@@ -165,7 +165,7 @@ def _side(slug: str, *, resident) -> SimpleNamespace:
     ExperienceEvaluation.objects.create(
         project=project, voice_changed="Le tracé du jardin.", highest_level=3
     )
-    fund = FundFactory(qpv=qpv, year=timezone.localdate().year, amount=Decimal("10000"))
+    envelope = FundEnvelopeFactory(qpv=qpv, year=timezone.localdate().year, amount=Decimal("10000"))
     report = Report.objects.create(
         qpv=qpv,
         period_start=timezone.localdate().replace(month=1, day=1),
@@ -195,8 +195,8 @@ def _side(slug: str, *, resident) -> SimpleNamespace:
         waiting_question=QuestionFactory(qpv=qpv, status=QuestionStatus.MODERATION),
         project=project,
         idea=ProjectFactory(qpv=qpv, proposed_by=resident, moderation=ModerationStatus.PENDING),
-        fund=fund,
-        application=GrantApplicationFactory(fund=fund),
+        envelope=envelope,
+        application=GrantApplicationFactory(envelope=envelope),
         influence=InfluenceRecordFactory(qpv=qpv, project=project),
         news=_with_image(NewsItemFactory(qpv=qpv)),
         draft_news=_with_image(NewsItemFactory(qpv=qpv, is_published=False, published_at=None)),
@@ -976,40 +976,40 @@ TABLE += [
         "  L 405 405 405 405 405 405 405",
         "  L 404 404 400 404 404 404 400",
     ),
-    # projects: the participation fund (FPH).
+    # projects: the participation fund.
     E(
         "fonds/",
-        page("projects:funds"),
+        page("projects:envelopes"),
         EVERYONE,
         NOT_ALLOWED,
     ),
     E(
         "fonds/<int:pk>/candidater/",
-        of("projects:grant_apply", "fund"),
+        of("projects:grant_apply", "envelope"),
         "  L 200 200 200 200 200 200 200",
         "  L 400 400 400 400 400 400 400",
     ),
     E(
         "espace-pro/fonds/",
-        page("projects:staff_funds"),
+        page("projects:staff_envelopes"),
         "  L 403 403 200 200 403 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/fonds/nouveau/",
-        with_query("projects:fund_create", "place", lambda s: f"qpv-{s.qpv.pk}"),
+        with_query("projects:envelope_create", "place", lambda s: f"qpv-{s.qpv.pk}"),
         "  L 403 403 200 200 403 403 200",
         "  L 403 403 200 200 403 403 200",
     ),
     E(
         "espace-pro/fonds/<int:pk>/",
-        of("projects:fund_detail", "fund"),
+        of("projects:envelope_detail", "envelope"),
         "  L 404 404 200 404 404 404 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/fonds/<int:pk>/modifier/",
-        of("projects:fund_edit", "fund"),
+        of("projects:envelope_edit", "envelope"),
         "  L 404 404 200 404 404 404 200",
         "  L 404 404 200 404 404 404 200",
     ),
@@ -1380,7 +1380,7 @@ ADMIN_MODELS: dict[str, Callable[[SimpleNamespace], object]] = {
     "dialogue/dialoguespace": lambda w: w.A.space,
     "dialogue/meeting": lambda w: w.A.planned,
     "projects/project": lambda w: w.A.project,
-    "projects/participationfund": lambda w: w.A.fund,
+    "projects/fundenvelope": lambda w: w.A.envelope,
     "projects/grantapplication": lambda w: w.A.application,
     "projects/influencerecord": lambda w: w.A.influence,
     "projects/experienceevaluation": lambda w: w.A.project.evaluation,

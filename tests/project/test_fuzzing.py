@@ -81,8 +81,8 @@ from projects.forms.fund import (
     BUDGET_LINES,
     ApplicationForm,
     DecisionForm,
-    FundAmountForm,
-    FundForm,
+    EnvelopeAmountForm,
+    EnvelopeForm,
     PaymentForm,
 )
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
@@ -151,7 +151,7 @@ from tests.project.fuzz_strategies import (
     injected_markup,
 )
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     NewsItemFactory,
@@ -332,19 +332,19 @@ class World:
         )
 
     @cached_property
-    def fund(self):
-        return FundFactory(qpv=self.sanitas, year=timezone.localdate().year)
+    def envelope(self):
+        return FundEnvelopeFactory(qpv=self.sanitas, year=timezone.localdate().year)
 
     @cached_property
     def application(self):
-        return GrantApplicationFactory(fund=self.fund)
+        return GrantApplicationFactory(envelope=self.envelope)
 
     @cached_property
     def granted_application(self):
         from decimal import Decimal
 
         return GrantApplicationFactory(
-            fund=self.fund,
+            envelope=self.envelope,
             status=GrantStatus.GRANTED,
             amount_granted=Decimal("1500.00"),
             decided_at=timezone.now(),
@@ -1313,12 +1313,12 @@ INVENTORY: list[Endpoint] = [
             **{f"line_amount_{n}": Euro() for n in range(1, BUDGET_LINES + 1)},
         },
         forms=(ApplicationForm,),
-        args=lambda w: {"pk": w.fund.pk},
+        args=lambda w: {"pk": w.envelope.pk},
         statuses=STATUS_FORM,
         coherent=_coherent_application,
     ),
     Endpoint(
-        "projects:fund_create",
+        "projects:envelope_create",
         "GET",
         "referent",
         {"place": Raw(examples=("qpv-1", "commune-1"))},
@@ -1326,7 +1326,7 @@ INVENTORY: list[Endpoint] = [
         label=" ?place",
     ),
     Endpoint(
-        "projects:fund_create",
+        "projects:envelope_create",
         "POST",
         "referent",
         {
@@ -1345,16 +1345,16 @@ INVENTORY: list[Endpoint] = [
             "year": Choice([str(year) for year in YEARS], required=True),
             "amount": Euro(required=True),
         },
-        forms=(FundForm,),
+        forms=(EnvelopeForm,),
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "projects:fund_edit",
+        "projects:envelope_edit",
         "POST",
         "referent",
         {"amount": Euro(required=True)},
-        forms=(FundAmountForm,),
-        args=lambda w: {"pk": w.fund.pk},
+        forms=(EnvelopeAmountForm,),
+        args=lambda w: {"pk": w.envelope.pk},
         statuses=STATUS_FORM,
     ),
     Endpoint(
@@ -1571,7 +1571,7 @@ _CURRENT_LOG = ("referent", _page("dialogue:meeting_log", pk=lambda w: w.current
 _QUESTION_STAFF = ("referent", _page("questions:question_manage", pk=lambda w: w.question.pk))
 _QUESTION_PAGE = (None, _page("questions:question", pk=lambda w: w.question.pk))
 _PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
-_FUND = (("referent", _page("projects:fund_detail", pk=lambda w: w.fund.pk)),)
+_ENVELOPE = (("referent", _page("projects:envelope_detail", pk=lambda w: w.envelope.pk)),)
 SHOWN_ON = {
     "POST qpv:news_create": (
         _SANITAS_PAGE,
@@ -1625,9 +1625,9 @@ SHOWN_ON = {
     "POST projects:project_abandon": _PROJECTS,
     "POST projects:project_evaluation": _PROJECTS,
     "POST projects:idea_moderate": _PROJECTS,
-    "POST projects:grant_apply": _FUND,
-    "POST projects:grant_decide": (*_FUND, (None, _page("projects:funds"))),
-    "POST projects:grant_pay": _FUND,
+    "POST projects:grant_apply": _ENVELOPE,
+    "POST projects:grant_decide": (*_ENVELOPE, (None, _page("projects:envelopes"))),
+    "POST projects:grant_pay": _ENVELOPE,
     "POST projects:influence_create": (
         (None, _page("projects:influence")),
         (None, _page("projects:qpv_influence", slug="sanitas")),
@@ -1705,9 +1705,9 @@ NO_INPUT = {
     "questions:question",
     "questions:question_manage",
     "projects:project",
-    "projects:funds",
-    "projects:staff_funds",
-    "projects:fund_detail",
+    "projects:envelopes",
+    "projects:staff_envelopes",
+    "projects:envelope_detail",
     "evaluation:report",
     "evaluation:report_download",
     "account_home",

@@ -67,13 +67,13 @@ from participation.roles import Role
 from projects.models import (
     CarriedBy,
     ExperienceEvaluation,
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     InfluenceOutcome,
     InfluenceRecord,
     ModerationStatus,
-    ParticipationFund,
     ParticipationLevel,
     Project,
     ProjectOrigin,
@@ -123,7 +123,7 @@ class World:
     pending_question: Question  # awaiting moderation, asked by a guest
     project: Project  # published, evaluated: steps, grants, influence records
     idea: Project  # awaiting moderation, proposed by the resident
-    fund: ParticipationFund  # this year's envelope of Sanitas: applications, payments
+    envelope: FundEnvelope  # this year's envelope of Sanitas: applications, payments
     record: InfluenceRecord
     news: NewsItem
     report: Report
@@ -257,7 +257,7 @@ def _build_world() -> World:
         moderation=ModerationStatus.PENDING,
         proposed_by=users["resident"],
     )
-    fund = ParticipationFund.objects.create(
+    envelope = FundEnvelope.objects.create(
         qpv=sanitas, year=today.year, amount=Decimal("1000000.00"), set_by=users["referent"]
     )
     record = InfluenceRecord.objects.create(
@@ -313,7 +313,7 @@ def _build_world() -> World:
         pending_question=pending_question,
         project=project,
         idea=idea,
-        fund=fund,
+        envelope=envelope,
         record=record,
         news=news,
         report=report,
@@ -544,15 +544,15 @@ def _grow_once(world: World, k: int) -> None:
     )
 
     # The participation fund: envelopes of past years, applications to this year's envelope.
-    old_fund = ParticipationFund.objects.create(
+    old_envelope = FundEnvelope.objects.create(
         qpv=world.sanitas if k % 2 else world.europe,
         year=today.year - 1 - k // 2,
         amount=Decimal("5000.00"),
     )
-    for fund in (world.fund, old_fund):
+    for envelope in (world.envelope, old_envelope):
         for status in (GrantStatus.SUBMITTED, GrantStatus.GRANTED, GrantStatus.REFUSED):
             application = GrantApplication.objects.create(
-                fund=fund,
+                envelope=envelope,
                 project=world.project if status == GrantStatus.GRANTED else project,
                 title=f"Action {status} {k}",
                 description="Une fête de quartier.",
@@ -650,7 +650,7 @@ def _pk(attribute: str) -> Args:
 
 
 UPCOMING, LIVE, HELD = _pk("upcoming"), _pk("live"), _pk("held")
-QUESTION, PROJECT, FUND = _pk("question"), _pk("project"), _pk("fund")
+QUESTION, PROJECT, ENVELOPE = _pk("question"), _pk("project"), _pk("envelope")
 RECORD, NEWS, REPORT = _pk("record"), _pk("news"), _pk("report")
 
 
@@ -717,8 +717,8 @@ PAGES: list[Page] = [
     Page("projects:project", "referent", PROJECT),
     Page("projects:project", "resident", lambda world: {"pk": world.idea.pk}, grows=False),
     Page("projects:project_propose", "resident", _slug, grows=False),
-    Page("projects:funds"),
-    Page("projects:grant_apply", "resident", FUND, grows=False),
+    Page("projects:envelopes"),
+    Page("projects:grant_apply", "resident", ENVELOPE, grows=False),
     Page("projects:influence"),
     Page("projects:influence", query="outcome=partly&qpv=sanitas", label="filtered"),
     Page("projects:qpv_influence", kwargs=_slug),
@@ -789,10 +789,10 @@ PAGES: list[Page] = [
     Page("projects:project_abandon", "referent", PROJECT, grows=False),
     Page("projects:project_evaluation", "referent", PROJECT, grows=False),
     Page("projects:idea_moderation", "referent"),
-    Page("projects:staff_funds", "referent"),
-    Page("projects:fund_create", "referent", grows=False),
-    Page("projects:fund_detail", "referent", FUND),
-    Page("projects:fund_edit", "referent", FUND, grows=False),
+    Page("projects:staff_envelopes", "referent"),
+    Page("projects:envelope_create", "referent", grows=False),
+    Page("projects:envelope_detail", "referent", ENVELOPE),
+    Page("projects:envelope_edit", "referent", ENVELOPE, grows=False),
     Page("projects:staff_influence", "referent"),
     Page("projects:influence_create", "referent", label="choose the QPV", grows=False),
     Page("projects:influence_create", "referent", query="qpv=sanitas"),

@@ -1,4 +1,4 @@
-"""The participation fund (FPH): envelope arithmetic, the services' rules (decisions, payments,
+"""The participation fund: envelope arithmetic, the services' rules (decisions, payments,
 applications, envelopes), the pages for every role in and out of scope, bad input, emails, and the
 query counts of the lists. The concurrency proof is in test_fund_concurrency.py (PostgreSQL).
 """
@@ -18,11 +18,11 @@ from django.utils import timezone
 from dialogue.models import MeetingStatus
 from participation.roles import Role
 from projects.models import (
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     ModerationStatus,
-    ParticipationFund,
 )
 from projects.selectors import committed_of, euros, totals_by_year, with_consumption
 from projects.services import fund as services
@@ -34,7 +34,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +70,9 @@ def english(client) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def granted(fund, amount: str, requested: str | None = None, **kwargs) -> GrantApplication:
+def granted(envelope, amount: str, requested: str | None = None, **kwargs) -> GrantApplication:
     return GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         status=GrantStatus.GRANTED,
         amount_requested=D(requested or amount),
         amount_granted=D(amount),
@@ -108,10 +108,10 @@ def world(db):
         grant(users[name], role, **scope)
     users["correspondent"] = UserFactory()
     grant(users["correspondent"], Role.CORRESPONDENT, organisation=OrganisationFactory())
-    fund = FundFactory(qpv=sanitas, year=THIS_YEAR, amount=D("10000"))
-    joue_fund = FundFactory(qpv=rabiere, year=THIS_YEAR, amount=D("8000"))
-    application = GrantApplicationFactory(fund=fund, amount_requested=D("1500"))
-    joue_application = GrantApplicationFactory(fund=joue_fund, amount_requested=D("1000"))
+    envelope = FundEnvelopeFactory(qpv=sanitas, year=THIS_YEAR, amount=D("10000"))
+    joue_envelope = FundEnvelopeFactory(qpv=rabiere, year=THIS_YEAR, amount=D("8000"))
+    application = GrantApplicationFactory(envelope=envelope, amount_requested=D("1500"))
+    joue_application = GrantApplicationFactory(envelope=joue_envelope, amount_requested=D("1000"))
     space = DialogueSpaceFactory(qpv=sanitas)
     held = MeetingFactory(
         dialogue_space=space,
@@ -125,8 +125,8 @@ def world(db):
         "sanitas": sanitas,
         "europe": europe,
         "rabiere": rabiere,
-        "fund": fund,
-        "joue_fund": joue_fund,
+        "envelope": envelope,
+        "joue_envelope": joue_envelope,
         "application": application,
         "joue_application": joue_application,
         "space": space,
@@ -157,36 +157,42 @@ def _assert_refused(response, actor: str, status: int) -> None:
 
 
 def test_consumption_is_exact_on_a_hand_made_envelope(world):
-    fund = world["fund"]
+    envelope = world["envelope"]
     world["application"].delete()
-    first = granted(fund, "3000")
+    first = granted(envelope, "3000")
     pay(first, "1000", days_ago=20)
     pay(first, "500.50", days_ago=2)
-    second = granted(fund, "2500", requested="2600", decision_reason="Moins de matériel.")
+    second = granted(envelope, "2500", requested="2600", decision_reason="Moins de matériel.")
     pay(second, "2500")
     GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         status=GrantStatus.REFUSED,
         amount_requested=D("4000"),
         decision_reason="Hors du quartier.",
     )
-    GrantApplicationFactory(fund=fund, amount_requested=D("1200"))
-    GrantApplicationFactory(fund=fund, amount_requested=D("800.25"))
-    GrantApplicationFactory(fund=fund, status=GrantStatus.WITHDRAWN, amount_requested=D("600"))
+    GrantApplicationFactory(envelope=envelope, amount_requested=D("1200"))
+    GrantApplicationFactory(envelope=envelope, amount_requested=D("800.25"))
+    GrantApplicationFactory(
+        envelope=envelope, status=GrantStatus.WITHDRAWN, amount_requested=D("600")
+    )
     # Another envelope's grants and payments do not leak into this one.
-    other = granted(world["joue_fund"], "700")
+    other = granted(world["joue_envelope"], "700")
     pay(other, "700")
 
-    fund = with_consumption(ParticipationFund.objects.filter(pk=fund.pk)).get()
-    assert fund.committed == D("5500.00")
-    assert fund.paid == D("4000.50")
-    assert fund.left == D("4500.00")
-    assert fund.requested_pending == D("2000.25")
-    assert (fund.applications_count, fund.granted_count, fund.pending_count) == (6, 2, 2)
-    assert committed_of(fund.pk) == D("5500.00")
+    envelope = with_consumption(FundEnvelope.objects.filter(pk=envelope.pk)).get()
+    assert envelope.committed == D("5500.00")
+    assert envelope.paid == D("4000.50")
+    assert envelope.left == D("4500.00")
+    assert envelope.requested_pending == D("2000.25")
+    assert (envelope.applications_count, envelope.granted_count, envelope.pending_count) == (
+        6,
+        2,
+        2,
+    )
+    assert committed_of(envelope.pk) == D("5500.00")
 
-    empty = FundFactory(qpv=world["europe"], year=THIS_YEAR, amount=D("9000"))
-    empty = with_consumption(ParticipationFund.objects.filter(pk=empty.pk)).get()
+    empty = FundEnvelopeFactory(qpv=world["europe"], year=THIS_YEAR, amount=D("9000"))
+    empty = with_consumption(FundEnvelope.objects.filter(pk=empty.pk)).get()
     assert (empty.committed, empty.paid, empty.left, empty.requested_pending) == (
         D("0"),
         D("0"),
@@ -194,7 +200,7 @@ def test_consumption_is_exact_on_a_hand_made_envelope(world):
         D("0"),
     )
 
-    totals = totals_by_year(ParticipationFund.objects.all())[THIS_YEAR]
+    totals = totals_by_year(FundEnvelope.objects.all())[THIS_YEAR]
     assert totals.amount == D("27000")
     assert totals.committed == D("6200")
     assert totals.paid == D("4700.50")
@@ -202,18 +208,18 @@ def test_consumption_is_exact_on_a_hand_made_envelope(world):
 
 
 def test_consumption_of_many_envelopes_is_one_query(world):
-    for fund in (world["fund"], world["joue_fund"]):
+    for envelope in (world["envelope"], world["joue_envelope"]):
         for _index in range(5):
-            application = granted(fund, "100")
+            application = granted(envelope, "100")
             pay(application, "50")
     with CaptureQueriesContext(connection) as queries:
-        funds = list(with_consumption(ParticipationFund.objects.all()))
+        envelopes = list(with_consumption(FundEnvelope.objects.all()))
     assert len(queries) == 1
-    assert {fund.pk: fund.committed for fund in funds} == {
-        world["fund"].pk: D("500"),
-        world["joue_fund"].pk: D("500"),
+    assert {envelope.pk: envelope.committed for envelope in envelopes} == {
+        world["envelope"].pk: D("500"),
+        world["joue_envelope"].pk: D("500"),
     }
-    assert {fund.paid for fund in funds} == {D("250")}
+    assert {envelope.paid for envelope in envelopes} == {D("250")}
 
 
 def test_euros_are_written_the_french_way():
@@ -241,7 +247,7 @@ def test_a_grant_is_recorded_and_the_collective_told(
     assert decided.amount_granted == D("1500")
     assert decided.decision_meeting == world["held"]
     assert decided.decided_by == world["users"]["referent_tours"]
-    assert committed_of(world["fund"].pk) == D("1500")
+    assert committed_of(world["envelope"].pk) == D("1500")
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [world["application"].contact_email]
     assert "1\u00a0500\u00a0€" in mailoutbox[0].subject
@@ -268,15 +274,15 @@ def test_bad_decisions_are_refused(world, kwargs, code, mailoutbox):
 
 
 def test_a_grant_above_the_remainder_is_refused(world):
-    fund = world["fund"]
-    granted(fund, "9000")
+    envelope = world["envelope"]
+    granted(envelope, "9000")
     with pytest.raises(services.FundError) as refused:
         _decide(world, amount=D("1001"), reason="Reste de l'enveloppe insuffisant")
     assert refused.value.code == "remainder"
     assert "1\u00a0000\u00a0€" in refused.value.messages[0]
     # Exactly the remainder is fine (with a reason: less than requested).
     _decide(world, amount=D("1000"), reason="Le reste de l'enveloppe.")
-    assert committed_of(fund.pk) == D("10000")
+    assert committed_of(envelope.pk) == D("10000")
 
 
 def test_an_application_is_decided_once(world):
@@ -296,7 +302,7 @@ def test_a_refusal_needs_its_reason_and_is_told(
     application = GrantApplication.objects.get(pk=world["application"].pk)
     assert application.status == GrantStatus.REFUSED
     assert application.amount_granted is None
-    assert committed_of(world["fund"].pk) == D("0")
+    assert committed_of(world["envelope"].pk) == D("0")
     assert "Le projet est hors du quartier." in mailoutbox[0].body
 
 
@@ -325,8 +331,8 @@ def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(world, which)
 
 
 def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(world):
-    fund = FundFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
-    application = GrantApplicationFactory(fund=fund)
+    envelope = FundEnvelopeFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
+    application = GrantApplicationFactory(envelope=envelope)
     europe_meeting = MeetingFactory(
         dialogue_space=DialogueSpaceFactory(qpv=world["europe"]),
         starts_at=timezone.now() - timedelta(days=2),
@@ -334,7 +340,7 @@ def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(world):
         status=MeetingStatus.HELD,
     )
     _decide(world, application=application, meeting=europe_meeting)
-    assert committed_of(fund.pk) == D("1500")
+    assert committed_of(envelope.pk) == D("1500")
 
 
 # Payments -----------------------------------------------------------------------------------------
@@ -351,14 +357,14 @@ def _pay(world, application, **kwargs):
 
 
 def test_payments_never_exceed_the_grant(world):
-    application = granted(world["fund"], "1500")
+    application = granted(world["envelope"], "1500")
     _pay(world, application, amount=D("1000"))
     with pytest.raises(services.FundError) as refused:
         _pay(world, application, amount=D("500.01"))
     assert refused.value.code == "above_granted"
     _pay(world, application, amount=D("500"))
-    fund = with_consumption(ParticipationFund.objects.filter(pk=world["fund"].pk)).get()
-    assert fund.paid == D("1500")
+    envelope = with_consumption(FundEnvelope.objects.filter(pk=world["envelope"].pk)).get()
+    assert envelope.paid == D("1500")
     with pytest.raises(services.FundError) as refused:
         _pay(world, application, amount=D("0.01"))
     assert refused.value.code == "above_granted"
@@ -373,7 +379,7 @@ def test_payments_never_exceed_the_grant(world):
     ],
 )
 def test_bad_payments_are_refused(world, kwargs, code):
-    application = granted(world["fund"], "1500")
+    application = granted(world["envelope"], "1500")
     with pytest.raises(services.FundError) as refused:
         _pay(world, application, **kwargs)
     assert refused.value.code == code
@@ -392,14 +398,14 @@ def test_only_granted_applications_are_paid(world):
 def test_one_envelope_per_place_and_year(world):
     by = world["users"]["referent_tours"]
     with pytest.raises(services.FundError) as refused:
-        services.fund_create(qpv=world["sanitas"], year=THIS_YEAR, amount=D("5"), by=by)
+        services.envelope_create(qpv=world["sanitas"], year=THIS_YEAR, amount=D("5"), by=by)
     assert refused.value.code == "duplicate"
-    commune = services.fund_create(
+    commune = services.envelope_create(
         commune=world["sanitas"].commune, year=THIS_YEAR, amount=D("20000"), by=by
     )
     assert commune.qpv is None
     with pytest.raises(services.FundError) as refused:
-        services.fund_create(commune=commune.commune, year=THIS_YEAR, amount=D("1"), by=by)
+        services.envelope_create(commune=commune.commune, year=THIS_YEAR, amount=D("1"), by=by)
     assert refused.value.code == "duplicate"
 
 
@@ -416,27 +422,27 @@ def test_bad_envelopes_are_refused(world, kwargs, code):
     values = {"qpv": world["europe"], "year": 2027, "amount": D("1000"), "by": None}
     values.update(kwargs)
     with pytest.raises(services.FundError) as refused:
-        services.fund_create(**values)
+        services.envelope_create(**values)
     assert refused.value.code == code
 
 
 def test_an_envelope_never_goes_below_what_is_committed(world):
-    fund = world["fund"]
-    granted(fund, "6000")
+    envelope = world["envelope"]
+    granted(envelope, "6000")
     with pytest.raises(services.FundError) as refused:
-        services.fund_update(fund=fund, amount=D("5999.99"), by=None)
+        services.envelope_update(envelope=envelope, amount=D("5999.99"), by=None)
     assert refused.value.code == "below_committed"
-    services.fund_update(fund=fund, amount=D("6000"), by=None)
-    fund.refresh_from_db()
-    assert fund.amount == D("6000")
+    services.envelope_update(envelope=envelope, amount=D("6000"), by=None)
+    envelope.refresh_from_db()
+    assert envelope.amount == D("6000")
 
 
 # Applications (service) ---------------------------------------------------------------------------
 
 
-def _apply(world, fund=None, **kwargs):
+def _apply(world, envelope=None, **kwargs):
     values = {
-        "fund": fund or world["fund"],
+        "envelope": envelope or world["envelope"],
         "title": "Fête des voisins",
         "description": "Un repas partagé au pied des tours.",
         "collective_name": "Collectif Sanitas en fête",
@@ -467,7 +473,10 @@ def test_applying_tells_the_collective_and_the_referents(
     # The referents of another commune are not told.
     assert all(world["users"]["referent_joue"].email not in to for to in recipients)
     to_referents = next(m for m in mailoutbox if m.to == [world["users"]["referent_tours"].email])
-    assert reverse("projects:fund_detail", kwargs={"pk": world["fund"].pk}) in to_referents.body
+    assert (
+        reverse("projects:envelope_detail", kwargs={"pk": world["envelope"].pk})
+        in to_referents.body
+    )
 
 
 @pytest.mark.parametrize(
@@ -488,9 +497,9 @@ def test_bad_applications_are_refused(world, kwargs, code):
 
 
 def test_past_envelopes_are_closed(world):
-    past = FundFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
+    past = FundEnvelopeFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
     with pytest.raises(services.FundError) as refused:
-        _apply(world, fund=past)
+        _apply(world, envelope=past)
     assert refused.value.code == "closed"
 
 
@@ -510,22 +519,33 @@ def test_the_linked_project_must_be_a_published_project_of_the_place(world):
 
 def _staff_urls(world) -> dict[str, tuple[str, set[str], int]]:
     """Each page: its address, who may use it, and how the others are refused."""
-    fund, joue = world["fund"], world["joue_fund"]
+    envelope, joue = world["envelope"], world["joue_envelope"]
     return {
-        "staff_funds": (reverse("projects:staff_funds"), STAFF_ANYWHERE, FORBIDDEN),
-        "fund_create": (reverse("projects:fund_create"), STAFF_ANYWHERE, FORBIDDEN),
-        "fund_detail": (
-            reverse("projects:fund_detail", args=[fund.pk]),
+        "staff_envelopes": (reverse("projects:staff_envelopes"), STAFF_ANYWHERE, FORBIDDEN),
+        "envelope_create": (reverse("projects:envelope_create"), STAFF_ANYWHERE, FORBIDDEN),
+        "envelope_detail": (
+            reverse("projects:envelope_detail", args=[envelope.pk]),
             STAFF_OF_SANITAS,
             HIDDEN,
         ),
-        "fund_edit": (reverse("projects:fund_edit", args=[fund.pk]), STAFF_OF_SANITAS, HIDDEN),
-        "joue_detail": (reverse("projects:fund_detail", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
-        "joue_edit": (reverse("projects:fund_edit", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
+        "envelope_edit": (
+            reverse("projects:envelope_edit", args=[envelope.pk]),
+            STAFF_OF_SANITAS,
+            HIDDEN,
+        ),
+        "joue_detail": (reverse("projects:envelope_detail", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
+        "joue_edit": (reverse("projects:envelope_edit", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
     }
 
 
-STAFF_PAGES = ["staff_funds", "fund_create", "fund_detail", "fund_edit", "joue_detail", "joue_edit"]
+STAFF_PAGES = [
+    "staff_envelopes",
+    "envelope_create",
+    "envelope_detail",
+    "envelope_edit",
+    "joue_detail",
+    "joue_edit",
+]
 
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
@@ -573,7 +593,7 @@ def test_deciding_on_joue_by_role(client, world, actor):
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_paying_by_role(client, world, actor):
-    application = granted(world["fund"], "1000")
+    application = granted(world["envelope"], "1000")
     _login(client, world, actor)
     response = client.post(
         reverse("projects:grant_pay", args=[application.pk]),
@@ -593,8 +613,8 @@ def test_paying_by_role(client, world, actor):
 @pytest.mark.parametrize("actor", ACTORS)
 def test_public_page_and_application_form_by_role(client, world, actor):
     _login(client, world, actor)
-    assert client.get(reverse("projects:funds")).status_code == 200
-    response = client.get(reverse("projects:grant_apply", args=[world["fund"].pk]))
+    assert client.get(reverse("projects:envelopes")).status_code == 200
+    response = client.get(reverse("projects:grant_apply", args=[world["envelope"].pk]))
     if actor == "visitor":
         _assert_sent_to_login(response)
     else:
@@ -604,15 +624,15 @@ def test_public_page_and_application_form_by_role(client, world, actor):
 def test_a_referent_creates_envelopes_only_in_their_commune(client, world):
     english(client)
     client.force_login(world["users"]["referent_tours"])
-    page = client.get(reverse("projects:fund_create")).content.decode()
+    page = client.get(reverse("projects:envelope_create")).content.decode()
     assert f'value="qpv-{world["europe"].pk}"' in page
     assert f'value="qpv-{world["rabiere"].pk}"' not in page
     response = client.post(
-        reverse("projects:fund_create"),
+        reverse("projects:envelope_create"),
         {"place": f"qpv-{world['rabiere'].pk}", "year": "2027", "amount": "5000"},
     )
     assert response.status_code == 400
-    assert not ParticipationFund.objects.filter(qpv=world["rabiere"], year=2027).exists()
+    assert not FundEnvelope.objects.filter(qpv=world["rabiere"], year=2027).exists()
 
 
 # Pages: staff forms -------------------------------------------------------------------------------
@@ -621,21 +641,21 @@ def test_a_referent_creates_envelopes_only_in_their_commune(client, world):
 def test_creating_an_envelope(client, world):
     client.force_login(world["users"]["referent_tours"])
     response = client.post(
-        reverse("projects:fund_create"),
+        reverse("projects:envelope_create"),
         {"place": f"qpv-{world['europe'].pk}", "year": "2027", "amount": "12 500,50"},
     )
-    fund = ParticipationFund.objects.get(qpv=world["europe"], year=2027)
+    envelope = FundEnvelope.objects.get(qpv=world["europe"], year=2027)
     assert response.status_code == 302
-    assert response["Location"] == reverse("projects:fund_detail", args=[fund.pk])
-    assert fund.amount == D("12500.50")
-    assert fund.set_by == world["users"]["referent_tours"]
+    assert response["Location"] == reverse("projects:envelope_detail", args=[envelope.pk])
+    assert envelope.amount == D("12500.50")
+    assert envelope.set_by == world["users"]["referent_tours"]
     tours = Commune.objects.get(slug="tours")
     response = client.post(
-        reverse("projects:fund_create"),
+        reverse("projects:envelope_create"),
         {"place": f"commune-{tours.pk}", "year": "2027", "amount": "30000"},
     )
     assert response.status_code == 302
-    assert ParticipationFund.objects.get(commune=tours, year=2027).qpv is None
+    assert FundEnvelope.objects.get(commune=tours, year=2027).qpv is None
 
 
 @pytest.mark.parametrize(
@@ -653,28 +673,28 @@ def test_bad_envelopes_in_the_form_are_400_and_keep_the_input(client, world, dat
     client.force_login(world["users"]["referent_tours"])
     values = {"place": f"qpv-{world['sanitas'].pk}", "year": "2027", "amount": "9000"}
     values.update(data)
-    response = client.post(reverse("projects:fund_create"), values)
+    response = client.post(reverse("projects:envelope_create"), values)
     assert response.status_code == 400
     form = response.context["form"]
     assert field in form.errors
     assert message in response.content.decode()
     assert form["amount"].value() == values["amount"]
-    assert ParticipationFund.objects.count() == 2
+    assert FundEnvelope.objects.count() == 2
 
 
 def test_editing_an_envelope_below_what_is_committed_is_refused(client, world):
     english(client)
-    granted(world["fund"], "4000")
+    granted(world["envelope"], "4000")
     client.force_login(world["users"]["referent_tours"])
-    url = reverse("projects:fund_edit", args=[world["fund"].pk])
+    url = reverse("projects:envelope_edit", args=[world["envelope"].pk])
     response = client.post(url, {"amount": "3999"})
     assert response.status_code == 400
     assert "cannot be set below that amount" in response.content.decode()
-    world["fund"].refresh_from_db()
-    assert world["fund"].amount == D("10000")
+    world["envelope"].refresh_from_db()
+    assert world["envelope"].amount == D("10000")
     assert client.post(url, {"amount": "4000"}).status_code == 302
-    world["fund"].refresh_from_db()
-    assert world["fund"].amount == D("4000")
+    world["envelope"].refresh_from_db()
+    assert world["envelope"].amount == D("4000")
 
 
 def _decision(application, **values) -> dict:
@@ -695,7 +715,7 @@ def _decision(application, **values) -> dict:
 )
 def test_bad_decisions_in_the_form_are_400(client, world, values, field, message):
     english(client)
-    granted(world["fund"], "1500")
+    granted(world["envelope"], "1500")
     client.force_login(world["users"]["referent_tours"])
     application = world["application"]
     if field == "amount" and "9500" in values.get("amount", ""):
@@ -748,7 +768,7 @@ def test_deciding_twice_through_the_page_shows_the_refusal(client, world):
 
 def test_paying_above_the_grant_through_the_page_is_400(client, world):
     english(client)
-    application = granted(world["fund"], "1000")
+    application = granted(world["envelope"], "1000")
     pay(application, "800")
     client.force_login(world["users"]["referent_tours"])
     response = client.post(
@@ -796,7 +816,7 @@ def _application_data(**overrides) -> dict:
 def test_the_application_form_is_prefilled_from_the_account(client, world):
     resident = world["users"]["resident"]
     client.force_login(resident)
-    response = client.get(reverse("projects:grant_apply", args=[world["fund"].pk]))
+    response = client.get(reverse("projects:grant_apply", args=[world["envelope"].pk]))
     form = response.context["form"]
     assert form["contact_name"].value() == "Awa Diallo"
     assert form["contact_email"].value() == resident.email
@@ -807,12 +827,12 @@ def test_applying_online(client, world, mailoutbox, django_capture_on_commit_cal
     client.force_login(world["users"]["resident"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("projects:grant_apply", args=[world["fund"].pk]),
+            reverse("projects:grant_apply", args=[world["envelope"].pk]),
             _application_data(project=str(project.pk), line_amount_2="300,00"),
         )
     assert response.status_code == 302
     application = GrantApplication.objects.get(title="Fête des voisins")
-    assert application.fund == world["fund"]
+    assert application.envelope == world["envelope"]
     assert application.project == project
     assert application.submitted_by == world["users"]["resident"]
     assert application.amount_requested == D("800")
@@ -847,7 +867,7 @@ def test_bad_applications_are_400_and_keep_the_input(
     english(client)
     client.force_login(world["users"]["resident"])
     data = _application_data(**overrides)
-    response = client.post(reverse("projects:grant_apply", args=[world["fund"].pk]), data)
+    response = client.post(reverse("projects:grant_apply", args=[world["envelope"].pk]), data)
     assert response.status_code == 400
     assert field in response.context["form"].errors
     page = response.content.decode()
@@ -860,7 +880,7 @@ def test_bad_applications_are_400_and_keep_the_input(
 
 def test_a_past_envelope_refuses_applications(client, world):
     english(client)
-    past = FundFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
+    past = FundEnvelopeFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
     client.force_login(world["users"]["resident"])
     url = reverse("projects:grant_apply", args=[past.pk])
     page = client.get(url).content.decode()
@@ -868,7 +888,7 @@ def test_a_past_envelope_refuses_applications(client, world):
     assert 'name="title"' not in page
     response = client.post(url, _application_data())
     assert response.status_code == 400
-    assert not GrantApplication.objects.filter(fund=past).exists()
+    assert not GrantApplication.objects.filter(envelope=past).exists()
 
 
 # The public page ----------------------------------------------------------------------------------
@@ -876,7 +896,7 @@ def test_a_past_envelope_refuses_applications(client, world):
 
 def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client, world):
     action = granted(
-        world["fund"],
+        world["envelope"],
         "1200",
         title="Jardin partagé des Tours",
         collective_name="Les Jardiniers du Sanitas",
@@ -885,8 +905,10 @@ def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client
         contact_phone="06 99 99 99 99",
     )
     pay(action, "600")
-    GrantApplicationFactory(fund=world["fund"], title="Demande en attente", contact_name="Attente")
-    page = client.get(reverse("projects:funds")).content.decode()
+    GrantApplicationFactory(
+        envelope=world["envelope"], title="Demande en attente", contact_name="Attente"
+    )
+    page = client.get(reverse("projects:envelopes")).content.decode()
     assert "Jardin partagé des Tours" in page
     assert "Les Jardiniers du Sanitas" in page
     for private in ("secret.contact@example.org", "Personne Secrète", "06 99 99 99 99"):
@@ -894,12 +916,12 @@ def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client
     assert "Demande en attente" not in page
     assert "Attente" not in page
     assert "8\u00a0800" in page  # left: 10 000 - 1 200
-    assert reverse("projects:grant_apply", args=[world["fund"].pk]) in page
+    assert reverse("projects:grant_apply", args=[world["envelope"].pk]) in page
 
 
 def test_past_envelopes_get_no_apply_link(client, world):
-    past = FundFactory(qpv=world["europe"], year=THIS_YEAR - 1)
-    page = client.get(reverse("projects:funds")).content.decode()
+    past = FundEnvelopeFactory(qpv=world["europe"], year=THIS_YEAR - 1)
+    page = client.get(reverse("projects:envelopes")).content.decode()
     assert reverse("projects:grant_apply", args=[past.pk]) not in page
     assert str(THIS_YEAR - 1) in page
 
@@ -911,48 +933,48 @@ def _populate(world, count: int) -> None:
     qpvs = list(QPV.objects.exclude(pk__in=[world["sanitas"].pk, world["rabiere"].pk])[:3])
     for year in (THIS_YEAR - 1, THIS_YEAR):
         for qpv in qpvs:
-            FundFactory(qpv=qpv, year=year)
+            FundEnvelopeFactory(qpv=qpv, year=year)
     for _index in range(count):
-        application = granted(world["fund"], "100")
+        application = granted(world["envelope"], "100")
         pay(application, "50")
-        GrantApplicationFactory(fund=world["fund"], amount_requested=D("10"))
+        GrantApplicationFactory(envelope=world["envelope"], amount_requested=D("10"))
 
 
 @pytest.mark.parametrize("count", [3, 30])
 def test_public_page_queries_do_not_grow(client, world, django_assert_num_queries, count):
     _populate(world, count)
-    # Funds with their figures, the granted actions, the totals (3 grouped queries), the menu.
+    # Envelopes with their figures, the granted actions, the totals (3 grouped queries), the menu.
     with django_assert_num_queries(6):
-        assert client.get(reverse("projects:funds")).status_code == 200
+        assert client.get(reverse("projects:envelopes")).status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])
 def test_staff_list_queries_do_not_grow(client, world, django_assert_num_queries, count):
     _populate(world, count)
     client.force_login(world["users"]["referent_tours"])
-    # Session, user, roles; funds with their figures, QPV without an envelope; the menu.
+    # Session, user, roles; envelopes with their figures, QPV without an envelope; the menu.
     with django_assert_num_queries(6):
-        assert client.get(reverse("projects:staff_funds")).status_code == 200
+        assert client.get(reverse("projects:staff_envelopes")).status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_fund_detail_queries_do_not_grow(client, world, django_assert_num_queries, count):
+def test_envelope_detail_queries_do_not_grow(client, world, django_assert_num_queries, count):
     _populate(world, count)
     client.force_login(world["users"]["referent_tours"])
-    # Session, user, roles; the fund with its figures, the meetings, the applications, their
+    # Session, user, roles; the envelope with its figures, the meetings, the applications, their
     # payments; the menu.
     with django_assert_num_queries(8):
-        response = client.get(reverse("projects:fund_detail", args=[world["fund"].pk]))
+        response = client.get(reverse("projects:envelope_detail", args=[world["envelope"].pk]))
     assert response.status_code == 200
     assert len(response.context["decided"]) == count
 
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_a_commune_envelope_is_managed_by_the_commune_staff(client, world, actor):
-    fund = FundFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
-    GrantApplicationFactory(fund=fund)
+    envelope = FundEnvelopeFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
+    GrantApplicationFactory(envelope=envelope)
     _login(client, world, actor)
-    response = client.get(reverse("projects:fund_detail", args=[fund.pk]))
+    response = client.get(reverse("projects:envelope_detail", args=[envelope.pk]))
     if actor in STAFF_OF_SANITAS:
         assert response.status_code == 200
     else:
@@ -960,7 +982,7 @@ def test_a_commune_envelope_is_managed_by_the_commune_staff(client, world, actor
 
 
 def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, world):
-    url = reverse("projects:staff_funds")
+    url = reverse("projects:staff_envelopes")
     client.force_login(world["users"]["referent_tours"])
     assert url in client.get(reverse("dialogue:staff_home")).content.decode()
     client.force_login(world["users"]["facilitator_sanitas"])

@@ -27,7 +27,7 @@ from qpv.models import QPV
 from questions.models import QuestionStatus
 from tests.factories import MeetingFactory, UserFactory, grant
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     ProjectFactory,
@@ -242,9 +242,9 @@ def test_project_page_shows_evaluation_grants_and_influence(client, sanitas):
         to_change="Prévenir plus tôt les commerçants.",
         highest_level=ParticipationLevel.CO_DECISION,
     )
-    fund = FundFactory()
+    envelope = FundEnvelopeFactory()
     GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         project=project,
         title="Peinture et matériel",
         status=GrantStatus.GRANTED,
@@ -252,7 +252,7 @@ def test_project_page_shows_evaluation_grants_and_influence(client, sanitas):
         decided_at=timezone.now(),
     )
     GrantApplicationFactory(
-        fund=fund, project=project, title="Demande refusée", status=GrantStatus.REFUSED
+        envelope=envelope, project=project, title="Demande refusée", status=GrantStatus.REFUSED
     )
     InfluenceRecordFactory(
         project=project,
@@ -367,10 +367,13 @@ def test_project_page_query_count_does_not_grow(client, django_assert_num_querie
     ExperienceEvaluation.objects.create(
         project=project, voice_changed="Beaucoup.", highest_level=ParticipationLevel.CO_DECISION
     )
-    fund = FundFactory()
+    envelope = FundEnvelopeFactory()
     for _index in range(count // 3):
         GrantApplicationFactory(
-            fund=fund, project=project, status=GrantStatus.GRANTED, amount_granted=Decimal("100")
+            envelope=envelope,
+            project=project,
+            status=GrantStatus.GRANTED,
+            amount_granted=Decimal("100"),
         )
         InfluenceRecordFactory(project=project, meeting=meeting)
     # The project (with its place, origin and evaluation), the steps, the grants, the influence

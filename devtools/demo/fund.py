@@ -1,4 +1,4 @@
-"""Demo participation fund (FPH) for the local run: an envelope per QPV for 2024, 2025 and 2026.
+"""Demo participation fund for the local run: an envelope per QPV for 2024, 2025 and 2026.
 
 Each envelope has applications from residents' collectives: granted in full and paid, granted in
 part (with the committee's reason) and partly paid, refused (with the reason), and, for the current
@@ -23,11 +23,11 @@ from dialogue.models import Meeting, MeetingStatus
 from participation.models import RoleAssignment, User
 from participation.roles import Role
 from projects.models import (
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     ModerationStatus,
-    ParticipationFund,
     Project,
 )
 from qpv.models import QPV
@@ -122,9 +122,9 @@ PARTIAL_REASONS = [
 ]
 
 
-def load_demo_funds(*, today: date | None = None) -> int:
+def load_demo_fund(*, today: date | None = None) -> int:
     """Create the envelopes, applications and payments; returns how many envelopes."""
-    if ParticipationFund.objects.exists():
+    if FundEnvelope.objects.exists():
         return 0
     today = today or timezone.localdate()
     rng = random.Random(6)  # noqa: S311 (demo data, not security)
@@ -137,7 +137,7 @@ def load_demo_funds(*, today: date | None = None) -> int:
         for year in YEARS:
             if year > today.year:
                 continue
-            fund = ParticipationFund.objects.create(
+            envelope = FundEnvelope.objects.create(
                 qpv=qpv,
                 year=year,
                 amount=Decimal(rng.randrange(8000, 15001, 500)),
@@ -145,7 +145,7 @@ def load_demo_funds(*, today: date | None = None) -> int:
             )
             created += 1
             _applications(
-                fund,
+                envelope,
                 today=today,
                 rng=rng,
                 decider=staff.get(qpv.commune_id),
@@ -210,7 +210,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def _applications(
-    fund: ParticipationFund,
+    envelope: FundEnvelope,
     *,
     today: date,
     rng: random.Random,
@@ -219,10 +219,10 @@ def _applications(
     meetings: list[Meeting],
     projects: list[Project],
 ) -> None:
-    current = fund.year == today.year
+    current = envelope.year == today.year
     count = rng.randint(4, 6)
     actions = rng.sample(ACTIONS, count)
-    left = fund.amount
+    left = envelope.amount
     applications: list[GrantApplication] = []
     payments: list[tuple[int, Decimal, date]] = []
     for index, (title, collective, description, shares) in enumerate(actions):
@@ -236,11 +236,11 @@ def _applications(
             decided_on = timezone.localtime(meeting.starts_at, PARIS).date()
         else:
             meeting = None
-            decided_on = date(fund.year, rng.choice([3, 6, 10]), rng.randint(2, 27))
+            decided_on = date(envelope.year, rng.choice([3, 6, 10]), rng.randint(2, 27))
         decided_on = min(decided_on, today - timedelta(days=1))
         submitted_on = decided_on - timedelta(days=rng.randint(15, 45))
         application = GrantApplication(
-            fund=fund,
+            envelope=envelope,
             project=projects[index] if index < len(projects) and index < 2 else None,
             title=title,
             description=description,
