@@ -36,15 +36,14 @@ def scope_value(scope: Scope) -> str:
 
 def scope_options(user) -> dict[str, Scope]:
     """Every scope the user may read, widest first: metropole, then communes, then QPV (2 queries)."""
+    perm = "evaluation.view_indicators"
     options: dict[str, Scope] = {}
-    if user.has_perm("evaluation.view_indicators", None):
+    if user.has_perm(perm, None):
         options[METROPOLE] = Scope.metropole()
-    for commune in Commune.objects.order_by("name"):
-        if user.has_perm("evaluation.view_indicators", commune):
-            options[f"commune:{commune.slug}"] = Scope.commune_of(commune)
-    for qpv in QPV.objects.select_related("commune").order_by("name"):
-        if user.has_perm("evaluation.view_indicators", qpv):
-            options[f"qpv:{qpv.slug}"] = Scope.of_qpv(qpv)
+    for commune in Commune.objects.visible_to(user, perm).order_by("name"):
+        options[f"commune:{commune.slug}"] = Scope.commune_of(commune)
+    for qpv in QPV.objects.visible_to(user, perm).select_related("commune").order_by("name"):
+        options[f"qpv:{qpv.slug}"] = Scope.of_qpv(qpv)
     return options
 
 
