@@ -1,4 +1,4 @@
-"""Issue 8, item 8: faults, with real processes (tests/project/fault_helpers.py).
+"""Issue 8, item 8: faults, with real processes (tests/whole_site/fault_helpers.py).
 
 1. A Celery worker SIGKILLed mid-build: the report's message was never acknowledged (acks_late),
    Redis gives it to the next worker once CELERY_VISIBILITY_TIMEOUT has passed (shortened here), and
@@ -49,7 +49,7 @@ from tests.dialogue.test_smtp import Inbox
 from tests.evaluation.factories import build_dataset
 from tests.evaluation.test_reports import make_report, pdf_text
 from tests.factories import MeetingFactory, UserFactory, grant
-from tests.project.fault_helpers import (
+from tests.whole_site.fault_helpers import (
     PrivateCluster,
     free_port,
     manage,
@@ -376,7 +376,7 @@ def portal(private_cluster, tmp_path, redis_client):
     prefix = f"test-faults-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.project.fault_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.whole_site.fault_settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",

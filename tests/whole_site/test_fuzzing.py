@@ -2,7 +2,7 @@
 
 For each entry of the inventory below (a view, the method, the role allowed to use it, and the
 parameters it reads), hypothesis sends requests whose values are drawn by
-tests/project/fuzz_strategies.py: all fields valid but with hostile text (markup, SQL, right-to-left
+tests/whole_site/fuzz_strategies.py: all fields valid but with hostile text (markup, SQL, right-to-left
 marks...), one field hostile and the others valid, or anything anywhere (very long strings, NUL
 bytes, invalid UTF-8, wrong types, impossible dates, several values for one key). Each answer must
 be:
@@ -132,7 +132,7 @@ from tests.factories import (
     grant,
 )
 from tests.helpers import OUR_APPS, PortalClient
-from tests.project.fuzz_strategies import (
+from tests.whole_site.fuzz_strategies import (
     OMIT,
     XSS_PAYLOADS,
     Choice,
