@@ -345,8 +345,8 @@ def load_site() -> SimpleNamespace:
     from participation.models import User
     from projects.models import GrantApplication, GrantStatus, ModerationStatus, Project
     from qpv.models import QPV, Follow, NewsItem
+    from tests.dialogue.factories import MeetingFactory, RegistrationFactory
     from tests.dialogue.factories_questions import QuestionFactory
-    from tests.factories import MeetingFactory, RegistrationFactory
 
     with override_settings(DEBUG=True):
         call_command("load_demo", "--quiet", stdout=io.StringIO())
@@ -723,8 +723,9 @@ def pdf_text(pdf: Path) -> str:
 
 def test_meeting_minutes_and_questions_print_cleanly(new_context):
     from dialogue.models import AnswerStatus, Minutes, MinutesStatus, QuestionStatus
+    from tests.dialogue.factories import MeetingFactory
     from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
-    from tests.factories import MeetingFactory, OrganisationFactory
+    from tests.qpv.factories import OrganisationFactory
 
     meeting = MeetingFactory(
         title="Café des habitants de décembre",

@@ -14,7 +14,8 @@ from participation.roles import Role
 from qpv.models import QPV
 from tests.browser.journeys import MODES, Driver, at, emails_to, link_in, log_in
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory, grant
+from tests.participation.factories import PASSWORD, UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -15,7 +15,8 @@ from participation.models import User
 from participation.roles import Role
 from qpv.models import QPV, Follow
 from tests.browser.journeys import MODES, Driver, at, emails_to
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory, grant
+from tests.participation.factories import PASSWORD, UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -48,7 +48,7 @@ from projects.models import (
     Project,
     ProjectStep,
 )
-from tests.factories import MeetingFactory, RegistrationFactory
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.helpers import totp_code
 
 pytestmark = pytest.mark.django_db

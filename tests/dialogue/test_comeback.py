@@ -12,13 +12,8 @@ from dialogue.models import ComebackInvitation, Meeting, MeetingStatus, Registra
 from dialogue.services.comeback import send_comeback_invitations
 from participation.roles import Role
 from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -21,14 +21,9 @@ from dialogue.forms.minutes import MAX_ATTACHMENT_BYTES
 from dialogue.models import Meeting, MeetingStatus, Minutes, MinutesStatus, RegistrationStatus
 from participation.roles import Role
 from qpv.models import QPV, Follow
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,15 +14,10 @@ from dialogue import printables
 from dialogue.models import MeetingMode, MeetingStatus, RegistrationStatus
 from participation.roles import Role
 from qpv.models import QPV, Commune
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.dialogue.test_emails import french_day
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -25,14 +25,10 @@ from dialogue.models import (
 )
 from participation.roles import Role
 from qpv.models import QPV
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from dialogue.services.registrations import (
     registration_cancel,
     registration_create,
 )
-from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from dialogue.models import MeetingStatus, Registration
 from dialogue.services.retention import PURGED_DOMAIN, purge_guest_personal_data
 from evaluation.computations import compute
 from evaluation.indicators import Period, Scope
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -21,14 +21,9 @@ from evaluation.forms import ScopePeriodForm
 from evaluation.indicators import Period, Scope
 from participation.roles import Role
 from qpv.models import QPV, Commune
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

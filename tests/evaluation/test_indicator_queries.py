@@ -17,6 +17,7 @@ from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import CODES, Period, Scope
 from projects.models import GrantStatus
 from qpv.models import QPV
+from tests.dialogue.factories import DialogueSpaceFactory
 from tests.dialogue.factories_questions import QuestionFactory
 from tests.evaluation.factories import (
     FeedbackFactory,
@@ -26,7 +27,6 @@ from tests.evaluation.factories import (
     present,
     turn,
 )
-from tests.factories import DialogueSpaceFactory
 from tests.projects.factories import (
     FundFactory,
     GrantApplicationFactory,

@@ -22,15 +22,11 @@ from participation.roles import Role
 from projects.models import GrantApplication
 from projects.services import fund as services_fund
 from qpv.models import QPV
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import (
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import FundFactory, GrantApplicationFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,15 +10,11 @@ from django.contrib.auth.models import AnonymousUser
 from dialogue.models import QuestionStatus
 from participation.roles import Role, forget_scopes, scopes_of
 from qpv.models import QPV
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.qpv.factories import OrganisationFactory
 
 # Who: one user per role and scope. Where: objects in Tours (Sanitas) and in Joué-lès-Tours (Rabière).
 ACTORS = [

@@ -30,15 +30,10 @@ from participation.models import RoleAssignment, User
 from participation.roles import Role
 from projects.models import GrantApplication, ParticipationFund, Project
 from qpv.models import QPV, Follow
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
 from tests.evaluation.factories import build_dataset
-from tests.factories import (
-    PASSWORD,
-    MeetingFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db

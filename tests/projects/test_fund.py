@@ -27,14 +27,10 @@ from projects.models import (
 from projects.selectors import committed_of, euros, totals_by_year, with_consumption
 from projects.services import fund as services
 from qpv.models import QPV, Commune
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

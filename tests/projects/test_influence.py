@@ -15,15 +15,11 @@ from participation.roles import Role
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
 from projects.services import influence as services
 from qpv.models import QPV
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import InfluenceRecordFactory, ProjectFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

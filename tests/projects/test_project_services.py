@@ -20,8 +20,9 @@ from projects.models import (
 from projects.services import projects as services
 from projects.services.projects import ProjectError
 from qpv.models import QPV
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import DialogueSpaceFactory, MeetingFactory, UserFactory, grant
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import ProjectFactory, ProjectStepFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,8 +25,9 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
+from tests.dialogue.factories import MeetingFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import MeetingFactory, UserFactory, grant
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import (
     FundFactory,
     GrantApplicationFactory,

@@ -19,8 +19,8 @@ from participation.roles import Role
 from qpv.markdown import render_markdown
 from qpv.models import QPV, Follow, NewsItem
 from qpv.services.news import NewsError, Publication, news_create, news_update
-from tests.factories import OrganisationFactory, UserFactory, grant
-from tests.projects.factories import NewsItemFactory
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import NewsItemFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

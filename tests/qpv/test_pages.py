@@ -6,13 +6,10 @@ import pytest
 from django.urls import reverse
 
 from qpv.models import NPNRU, QPV, Commune
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from tests.participation.factories import UserFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

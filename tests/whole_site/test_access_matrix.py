@@ -79,23 +79,17 @@ from participation.roles import Role
 from projects.models import ExperienceEvaluation, ModerationStatus
 from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
 from tests.helpers import PortalClient, activate_totp
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import (
     FundFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
-    NewsItemFactory,
     ProjectFactory,
 )
+from tests.qpv.factories import NewsItemFactory, OrganisationFactory
 
 ROLES = ("visitor", "resident", "facilitator", "referent_in", "referent_out")
 ROLES += ("correspondent", "delegate", "coordinator")

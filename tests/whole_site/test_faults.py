@@ -45,10 +45,11 @@ from evaluation.models import ReportStatus
 from participation.roles import Role
 from qpv.models import Commune
 from tests.celery_workers import worker_env
+from tests.dialogue.factories import MeetingFactory
 from tests.dialogue.test_smtp import Inbox
 from tests.evaluation.factories import build_dataset
 from tests.evaluation.test_reports import make_report, pdf_text
-from tests.factories import MeetingFactory, UserFactory, grant
+from tests.participation.factories import UserFactory, grant
 from tests.whole_site.fault_helpers import (
     PrivateCluster,
     free_port,
@@ -318,7 +319,7 @@ def test_registrations_survive_a_mail_server_outage_and_each_email_arrives_once_
 # 3. PostgreSQL restarted during traffic ---------------------------------------------------------------
 
 CREATE_MEETING = """
-from tests.factories import MeetingFactory
+from tests.dialogue.factories import MeetingFactory
 meeting = MeetingFactory(title="Rencontre sous la panne", capacity=None)
 print("MEETING", meeting.pk)
 """

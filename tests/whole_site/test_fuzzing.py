@@ -121,17 +121,17 @@ from projects.selectors import YEARS
 from projects.services.projects import CREATION_STAGES
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, Commune
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.dialogue.factories_questions import QuestionFactory
-from tests.factories import (
-    PASSWORD,
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
 from tests.helpers import OUR_APPS, PortalClient
+from tests.participation.factories import PASSWORD, UserFactory, grant
+from tests.projects.factories import (
+    FundFactory,
+    GrantApplicationFactory,
+    InfluenceRecordFactory,
+    ProjectFactory,
+)
+from tests.qpv.factories import NewsItemFactory, OrganisationFactory
 from tests.whole_site.fuzz_strategies import (
     OMIT,
     XSS_PAYLOADS,
@@ -151,13 +151,6 @@ from tests.whole_site.fuzz_strategies import (
     example_strategy,
     hostile_scalar,
     injected_markup,
-)
-from tests.projects.factories import (
-    FundFactory,
-    GrantApplicationFactory,
-    InfluenceRecordFactory,
-    NewsItemFactory,
-    ProjectFactory,
 )
 
 pytestmark = pytest.mark.django_db

@@ -89,8 +89,8 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV, Commune, Follow, NewsItem, Organisation, OrganisationKind
-from tests.factories import UserFactory, grant
 from tests.helpers import OUR_APPS, PortalClient
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
