@@ -123,7 +123,7 @@ class Actors:
         delegate_rabiere      prefect's delegate of La Rabière
         delegate_all          prefect's delegate of every QPV
         coordinator           coordinator (Métropole)
-    A test module lists the roles it tries in its own `ACTORS`.
+    A test module lists the roles it tries in its own `ACTORS`, and may `add` roles of its own.
     """
 
     def __init__(self) -> None:
@@ -164,6 +164,15 @@ class Actors:
 
     def __getitem__(self, role: str):
         return self.users[role]
+
+    def add(self, name: str, role, **scope):
+        """A role of one test module's own, e.g. `actors.add("facilitator_europe",
+        Role.FACILITATOR, qpv=actors.europe)`: then `actors[name]` and `actors.login` know it."""
+        from tests.participation.factories import UserFactory, grant
+
+        self.users[name] = UserFactory()
+        grant(self.users[name], role, **scope)
+        return self.users[name]
 
     def login(self, client, role: str, *, english: bool = False) -> None:
         """Sign `client` in as `role` (staff with the second factor passed, see `client`); the
