@@ -165,13 +165,15 @@ class Actors:
     def __getitem__(self, role: str):
         return self.users[role]
 
-    def add(self, name: str, role, **scope):
-        """A role of one test module's own, e.g. `actors.add("facilitator_europe",
-        Role.FACILITATOR, qpv=actors.europe)`: then `actors[name]` and `actors.login` know it."""
+    def add(self, name: str, role=None, **scope):
+        """A user of one test module's own, with a role or none (a resident), e.g.
+        `actors.add("facilitator_europe", Role.FACILITATOR, qpv=actors.europe)`: then
+        `actors[name]` and `actors.login` know them."""
         from tests.participation.factories import UserFactory, grant
 
         self.users[name] = UserFactory()
-        grant(self.users[name], role, **scope)
+        if role is not None:
+            grant(self.users[name], role, **scope)
         return self.users[name]
 
     def login(self, client, role: str, *, english: bool = False) -> None:

@@ -29,11 +29,7 @@ from dialogue.services.feedback import (
     feedback_tokens_create,
 )
 from dialogue.views.feedback import ANSWERED, SESSION_KEY
-from participation.roles import Role
-from qpv.models import QPV
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
-from tests.participation.factories import UserFactory, grant
-from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -381,42 +377,22 @@ ACTORS = {
     "referent_tours": True,
     "referent_joue": False,
     "correspondent": False,
-    "delegate": False,
+    "delegate_all": False,
     "coordinator": True,
 }
 
 
 @pytest.fixture
-def qr_world(db):
-    sanitas = QPV.objects.get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas)
-    meeting = held_meeting(dialogue_space=space)
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    return {"meeting": meeting, "users": users}
+def meeting(actors):
+    """A held meeting of Café du Sanitas."""
+    return held_meeting(dialogue_space=actors.space)
 
 
 @pytest.mark.parametrize("actor, allowed", ACTORS.items())
-def test_qr_page_by_role(client, qr_world, actor, allowed):
-    user = qr_world["users"][actor]
-    if user is not None:
-        client.force_login(user)
-    meeting = qr_world["meeting"]
+def test_qr_page_by_role(client, actors, meeting, actor, allowed):
+    actors.login(client, actor)
     response = client.get(reverse("dialogue:feedback_qr", args=[meeting.pk]))
-    if user is None:
+    if actor == "visitor":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
     elif allowed:
@@ -431,8 +407,8 @@ def test_qr_page_by_role(client, qr_world, actor, allowed):
     assert not FeedbackToken.objects.exists()  # showing the code creates no token
 
 
-def test_qr_page_of_an_unknown_meeting_is_404(client, qr_world):
-    client.force_login(qr_world["users"]["coordinator"])
+def test_qr_page_of_an_unknown_meeting_is_404(client, actors):
+    actors.login(client, "coordinator")
     assert client.get(reverse("dialogue:feedback_qr", args=[999999])).status_code == 404
 
 
@@ -538,11 +514,10 @@ def test_log_partial_hides_details_below_three_answers():
     assert html.count("log-feedback-table") == 2
 
 
-def test_meeting_log_shows_the_feedback_section(client, qr_world):
-    meeting = qr_world["meeting"]
+def test_meeting_log_shows_the_feedback_section(client, actors, meeting):
     feedback_tokens_create(meeting=meeting, count=3)
     make_answers(meeting, 3, comment="Très utile")
-    client.force_login(qr_world["users"]["delegate"])
+    actors.login(client, "delegate_all")
     page = client.get(reverse("dialogue:meeting_log", args=[meeting.pk])).content.decode()
     assert 'id="log-feedback-title"' in page
     assert "Très utile" in page
@@ -567,14 +542,13 @@ def test_answered_on_is_the_paris_day():
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_form_and_qr_pages_query_counts(client, qr_world, django_assert_num_queries, count):
-    meeting = qr_world["meeting"]
+def test_form_and_qr_pages_query_counts(client, actors, meeting, django_assert_num_queries, count):
     tokens = feedback_tokens_create(meeting=meeting, count=count)
     make_answers(meeting, count)
     # The token with its meeting, space and QPV; the header's menu.
     with django_assert_num_queries(2):
         assert client.get(url(tokens[0])).status_code == 200
-    client.force_login(qr_world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     # Session, user, roles, the meeting with its space and QPV, the menu.
     with django_assert_num_queries(5):
         assert client.get(reverse("dialogue:feedback_qr", args=[meeting.pk])).status_code == 200
