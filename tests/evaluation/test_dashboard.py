@@ -22,6 +22,7 @@ from evaluation.indicators import Period, Scope
 from participation.roles import Role
 from qpv.models import QPV, Commune
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.helpers import staff_home
 from tests.participation.factories import UserFactory, grant
 from tests.qpv.factories import OrganisationFactory
 
@@ -166,9 +167,9 @@ def test_coordinator_reads_everything(client, coordinator):
 
 def test_staff_home_links_to_the_indicators(client, referent_tours):
     client.force_login(referent_tours)
-    assert DASHBOARD in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert DASHBOARD in staff_home(client)
     client.force_login(user_with(Role.FACILITATOR, qpv=qpv("sanitas")))
-    assert DASHBOARD not in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert DASHBOARD not in staff_home(client)
 
 
 # ---- Bad input ---------------------------------------------------------------------------------

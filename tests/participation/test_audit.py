@@ -23,6 +23,7 @@ from projects.models import GrantApplication
 from projects.services import fund as services_fund
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.dialogue.factories_questions import QuestionFactory
+from tests.helpers import staff_home
 from tests.participation.factories import UserFactory
 from tests.projects.factories import FundFactory, GrantApplicationFactory
 from tests.qpv.factories import OrganisationFactory
@@ -169,9 +170,9 @@ def test_the_coordinator_sees_who_did_what_and_filters(client, actors):
 
 def test_staff_home_links_the_audit_log_for_coordinators_only(client, actors):
     actors.login(client, "coordinator")
-    assert URL in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert URL in staff_home(client)
     actors.login(client, "referent_tours")
-    assert URL not in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert URL not in staff_home(client)
 
 
 def _log_entries(count: int, actor) -> None:

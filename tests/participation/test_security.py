@@ -37,7 +37,9 @@ def test_security_headers(client, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_pages_have_no_inline_script_or_style_and_no_external_resource(client, name):
-    page = client.get(reverse(name)).content.decode()
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    page = response.content.decode()
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag, tag
     assert not re.search(r"<script\b[^>]*>\s*[^<\s]", page), "inline script"

@@ -27,6 +27,7 @@ from projects.selectors import committed_of, euros, totals_by_year, with_consump
 from projects.services import fund as services
 from qpv.models import QPV, Commune
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.helpers import staff_home
 from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -922,6 +923,6 @@ def test_a_commune_envelope_is_managed_by_the_commune_staff(client, actors, enve
 def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, actors, envelopes):
     url = reverse("projects:staff_funds")
     actors.login(client, "referent_tours")
-    assert url in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert url in staff_home(client)
     actors.login(client, "facilitator_sanitas")
-    assert url not in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert url not in staff_home(client)

@@ -20,6 +20,7 @@ from projects.models import (
     ProjectStep,
 )
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.helpers import staff_home
 from tests.participation.factories import UserFactory
 from tests.projects.factories import ProjectFactory, ProjectStepFactory
 
@@ -149,9 +150,9 @@ def test_moderation_by_role(client, actors, sanitas_projects, actor):
 def test_staff_home_links_to_projects_for_referents(client, actors, sanitas_projects):
     url = _url("staff_projects")
     actors.login(client, "referent_tours")
-    assert url in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert url in staff_home(client)
     actors.login(client, "facilitator_sanitas")
-    assert url not in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert url not in staff_home(client)
 
 
 # Creating and editing -----------------------------------------------------------------------------
@@ -422,6 +423,8 @@ def test_evaluate_a_completed_project(client, actors, sanitas_projects):
     assert "Les habitants ont choisi le lieu." in content
     # Editing it later: no step fields, no new step.
     response = client.get(url)
+    assert response.status_code == 200
+    assert "voice_changed" in response.context["form"].fields
     assert "participation_level" not in response.context["form"].fields
     response = client.post(url, _evaluation_data(to_keep="Tout."))
     assert response.status_code == 302

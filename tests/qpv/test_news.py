@@ -18,6 +18,7 @@ from dialogue import emails
 from qpv.markdown import render_markdown
 from qpv.models import QPV, Follow, NewsItem
 from qpv.services.news import NewsError, Publication, news_create, news_update
+from tests.helpers import staff_home
 from tests.participation.factories import UserFactory
 from tests.qpv.factories import NewsItemFactory
 
@@ -580,10 +581,9 @@ def test_staff_list_shows_the_scope_only(client, actors):
 
 def test_staff_home_links_to_the_news_for_referents_only(client, actors):
     actors.login(client, "referent_tours")
-    assert reverse("qpv:staff_news") in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert reverse("qpv:staff_news") in staff_home(client)
     actors.login(client, "facilitator_sanitas")
-    page = client.get(reverse("dialogue:staff_home")).content.decode()
-    assert reverse("qpv:staff_news") not in page
+    assert reverse("qpv:staff_news") not in staff_home(client)
 
 
 # The QPV page's partial -------------------------------------------------------------------------
@@ -736,4 +736,6 @@ def test_printed_pages_show_their_address_except_signed_links(client, actors, se
     page = client.get(reverse("qpv:news")).content.decode()
     assert "https://quartiers.example.org/actualites/" in page
     signed = client.get(reverse("dialogue:registration_manage", args=["not-a-valid-token"]))
+    assert signed.status_code == 400
+    assert "dialogue/link_invalid.html" in [template.name for template in signed.templates]
     assert "https://quartiers.example.org/inscriptions" not in signed.content.decode()
