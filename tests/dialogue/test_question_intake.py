@@ -397,7 +397,10 @@ def test_guest_asks_and_is_told_to_check_their_inbox(client, actors, meetings):
     assert "Check your inbox" in page
     assert "Karim@Example.org" in page
     # Shown once: reloading the page does not show the address again.
-    assert "Karim@Example.org" not in client.get(response.url).content.decode()
+    reloaded = client.get(response.url)
+    assert reloaded.status_code == 200
+    assert "Check your inbox" in reloaded.content.decode()
+    assert "Karim@Example.org" not in reloaded.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -575,16 +578,21 @@ def test_my_questions_shows_mine_whatever_their_state(client, actors, meetings):
 def test_another_residents_private_question_is_visible_nowhere(client, actors, meetings):
     someone = UserFactory()
     theirs = QuestionFactory(asked_by=someone, public_display=False, text="Leur question privée ?")
+    mine = QuestionFactory(asked_by=actors["resident"], text="Ma question ?")
     actors.login(client, "resident")
-    assert theirs.text not in client.get(reverse("dialogue:my_questions")).content.decode()
+    response = client.get(reverse("dialogue:my_questions"))
+    assert response.status_code == 200
+    assert mine.text in response.content.decode()
+    assert theirs.text not in response.content.decode()
     assert client.get(reverse("dialogue:moderation_queue")).status_code == 403
     assert not Question.objects.public().filter(pk=theirs.pk).exists()
-    for url in (
-        reverse("dialogue:question", kwargs={"pk": theirs.pk}),
-        reverse("dialogue:questions"),
-        reverse("dialogue:qpv_questions", kwargs={"slug": "sanitas"}),
+    for url, status in (
+        (reverse("dialogue:question", kwargs={"pk": theirs.pk}), 404),
+        (reverse("dialogue:questions"), 200),
+        (reverse("dialogue:qpv_questions", kwargs={"slug": "sanitas"}), 200),
     ):
         response = client.get(url)
+        assert response.status_code == status, url
         assert theirs.text not in response.content.decode()
 
 

@@ -562,8 +562,10 @@ def test_correspondent_of_another_organisation_cannot_answer(client, actors, for
 def test_referent_alone_has_the_other_channel_checkbox(client, actors, forwarded):
     question = forwarded
     actors.login(client, "correspondent")
-    form = client.get(_url("question_answer", question)).context["form"]
-    assert "received_by_other_channel" not in form.fields
+    response = client.get(_url("question_answer", question))
+    assert response.status_code == 200
+    assert "text" in response.context["form"].fields
+    assert "received_by_other_channel" not in response.context["form"].fields
     client.logout()
     actors.login(client, "referent_tours")
     response = client.get(_url("question_answer", question))
@@ -637,8 +639,11 @@ def test_editing_a_published_answer_keeps_the_previous_text(
     actors.login(client, "correspondent")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(_url("question_answer", question), {"text": "Version 1", "action": "publish"})
-        page = client.get(_url("question_answer", question)).content.decode()
+        response = client.get(_url("question_answer", question))
+        assert response.status_code == 200
+        page = response.content.decode()
         # One button only: a published answer is corrected, never turned back into a draft.
+        assert 'value="publish"' in page
         assert 'value="draft"' not in page
         response = client.post(
             _url("question_answer", question), {"text": "Version 2", "action": "publish"}
@@ -666,6 +671,7 @@ def test_a_closed_question_cannot_be_answered(client, actors, forwarded):
     actors.login(client, "correspondent")
     response = client.get(_url("question_answer", question))
     assert response.status_code == 200
+    assert question.text in response.content.decode()
     assert 'name="text"' not in response.content.decode()
     response = client.post(_url("question_answer", question), {"text": "Oui", "action": "publish"})
     assert response.status_code == 400
