@@ -10,7 +10,7 @@ import pytest
 from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dialogue.models import (
     ComeBack,
@@ -483,6 +483,7 @@ def test_summary_of_a_meeting_without_answers():
     )
     assert summary.comments == ()
     html = render_to_string("dialogue/includes/log_feedback.html", {"feedback": summary})
+    assert 'class="log-feedback-figures"' in html
     assert "log-feedback-table" not in html
 
 
@@ -501,9 +502,11 @@ def test_log_partial_hides_details_below_three_answers():
     meeting = held_meeting()
     feedback_tokens_create(meeting=meeting, count=2)
     make_answers(meeting, 2, comment="Mon secret")
-    html = render_to_string(
-        "dialogue/includes/log_feedback.html", {"feedback": feedback_summary(meeting)}
-    )
+    with translation.override("en"):
+        html = render_to_string(
+            "dialogue/includes/log_feedback.html", {"feedback": feedback_summary(meeting)}
+        )
+    assert "Fewer than 3 answers: the details are hidden" in html
     assert "Mon secret" not in html
     assert "log-feedback-table" not in html
     make_answers(meeting, 1)

@@ -625,10 +625,12 @@ def test_log_partial(actors, meeting):
     draft.published_at = timezone.now()
     assert href(public_url(meeting)) in render(draft, delegate)
     future = MeetingFactory(dialogue_space=actors.space)
-    assert edit_url(future) not in render_to_string(
+    html = render_to_string(
         "dialogue/includes/log_minutes.html",
         {"meeting": future, "minutes": None, "user": facilitator},
     )
+    assert 'id="log-minutes-title"' in html
+    assert edit_url(future) not in html
 
 
 # ---- Query counts ----

@@ -538,10 +538,12 @@ def test_log_partial_renders_the_summary():
     assert "1 min 30 s" in html
     assert "3 residents spoke." in html
 
-    empty = render_to_string(
-        "dialogue/includes/log_speaking.html",
-        {"speaking": speaking.speaking_summary(open_meeting())},
-    )
+    with translation.override("en"):
+        empty = render_to_string(
+            "dialogue/includes/log_speaking.html",
+            {"speaking": speaking.speaking_summary(open_meeting())},
+        )
+    assert "No speaking time was recorded for this meeting." in empty
     assert "<table" not in empty
 
 

@@ -300,6 +300,7 @@ def test_no_personal_data_on_the_page(client, coordinator):
         response = client.get(url, {"scope": "qpv:sanitas"})
         assert response.status_code == 200
         text = response.content.decode("utf-8-sig")
+        assert "Sanitas" in text
         for personal in (registration.name, registration.email, registration.phone, "Introuvable"):
             assert personal not in text
 
