@@ -206,6 +206,7 @@ def test_correspondent_sees_only_their_organisation_questions(client, actors, fo
     QuestionFactory()  # not routed yet
     actors.login(client, "correspondent")
     response = _dashboard(client)
+    assert response.status_code == 200
     assert [q.pk for q in response.context["questions"]] == [mine.pk]
     assert theirs.text not in response.content.decode()
 
