@@ -43,11 +43,6 @@ VALID = {
 }
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def held_meeting(*, days_ago: float = 2, **kwargs) -> Meeting:
     """A meeting of two hours that ended `days_ago` days ago (negative: still to come)."""
     ends_at = timezone.now() - timedelta(days=days_ago)
@@ -67,7 +62,7 @@ def url(token: str) -> str:
 # Invitations by email ---------------------------------------------------------------------------
 
 
-def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, commit, caplog):
+def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, on_commit, caplog):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, email="awa@example.org", attended=True)
     RegistrationFactory(meeting=meeting, email="karim@example.org", attended=True)
@@ -81,7 +76,7 @@ def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, c
     next_meeting = MeetingFactory(dialogue_space=meeting.dialogue_space, title="La suite")
 
     caplog.set_level(logging.DEBUG)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 2
 
     assert sorted(m.to[0] for m in mailoutbox) == ["awa@example.org", "karim@example.org"]
@@ -101,12 +96,12 @@ def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, c
     assert meeting.feedback_sent_at is not None
 
 
-def test_invitations_are_idempotent(mailoutbox, commit):
+def test_invitations_are_idempotent(mailoutbox, on_commit):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, attended=True)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 1
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 0
         # A fresh object (the flag read from the database) sends nothing either.
         assert feedback_invitations_send(Meeting.objects.get(pk=meeting.pk)) == 0
@@ -114,34 +109,34 @@ def test_invitations_are_idempotent(mailoutbox, commit):
     assert FeedbackToken.objects.count() == 1
 
 
-def test_no_attendee_claims_nothing_so_a_later_save_still_sends(mailoutbox, commit):
+def test_no_attendee_claims_nothing_so_a_later_save_still_sends(mailoutbox, on_commit):
     meeting = held_meeting()
     registration = RegistrationFactory(meeting=meeting, attended=None)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 0
     meeting.refresh_from_db()
     assert meeting.feedback_sent_at is None
     registration.attended = True
     registration.save()
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 1
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.parametrize("days_ago", [-7, 31])
-def test_no_invitation_before_the_meeting_nor_after_the_window(mailoutbox, commit, days_ago):
+def test_no_invitation_before_the_meeting_nor_after_the_window(mailoutbox, on_commit, days_ago):
     meeting = held_meeting(days_ago=days_ago)
     RegistrationFactory(meeting=meeting, attended=True)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 0
     assert mailoutbox == []
     assert not FeedbackToken.objects.exists()
 
 
-def test_the_emailed_link_opens_the_survey(client, mailoutbox, commit):
+def test_the_emailed_link_opens_the_survey(client, mailoutbox, on_commit):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, attended=True)
-    with commit():
+    with on_commit():
         feedback_invitations_send(meeting)
     token = SURVEY_LINK.search(mailoutbox[0].body).group(1)
     assert client.get(url(token)).status_code == 200

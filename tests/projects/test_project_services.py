@@ -37,11 +37,6 @@ def staff():
     return user
 
 
-@pytest.fixture
-def sanitas():
-    return QPV.objects.select_related("commune").get(slug="sanitas")
-
-
 def _project(stage=ProjectStage.IDEA, **kwargs) -> Project:
     project = ProjectFactory(stage=stage, **kwargs)
     ProjectStepFactory(project=project, stage=stage, date=TODAY() - timedelta(days=20))

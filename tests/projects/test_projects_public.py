@@ -39,16 +39,6 @@ from tests.projects.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sanitas():
-    return QPV.objects.select_related("commune").get(slug="sanitas")
-
-
-@pytest.fixture
-def rabiere():
-    return QPV.objects.select_related("commune").get(slug="la-rabiere")
-
-
 def _project_with_steps(qpv, levels: list[int], **kwargs) -> Project:
     stages = list(ProjectStage)[: len(levels)]
     project = ProjectFactory(qpv=qpv, stage=stages[-1] if stages else ProjectStage.IDEA, **kwargs)
