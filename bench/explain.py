@@ -99,7 +99,7 @@ class Objects:
     held: object  # the latest held meeting of the QPV with published minutes
     question: object  # the latest answered public question of the QPV
     project: object  # the published project of the QPV with the most steps
-    fund: object | None  # this year's envelope of the QPV
+    envelope: object | None  # this year's envelope of the QPV
     record: object | None
     news: object | None
     report: object | None
@@ -108,11 +108,12 @@ class Objects:
 
 def pick_objects() -> Objects:
     from devtools.scale import EMAIL_DOMAIN
-    from dialogue.models import Meeting, MeetingStatus, MinutesStatus, Question, QuestionStatus
+    from dialogue.models import Meeting, MeetingStatus, MinutesStatus
     from evaluation.models import Report
     from participation.models import User
-    from projects.models import InfluenceRecord, ParticipationFund, Project
+    from projects.models import FundEnvelope, InfluenceRecord, Project
     from qpv.models import QPV, NewsItem
+    from questions.models import Question, QuestionStatus
 
     now = timezone.now()
     qpv = (
@@ -167,7 +168,7 @@ def pick_objects() -> Objects:
         held=held,
         question=question,
         project=project,
-        fund=ParticipationFund.objects.filter(qpv=qpv, year=timezone.localdate().year).first(),
+        envelope=FundEnvelope.objects.filter(qpv=qpv, year=timezone.localdate().year).first(),
         record=InfluenceRecord.objects.filter(qpv=qpv).order_by("-decided_on", "-pk").first(),
         news=NewsItem.objects.published().filter(qpv=qpv).first(),
         report=Report.objects.order_by("-created_at").first(),
@@ -262,7 +263,7 @@ PAGES = [
     Page("ideas", "coordinator", _fixed("/espace-pro/projets/idees/")),
     Page("project edit", "referent", _pk("project", "/espace-pro/projets/{pk}/modifier/")),
     Page("staff funds", "referent", _fixed("/espace-pro/fonds/")),
-    Page("fund detail", "referent", _pk("fund", "/espace-pro/fonds/{pk}/")),
+    Page("fund detail", "referent", _pk("envelope", "/espace-pro/fonds/{pk}/")),
     Page("staff influence", "referent", _fixed("/espace-pro/vous-avez-dit/")),
     Page("influence edit", "referent", _pk("record", "/espace-pro/vous-avez-dit/{pk}/modifier/")),
     Page("dashboard", "coordinator", _fixed("/espace-pro/indicateurs/")),

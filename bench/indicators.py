@@ -304,9 +304,10 @@ def machine() -> dict[str, str]:
 
 
 def dataset() -> dict[str, int]:
-    from dialogue.models import Feedback, Meeting, Question, Registration, SpeakingTurn, WalkIn
+    from dialogue.models import Feedback, Meeting, Registration, SpeakingTurn, WalkIn
     from participation.models import User
     from projects.models import GrantApplication, Project
+    from questions.models import Question
 
     return {
         "accounts": User.objects.count(),

@@ -39,10 +39,7 @@ from django.utils import timezone
 
 from dialogue.models import (
     AgeBand,
-    Answer,
-    AnswerStatus,
     AttendeeCategory,
-    Channel,
     ComeBack,
     DialogueSpace,
     FacilitatedBy,
@@ -53,15 +50,12 @@ from dialogue.models import (
     MeetingStatus,
     Minutes,
     MinutesStatus,
-    Question,
-    QuestionStatus,
     Registration,
     RegistrationStatus,
     SpaceFormat,
     SpaceOrigin,
     SpeakerCategory,
     SpeakingTurn,
-    Theme,
     WalkIn,
 )
 from participation.models import RoleAssignment, User
@@ -70,19 +64,20 @@ from projects.models import (
     STAGE_ORDER,
     CarriedBy,
     ExperienceEvaluation,
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     InfluenceOutcome,
     InfluenceRecord,
     ModerationStatus,
-    ParticipationFund,
     Project,
     ProjectOrigin,
     ProjectStage,
     ProjectStep,
 )
 from qpv.models import QPV, Follow, NewsItem, Organisation, OrganisationKind
+from questions.models import Answer, AnswerStatus, Channel, Question, QuestionStatus, Theme
 
 PARIS = ZoneInfo("Europe/Paris")
 EMAIL_DOMAIN = "qed-scale.test"  # .test is reserved (RFC 2606): never a real mailbox
@@ -445,7 +440,7 @@ def delete_dataset(log: Callable[[str], None] = print) -> int:
         InfluenceRecord.objects.filter(created_by__email__endswith="@" + EMAIL_DOMAIN),
         GrantPayment.objects.filter(application__contact_email__endswith="@" + EMAIL_DOMAIN),
         GrantApplication.objects.filter(contact_email__endswith="@" + EMAIL_DOMAIN),
-        ParticipationFund.objects.filter(set_by__email__endswith="@" + EMAIL_DOMAIN),
+        FundEnvelope.objects.filter(set_by__email__endswith="@" + EMAIL_DOMAIN),
         ProjectStep.objects.filter(project__in=projects),
         ExperienceEvaluation.objects.filter(project__in=projects),
         projects,
@@ -547,7 +542,7 @@ class Generator:
         self._meeting_log()
         self._questions()
         self._projects()
-        self._funds()
+        self._fund()
         self._influence()
         self._news()
         if self.writer.postgres:
@@ -1377,26 +1372,24 @@ class Generator:
             listing.sort()
         self._step(f"{len(rows)} projects, {len(steps)} steps, {len(evaluations)} evaluations.")
 
-    def _funds(self) -> None:
+    def _fund(self) -> None:
         rng = self.rng
-        taken = set(
-            ParticipationFund.objects.filter(qpv__isnull=False).values_list("qpv_id", "year")
-        )
-        funds = []
+        taken = set(FundEnvelope.objects.filter(qpv__isnull=False).values_list("qpv_id", "year"))
+        envelopes = []
         for qpv, weight in zip(self.qpvs, self.qpv_weights, strict=True):
             for year in range(self.start.year, self.today.year + 1):
                 if (qpv.pk, year) not in taken:
-                    funds.append((qpv.pk, year, Decimal(6000 + 1500 * weight)))
-        ids = self.writer.reserve_ids(ParticipationFund, len(funds))
-        fund_rows, grants, payments = [], [], []
-        per_fund = GRANTS_PER_ENVELOPE * self.scale
+                    envelopes.append((qpv.pk, year, Decimal(6000 + 1500 * weight)))
+        ids = self.writer.reserve_ids(FundEnvelope, len(envelopes))
+        envelope_rows, grants, payments = [], [], []
+        per_envelope = GRANTS_PER_ENVELOPE * self.scale
         grant_ids = iter(
-            self.writer.reserve_ids(GrantApplication, int(len(funds) * (per_fund + 1)) + 1)
+            self.writer.reserve_ids(GrantApplication, int(len(envelopes) * (per_envelope + 1)) + 1)
         )
-        for fund_id, (qpv_id, year, amount) in zip(ids, funds, strict=True):
-            fund_rows.append(
+        for envelope_id, (qpv_id, year, amount) in zip(ids, envelopes, strict=True):
+            envelope_rows.append(
                 {
-                    "id": fund_id,
+                    "id": envelope_id,
                     "qpv_id": qpv_id,
                     "year": year,
                     "amount": amount,
@@ -1407,7 +1400,7 @@ class Generator:
             left = amount
             first = max(date(year, 1, 1), self.start)
             last = min(date(year, 12, 31), self.today)
-            count = int(per_fund) + (rng.random() < per_fund - int(per_fund))
+            count = int(per_envelope) + (rng.random() < per_envelope - int(per_envelope))
             for _ in range(count):
                 submitted = self._day(first, last)
                 requested = Decimal(rng.randrange(300, 3001, 10))
@@ -1444,7 +1437,7 @@ class Generator:
                 grants.append(
                     {
                         "id": grant_id,
-                        "fund_id": fund_id,
+                        "envelope_id": envelope_id,
                         "project_id": self._project_near(qpv_id, submitted)
                         if rng.random() < 0.5
                         else None,
@@ -1488,11 +1481,11 @@ class Generator:
                                 "note": "Solde",
                             }
                         )
-        self.writer.insert(ParticipationFund, fund_rows, with_id=True)
+        self.writer.insert(FundEnvelope, envelope_rows, with_id=True)
         self.writer.insert(GrantApplication, grants, with_id=True)
         self.writer.insert(GrantPayment, payments)
         self._step(
-            f"{len(fund_rows)} FPH envelopes, {len(grants)} applications, {len(payments)} payments."
+            f"{len(envelope_rows)} fund envelopes, {len(grants)} applications, {len(payments)} payments."
         )
 
     def _project_near(self, qpv_id: int, day: date) -> int | None:
@@ -1606,7 +1599,9 @@ def summary() -> dict[str, int]:
         "questions": questions.count(),
         "questions answered": questions.filter(status=QuestionStatus.ANSWERED).count(),
         "projects": Project.objects.filter(proposed_by__email__endswith=marked).count(),
-        "FPH applications": GrantApplication.objects.filter(contact_email__endswith=marked).count(),
+        "fund applications": GrantApplication.objects.filter(
+            contact_email__endswith=marked
+        ).count(),
         "influence records": InfluenceRecord.objects.filter(
             created_by__email__endswith=marked
         ).count(),

@@ -12,18 +12,14 @@ triggered the email (a resident browsing in English still gets the French email 
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from html import unescape
-from typing import ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -32,9 +28,8 @@ from django.utils.translation import gettext as _
 from dialogue import tokens
 from dialogue.calendar import meeting_ics
 from dialogue.models import Meeting, MeetingStatus, Registration, RegistrationStatus
-from participation.mail import OutgoingEmail, queue_email, render_email
+from participation.mail import PARIS, OutgoingEmail, absolute, in_french, queue_email, render_email
 
-PARIS = ZoneInfo("Europe/Paris")
 # French formats, spelled out: "jeudi 3 décembre 2026", "18 h 00" (day and month names come from
 # Django's own French catalogue under override("fr")).
 DAY_FORMAT = "l j F Y"
@@ -44,24 +39,6 @@ ICS_MIMETYPE = "text/calendar"
 # A first digest covers at most the last week: following a QPV after months of activity should
 # not start with a flood (the QPV page already showed the upcoming meetings).
 FIRST_DIGEST_LOOKBACK = timedelta(days=7)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def in_french(function: Callable[P, R]) -> Callable[P, R]:
-    """Run in French and Paris time, whatever the request or the worker had activated."""
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with translation.override("fr"), timezone.override(PARIS):
-            return function(*args, **kwargs)
-
-    return wrapper
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def meeting_when(meeting: Meeting) -> str:

@@ -16,8 +16,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from dialogue.emails import DAY_FORMAT, PARIS, TIME_FORMAT, absolute
+from dialogue.emails import DAY_FORMAT, TIME_FORMAT
 from dialogue.models import Meeting, Registration, RegistrationStatus
+from participation.mail import PARIS, absolute
 
 # The sign-in sheet: rows that fit under the header of the first page, then on following pages
 # (whose header is only the table's), and blank rows always left for people who just come in.

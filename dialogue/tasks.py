@@ -34,14 +34,6 @@ def send_comeback_invitations() -> int:
 
 
 @shared_task
-def send_question_reminders() -> int:
-    """Monday: overdue questions to their organisations, a summary to the referents (issue 5)."""
-    from dialogue.question_emails import send_overdue_reminders
-
-    return send_overdue_reminders()
-
-
-@shared_task
 def purge_guest_personal_data() -> dict[str, int]:
     from dialogue.services.retention import purge_guest_personal_data as purge
 

@@ -22,11 +22,11 @@ class InvalidLink(Exception):
         self.expired = expired
 
 
-def _sign(token: str, salt: str) -> str:
+def sign_token(token: str, salt: str) -> str:
     return signing.TimestampSigner(salt=salt).sign(token)
 
 
-def _unsign(value: str, salt: str, max_age: timedelta | None = None) -> str:
+def unsign_token(value: str, salt: str, max_age: timedelta | None = None) -> str:
     try:
         return signing.TimestampSigner(salt=salt).unsign(value, max_age=max_age)
     except signing.SignatureExpired:
@@ -37,36 +37,21 @@ def _unsign(value: str, salt: str, max_age: timedelta | None = None) -> str:
 
 def confirm_path(registration) -> str:
     return reverse(
-        "dialogue:registration_confirm", kwargs={"signed": _sign(registration.token, CONFIRM_SALT)}
+        "dialogue:registration_confirm",
+        kwargs={"signed": sign_token(registration.token, CONFIRM_SALT)},
     )
 
 
 def manage_path(registration) -> str:
     return reverse(
-        "dialogue:registration_manage", kwargs={"signed": _sign(registration.token, MANAGE_SALT)}
+        "dialogue:registration_manage",
+        kwargs={"signed": sign_token(registration.token, MANAGE_SALT)},
     )
 
 
 def token_from_confirm_link(value: str) -> str:
-    return _unsign(value, CONFIRM_SALT, CONFIRM_MAX_AGE)
+    return unsign_token(value, CONFIRM_SALT, CONFIRM_MAX_AGE)
 
 
 def token_from_manage_link(value: str) -> str:
-    return _unsign(value, MANAGE_SALT)
-
-
-# Questions asked online by guests: the link confirms the email address (issue 5) -----------------
-
-QUESTION_CONFIRM_SALT = "dialogue.question.confirm"
-QUESTION_CONFIRM_MAX_AGE = timedelta(days=7)
-
-
-def question_confirm_path(question) -> str:
-    return reverse(
-        "dialogue:question_confirm",
-        kwargs={"signed": _sign(question.token, QUESTION_CONFIRM_SALT)},
-    )
-
-
-def question_token_from_confirm_link(value: str) -> str:
-    return _unsign(value, QUESTION_CONFIRM_SALT, QUESTION_CONFIRM_MAX_AGE)
+    return unsign_token(value, MANAGE_SALT)

@@ -6,9 +6,6 @@ from dialogue.views import (
     minutes,
     printables,
     public,
-    questions_intake,
-    questions_public,
-    questions_staff,
     registration,
     staff,
     tracker,
@@ -132,54 +129,4 @@ urlpatterns = [
     path("avis/<str:token>/", feedback.feedback_form, name="feedback"),
     path("rencontres/<int:pk>/avis/", feedback.feedback_on_the_spot, name="feedback_on_the_spot"),
     path("espace-pro/rencontres/<int:pk>/avis/qr/", feedback.feedback_qr, name="feedback_qr"),
-    # Questions and answers: public Q&A, intake, moderation, routing, answers, overdue follow-up.
-    path("questions/", questions_public.questions, name="questions"),
-    path("questions/<int:pk>/", questions_public.question_detail, name="question"),
-    path("quartiers/<slug:slug>/questions/", questions_public.qpv_questions, name="qpv_questions"),
-    path(
-        "quartiers/<slug:slug>/questions/poser/", questions_intake.question_ask, name="question_ask"
-    ),
-    path(
-        "questions/confirmer/<str:signed>/",
-        questions_intake.question_confirm,
-        name="question_confirm",
-    ),
-    path("compte/questions/", questions_intake.my_questions, name="my_questions"),
-    path(
-        "espace-pro/rencontres/<int:pk>/questions/",
-        questions_intake.meeting_questions,
-        name="meeting_questions",
-    ),
-    path(
-        "espace-pro/questions/moderation/",
-        questions_intake.moderation_queue,
-        name="moderation_queue",
-    ),
-    path(
-        "espace-pro/questions/<int:pk>/moderer/",
-        questions_intake.question_moderate,
-        name="question_moderate",
-    ),
-    path("espace-pro/questions/", questions_staff.questions_dashboard, name="questions_dashboard"),
-    path("espace-pro/questions/<int:pk>/", questions_staff.question_manage, name="question_manage"),
-    path(
-        "espace-pro/questions/<int:pk>/transmettre/",
-        questions_staff.question_route,
-        name="question_route",
-    ),
-    path(
-        "espace-pro/questions/<int:pk>/echeance/",
-        questions_staff.question_extend,
-        name="question_extend",
-    ),
-    path(
-        "espace-pro/questions/<int:pk>/clore/",
-        questions_staff.question_close,
-        name="question_close",
-    ),
-    path(
-        "espace-pro/questions/<int:pk>/reponse/",
-        questions_staff.question_answer,
-        name="question_answer",
-    ),
 ]

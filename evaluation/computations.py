@@ -44,7 +44,6 @@ from django.utils import timezone
 from dialogue.models import (
     AgeBand,
     AttendeeCategory,
-    Channel,
     DialogueSpace,
     Feedback,
     Gender,
@@ -57,27 +56,28 @@ from dialogue.models import (
     SpeakingTurn,
     WalkIn,
 )
-from dialogue.selectors.transparency import (
-    DaysBetween,
-    cohort,
-    transparency_aggregates,
-    transparency_figures_of,
-)
 from evaluation.indicators import CATALOGUE, INDICATORS, Period, Scope, Values
 from projects.models import (
+    FundEnvelope,
     GrantApplication,
     GrantStatus,
     InfluenceOutcome,
     InfluenceRecord,
     ModerationStatus,
-    ParticipationFund,
     ParticipationLevel,
     ProjectStage,
     ProjectStep,
 )
 from qpv.models import QPV
+from questions.models import Channel
+from questions.selectors import (
+    DaysBetween,
+    cohort,
+    transparency_aggregates,
+    transparency_figures_of,
+)
 
-ALL = "all"  # the key of the ungrouped result (None is a real key: a commune's FPH envelope)
+ALL = "all"  # the key of the ungrouped result (None is a real key: a commune's own fund envelope)
 UNDER_26 = (AgeBand.UNDER_18, AgeBand.AGE_18_25)
 OVER_60 = (AgeBand.AGE_61_75, AgeBand.OVER_75)
 DECLARED_GENDERS = (Gender.WOMAN, Gender.MAN, Gender.OTHER)
@@ -443,7 +443,7 @@ def _feedback(grouping: Grouping) -> dict[Any, Values]:
 
 
 def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
-    """The cohort and aggregates of dialogue.selectors.transparency, grouped like the rest: the same
+    """The cohort and aggregates of questions.selectors, grouped like the rest: the same
     definitions as the public transparency figures, in one query."""
     questions = cohort(
         qpv=grouping.scope.qpv,
@@ -544,7 +544,7 @@ def _influence(grouping: Grouping) -> dict[Any, Values]:
     )
 
 
-def _fund_scope_q(grouping: Grouping, prefix: str) -> Q:
+def _envelope_scope_q(grouping: Grouping, prefix: str) -> Q:
     """The envelopes of the scope: a QPV's; a commune's own and its QPV's; all for the metropole."""
     if grouping.scope.qpv is not None:
         return Q(**{f"{prefix}qpv": grouping.scope.qpv})
@@ -558,23 +558,23 @@ def _fund_scope_q(grouping: Grouping, prefix: str) -> Q:
 def _fund(grouping: Grouping) -> dict[Any, Values]:
     grants = _grouped(
         GrantApplication.objects.filter(
-            _fund_scope_q(grouping, "fund__"),
+            _envelope_scope_q(grouping, "envelope__"),
             grouping.period_q("decided_at", is_datetime=True),
             status=GrantStatus.GRANTED,
         ).order_by(),
         {"fph_grants": Count("pk"), "fph_granted_euros": Sum("amount_granted")},
-        grouping.key("fund__qpv", "decided_at", is_datetime=True),
+        grouping.key("envelope__qpv", "decided_at", is_datetime=True),
     )
     applications = _grouped(
         GrantApplication.objects.filter(
-            _fund_scope_q(grouping, "fund__"),
+            _envelope_scope_q(grouping, "envelope__"),
             grouping.period_q("submitted_at", is_datetime=True),
         ).order_by(),
         {"channel_fph_applications": Count("pk")},
-        grouping.key("fund__qpv", "submitted_at", is_datetime=True),
+        grouping.key("envelope__qpv", "submitted_at", is_datetime=True),
     )
-    envelopes_qs = ParticipationFund.objects.filter(
-        _fund_scope_q(grouping, ""),
+    envelopes_qs = FundEnvelope.objects.filter(
+        _envelope_scope_q(grouping, ""),
         year__gte=grouping.period.start.year,
         year__lte=grouping.period.end.year,
     ).order_by()

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from participation.scopes import Reach, ScopedQuerySet
+
 
 class ReportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -16,20 +18,11 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReportQuerySet:
-        """Reports whose scope the user may read (evaluation.view_indicators)."""
-        from participation.roles import scopes_of
-
-        scopes = scopes_of(user)
-        if scopes.coordinator or scopes.delegate_everywhere:
-            return self.all()
-        communes = scopes.referent_commune_ids | scopes.delegate_commune_ids
-        return self.filter(
-            Q(qpv__commune_id__in=communes)
-            | Q(qpv__isnull=True, commune_id__in=communes)
-            | Q(qpv_id__in=scopes.delegate_qpv_ids)
-        )
+class ReportQuerySet(ScopedQuerySet):
+    # Reports whose scope the user may read (evaluation.read_report, participation.scopes): a
+    # report of a QPV, of a commune (no QPV) or of the metropole (neither).
+    reach = Reach(qpv="qpv", communes=("qpv__commune", "commune"))
+    view_perm = "evaluation.read_report"
 
 
 class Report(models.Model):

@@ -25,11 +25,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from dialogue.selectors.transparency import (
-    TransparencyFigures,
-    transparency_by_qpv,
-    transparency_figures,
-)
 from evaluation import charts
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import (
@@ -45,6 +40,11 @@ from evaluation.indicators import (
 )
 from evaluation.models import Report
 from projects.models import InfluenceOutcome, InfluenceRecord, ParticipationLevel, Project
+from questions.selectors import (
+    TransparencyFigures,
+    transparency_by_qpv,
+    transparency_figures,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 CONTRACT_NAME = "Contrat de ville 2024-2030"
@@ -226,7 +226,7 @@ def transparency_row(figures_: TransparencyFigures) -> list[str]:
 
 
 def _transparency(scope: Scope, period: Period, today: date):
-    """The scope's figures and each QPV's, with the functions of dialogue.selectors.transparency."""
+    """The scope's figures and each QPV's, with the functions of questions.selectors."""
     place = {"qpv": scope.qpv} if scope.qpv is not None else {"commune": scope.commune}
     total = transparency_figures(**place, start=period.start, end=period.end, today=today)
     qpvs = list(scope.qpvs())

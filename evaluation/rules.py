@@ -1,8 +1,6 @@
-import rules
-
-from participation.rules import is_coordinator, is_delegate_for, is_referent_for
+from participation.scopes import add_perm, is_coordinator, is_delegate_for, is_referent_for
 
 # Indicators are aggregates only: delegates, referents and coordinators, each in scope.
-rules.add_perm("evaluation.view_indicators", is_coordinator | is_referent_for | is_delegate_for)
+add_perm("evaluation.view_indicators", is_coordinator | is_referent_for | is_delegate_for)
 # Reports: requested, followed and downloaded by whoever may read the indicators of their scope.
-rules.add_perm("evaluation.read_report", is_coordinator | is_referent_for | is_delegate_for)
+add_perm("evaluation.read_report", is_coordinator | is_referent_for | is_delegate_for)

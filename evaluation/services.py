@@ -391,7 +391,7 @@ def report_recipients(report: Report):
 def notify_report_ready(report: Report) -> int:
     """One email per recipient with the link to the report's page (not the PDF: it may be
     large, and the page checks who may download it). Sent once the transaction commits."""
-    from dialogue.emails import absolute
+    from participation.mail import absolute
 
     with translation.override("fr"):
         url = absolute(reverse("evaluation:report", kwargs={"pk": report.pk}))

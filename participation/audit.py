@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy as _
 # a question's token is a secret link and must not be copied into the log.
 AUDITED_MODELS: list[tuple[str, list[str]]] = [
     ("participation.RoleAssignment", []),
-    ("dialogue.Question", ["token"]),
-    ("dialogue.Answer", []),
-    ("dialogue.DueDateChange", []),
+    ("questions.Question", ["token"]),
+    ("questions.Answer", []),
+    ("questions.DueDateChange", []),
     ("projects.Project", []),
     ("projects.ProjectStep", []),
     ("projects.GrantApplication", []),
     ("projects.GrantPayment", []),
-    ("projects.ParticipationFund", []),
+    ("projects.FundEnvelope", []),
     ("evaluation.Report", ["file", "progress", "progress_label"]),
 ]
 

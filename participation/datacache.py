@@ -43,7 +43,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -202,6 +202,21 @@ def _page_key(request: HttpRequest) -> str:
     return f"datacache:page:{version()}:{hashlib.sha256(variant.encode()).hexdigest()[:40]}"
 
 
+def unmask_csrf_token(token: str) -> str:
+    """The CSRF secret a masked form token carries (the first half is a mask over the second).
+
+    Django keeps its own function private; this follows the documented format of the public
+    constants. A wrong guess costs only the cache: the page is then not stored.
+    """
+    mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    if len(cipher) != CSRF_SECRET_LENGTH:
+        raise ValueError("not a masked CSRF token")
+    chars = CSRF_ALLOWED_CHARS
+    return "".join(
+        chars[chars.index(c) - chars.index(m)] for c, m in zip(cipher, mask, strict=True)
+    )
+
+
 def _without_csrf_token(request: HttpRequest, content: bytes) -> tuple[bytes, bool] | None:
     """The page with the visitor's CSRF token replaced by a placeholder; None if unsure."""
     if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
@@ -211,7 +226,7 @@ def _without_csrf_token(request: HttpRequest, content: bytes) -> tuple[bytes, bo
         return None
     for token in set(_TOKEN.findall(content)):
         try:
-            if _unmask_cipher_token(token.decode()) == secret:
+            if unmask_csrf_token(token.decode()) == secret:
                 content = content.replace(token, CSRF_PLACEHOLDER)
         except (ValueError, IndexError):
             continue

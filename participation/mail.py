@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from celery.exceptions import Retry
 from django.conf import settings
@@ -13,10 +16,32 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.filebased import EmailBackend as DjangoFileEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from participation.celery import task_named
 
 logger = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_french(function: Callable[P, R]) -> Callable[P, R]:
+    """Run in French and Paris time, whatever the request or the worker had activated: emails
+    are written for residents, in the portal's language, with Paris dates."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override("fr"), timezone.override(PARIS):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def absolute(path: str) -> str:
+    """A link for an email: the site's public address and the path."""
+    return settings.SITE_URL + path
 
 
 class FileEmailBackend(DjangoFileEmailBackend):

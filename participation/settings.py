@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "participation",
     "qpv",
     "dialogue",
+    "questions",
     "projects",
     "evaluation",
     "portal",
@@ -377,6 +378,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dialogue.tasks.purge_guest_personal_data",
         "schedule": crontab(hour=3, minute=30),
     },
+    "questions-purge-guest-contacts": {
+        "task": "questions.tasks.purge_guest_question_contacts",
+        "schedule": crontab(hour=3, minute=35),
+    },
     # "The day before": in the morning, so an evening meeting's reminder is read in time.
     "dialogue-meeting-reminders": {
         "task": "dialogue.tasks.send_meeting_reminders",
@@ -397,8 +402,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=11, minute=0),
     },
     # Questions: each organisation's overdue questions, and a summary to the referents (issue 5).
-    "dialogue-question-overdue-reminders": {
-        "task": "dialogue.tasks.send_question_reminders",
+    "questions-overdue-reminders": {
+        "task": "questions.tasks.send_question_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
     # The previous year's reports for the Plenary Assembly (metropole and each commune), issue 7.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("qpv.urls")),
     path("", include("dialogue.urls")),
+    path("", include("questions.urls")),
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
     path("compte/", views.account_home, name="account_home"),

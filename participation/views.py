@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from auditlog.models import LogEntry
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from participation import audit
 from participation.models import RoleAssignment
+from participation.scopes import require_perm
 
 
 @login_required
@@ -87,8 +88,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """Who changed what among roles, questions, answers, projects, grants and reports, and who
     exported registrant lists: for the coordination team only.
     """
-    if not request.user.has_perm("participation.configure"):
-        raise PermissionDenied
+    require_perm(request, "participation.configure")
     model_choices = audit.model_choices()
     entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
     model = request.GET.get("model", "")

@@ -14,11 +14,12 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from dialogue.models import AnswerStatus, ComebackInvitation, Question, Registration
+from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import pseudonym
 from participation.models import RoleAssignment, User
 from projects.models import GrantApplication, Project
 from qpv.models import Follow
+from questions.models import AnswerStatus, Question
 
 ERASED = "—"
 

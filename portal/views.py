@@ -18,13 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
-from dialogue.selectors.transparency import transparency_figures
-from dialogue.views.questions_public import public_questions_of
 from participation.datacache import public_page
 from portal import services
 from portal.forms import AccountDeleteForm
 from projects.models import Project
 from qpv.models import QPV, Follow, NewsItem, Organisation
+from questions.selectors import public_questions_of, transparency_figures
 
 NEXT_MEETINGS_ON_QPV_PAGE = 5
 LATEST_ON_QPV_PAGE = 3

@@ -2,10 +2,10 @@ from django.contrib import admin
 
 from projects.models import (
     ExperienceEvaluation,
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     InfluenceRecord,
-    ParticipationFund,
     Project,
     ProjectStep,
 )
@@ -33,8 +33,8 @@ class ProjectAdmin(admin.ModelAdmin):
     raw_id_fields = ["origin_meeting", "origin_question", "origin_space", "proposed_by"]
 
 
-@admin.register(ParticipationFund)
-class ParticipationFundAdmin(admin.ModelAdmin):
+@admin.register(FundEnvelope)
+class FundEnvelopeAdmin(admin.ModelAdmin):
     list_display = ["__str__", "year", "amount"]
     list_filter = ["year"]
     list_select_related = ["qpv", "commune"]
@@ -52,10 +52,10 @@ class GrantPaymentInline(admin.TabularInline):
 
 @admin.register(GrantApplication)
 class GrantApplicationAdmin(admin.ModelAdmin):
-    list_display = ["title", "fund", "amount_requested", "amount_granted", "status"]
-    list_filter = ["status", "fund__year"]
+    list_display = ["title", "envelope", "amount_requested", "amount_granted", "status"]
+    list_filter = ["status", "envelope__year"]
     inlines = [GrantPaymentInline]
-    list_select_related = ["fund__qpv", "fund__commune"]
+    list_select_related = ["envelope__qpv", "envelope__commune"]
 
 
 admin.site.register(InfluenceRecord)

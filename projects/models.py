@@ -1,8 +1,9 @@
 """What residents start and what their voice changes (DESIGN §3, app `projects`).
 
 Projects go from the idea to the evaluation, each change of stage a dated step with the participation
-level reached; the participation fund (FPH) finances them and can never be over-committed; influence
-records say what residents said and what the institution did with it.
+level reached; the participation fund finances them through its envelopes (FundEnvelope, one per QPV
+or commune and year), which can never be over-committed; influence records say what residents said
+and what the institution did with it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from participation.scopes import Reach, ScopedQuerySet
 
 
 class ParticipationLevel(models.IntegerChoices):
@@ -75,17 +78,13 @@ class ModerationStatus(models.TextChoices):
     REJECTED = "rejected", _("Not published")
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(ScopedQuerySet):
+    # The staff pages of projects (projects.manage_project, participation.scopes).
+    reach = Reach(qpv="qpv", communes=("qpv__commune",))
+    view_perm = "projects.manage_project"
+
     def public(self) -> ProjectQuerySet:
         return self.filter(moderation=ModerationStatus.PUBLISHED)
-
-    def in_scope_of(self, user) -> ProjectQuerySet:
-        from participation.roles import scopes_of
-
-        scopes = scopes_of(user)
-        if scopes.coordinator:
-            return self.all()
-        return self.filter(qpv__commune_id__in=scopes.referent_commune_ids)
 
     def with_place(self) -> ProjectQuerySet:
         return self.select_related("qpv__commune")
@@ -107,7 +106,7 @@ class Project(models.Model):
         verbose_name=_("meeting of origin"),
     )
     origin_question = models.ForeignKey(
-        "dialogue.Question",
+        "questions.Question",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -226,15 +225,22 @@ class ExperienceEvaluation(models.Model):
         return f"{self.project_id} ({self.evaluated_on})"
 
 
-class ParticipationFund(models.Model):
-    """An FPH envelope: per QPV (or per commune) and year."""
+class FundEnvelopeQuerySet(ScopedQuerySet):
+    # An envelope sits in a QPV or, commune-wide, in a commune (projects.manage_fund).
+    reach = Reach(qpv="qpv", communes=("qpv__commune", "commune"))
+    view_perm = "projects.manage_fund"
+
+
+class FundEnvelope(models.Model):
+    """An envelope of the participation fund ("fonds de participation des habitants"): per QPV (or
+    per commune) and year."""
 
     qpv = models.ForeignKey(
         "qpv.QPV",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="funds",
+        related_name="envelopes",
         verbose_name=_("QPV"),
     )
     commune = models.ForeignKey(
@@ -242,7 +248,7 @@ class ParticipationFund(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="funds",
+        related_name="envelopes",
         verbose_name=_("commune"),
     )
     year = models.PositiveSmallIntegerField(_("year"))
@@ -257,24 +263,26 @@ class ParticipationFund(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = FundEnvelopeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participation fund (FPH)")
         verbose_name_plural = _("participation funds (FPH)")
         ordering = ["-year", "pk"]
         constraints = [
             models.CheckConstraint(
-                name="fund_qpv_xor_commune",
+                name="envelope_qpv_xor_commune",
                 condition=Q(qpv__isnull=False, commune__isnull=True)
                 | Q(qpv__isnull=True, commune__isnull=False),
             ),
-            models.CheckConstraint(name="fund_amount_positive", condition=Q(amount__gte=0)),
+            models.CheckConstraint(name="envelope_amount_positive", condition=Q(amount__gte=0)),
             models.UniqueConstraint(
-                fields=["qpv", "year"], condition=Q(qpv__isnull=False), name="fund_qpv_year"
+                fields=["qpv", "year"], condition=Q(qpv__isnull=False), name="envelope_qpv_year"
             ),
             models.UniqueConstraint(
                 fields=["commune", "year"],
                 condition=Q(commune__isnull=False),
-                name="fund_commune_year",
+                name="envelope_commune_year",
             ),
         ]
 
@@ -289,11 +297,18 @@ class GrantStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class GrantApplication(models.Model):
-    """A residents' collective asks the fund for money; the residents' committee decides."""
+class GrantApplicationQuerySet(ScopedQuerySet):
+    # An application is where its envelope is (projects.decide_grant).
+    reach = Reach(qpv="envelope__qpv", communes=("envelope__qpv__commune", "envelope__commune"))
+    view_perm = "projects.decide_grant"
 
-    fund = models.ForeignKey(
-        ParticipationFund,
+
+class GrantApplication(models.Model):
+    """A residents' collective asks an envelope of the fund for money; the residents' committee
+    decides."""
+
+    envelope = models.ForeignKey(
+        FundEnvelope,
         on_delete=models.PROTECT,
         related_name="applications",
         verbose_name=_("participation fund"),
@@ -351,11 +366,13 @@ class GrantApplication(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
+    objects = GrantApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("grant application")
         verbose_name_plural = _("grant applications")
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["fund", "status"], name="grant_fund_status")]
+        indexes = [models.Index(fields=["envelope", "status"], name="grant_envelope_status")]
         constraints = [
             models.CheckConstraint(
                 name="grant_amounts_positive",
@@ -397,7 +414,7 @@ class GrantPayment(models.Model):
             models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))
         ]
         indexes = [
-            # What an envelope paid (projects.selectors.with_consumption sums each fund's payments):
+            # What an envelope paid (projects.selectors.with_consumption sums each envelope's payments):
             # the sums read the index alone, instead of the whole table for each envelope.
             models.Index(
                 fields=["application"], include=["amount"], name="payment_application_amount"
@@ -412,6 +429,11 @@ class InfluenceOutcome(models.TextChoices):
     ADOPTED = "adopted", _("Adopted")
     PARTLY = "partly", _("Partly adopted")
     NOT_ADOPTED = "not_adopted", _("Not adopted")
+
+
+class InfluenceRecordQuerySet(ScopedQuerySet):
+    reach = Reach(qpv="qpv", communes=("qpv__commune",))
+    view_perm = "projects.manage_influence"
 
 
 class InfluenceRecord(models.Model):
@@ -430,7 +452,7 @@ class InfluenceRecord(models.Model):
         verbose_name=_("meeting"),
     )
     question = models.ForeignKey(
-        "dialogue.Question",
+        "questions.Question",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -464,6 +486,8 @@ class InfluenceRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = InfluenceRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("influence record")

@@ -1,4 +1,4 @@
-"""Reads of the participation fund (FPH): what an envelope has committed, paid and left.
+"""Reads of the participation fund: what an envelope has committed, paid and left.
 
 Every figure is computed by the database (correlated subqueries, so that the applications and the
 payments of one envelope never multiply each other's rows in a join), for one envelope or for a
@@ -17,7 +17,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -25,8 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from participation.roles import scopes_of
-from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantStatus
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -42,9 +40,9 @@ def _zero() -> Value:
 
 def _sum_of_applications(field: str, status: GrantStatus) -> Coalesce:
     total = (
-        GrantApplication.objects.filter(fund=OuterRef("pk"), status=status)
+        GrantApplication.objects.filter(envelope=OuterRef("pk"), status=status)
         .order_by()
-        .values("fund")
+        .values("envelope")
         .annotate(total=Sum(field))
         .values("total")
     )
@@ -53,9 +51,9 @@ def _sum_of_applications(field: str, status: GrantStatus) -> Coalesce:
 
 def _sum_of_payments() -> Coalesce:
     total = (
-        GrantPayment.objects.filter(application__fund=OuterRef("pk"))
+        GrantPayment.objects.filter(application__envelope=OuterRef("pk"))
         .order_by()
-        .values("application__fund")
+        .values("application__envelope")
         .annotate(total=Sum("amount"))
         .values("total")
     )
@@ -63,14 +61,14 @@ def _sum_of_payments() -> Coalesce:
 
 
 def _count_of_applications(status: GrantStatus | None = None) -> Coalesce:
-    applications = GrantApplication.objects.filter(fund=OuterRef("pk"))
+    applications = GrantApplication.objects.filter(envelope=OuterRef("pk"))
     if status is not None:
         applications = applications.filter(status=status)
-    count = applications.order_by().values("fund").annotate(count=Count("pk")).values("count")
+    count = applications.order_by().values("envelope").annotate(count=Count("pk")).values("count")
     return Coalesce(Subquery(count), Value(0))
 
 
-def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
+def with_consumption(envelopes: QuerySet[FundEnvelope]) -> QuerySet[FundEnvelope]:
     """Annotate each envelope with its consumption, in the same query:
 
     - committed: the amounts granted (the committee's decisions),
@@ -79,7 +77,7 @@ def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[Participati
     - requested_pending: the amounts asked by the applications not decided yet,
     - applications_count, granted_count, pending_count.
     """
-    return funds.annotate(
+    return envelopes.annotate(
         committed=_sum_of_applications("amount_granted", GrantStatus.GRANTED),
         paid=_sum_of_payments(),
         requested_pending=_sum_of_applications("amount_requested", GrantStatus.SUBMITTED),
@@ -89,33 +87,15 @@ def with_consumption(funds: QuerySet[ParticipationFund]) -> QuerySet[Participati
     ).annotate(left=ExpressionWrapper(F("amount") - F("committed"), output_field=MONEY))
 
 
-def with_place(funds: QuerySet[ParticipationFund]) -> QuerySet[ParticipationFund]:
-    return funds.select_related("qpv__commune", "commune")
+def with_place(envelopes: QuerySet[FundEnvelope]) -> QuerySet[FundEnvelope]:
+    return envelopes.select_related("qpv__commune", "commune")
 
 
-def in_scope_of(funds: QuerySet[ParticipationFund], user) -> QuerySet[ParticipationFund]:
-    """The envelopes a user manages: all for coordinators; for a referent, those of the QPV of
-    their communes and of the communes themselves; none for anyone else."""
-    scopes = scopes_of(user)
-    if scopes.coordinator:
-        return funds
-    communes = scopes.referent_commune_ids
-    if not communes:
-        return funds.none()
-    return funds.filter(Q(qpv__commune_id__in=communes) | Q(commune_id__in=communes))
-
-
-def manages_funds(user) -> bool:
-    """May the user open the staff pages of the fund at all (a scope somewhere)?"""
-    scopes = scopes_of(user)
-    return scopes.coordinator or bool(scopes.referent_commune_ids)
-
-
-def committed_of(fund_id: int) -> Decimal:
-    """The sum granted on an envelope, computed now (the services call it under the fund's lock)."""
-    return GrantApplication.objects.filter(fund_id=fund_id, status=GrantStatus.GRANTED).aggregate(
-        total=Coalesce(Sum("amount_granted"), _zero(), output_field=MONEY)
-    )["total"]
+def committed_of(envelope_id: int) -> Decimal:
+    """The sum granted on an envelope, computed now (the services call it under the envelope's lock)."""
+    return GrantApplication.objects.filter(
+        envelope_id=envelope_id, status=GrantStatus.GRANTED
+    ).aggregate(total=Coalesce(Sum("amount_granted"), _zero(), output_field=MONEY))["total"]
 
 
 def paid_of(application_id: int) -> Decimal:
@@ -155,25 +135,28 @@ class YearTotals:
         return self.amount - self.committed
 
 
-def totals_by_year(funds: QuerySet[ParticipationFund]) -> dict[int, YearTotals]:
+def totals_by_year(envelopes: QuerySet[FundEnvelope]) -> dict[int, YearTotals]:
     """Envelope, committed and paid summed per year over the given envelopes (three grouped
     queries: the envelopes, the grants, the payments)."""
-    envelopes = dict(
-        funds.order_by().values("year").annotate(total=Sum("amount")).values_list("year", "total")
+    amounts = dict(
+        envelopes.order_by()
+        .values("year")
+        .annotate(total=Sum("amount"))
+        .values_list("year", "total")
     )
     committed = dict(
-        GrantApplication.objects.filter(fund__in=funds, status=GrantStatus.GRANTED)
+        GrantApplication.objects.filter(envelope__in=envelopes, status=GrantStatus.GRANTED)
         .order_by()
-        .values("fund__year")
+        .values("envelope__year")
         .annotate(total=Sum("amount_granted"))
-        .values_list("fund__year", "total")
+        .values_list("envelope__year", "total")
     )
     paid = dict(
-        GrantPayment.objects.filter(application__fund__in=funds)
+        GrantPayment.objects.filter(application__envelope__in=envelopes)
         .order_by()
-        .values("application__fund__year")
+        .values("application__envelope__year")
         .annotate(total=Sum("amount"))
-        .values_list("application__fund__year", "total")
+        .values_list("application__envelope__year", "total")
     )
     return {
         year: YearTotals(
@@ -182,7 +165,7 @@ def totals_by_year(funds: QuerySet[ParticipationFund]) -> dict[int, YearTotals]:
             committed=Decimal(committed.get(year) or 0),
             paid=Decimal(paid.get(year) or 0),
         )
-        for year, amount in envelopes.items()
+        for year, amount in amounts.items()
     }
 
 
@@ -193,5 +176,5 @@ def euros(amount: Decimal | None) -> str:
     return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0€"
 
 
-def place_name(fund: ParticipationFund) -> str:
-    return fund.qpv.name if fund.qpv_id else fund.commune.name
+def place_name(envelope: FundEnvelope) -> str:
+    return envelope.qpv.name if envelope.qpv_id else envelope.commune.name

@@ -22,13 +22,13 @@ urlpatterns = [
         name="project_evaluation",
     ),
     path("espace-pro/projets/<int:pk>/moderer/", staff.idea_moderate, name="idea_moderate"),
-    # The participation fund (FPH).
-    path("fonds/", fund.funds, name="funds"),
+    # The participation fund: its envelopes, the applications, decisions and payments.
+    path("fonds/", fund.envelopes, name="envelopes"),
     path("fonds/<int:pk>/candidater/", fund.grant_apply, name="grant_apply"),
-    path("espace-pro/fonds/", fund.staff_funds, name="staff_funds"),
-    path("espace-pro/fonds/nouveau/", fund.fund_create, name="fund_create"),
-    path("espace-pro/fonds/<int:pk>/", fund.fund_detail, name="fund_detail"),
-    path("espace-pro/fonds/<int:pk>/modifier/", fund.fund_edit, name="fund_edit"),
+    path("espace-pro/fonds/", fund.staff_envelopes, name="staff_envelopes"),
+    path("espace-pro/fonds/nouveau/", fund.envelope_create, name="envelope_create"),
+    path("espace-pro/fonds/<int:pk>/", fund.envelope_detail, name="envelope_detail"),
+    path("espace-pro/fonds/<int:pk>/modifier/", fund.envelope_edit, name="envelope_edit"),
     path("espace-pro/fonds/demandes/<int:pk>/decision/", fund.grant_decide, name="grant_decide"),
     path("espace-pro/fonds/demandes/<int:pk>/paiement/", fund.grant_pay, name="grant_pay"),
     # "Vous avez dit, nous avons fait".

@@ -5,11 +5,20 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from participation.scopes import Reach, ScopedQuerySet
+
+
+class CommuneQuerySet(ScopedQuerySet):
+    # The communes where a user holds a permission: `visible_to(user, perm)` (participation.scopes).
+    reach = Reach(communes=("pk",))
+
 
 class Commune(models.Model):
     insee_code = models.CharField(_("INSEE code"), max_length=5, unique=True)
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    objects = CommuneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commune")
@@ -26,7 +35,10 @@ class NPNRU(models.TextChoices):
     NATIONAL = "national", _("NPNRU of national interest")
 
 
-class QPVQuerySet(models.QuerySet):
+class QPVQuerySet(ScopedQuerySet):
+    # The QPV where a user holds a permission: `visible_to(user, perm)` (participation.scopes).
+    reach = Reach(qpv="pk", communes=("commune",))
+
     def for_listing(self) -> QPVQuerySet:
         return self.select_related("commune").order_by("commune__name", "name")
 
@@ -87,7 +99,11 @@ class OrganisationKind(models.TextChoices):
     AUTRE = "autre", _("Other")
 
 
-class OrganisationQuerySet(models.QuerySet):
+class OrganisationQuerySet(ScopedQuerySet):
+    # The organisations a correspondent speaks for (qpv.answer_for_organisation).
+    reach = Reach(organisation="pk")
+    view_perm = "qpv.answer_for_organisation"
+
     def active(self) -> OrganisationQuerySet:
         return self.filter(is_active=True)
 
@@ -143,7 +159,11 @@ class Follow(models.Model):
         return f"{self.user} → {self.qpv}"
 
 
-class NewsItemQuerySet(models.QuerySet):
+class NewsItemQuerySet(ScopedQuerySet):
+    # Staff see the news they may publish (qpv.publish_news): a QPV's, or the metropole's (no QPV).
+    reach = Reach(qpv="qpv", communes=("qpv__commune",))
+    view_perm = "qpv.publish_news"
+
     def published(self, now=None) -> NewsItemQuerySet:
         from django.utils import timezone
 

@@ -27,7 +27,7 @@ from participation.roles import scopes_of
 
 # The packages of the product, lowest layer first (`[tool.importlinter]` in pyproject.toml): the
 # tests that walk every route or module of ours take them from here. `devtools` is development only.
-OUR_APPS = ("participation", "qpv", "dialogue", "projects", "evaluation", "portal")
+OUR_APPS = ("participation", "qpv", "dialogue", "questions", "projects", "evaluation", "portal")
 
 
 def activate_totp(user) -> str:
@@ -57,7 +57,7 @@ def staff_home(client: Client) -> str:
     response = client.get(reverse("dialogue:staff_home"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert reverse("dialogue:questions_dashboard") in page
+    assert reverse("questions:questions_dashboard") in page
     return page
 
 

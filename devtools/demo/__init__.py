@@ -1,1 +1,1 @@
-"""The demo data loaded by `manage.py load_demo`: meetings, questions, projects, funds, influence."""
+"""The demo data loaded by `manage.py load_demo`: meetings, questions, projects, the fund, influence."""

@@ -16,11 +16,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from dialogue.models import ACCEPTED_STATUSES, Meeting, MeetingStatus, Question
+from dialogue.models import Meeting, MeetingStatus
 from participation.models import User
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.markdown import render_markdown
 from qpv.models import QPV, NewsItem, Organisation, OrganisationKind
+from questions.models import ACCEPTED_STATUSES, Question
 
 ADOPTED = InfluenceOutcome.ADOPTED
 PARTLY = InfluenceOutcome.PARTLY

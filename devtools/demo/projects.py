@@ -4,8 +4,8 @@ Each project has its timeline of dated steps, the participation level rising as 
 the project over; some were born at a demo meeting, some answer a demo question, the others come
 from a dialogue space. One is abandoned (with its reason), one went back a stage (with its reason),
 the evaluated ones carry their experience evaluation, and two ideas proposed online await
-moderation. Per QPV the projects that went furthest are created first: the FPH demo
-(devtools/demo/funds.py), which runs after this one, links its grants to the first projects.
+moderation. Per QPV the projects that went furthest are created first: the fund's demo
+(devtools/demo/fund.py), which runs after this one, links its grants to the first projects.
 
 Deterministic and idempotent: nothing is done when the demo projects exist. Rows are written
 directly, not through the services: loading the demo sends no email.
@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from dialogue.models import ACCEPTED_STATUSES, DialogueSpace, Meeting, MeetingStatus, Question
+from dialogue.models import DialogueSpace, Meeting, MeetingStatus
 from participation.models import User
 from projects.models import (
     CarriedBy,
@@ -31,6 +31,7 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
+from questions.models import ACCEPTED_STATUSES, Question
 
 S = ProjectStage
 L = ParticipationLevel

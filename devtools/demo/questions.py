@@ -19,20 +19,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from devtools.demo.meetings import PEOPLE
-from dialogue.models import (
+from dialogue.models import Meeting, MeetingStatus
+from participation.models import User
+from qpv.models import QPV, Organisation, OrganisationKind
+from questions.models import (
     Answer,
     AnswerRevision,
     AnswerStatus,
     Channel,
     DueDateChange,
-    Meeting,
-    MeetingStatus,
     Question,
     QuestionStatus,
     Theme,
 )
-from participation.models import User
-from qpv.models import QPV, Organisation, OrganisationKind
 
 PARIS = ZoneInfo("Europe/Paris")
 QPV_SLUGS = ["sanitas", "la-rabiere", "europe", "rives-du-cher", "la-rabaterie"]

@@ -1,5 +1,6 @@
-"""The dialogue app's models: spaces, meetings and registrations; the meeting log; questions and answers."""
+"""The dialogue app's models: spaces, meetings and registrations; the meeting log.
+
+Questions and answers are in the questions app, above this one."""
 
 from dialogue.models.log import *  # noqa: F403
 from dialogue.models.meetings import *  # noqa: F403
-from dialogue.models.questions import *  # noqa: F403

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models.log import AgeBand, Gender
+from participation.scopes import Reach, ScopedQuerySet
+
+
+def today_in_paris() -> date:
+    """Today's date in Paris (TIME_ZONE): the calendar day of due dates, retention and agendas."""
+    return timezone.localdate()
 
 
 class SpaceFormat(models.TextChoices):
@@ -34,22 +41,13 @@ class FacilitatedBy(models.TextChoices):
     RESIDENTS = "residents", _("Residents themselves")
 
 
-class DialogueSpaceQuerySet(models.QuerySet):
+class DialogueSpaceQuerySet(ScopedQuerySet):
+    # Staff see the spaces they run (dialogue.manage_space): see participation.scopes.
+    reach = Reach(qpv="qpv", communes=("qpv__commune",), space="pk")
+    view_perm = "dialogue.manage_space"
+
     def active(self) -> DialogueSpaceQuerySet:
         return self.filter(is_active=True)
-
-    def managed_by(self, user) -> DialogueSpaceQuerySet:
-        """The spaces whose meetings this user runs (see dialogue.manage_space in rules.py)."""
-        from participation.roles import scopes_of
-
-        scopes = scopes_of(user)
-        if scopes.coordinator:
-            return self.all()
-        return self.filter(
-            models.Q(qpv_id__in=scopes.facilitator_qpv_ids)
-            | models.Q(pk__in=scopes.facilitator_space_ids)
-            | models.Q(qpv__commune_id__in=scopes.referent_commune_ids)
-        )
 
 
 class DialogueSpace(models.Model):
@@ -101,7 +99,16 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class MeetingQuerySet(models.QuerySet):
+class MeetingQuerySet(ScopedQuerySet):
+    # Staff pages of a meeting: its log for the local staff and the delegates of the place
+    # (dialogue.view_meeting_log); running it (dialogue.manage_meeting) for the local staff.
+    reach = Reach(
+        qpv="dialogue_space__qpv",
+        communes=("dialogue_space__qpv__commune",),
+        space="dialogue_space",
+    )
+    view_perm = "dialogue.view_meeting_log"
+
     def public(self) -> MeetingQuerySet:
         """What residents may see: meetings of active spaces (cancelled ones stay, marked)."""
         return self.filter(dialogue_space__is_active=True)
@@ -144,9 +151,6 @@ class MeetingQuerySet(models.QuerySet):
                 filter=models.Q(registrations__status=RegistrationStatus.WAITLISTED),
             ),
         )
-
-    def managed_by(self, user) -> MeetingQuerySet:
-        return self.filter(dialogue_space__in=DialogueSpace.objects.managed_by(user))
 
 
 class Meeting(models.Model):

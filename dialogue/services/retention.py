@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from dialogue.models import Question, Registration
+from dialogue.models import Registration
 
 PURGED_DOMAIN = "purged.invalid"
 
@@ -27,8 +26,8 @@ def pseudonym(email: str) -> str:
 
 @transaction.atomic
 def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
-    """Purge guests' registrations of meetings ended more than GUEST_DATA_RETENTION_DAYS ago, and the
-    contact details of guests' questions received that long ago. Returns the counts purged."""
+    """Purge guests' registrations of meetings ended more than GUEST_DATA_RETENTION_DAYS ago.
+    Returns the count purged. (Guests' questions: questions.services.purge_guest_question_contacts.)"""
     now = now or timezone.now()
     limit = now - timedelta(days=settings.GUEST_DATA_RETENTION_DAYS)
     registrations = list(
@@ -41,8 +40,4 @@ def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
         registration.name = ""
         registration.phone = ""
     Registration.objects.bulk_update(registrations, ["email", "name", "phone"], batch_size=1000)
-    questions = Question.objects.filter(
-        asked_by__isnull=True, received_on__lt=limit.date()
-    ).exclude(Q(asker_email="") & Q(asker_name=""))
-    purged_questions = questions.update(asker_email="", asker_name="", show_name=False)
-    return {"registrations": len(registrations), "questions": purged_questions}
+    return {"registrations": len(registrations)}

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
@@ -44,25 +43,15 @@ from dialogue.selectors.attendance import attendance_summary
 from dialogue.services import attendance as services
 from dialogue.services.feedback import feedback_summary
 from dialogue.services.speaking import speaking_summary
+from dialogue.shortcuts import meeting_for
+from participation.scopes import require_perm
 
 UNDO_DEPTH = 30
 SEARCH_MAX_LENGTH = 100
 
 
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _meeting_or_404(pk: int, queryset=None) -> Meeting:
-    # The space and its QPV come with the meeting: the permission check then costs no query.
-    queryset = queryset if queryset is not None else Meeting.objects.all()
-    return get_object_or_404(queryset.select_related("dialogue_space__qpv"), pk=pk)
-
-
 def _logged_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = _meeting_or_404(pk, Meeting.objects.with_place())
-    _require(request, "dialogue.log_meeting", meeting)
+    meeting = meeting_for(request, pk, "dialogue.log_meeting", Meeting.objects.with_place())
     return meeting
 
 
@@ -178,7 +167,7 @@ def _with_counters(request: HttpRequest, meeting: Meeting, response: HttpRespons
 def checkin(request: HttpRequest, pk: int) -> HttpResponse:
     """The door: registrants to tick (names: local staff only), walk-ins to count, counters."""
     meeting = _logged_meeting(request, pk)
-    _require(request, "dialogue.view_personal_data", meeting)
+    require_perm(request, "dialogue.view_personal_data", meeting)
     return _checkin_page(request, meeting)
 
 
@@ -375,8 +364,12 @@ def attendance_save(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything of one meeting: attendance, speaking time, minutes, feedback. Names of the
     attendees only for the staff of the place; delegates in scope see the counts."""
-    meeting = _meeting_or_404(pk, Meeting.objects.with_place().select_related("minutes"))
-    _require(request, "dialogue.view_meeting_log", meeting)
+    meeting = meeting_for(
+        request,
+        pk,
+        "dialogue.view_meeting_log",
+        Meeting.objects.with_place().select_related("minutes"),
+    )
     personal = request.user.has_perm("dialogue.view_personal_data", meeting)
     try:
         minutes = meeting.minutes

@@ -16,7 +16,6 @@ import functools
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from dialogue.services.feedback import (
     feedback_token_lookup,
     feedback_tokens_create,
 )
+from dialogue.shortcuts import meeting_for
 from participation.ratelimit import rate_limited
 
 SESSION_KEY = "feedback_on_the_spot"
@@ -138,9 +138,7 @@ def feedback_on_the_spot(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def feedback_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """A page to project or print at the meeting: a big QR code to answer on the spot."""
-    meeting = get_object_or_404(Meeting.objects.select_related("dialogue_space__qpv"), pk=pk)
-    if not request.user.has_perm("dialogue.log_meeting", meeting):
-        raise PermissionDenied
+    meeting = meeting_for(request, pk, "dialogue.log_meeting")
     url = settings.SITE_URL + reverse("dialogue:feedback_on_the_spot", args=[meeting.pk])
     # segno writes no style attribute (the CSP forbids them) and escapes the title.
     svg = segno.make(url, error="m").svg_inline(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from dialogue import emails
 from dialogue.forms.minutes import MinutesForm
 from dialogue.models import Meeting, Minutes
 from dialogue.services import minutes as services
+from dialogue.shortcuts import meeting_for
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -53,11 +53,12 @@ def _success_message(saved: services.MinutesSaved, *, was_published: bool) -> st
 @never_cache
 @require_http_methods(["GET", "POST"])
 def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(
-        Meeting.objects.with_place().with_seats().select_related("minutes"), pk=pk
+    meeting = meeting_for(
+        request,
+        pk,
+        "dialogue.log_meeting",
+        Meeting.objects.with_place().with_seats().select_related("minutes"),
     )
-    if not request.user.has_perm("dialogue.log_meeting", meeting):
-        raise PermissionDenied
     refusal = services.minutes_refusal(meeting)
     if refusal:
         return render(

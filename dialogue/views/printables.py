@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from dialogue import printables
 from dialogue.models import Meeting
-
-
-def _meeting_for(request: HttpRequest, pk: int, permission: str) -> Meeting:
-    # The place is selected with the meeting: the permission check and the PDF cost no more query.
-    meeting = get_object_or_404(Meeting.objects.with_place(), pk=pk)
-    if not request.user.has_perm(permission, meeting):
-        raise PermissionDenied
-    return meeting
+from dialogue.shortcuts import meeting_for
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -32,12 +23,12 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def poster(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request, pk, "dialogue.manage_meeting")
+    meeting = meeting_for(request, pk, "dialogue.manage_meeting", Meeting.objects.with_place())
     return _pdf(printables.poster_pdf(meeting), f"affiche-rencontre-{meeting.pk}.pdf")
 
 
 @login_required
 @require_GET
 def signin_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request, pk, "dialogue.view_personal_data")
+    meeting = meeting_for(request, pk, "dialogue.view_personal_data", Meeting.objects.with_place())
     return _pdf(printables.signin_sheet_pdf(meeting), f"emargement-rencontre-{meeting.pk}.pdf")

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from dialogue import calendar
 from dialogue.forms.public import AgendaFilterForm
-from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration, today_in_paris
-from dialogue.views.questions_public import public_questions_of
+from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration
 from participation.datacache import public_page
 from qpv.models import QPV
 
@@ -129,8 +128,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "user_registration": user_registration,
             "can_manage": user.has_perm("dialogue.manage_meeting", meeting),
             "can_view_personal_data": user.has_perm("dialogue.view_personal_data", meeting),
-            # The public questions asked at the meeting, in the order they were noted (one query).
-            "asked_questions": public_questions_of(today=today_in_paris(), meeting=meeting)[::-1],
         },
     )
 

@@ -14,11 +14,10 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,6 +34,8 @@ from dialogue.models import (
     RegistrationStatus,
 )
 from dialogue.services import meetings as services
+from dialogue.shortcuts import meeting_for
+from participation.scopes import get_object_for, holds_somewhere, require_perm
 from qpv.models import QPV
 from qpv.shortcuts import qpv_or_404
 
@@ -44,17 +45,6 @@ MEETINGS_PER_PAGE = 30
 TO_DO_LIMIT = 5
 # Spreadsheets run a cell starting with one of these as a formula: a guest's name must not.
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _meeting_or_404(pk: int, queryset=None) -> Meeting:
-    # The space and its QPV come with the meeting: the permission check then costs no query.
-    queryset = queryset if queryset is not None else Meeting.objects.all()
-    return get_object_or_404(queryset.select_related("dialogue_space__qpv"), pk=pk)
 
 
 def _form_status(form) -> int:
@@ -69,7 +59,7 @@ def _add_service_error(form, error: services.MeetingError) -> None:
 @require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
     """The spaces the user runs, grouped by QPV, and the upcoming meetings in their scope."""
-    _require(request, "participation.access_staff_area")
+    require_perm(request, "participation.access_staff_area")
     user = request.user
     groups: dict[int, dict] = {}
     # Creating a space is for referents and coordinators: offer it on each QPV they may.
@@ -77,7 +67,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         if user.has_perm("dialogue.create_space", qpv):
             groups[qpv.pk] = {"qpv": qpv, "spaces": [], "can_create": True}
     spaces = (
-        DialogueSpace.objects.managed_by(user)
+        DialogueSpace.objects.visible_to(user)
         .select_related("qpv__commune", "host_organisation")
         .order_by("name")
     )
@@ -89,7 +79,12 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     space_groups = sorted(
         groups.values(), key=lambda group: (group["qpv"].commune.name, group["qpv"].name)
     )
-    meetings = Meeting.objects.managed_by(user).upcoming().with_place().with_seats()
+    meetings = (
+        Meeting.objects.visible_to(user, "dialogue.manage_meeting")
+        .upcoming()
+        .with_place()
+        .with_seats()
+    )
     page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -98,15 +93,30 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "space_groups": space_groups,
             "page": page,
             "meetings": page.object_list,
-            # Online questions are moderated by the local staff (see dialogue.moderate_question).
-            "can_moderate": bool(
-                user.scopes.coordinator
-                or user.scopes.facilitator_qpv_ids
-                or user.scopes.referent_commune_ids
-            ),
+            # Online questions are moderated by the local staff (see questions.moderate_question).
+            "doors": _doors(user),
             **_to_do(user),
         },
     )
+
+
+# The staff area's other pages, each behind a permission held on some QPV (each page checks again).
+STAFF_DOORS = {
+    "moderation": "questions.moderate_question",
+    "projects": "projects.manage_project",
+    "envelopes": "projects.manage_fund",
+    "news": "qpv.publish_news",
+    "influence": "projects.manage_influence",
+    "indicators": "evaluation.view_indicators",
+}
+
+
+def _doors(user) -> dict[str, bool]:
+    """Which links of the staff home to show: no role is tested, only permissions."""
+    qpvs = QPV.objects.all()
+    doors = {name: holds_somewhere(user, perm, qpvs) for name, perm in STAFF_DOORS.items()}
+    doors["audit_log"] = user.has_perm("participation.configure")
+    return doors
 
 
 def _to_do(user) -> dict:
@@ -114,7 +124,11 @@ def _to_do(user) -> dict:
     started and whose attendance is not saved, held meetings without published minutes; the most
     recent first, TO_DO_LIMIT of each (one more is read to know there are more)."""
     now = timezone.now()
-    managed = Meeting.objects.managed_by(user).with_place().order_by("-starts_at", "-pk")
+    managed = (
+        Meeting.objects.visible_to(user, "dialogue.manage_meeting")
+        .with_place()
+        .order_by("-starts_at", "-pk")
+    )
     to_log = managed.filter(
         status=MeetingStatus.PLANNED, starts_at__lte=now, attendance_saved_at__isnull=True
     )
@@ -138,7 +152,7 @@ def _to_do(user) -> dict:
 @require_http_methods(["GET", "POST"])
 def space_create(request: HttpRequest) -> HttpResponse:
     qpv = qpv_or_404(request.GET.get("qpv", ""))
-    _require(request, "dialogue.create_space", qpv)
+    require_perm(request, "dialogue.create_space", qpv)
     form = SpaceForm(request.POST or None, qpv=qpv)
     if form.is_bound and form.is_valid():
         space = services.space_create(qpv=qpv, by=request.user, **form.space_fields())
@@ -158,8 +172,12 @@ def space_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    space = get_object_or_404(DialogueSpace.objects.select_related("qpv__commune"), pk=pk)
-    _require(request, "dialogue.manage_space", space)
+    space = get_object_for(
+        request,
+        DialogueSpace.objects.select_related("qpv__commune"),
+        "dialogue.manage_space",
+        pk=pk,
+    )
     form = SpaceForm(request.POST or None, qpv=space.qpv, space=space)
     if form.is_bound and form.is_valid():
         services.space_update(space=space, by=request.user, **form.space_fields())
@@ -205,19 +223,20 @@ def _plan(request: HttpRequest, form: MeetingForm, space: DialogueSpace) -> Http
     return redirect("dialogue:staff_home")
 
 
-def _space_from_query(request: HttpRequest) -> DialogueSpace:
+def _space_from_query(request: HttpRequest, perm: str) -> DialogueSpace:
     space_id = request.GET.get("espace", "")
     # isdigit() alone lets by "²" or "١٢", and thousands of digits: int() refuses them.
     if not (space_id.isascii() and space_id.isdigit()) or len(space_id) > 19:
         raise Http404("No space given.")
-    return get_object_or_404(DialogueSpace.objects.select_related("qpv"), pk=int(space_id))
+    return get_object_for(
+        request, DialogueSpace.objects.select_related("qpv__commune"), perm, pk=int(space_id)
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest) -> HttpResponse:
-    space = _space_from_query(request)
-    _require(request, "dialogue.manage_meeting", space)
+    space = _space_from_query(request, "dialogue.manage_meeting")
     form = MeetingForm(request.POST or None)
     if form.is_bound and form.is_valid():
         response = _plan(request, form, space)
@@ -243,8 +262,7 @@ def _weeks_until_future(meeting: Meeting, now: datetime) -> int:
 @require_http_methods(["GET", "POST"])
 def meeting_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     """The creation form filled from a meeting; its registrations are not copied."""
-    source = _meeting_or_404(pk)
-    _require(request, "dialogue.manage_meeting", source)
+    source = meeting_for(request, pk, "dialogue.manage_meeting")
     now = timezone.now()
     initial = MeetingForm.initial_from(source, weeks_later=_weeks_until_future(source, now))
     form = MeetingForm(request.POST or None, initial=initial, now=now)
@@ -276,8 +294,7 @@ def _refusal(meeting: Meeting) -> str | None:
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Only a planned meeting that has not started can be edited: what happened stays as it was
     (held meetings are logged, later, through their minutes and attendance)."""
-    meeting = _meeting_or_404(pk, Meeting.objects.with_seats())
-    _require(request, "dialogue.manage_meeting", meeting)
+    meeting = meeting_for(request, pk, "dialogue.manage_meeting", Meeting.objects.with_seats())
     refusal = _refusal(meeting)
     if refusal:
         messages.error(request, refusal)
@@ -305,8 +322,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_or_404(pk, Meeting.objects.with_seats())
-    _require(request, "dialogue.manage_meeting", meeting)
+    meeting = meeting_for(request, pk, "dialogue.manage_meeting", Meeting.objects.with_seats())
     if meeting.status == MeetingStatus.CANCELLED:
         messages.info(request, _("This meeting is already cancelled."))
         return redirect("dialogue:staff_home")
@@ -402,8 +418,9 @@ def _registrants_csv(
 @require_GET
 def meeting_registrations(request: HttpRequest, pk: int) -> HttpResponse:
     """Who is coming: personal data, for the staff of the meeting's place only."""
-    meeting = _meeting_or_404(pk, Meeting.objects.with_place().with_seats())
-    _require(request, "dialogue.view_personal_data", meeting)
+    meeting = meeting_for(
+        request, pk, "dialogue.view_personal_data", Meeting.objects.with_place().with_seats()
+    )
     registrations = list(meeting.registrations.order_by("created_at", "pk"))
     groups = _registrant_groups(registrations)
     if request.GET.get("format") == "csv":

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,6 +21,7 @@ from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import Meeting, SpeakerCategory, SpeakingTurn
 from dialogue.services import speaking
 from dialogue.services.speaking import SpeakingError
+from dialogue.shortcuts import meeting_for
 
 RECENT_TURNS = 8
 # Keys 1-5 give the floor to the categories in this order (shown on the buttons).
@@ -30,10 +30,7 @@ CATEGORY_KEYS = {category.value: str(index) for index, category in enumerate(Spe
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
     # The space and its QPV come with the meeting: the permission check then costs no query.
-    meeting = get_object_or_404(Meeting.objects.select_related("dialogue_space__qpv"), pk=pk)
-    if not request.user.has_perm("dialogue.log_meeting", meeting):
-        raise PermissionDenied
-    return meeting
+    return meeting_for(request, pk, "dialogue.log_meeting")
 
 
 def _state_context(meeting: Meeting, *, error: str = "", announce: str = "") -> dict:

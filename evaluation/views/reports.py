@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,22 +28,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from evaluation import services
 from evaluation.forms import ScopePeriodForm
 from evaluation.models import Report, ReportStatus
-from participation.roles import scopes_of
+from participation.scopes import get_object_for, require_perm_somewhere
 
 REPORTS_PER_PAGE = 30
 
 
-def _require_indicator_role(user) -> None:
-    """403 for staff who read no indicator anywhere (the same rule as evaluation.view_indicators)."""
-    scopes = scopes_of(user)
-    if not (
-        scopes.coordinator
-        or scopes.delegate_everywhere
-        or scopes.delegate_commune_ids
-        or scopes.delegate_qpv_ids
-        or scopes.referent_commune_ids
-    ):
-        raise PermissionDenied
+def _require_report_reader(request: HttpRequest) -> None:
+    """403 for those who read no report anywhere (evaluation.read_report)."""
+    require_perm_somewhere(request, "evaluation.read_report", Report.objects.all())
 
 
 def _reports(user) -> QuerySet[Report]:
@@ -52,12 +43,10 @@ def _reports(user) -> QuerySet[Report]:
     return Report.objects.visible_to(user).select_related("qpv__commune", "commune", "requested_by")
 
 
-def _report_or_404(request: HttpRequest, pk: int) -> Report:
-    _require_indicator_role(request.user)
-    report = get_object_or_404(_reports(request.user), pk=pk)
-    if not request.user.has_perm("evaluation.read_report", report):
-        raise Http404
-    return report
+def _report_for(request: HttpRequest, pk: int) -> Report:
+    """A report of the user's scope; out of scope, a 404 as an unknown one."""
+    _require_report_reader(request)
+    return get_object_for(request, _reports(request.user), "evaluation.read_report", pk=pk)
 
 
 def _status_context(report: Report) -> dict:
@@ -86,7 +75,7 @@ STATUS_ANNOUNCEMENTS = {
 @require_http_methods(["GET", "POST"])
 def reports(request: HttpRequest) -> HttpResponse:
     """The reports of the user's scope, and the form to request one (scope and period)."""
-    _require_indicator_role(request.user)
+    _require_report_reader(request)
     status = 200
     if request.method == "POST":
         form = ScopePeriodForm(request.POST, user=request.user)
@@ -121,7 +110,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report_or_404(request, pk)
+    report = _report_for(request, pk)
     return render(request, "evaluation/report_detail.html", _status_context(report))
 
 
@@ -135,7 +124,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     fills the page's live region, so that a screen reader announces the change once (the block
     itself is replaced every 2 seconds and is not a live region: it would be read again each time).
     """
-    report = _report_or_404(request, pk)
+    report = _report_for(request, pk)
     shown = request.GET.get("shown", "")
     changed = shown in ReportStatus.values and shown != report.status
     context = _status_context(report) | {
@@ -147,7 +136,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
-    report = _report_or_404(request, pk)
+    report = _report_for(request, pk)
     if report.status != ReportStatus.READY or not report.file:
         raise Http404
     try:
@@ -167,7 +156,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report_or_404(request, pk)
+    report = _report_for(request, pk)
     try:
         services.report_retry(report=report, by=request.user)
     except services.ReportError as error:

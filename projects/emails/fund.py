@@ -1,4 +1,4 @@
-"""The emails of the participation fund (FPH), in French, each with a plain-text part and HTML.
+"""The emails of the participation fund, in French, each with a plain-text part and HTML.
 
 Same rules as dialogue.emails: rendered at once inside the caller's transaction, queued with
 `queue_email`, sent by Celery once the transaction commits (a refused action sends nothing).
@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dialogue.emails import absolute, in_french
-from participation.mail import OutgoingEmail, queue_email, render_email
+from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
 from projects.models import GrantApplication, GrantStatus
 from projects.selectors import euros, place_name
 
@@ -24,19 +23,19 @@ def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> Ou
 
 
 def _context(application: GrantApplication) -> dict:
-    fund = application.fund
+    envelope = application.envelope
     return {
         "application": application,
-        "place": place_name(fund),
-        "year": fund.year,
+        "place": place_name(envelope),
+        "year": envelope.year,
         "requested": euros(application.amount_requested),
         "granted": euros(application.amount_granted),
         "lines": [
             {"label": line["label"], "amount": euros(line["amount"])}
             for line in application.budget_lines
         ],
-        "funds_url": absolute(reverse("projects:funds")),
-        "staff_url": absolute(reverse("projects:fund_detail", kwargs={"pk": fund.pk})),
+        "envelopes_url": absolute(reverse("projects:envelopes")),
+        "staff_url": absolute(reverse("projects:envelope_detail", kwargs={"pk": envelope.pk})),
     }
 
 
@@ -72,15 +71,15 @@ def grant_received(application: GrantApplication) -> None:
 @in_french
 def grant_new_application(application: GrantApplication) -> int:
     """To the referents of the envelope's commune: a new application to put before the committee."""
-    fund = application.fund
-    commune_id = fund.qpv.commune_id if fund.qpv_id else fund.commune_id
+    envelope = application.envelope
+    commune_id = envelope.qpv.commune_id if envelope.qpv_id else envelope.commune_id
     recipients = referent_emails(commune_id)
     if recipients:
         queue_email(
             _email(
                 "fund_application_new",
                 subject=_("New application to the participation fund of %(place)s: %(title)s")
-                % {"place": place_name(fund), "title": application.title},
+                % {"place": place_name(envelope), "title": application.title},
                 to=recipients,
                 context={**_context(application), "name": ""},
             )

@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dialogue.emails import absolute, in_french
-from participation.mail import OutgoingEmail, queue_email, render_email
+from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
 
 
 def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> OutgoingEmail:

@@ -1,4 +1,4 @@
-"""Forms of the participation fund (FPH): envelopes, applications, decisions, payments.
+"""Forms of the participation fund: envelopes, applications, decisions, payments.
 
 The rules (an envelope never over-committed, a reason when refused or reduced, payments within the
 grant...) live in projects.services.fund; these forms read and shape the input, catch what can be
@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
-from projects.models import ParticipationFund, Project
+from projects.models import FundEnvelope, Project
 from projects.selectors import YEARS, euros
 from qpv.models import QPV, Commune
 
@@ -74,11 +74,11 @@ def _positive(form: forms.Form, name: str, message) -> None:
 # Envelopes ----------------------------------------------------------------------------------------
 
 
-def place_key(fund: ParticipationFund) -> str:
-    return f"qpv-{fund.qpv_id}" if fund.qpv_id else f"commune-{fund.commune_id}"
+def place_key(envelope: FundEnvelope) -> str:
+    return f"qpv-{envelope.qpv_id}" if envelope.qpv_id else f"commune-{envelope.commune_id}"
 
 
-class FundForm(forms.Form):
+class EnvelopeForm(forms.Form):
     """A new envelope: a QPV of the referent's communes (or a whole commune), a year, an amount."""
 
     place = forms.ChoiceField(
@@ -122,7 +122,7 @@ class FundForm(forms.Form):
         return cleaned
 
 
-class FundAmountForm(forms.Form):
+class EnvelopeAmountForm(forms.Form):
     amount = EuroField(label=_("Envelope (€)"))
 
     def __init__(self, *args, **kwargs) -> None:

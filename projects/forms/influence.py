@@ -16,9 +16,10 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.models import ACCEPTED_STATUSES, Meeting, Question
+from dialogue.models import Meeting
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
+from questions.models import ACCEPTED_STATUSES, Question
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.models import ACCEPTED_STATUSES, DialogueSpace, Meeting, Question
+from dialogue.models import DialogueSpace, Meeting
 from projects.models import (
     STAGE_ORDER,
     CarriedBy,
@@ -26,6 +26,7 @@ from projects.models import (
 )
 from projects.services.projects import CREATION_STAGES, ORIGIN_FIELDS
 from qpv.models import QPV
+from questions.models import ACCEPTED_STATUSES, Question
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TITLE_MAX_LENGTH = Project._meta.get_field("title").max_length

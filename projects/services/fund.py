@@ -1,4 +1,4 @@
-"""The participation fund (FPH): envelopes, applications, the committee's decisions, payments.
+"""The participation fund: envelopes, applications, the committee's decisions, payments.
 
 An envelope can never be over-committed. Every decision first locks the envelope's row (SELECT ...
 FOR NO KEY UPDATE on PostgreSQL: decisions on one envelope queue up behind each other, while new
@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from dialogue.models import Meeting, MeetingStatus
 from projects.emails import fund as emails_fund
 from projects.models import (
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     ModerationStatus,
-    ParticipationFund,
     Project,
 )
 from projects.selectors import YEARS, committed_of, euros, paid_of
@@ -42,13 +42,13 @@ def _money(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT)
 
 
-def _locked_fund(fund_id: int) -> ParticipationFund:
+def _locked_envelope(envelope_id: int) -> FundEnvelope:
     # Decisions on one envelope are serialised by this lock; inserting an application (a foreign
     # key share lock) is not blocked by it.
     return (
-        ParticipationFund.objects.select_for_update(no_key=True, of=("self",))
+        FundEnvelope.objects.select_for_update(no_key=True, of=("self",))
         .select_related("qpv__commune", "commune")
-        .get(pk=fund_id)
+        .get(pk=envelope_id)
     )
 
 
@@ -56,8 +56,8 @@ def _locked_application(application_id: int) -> GrantApplication:
     return GrantApplication.objects.select_for_update(of=("self",)).get(pk=application_id)
 
 
-def _commune_id(fund: ParticipationFund) -> int:
-    return fund.qpv.commune_id if fund.qpv_id else fund.commune_id
+def _commune_id(envelope: FundEnvelope) -> int:
+    return envelope.qpv.commune_id if envelope.qpv_id else envelope.commune_id
 
 
 # Envelopes ----------------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def _check_amount(amount: Decimal) -> Decimal:
 
 
 @transaction.atomic
-def fund_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> ParticipationFund:
+def envelope_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> FundEnvelope:
     """Set the envelope of a QPV (or of a whole commune) for a year of the Contrat de ville."""
     if (qpv is None) == (commune is None):
         raise FundError(_("Choose a neighbourhood or a commune."), code="place")
@@ -81,13 +81,13 @@ def fund_create(*, year: int, amount: Decimal, by, qpv=None, commune=None) -> Pa
         )
     amount = _check_amount(amount)
     place = {"qpv": qpv} if qpv is not None else {"commune": commune}
-    if ParticipationFund.objects.filter(year=year, **place).exists():
+    if FundEnvelope.objects.filter(year=year, **place).exists():
         raise _duplicate(qpv or commune, year)
     try:
         # A savepoint: two referents creating the same envelope at once get the clear message
         # too, not a broken transaction.
         with transaction.atomic():
-            return ParticipationFund.objects.create(year=year, amount=amount, set_by=by, **place)
+            return FundEnvelope.objects.create(year=year, amount=amount, set_by=by, **place)
     except IntegrityError:
         raise _duplicate(qpv or commune, year) from None
 
@@ -101,11 +101,11 @@ def _duplicate(place, year: int) -> FundError:
 
 
 @transaction.atomic
-def fund_update(*, fund: ParticipationFund, amount: Decimal, by) -> ParticipationFund:
+def envelope_update(*, envelope: FundEnvelope, amount: Decimal, by) -> FundEnvelope:
     """Change the amount of an envelope; never below what the committee has already granted."""
     amount = _check_amount(amount)
-    fund = _locked_fund(fund.pk)
-    committed = committed_of(fund.pk)
+    envelope = _locked_envelope(envelope.pk)
+    committed = committed_of(envelope.pk)
     if amount < committed:
         raise FundError(
             _(
@@ -115,18 +115,18 @@ def fund_update(*, fund: ParticipationFund, amount: Decimal, by) -> Participatio
             % {"committed": euros(committed)},
             code="below_committed",
         )
-    fund.amount = amount
-    fund.set_by = by
-    fund.save(update_fields=["amount", "set_by", "updated_at"])
-    return fund
+    envelope.amount = amount
+    envelope.set_by = by
+    envelope.save(update_fields=["amount", "set_by", "updated_at"])
+    return envelope
 
 
 # Applications -------------------------------------------------------------------------------------
 
 
-def is_open_for_applications(fund: ParticipationFund, today: date | None = None) -> bool:
+def is_open_for_applications(envelope: FundEnvelope, today: date | None = None) -> bool:
     """Residents apply to the envelopes of this year and of the years to come, not to past ones."""
-    return fund.year >= (today or timezone.localdate()).year
+    return envelope.year >= (today or timezone.localdate()).year
 
 
 def _check_lines(
@@ -159,18 +159,18 @@ def _check_lines(
     return lines
 
 
-def projects_for(fund: ParticipationFund):
+def projects_for(envelope: FundEnvelope):
     """The published projects an application to this envelope may be linked to."""
     projects = Project.objects.filter(moderation=ModerationStatus.PUBLISHED)
-    if fund.qpv_id:
-        return projects.filter(qpv_id=fund.qpv_id)
-    return projects.filter(qpv__commune_id=fund.commune_id)
+    if envelope.qpv_id:
+        return projects.filter(qpv_id=envelope.qpv_id)
+    return projects.filter(qpv__commune_id=envelope.commune_id)
 
 
 @transaction.atomic
 def grant_apply(
     *,
-    fund: ParticipationFund,
+    envelope: FundEnvelope,
     title: str,
     description: str,
     collective_name: str,
@@ -183,10 +183,10 @@ def grant_apply(
     by=None,
 ) -> GrantApplication:
     """A residents' collective applies to an envelope; it and the commune's referents are told."""
-    if not is_open_for_applications(fund):
+    if not is_open_for_applications(envelope):
         raise FundError(
             _("The %(year)s envelope is closed: apply to this year's envelope.")
-            % {"year": fund.year},
+            % {"year": envelope.year},
             code="closed",
         )
     if amount_requested is None or amount_requested <= 0:
@@ -195,12 +195,12 @@ def grant_apply(
         )
     amount_requested = _money(amount_requested)
     lines = _check_lines(amount_requested, budget_lines)
-    if project is not None and not projects_for(fund).filter(pk=project.pk).exists():
+    if project is not None and not projects_for(envelope).filter(pk=project.pk).exists():
         raise FundError(
             _("Choose a published project of the envelope's neighbourhood."), code="project"
         )
     application = GrantApplication.objects.create(
-        fund=fund,
+        envelope=envelope,
         project=project,
         title=title.strip(),
         description=description.strip(),
@@ -220,12 +220,14 @@ def grant_apply(
 # Decisions and payments ---------------------------------------------------------------------------
 
 
-def _check_meeting(fund: ParticipationFund, meeting: Meeting | None) -> None:
+def _check_meeting(envelope: FundEnvelope, meeting: Meeting | None) -> None:
     if meeting is None:
         return
     space = meeting.dialogue_space
     in_place = (
-        space.qpv_id == fund.qpv_id if fund.qpv_id else space.qpv.commune_id == fund.commune_id
+        space.qpv_id == envelope.qpv_id
+        if envelope.qpv_id
+        else space.qpv.commune_id == envelope.commune_id
     )
     if not in_place:
         raise FundError(
@@ -255,7 +257,7 @@ def grant_decide(
     and what is left of the envelope) or a refusal, with the reason when refused or reduced.
     """
     # The envelope first, then the application: every service takes the locks in this order.
-    fund = _locked_fund(application.fund_id)
+    envelope = _locked_envelope(application.envelope_id)
     application = _locked_application(application.pk)
     if application.status != GrantStatus.SUBMITTED:
         raise FundError(
@@ -264,7 +266,7 @@ def grant_decide(
             code="decided",
         )
     reason = reason.strip()
-    _check_meeting(fund, meeting)
+    _check_meeting(envelope, meeting)
     if granted:
         if amount is None:
             raise FundError(_("Enter the amount granted."), code="amount_required")
@@ -284,7 +286,7 @@ def grant_decide(
                 code="above_requested",
             )
         # Recomputed under the lock: the decisions committed meanwhile are counted.
-        left = fund.amount - committed_of(fund.pk)
+        left = envelope.amount - committed_of(envelope.pk)
         if amount > left:
             raise FundError(
                 _("Only %(left)s are left in the envelope: the committee cannot grant %(amount)s.")
@@ -322,7 +324,7 @@ def grant_decide(
             "decided_by",
         ]
     )
-    application.fund = fund
+    application.envelope = envelope
     emails_fund.grant_decided(application)
     return application
 

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.models import Meeting, Question
+from dialogue.models import Meeting
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
+from questions.models import Question
 
 
 class InfluenceError(ValidationError):

@@ -1,4 +1,4 @@
-"""The participation fund (FPH): public envelopes, online applications, the staff's pages.
+"""The participation fund: public envelopes, online applications, the staff's pages.
 
 Public: /fonds/ shows, per year and per QPV (or commune), the envelope and what is committed, paid
 and left, with the actions funded (titles and collectives are public; contacts never are), and the
@@ -15,7 +15,6 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -27,20 +26,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialogue.models import Meeting, MeetingStatus
 from participation.ratelimit import rate_limited
-from participation.roles import scopes_of
+from participation.scopes import get_object_for, require_perm, require_perm_somewhere
 from projects.forms.fund import (
     ApplicationForm,
     DecisionForm,
-    FundAmountForm,
-    FundForm,
+    EnvelopeAmountForm,
+    EnvelopeForm,
     PaymentForm,
 )
-from projects.models import GrantApplication, GrantPayment, GrantStatus, ParticipationFund
+from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantStatus
 from projects.selectors import (
     applications_with_paid,
     euros,
-    in_scope_of,
-    manages_funds,
     place_name,
     totals_by_year,
     with_consumption,
@@ -53,19 +50,21 @@ from qpv.models import QPV, Commune
 COMMITTEE_MEETINGS = 60
 
 
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+def _places_of(user) -> tuple[list[QPV], list[Commune]]:
+    """The QPV and communes where the user sets envelopes (projects.manage_fund)."""
+    qpvs = QPV.objects.visible_to(user, "projects.manage_fund").order_by("name")
+    communes = Commune.objects.visible_to(user, "projects.manage_fund").order_by("name")
+    return list(qpvs), list(communes)
 
 
 def _require_fund_staff(request: HttpRequest) -> None:
-    if not manages_funds(request.user):
-        raise PermissionDenied
+    """The staff pages of the fund are for those who set envelopes somewhere (else 403)."""
+    require_perm_somewhere(request, "projects.manage_fund", QPV.objects.all())
 
 
-def _ordered(funds):
+def _ordered(envelopes):
     """By year (latest first), then commune, the commune-wide envelope before its QPV's."""
-    return funds.order_by(
+    return envelopes.order_by(
         "-year",
         Coalesce("qpv__commune__name", "commune__name"),
         F("qpv__name").asc(nulls_first=True),
@@ -73,13 +72,10 @@ def _ordered(funds):
     )
 
 
-def _by_year(funds: list[ParticipationFund]) -> list[tuple[int, list[ParticipationFund]]]:
-    return [(year, list(rows)) for year, rows in groupby(funds, key=lambda fund: fund.year)]
-
-
-def _fund_or_404(pk: int) -> ParticipationFund:
-    # The place comes along: the permission check then costs no query.
-    return get_object_or_404(with_place(ParticipationFund.objects.all()), pk=pk)
+def _by_year(envelopes: list[FundEnvelope]) -> list[tuple[int, list[FundEnvelope]]]:
+    return [
+        (year, list(rows)) for year, rows in groupby(envelopes, key=lambda envelope: envelope.year)
+    ]
 
 
 def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
@@ -91,13 +87,13 @@ def _add_error(form, error: services.FundError, fields: dict[str, str]) -> None:
 
 
 @require_GET
-def funds(request: HttpRequest) -> HttpResponse:
+def envelopes(request: HttpRequest) -> HttpResponse:
     """Per year and place: envelope, committed, paid, left, and the actions funded."""
     granted = GrantApplication.objects.filter(status=GrantStatus.GRANTED).only(
-        "pk", "fund_id", "title", "collective_name", "amount_granted"
+        "pk", "envelope_id", "title", "collective_name", "amount_granted"
     )
     rows = list(
-        _ordered(with_consumption(with_place(ParticipationFund.objects.all()))).prefetch_related(
+        _ordered(with_consumption(with_place(FundEnvelope.objects.all()))).prefetch_related(
             Prefetch(
                 "applications",
                 queryset=granted.order_by("-amount_granted", "pk"),
@@ -106,34 +102,34 @@ def funds(request: HttpRequest) -> HttpResponse:
         )
     )
     this_year = timezone.localdate().year
-    totals = totals_by_year(ParticipationFund.objects.all())
-    years = [(year, totals[year], funds_of_year) for year, funds_of_year in _by_year(rows)]
+    totals = totals_by_year(FundEnvelope.objects.all())
+    years = [(year, totals[year], envelopes_of_year) for year, envelopes_of_year in _by_year(rows)]
     # The envelopes open to applications, by commune: a compact list of links, also on a phone.
-    open_funds = sorted(
-        (fund for fund in rows if fund.year >= this_year),
-        key=lambda fund: (
-            _commune_name(fund),
-            fund.qpv_id is not None,
-            place_name(fund),
-            fund.year,
+    open_envelopes = sorted(
+        (envelope for envelope in rows if envelope.year >= this_year),
+        key=lambda envelope: (
+            _commune_name(envelope),
+            envelope.qpv_id is not None,
+            place_name(envelope),
+            envelope.year,
         ),
     )
     return render(
         request,
-        "projects/funds.html",
+        "projects/envelopes.html",
         {
             "years": years,
             "this_year": this_year,
             "apply_groups": [
-                (commune, list(funds_of_commune))
-                for commune, funds_of_commune in groupby(open_funds, key=_commune_name)
+                (commune, list(envelopes_of_commune))
+                for commune, envelopes_of_commune in groupby(open_envelopes, key=_commune_name)
             ],
         },
     )
 
 
-def _commune_name(fund: ParticipationFund) -> str:
-    return fund.qpv.commune.name if fund.qpv_id else fund.commune.name
+def _commune_name(envelope: FundEnvelope) -> str:
+    return envelope.qpv.commune.name if envelope.qpv_id else envelope.commune.name
 
 
 @login_required
@@ -141,9 +137,9 @@ def _commune_name(fund: ParticipationFund) -> str:
 @require_http_methods(["GET", "POST"])
 def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """A residents' collective applies to an envelope (this year's or a later one)."""
-    fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
-    is_open = services.is_open_for_applications(fund)
-    projects = list(services.projects_for(fund).only("pk", "title").order_by("title"))
+    envelope = get_object_or_404(with_consumption(with_place(FundEnvelope.objects.all())), pk=pk)
+    is_open = services.is_open_for_applications(envelope)
+    projects = list(services.projects_for(envelope).only("pk", "title").order_by("title"))
     user = request.user
     form = ApplicationForm(
         request.POST if request.method == "POST" and is_open else None,
@@ -154,7 +150,7 @@ def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             application = services.grant_apply(
-                fund=fund,
+                envelope=envelope,
                 title=data["title"],
                 description=data["description"],
                 collective_name=data["collective_name"],
@@ -185,12 +181,12 @@ def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"title": application.title, "email": application.contact_email},
             )
-            return redirect("projects:funds")
+            return redirect("projects:envelopes")
     refused = request.method == "POST"
     return render(
         request,
         "projects/fund_apply.html",
-        {"fund": fund, "place": place_name(fund), "form": form, "is_open": is_open},
+        {"envelope": envelope, "place": place_name(envelope), "form": form, "is_open": is_open},
         status=400 if refused else 200,
     )
 
@@ -200,21 +196,18 @@ def grant_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def staff_funds(request: HttpRequest) -> HttpResponse:
+def staff_envelopes(request: HttpRequest) -> HttpResponse:
     """The envelopes of the user's scope by year, with their consumption."""
     _require_fund_staff(request)
-    funds_in_scope = in_scope_of(ParticipationFund.objects.all(), request.user)
-    rows = list(_ordered(with_consumption(with_place(funds_in_scope))))
+    envelopes_in_scope = FundEnvelope.objects.visible_to(request.user)
+    rows = list(_ordered(with_consumption(with_place(envelopes_in_scope))))
     this_year = timezone.localdate().year
     # The QPV of the scope still without an envelope this year: one click to set it.
-    qpvs = QPV.objects.for_listing()
-    scopes = scopes_of(request.user)
-    if not scopes.coordinator:
-        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
-    missing = list(qpvs.exclude(funds__year=this_year))
+    qpvs = QPV.objects.for_listing().visible_to(request.user, "projects.manage_fund")
+    missing = list(qpvs.exclude(envelopes__year=this_year))
     return render(
         request,
-        "projects/fund_staff_list.html",
+        "projects/envelope_staff_list.html",
         {
             "years": _by_year(rows),
             "this_year": this_year,
@@ -223,30 +216,20 @@ def staff_funds(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _places_of(user) -> tuple[list[QPV], list[Commune]]:
-    scopes = scopes_of(user)
-    communes = Commune.objects.order_by("name")
-    qpvs = QPV.objects.order_by("name")
-    if not scopes.coordinator:
-        communes = communes.filter(pk__in=scopes.referent_commune_ids)
-        qpvs = qpvs.filter(commune_id__in=scopes.referent_commune_ids)
-    return list(qpvs), list(communes)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_create(request: HttpRequest) -> HttpResponse:
+def envelope_create(request: HttpRequest) -> HttpResponse:
     _require_fund_staff(request)
     qpvs, communes = _places_of(request.user)
     this_year = timezone.localdate().year
     initial = {"year": this_year, "place": request.GET.get("place", "")}
-    form = FundForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
+    form = EnvelopeForm(request.POST or None, qpvs=qpvs, communes=communes, initial=initial)
     if form.is_bound and form.is_valid():
         place = form.cleaned_data["place"]
-        _require(request, "projects.manage_fund", place)
+        require_perm(request, "projects.manage_fund", place)
         is_qpv = isinstance(place, QPV)
         try:
-            fund = services.fund_create(
+            envelope = services.envelope_create(
                 qpv=place if is_qpv else None,
                 commune=None if is_qpv else place,
                 year=form.cleaned_data["year"],
@@ -268,26 +251,27 @@ def fund_create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("The %(year)s envelope of %(place)s is set: %(amount)s.")
-                % {"year": fund.year, "place": place.name, "amount": euros(fund.amount)},
+                % {"year": envelope.year, "place": place.name, "amount": euros(envelope.amount)},
             )
-            return redirect("projects:fund_detail", pk=fund.pk)
+            return redirect("projects:envelope_detail", pk=envelope.pk)
     return render(
         request,
-        "projects/fund_form.html",
-        {"form": form, "fund": None},
+        "projects/envelope_form.html",
+        {"form": form, "envelope": None},
         status=400 if form.is_bound else 200,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fund_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    fund = get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
-    _require(request, "projects.manage_fund", fund)
-    form = FundAmountForm(request.POST or None, initial={"amount": fund.amount})
+def envelope_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    form = EnvelopeAmountForm(request.POST or None, initial={"amount": envelope.amount})
     if form.is_bound and form.is_valid():
         try:
-            services.fund_update(fund=fund, amount=form.cleaned_data["amount"], by=request.user)
+            services.envelope_update(
+                envelope=envelope, amount=form.cleaned_data["amount"], by=request.user
+            )
         except services.FundError as error:
             _add_error(form, error, {"below_committed": "amount", "amount_negative": "amount"})
         else:
@@ -296,11 +280,11 @@ def fund_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _("The envelope is now %(amount)s.")
                 % {"amount": euros(form.cleaned_data["amount"])},
             )
-            return redirect("projects:fund_detail", pk=fund.pk)
+            return redirect("projects:envelope_detail", pk=envelope.pk)
     return render(
         request,
-        "projects/fund_form.html",
-        {"form": form, "fund": fund, "place": place_name(fund)},
+        "projects/envelope_form.html",
+        {"form": form, "envelope": envelope, "place": place_name(envelope)},
         status=400 if form.is_bound else 200,
     )
 
@@ -308,15 +292,15 @@ def fund_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Staff: one envelope, its applications, decisions and payments ------------------------------------
 
 
-def _committee_meetings(fund: ParticipationFund) -> list[Meeting]:
+def _committee_meetings(envelope: FundEnvelope) -> list[Meeting]:
     """Meetings the committee may have decided at: held or past, not cancelled, of the place."""
     meetings = Meeting.objects.exclude(status=MeetingStatus.CANCELLED).filter(
         Q(status=MeetingStatus.HELD) | Q(starts_at__lte=timezone.now())
     )
-    if fund.qpv_id:
-        meetings = meetings.filter(dialogue_space__qpv_id=fund.qpv_id)
+    if envelope.qpv_id:
+        meetings = meetings.filter(dialogue_space__qpv_id=envelope.qpv_id)
     else:
-        meetings = meetings.filter(dialogue_space__qpv__commune_id=fund.commune_id)
+        meetings = meetings.filter(dialogue_space__qpv__commune_id=envelope.commune_id)
     return list(
         meetings.select_related("dialogue_space__qpv").order_by("-starts_at", "-pk")[
             :COMMITTEE_MEETINGS
@@ -326,18 +310,18 @@ def _committee_meetings(fund: ParticipationFund) -> list[Meeting]:
 
 def _render_detail(
     request: HttpRequest,
-    fund: ParticipationFund,
+    envelope: FundEnvelope,
     *,
     meetings: list[Meeting] | None = None,
     decision_forms: dict[int, DecisionForm] | None = None,
     payment_forms: dict[int, PaymentForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    meetings = _committee_meetings(fund) if meetings is None else meetings
+    meetings = _committee_meetings(envelope) if meetings is None else meetings
     decision_forms = decision_forms or {}
     payment_forms = payment_forms or {}
     applications = list(
-        applications_with_paid(fund.applications.all())
+        applications_with_paid(envelope.applications.all())
         .select_related("project", "decision_meeting__dialogue_space", "decided_by")
         .prefetch_related(
             Prefetch("payments", queryset=GrantPayment.objects.order_by("paid_on", "pk"))
@@ -375,45 +359,46 @@ def _render_detail(
     decided = [a for a in applications if a.status != GrantStatus.SUBMITTED]
     return render(
         request,
-        "projects/fund_detail.html",
+        "projects/envelope_detail.html",
         {
-            "fund": fund,
-            "place": place_name(fund),
+            "envelope": envelope,
+            "place": place_name(envelope),
             "pending": pending,
             "decided": decided,
             "has_meetings": bool(meetings),
-            "is_open": services.is_open_for_applications(fund, today),
+            "is_open": services.is_open_for_applications(envelope, today),
         },
         status=status,
     )
 
 
-def _fund_with_consumption_or_404(pk: int) -> ParticipationFund:
-    return get_object_or_404(with_consumption(with_place(ParticipationFund.objects.all())), pk=pk)
+def _envelope_for(request: HttpRequest, pk: int) -> FundEnvelope:
+    """An envelope of the user's scope (else 404), with its consumption (projects.manage_fund)."""
+    envelopes = with_consumption(with_place(FundEnvelope.objects.all()))
+    return get_object_for(request, envelopes, "projects.manage_fund", pk=pk)
 
 
 @login_required
 @require_GET
-def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    fund = _fund_with_consumption_or_404(pk)
-    _require(request, "projects.manage_fund", fund)
-    return _render_detail(request, fund)
+def envelope_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    return _render_detail(request, envelope)
 
 
-def _application_or_404(pk: int) -> GrantApplication:
-    return get_object_or_404(
-        GrantApplication.objects.select_related("fund__qpv__commune", "fund__commune"), pk=pk
+def _application_for(request: HttpRequest, pk: int) -> GrantApplication:
+    applications = GrantApplication.objects.select_related(
+        "envelope__qpv__commune", "envelope__commune"
     )
+    return get_object_for(request, applications, "projects.decide_grant", pk=pk)
 
 
 @login_required
 @require_POST
 def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the committee's decision on one application (granted with an amount, or refused)."""
-    application = _application_or_404(pk)
-    _require(request, "projects.decide_grant", application)
-    fund = application.fund
-    meetings = _committee_meetings(fund)
+    application = _application_for(request, pk)
+    envelope = application.envelope
+    meetings = _committee_meetings(envelope)
     form = DecisionForm(request.POST, prefix=f"decide-{application.pk}", meetings=meetings)
     if form.is_valid():
         data = form.cleaned_data
@@ -449,12 +434,12 @@ def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 request, message % {"amount": euros(decided.amount_granted), "title": decided.title}
             )
             return redirect(
-                reverse("projects:fund_detail", kwargs={"pk": fund.pk})
+                reverse("projects:envelope_detail", kwargs={"pk": envelope.pk})
                 + f"#application-{application.pk}"
             )
     return _render_detail(
         request,
-        _fund_with_consumption_or_404(fund.pk),
+        _envelope_for(request, envelope.pk),
         meetings=meetings,
         decision_forms={application.pk: form},
         status=400,
@@ -465,8 +450,7 @@ def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def grant_pay(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a payment of a granted application."""
-    application = _application_or_404(pk)
-    _require(request, "projects.decide_grant", application)
+    application = _application_for(request, pk)
     form = PaymentForm(request.POST, prefix=f"pay-{application.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -491,12 +475,12 @@ def grant_pay(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"amount": euros(payment.amount), "title": application.title},
             )
             return redirect(
-                reverse("projects:fund_detail", kwargs={"pk": application.fund_id})
+                reverse("projects:envelope_detail", kwargs={"pk": application.envelope_id})
                 + f"#application-{application.pk}"
             )
     return _render_detail(
         request,
-        _fund_with_consumption_or_404(application.fund_id),
+        _envelope_for(request, application.envelope_id),
         payment_forms={application.pk: form},
         status=400,
     )

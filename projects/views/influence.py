@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dialogue.models import ACCEPTED_STATUSES
-from participation.roles import scopes_of
+from participation.scopes import get_object_for, require_perm
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
 from projects.services import influence as services
 from qpv.models import QPV
 from qpv.shortcuts import qpv_or_404
+from questions.models import ACCEPTED_STATUSES
 
 RECORDS_PER_PAGE = 20
 STAFF_RECORDS_PER_PAGE = 50
@@ -107,31 +107,20 @@ def qpv_influence(request: HttpRequest, slug: str) -> HttpResponse:
 # Staff --------------------------------------------------------------------------------------------
 
 
-def _staff_scope(user) -> Q | None:
-    """Where the user manages records (projects.manage_influence): None if nowhere."""
-    scopes = scopes_of(user)
-    if scopes.coordinator:
-        return Q()
-    if scopes.referent_commune_ids:
-        return Q(qpv__commune_id__in=scopes.referent_commune_ids)
-    return None
-
-
-def _qpvs_in_scope(user) -> list[QPV]:
-    return [
-        qpv for qpv in QPV.objects.for_listing() if user.has_perm("projects.manage_influence", qpv)
-    ]
+def _qpvs_in_scope(request: HttpRequest) -> list[QPV]:
+    """The QPV where the user keeps records (projects.manage_influence); none: 403."""
+    qpvs = list(QPV.objects.for_listing().visible_to(request.user, "projects.manage_influence"))
+    if not qpvs:
+        raise PermissionDenied
+    return qpvs
 
 
 @login_required
 @require_GET
 def staff_influence(request: HttpRequest) -> HttpResponse:
-    scope = _staff_scope(request.user)
-    if scope is None:
-        raise PermissionDenied
-    qpvs = _qpvs_in_scope(request.user)
+    qpvs = _qpvs_in_scope(request)
     form = InfluenceFilterForm(request.GET, qpvs=qpvs)
-    records = form.filter_outcome(form.filter_place(_records().filter(scope)))
+    records = form.filter_outcome(form.filter_place(_records().visible_to(request.user)))
     page = Paginator(records, STAFF_RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -182,16 +171,13 @@ def influence_create(request: HttpRequest) -> HttpResponse:
     """A record of the QPV given as ?qpv=slug; without it, the choice of the QPV."""
     slug = request.GET.get("qpv", "")
     if not slug:
-        if _staff_scope(request.user) is None:
-            raise PermissionDenied
         return render(
             request,
             "projects/influence_choose_qpv.html",
-            {"qpvs": _qpvs_in_scope(request.user)},
+            {"qpvs": _qpvs_in_scope(request)},
         )
     qpv = qpv_or_404(slug)
-    if not request.user.has_perm("projects.manage_influence", qpv):
-        raise PermissionDenied
+    require_perm(request, "projects.manage_influence", qpv)
     if request.method == "POST":
         form = InfluenceRecordForm(request.POST, qpv=qpv)
         if form.is_valid():
@@ -210,9 +196,12 @@ def influence_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def influence_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(InfluenceRecord.objects.select_related("qpv__commune"), pk=pk)
-    if not request.user.has_perm("projects.manage_influence", record.qpv):
-        raise PermissionDenied
+    record = get_object_for(
+        request,
+        InfluenceRecord.objects.select_related("qpv__commune"),
+        "projects.manage_influence",
+        pk=pk,
+    )
     if request.method == "POST":
         form = InfluenceRecordForm(request.POST, qpv=record.qpv, record=record)
         if form.is_valid():

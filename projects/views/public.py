@@ -18,7 +18,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dialogue.models import ACCEPTED_STATUSES
 from participation.datacache import public_page
 from participation.ratelimit import rate_limited
 from projects.forms.projects import ProjectFilterForm, ProposeIdeaForm
@@ -33,6 +32,7 @@ from projects.models import (
 )
 from projects.services.projects import idea_propose
 from qpv.models import QPV
+from questions.models import ACCEPTED_STATUSES
 
 PROJECTS_PER_PAGE = 20
 RESULTS_TEMPLATE = "projects/includes/project_results.html"
@@ -168,7 +168,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     steps = list(project.steps.all())
     grants = list(
         project.grant_applications.filter(status=GrantStatus.GRANTED)
-        .select_related("fund__qpv", "fund__commune")
+        .select_related("envelope__qpv", "envelope__commune")
         .order_by("decided_at", "pk")
     )
     evaluation = getattr(project, "evaluation", None)

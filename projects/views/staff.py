@@ -17,11 +17,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from participation.scopes import get_object_for, require_perm
 from projects.forms.projects import (
     AbandonForm,
     EvaluationForm,
@@ -65,8 +66,7 @@ EVALUATION_FIELDS = {
 def _qpvs_with(request: HttpRequest, perm: str) -> tuple[list[QPV], list[QPV]]:
     """All the QPV (the header's menu lists them) and those where the user holds `perm`;
     none → these pages are not theirs (403)."""
-    if not request.user.has_perm("participation.access_staff_area"):
-        raise PermissionDenied
+    require_perm(request, "participation.access_staff_area")
     every_qpv = list(QPV.objects.for_listing())
     qpvs = [qpv for qpv in every_qpv if request.user.has_perm(perm, qpv)]
     if not qpvs:
@@ -74,12 +74,10 @@ def _qpvs_with(request: HttpRequest, perm: str) -> tuple[list[QPV], list[QPV]]:
     return every_qpv, qpvs
 
 
-def _project_or_404(request: HttpRequest, pk: int) -> Project:
+def _project_for(request: HttpRequest, pk: int, queryset=None) -> Project:
     # The QPV and its commune come along: the permission check then costs no query.
-    project = get_object_or_404(Project.objects.with_place(), pk=pk)
-    if not request.user.has_perm("projects.manage_project", project):
-        raise PermissionDenied
-    return project
+    queryset = queryset if queryset is not None else Project.objects.all()
+    return get_object_for(request, queryset.with_place(), "projects.manage_project", pk=pk)
 
 
 def _add_error(form: Form, error: services.ProjectError, fields: dict[str, str]) -> None:
@@ -96,7 +94,7 @@ def _add_error(form: Form, error: services.ProjectError, fields: dict[str, str])
 def staff_projects(request: HttpRequest) -> HttpResponse:
     """The projects of the user's scope, ideas awaiting moderation and refused ones included."""
     menu_qpvs, qpvs = _qpvs_with(request, "projects.manage_project")
-    in_scope = Project.objects.in_scope_of(request.user)
+    in_scope = Project.objects.visible_to(request.user)
     # Only the filters bind the form: turning pages of the whole list is not filtering it.
     filtered = any(name in request.GET for name in ProjectFilterForm.base_fields)
     form = ProjectFilterForm(request.GET if filtered else None, qpvs=qpvs)
@@ -157,8 +155,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             {"qpvs": qpvs, "menu_qpvs": menu_qpvs},
         )
     qpv = qpv_or_404(slug)
-    if not request.user.has_perm("projects.manage_project", qpv):
-        raise PermissionDenied
+    require_perm(request, "projects.manage_project", qpv)
     form = ProjectCreateForm(request.POST or None, qpv=qpv)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -189,7 +186,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project_or_404(request, pk)
+    project = _project_for(request, pk)
     initial = {
         name: getattr(project, name)
         for name in ("title", "summary", "origin", "carried_by", "carrier_name")
@@ -252,7 +249,7 @@ def _stage_page(
 @require_http_methods(["GET", "POST"])
 def project_step(request: HttpRequest, pk: int) -> HttpResponse:
     """A change of stage; going back (or starting again after abandoning) needs a reason."""
-    project = _project_or_404(request, pk)
+    project = _project_for(request, pk)
     if project.moderation != ModerationStatus.PUBLISHED:
         messages.info(request, _("This idea is not published: moderate it first."))
         return redirect("projects:idea_moderation")
@@ -281,7 +278,7 @@ def project_step(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_abandon(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project_or_404(request, pk)
+    project = _project_for(request, pk)
     refusal = ""
     if project.moderation != ModerationStatus.PUBLISHED:
         refusal = _("This idea is not published: moderate it instead of abandoning it.")
@@ -319,9 +316,7 @@ def project_abandon(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def project_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     """The experience evaluation of a completed project; saving it moves it to "evaluated"."""
-    project = get_object_or_404(Project.objects.with_place().select_related("evaluation"), pk=pk)
-    if not request.user.has_perm("projects.manage_project", project):
-        raise PermissionDenied
+    project = _project_for(request, pk, Project.objects.select_related("evaluation"))
     steps = list(project.steps.all())
     evaluation = getattr(project, "evaluation", None)
     context = {
@@ -391,10 +386,10 @@ def _moderation_page(
     bound: IdeaModerationForm | None = None,
     bound_pk: int | None = None,
 ) -> HttpResponse:
-    menu_qpvs, qpvs = _qpvs_with(request, "projects.moderate_idea")
+    menu_qpvs, _ = _qpvs_with(request, "projects.moderate_idea")
     waiting = (
-        Project.objects.in_scope_of(request.user)
-        .filter(moderation=ModerationStatus.PENDING, qpv__in=qpvs)
+        Project.objects.visible_to(request.user, "projects.moderate_idea")
+        .filter(moderation=ModerationStatus.PENDING)
         .select_related("qpv__commune", "proposed_by")
         .order_by("created_at", "pk")
     )
@@ -432,9 +427,12 @@ def idea_moderation(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def idea_moderate(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_object_or_404(Project.objects.with_place().select_related("proposed_by"), pk=pk)
-    if not request.user.has_perm("projects.moderate_idea", project):
-        raise PermissionDenied
+    project = get_object_for(
+        request,
+        Project.objects.with_place().select_related("proposed_by"),
+        "projects.moderate_idea",
+        pk=pk,
+    )
     queue = reverse("projects:idea_moderation")
     if project.moderation != ModerationStatus.PENDING:
         messages.info(request, _("This idea has already been moderated: nothing changed."))

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from participation.roles import scopes_of
+from participation.scopes import get_object_for, require_perm
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, NewsItem
 from qpv.services import news as services
@@ -33,11 +33,6 @@ from qpv.shortcuts import qpv_or_404
 
 NEWS_PER_PAGE = 12
 STAFF_NEWS_PER_PAGE = 50
-
-
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _published() -> QuerySet[NewsItem]:
@@ -136,31 +131,21 @@ def news_image(request: HttpRequest, pk: int) -> FileResponse:
 # Staff --------------------------------------------------------------------------------------------
 
 
-def _news_scope(user) -> Q | None:
-    """The news a user may publish: everything (coordinators), their communes' QPV (referents)."""
-    scopes = scopes_of(user)
-    if scopes.coordinator:
-        return Q()
-    if scopes.referent_commune_ids:
-        return Q(qpv__commune_id__in=scopes.referent_commune_ids)
-    return None
-
-
 @login_required
 @require_GET
 def staff_news(request: HttpRequest) -> HttpResponse:
-    scope = _news_scope(request.user)
-    if scope is None:
+    # The news the user may publish (qpv.publish_news): their QPV's, and the metropole's for
+    # coordinators. Publishing nowhere: the page is not theirs.
+    qpvs = list(QPV.objects.for_listing().visible_to(request.user, "qpv.publish_news"))
+    can_publish_metropole = request.user.has_perm("qpv.publish_news", None)
+    if not (qpvs or can_publish_metropole):
         raise PermissionDenied
     items = (
-        NewsItem.objects.filter(scope)
+        NewsItem.objects.visible_to(request.user)
         .select_related("qpv__commune", "author")
         .order_by("-created_at", "-pk")
     )
     page = Paginator(items, STAFF_NEWS_PER_PAGE).get_page(request.GET.get("page"))
-    qpvs = [
-        qpv for qpv in QPV.objects.for_listing() if request.user.has_perm("qpv.publish_news", qpv)
-    ]
     return render(
         request,
         "qpv/news_staff.html",
@@ -169,7 +154,7 @@ def staff_news(request: HttpRequest) -> HttpResponse:
             "items": page.object_list,
             "now": timezone.now(),
             "qpvs": qpvs,
-            "can_publish_metropole": request.user.has_perm("qpv.publish_news", None),
+            "can_publish_metropole": can_publish_metropole,
         },
     )
 
@@ -202,7 +187,7 @@ def news_create(request: HttpRequest) -> HttpResponse:
     """A news item of the QPV given as ?qpv=slug, or metropole-wide without it."""
     slug = request.GET.get("qpv", "")
     qpv = qpv_or_404(slug) if slug else None
-    _require(request, "qpv.publish_news", qpv)
+    require_perm(request, "qpv.publish_news", qpv)
     if request.method == "POST":
         form = NewsForm(request.POST, request.FILES)
         if form.is_valid():
@@ -229,8 +214,9 @@ def news_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def news_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(NewsItem.objects.select_related("qpv__commune"), pk=pk)
-    _require(request, "qpv.publish_news", item.qpv)
+    item = get_object_for(
+        request, NewsItem.objects.select_related("qpv__commune"), "qpv.publish_news", pk=pk
+    )
     if request.method == "POST":
         form = NewsForm(request.POST, request.FILES, news=item)
         if form.is_valid():

@@ -332,21 +332,15 @@ def session_of(live_server, user, *, second_factor: bool = True) -> Callable:
 
 
 def load_site() -> SimpleNamespace:
-    from dialogue.models import (
-        Meeting,
-        MeetingStatus,
-        MinutesStatus,
-        Question,
-        QuestionStatus,
-        RegistrationStatus,
-    )
+    from dialogue.models import Meeting, MeetingStatus, MinutesStatus, RegistrationStatus
     from dialogue.tokens import confirm_path, manage_path
     from evaluation.models import Report, ReportStatus
     from participation.models import User
     from projects.models import GrantApplication, GrantStatus, ModerationStatus, Project
     from qpv.models import QPV, Follow, NewsItem
+    from questions.models import Question, QuestionStatus
     from tests.dialogue.factories import MeetingFactory, RegistrationFactory
-    from tests.dialogue.factories_questions import QuestionFactory
+    from tests.questions.factories import QuestionFactory
 
     with override_settings(DEBUG=True):
         call_command("load_demo", "--quiet", stdout=io.StringIO())
@@ -403,9 +397,9 @@ def load_site() -> SimpleNamespace:
     )
     application = (
         GrantApplication.objects.filter(
-            status=GrantStatus.SUBMITTED, fund__year=timezone.localdate().year
+            status=GrantStatus.SUBMITTED, envelope__year=timezone.localdate().year
         )
-        .select_related("fund")
+        .select_related("envelope")
         .order_by("pk")
         .first()
     )
@@ -446,7 +440,7 @@ def load_site() -> SimpleNamespace:
         forwarded=forwarded,
         project=project,
         application=application,
-        fund=application.fund,
+        envelope=application.envelope,
         news=news,
         report=ready,
     )
@@ -520,7 +514,7 @@ def resident_visits(site) -> list[Visit]:
         Visit("meeting", f"/rencontres/{site.upcoming.pk}/", shot=True),
         Visit("ask", "/quartiers/sanitas/questions/poser/"),
         Visit("idea", "/quartiers/sanitas/projets/proposer/", shot=True),
-        Visit("fund application", f"/fonds/{site.fund.pk}/candidater/", shot=True),
+        Visit("fund application", f"/fonds/{site.envelope.pk}/candidater/", shot=True),
         Visit("account", "/compte/", shot=True),
         Visit("my registrations", "/compte/inscriptions/", shot=True),
         Visit("my questions", "/compte/questions/", shot=True),
@@ -535,7 +529,7 @@ def resident_visits(site) -> list[Visit]:
 
 def staff_visits(site) -> list[Visit]:
     upcoming, held, today = site.upcoming.pk, site.held.pk, site.today.pk
-    project, fund = site.project.pk, site.fund.pk
+    project, envelope = site.project.pk, site.envelope.pk
     return [
         # First: allauth asks for the password again 5 minutes after it was last given.
         Visit("recovery codes", "/compte/2fa/recovery-codes/", shot=True),
@@ -563,7 +557,7 @@ def staff_visits(site) -> list[Visit]:
         Visit("project evaluation", f"/espace-pro/projets/{project}/evaluation/"),
         Visit("ideas", "/espace-pro/projets/idees/"),
         Visit("funds", "/espace-pro/fonds/", shot=True),
-        Visit("fund decision", f"/espace-pro/fonds/{fund}/", shot=True),
+        Visit("fund decision", f"/espace-pro/fonds/{envelope}/", shot=True),
         Visit("fund new", "/espace-pro/fonds/nouveau/"),
         Visit("influence", "/espace-pro/vous-avez-dit/", shot=True),
         Visit("influence qpv", "/espace-pro/vous-avez-dit/nouveau/"),
@@ -627,7 +621,7 @@ def resident_forms(site) -> list[Visit]:
         Visit("idea errors", "/quartiers/sanitas/projets/proposer/", then=submit_empty()),
         Visit(
             "fund application errors",
-            f"/fonds/{site.fund.pk}/candidater/",
+            f"/fonds/{site.envelope.pk}/candidater/",
             shot=True,
             then=submit_empty(),
         ),
@@ -649,7 +643,7 @@ def staff_forms(site) -> list[Visit]:
         Visit("project step errors", f"/espace-pro/projets/{project}/etape/", then=submit_empty()),
         Visit(
             "fund decision errors",
-            f"/espace-pro/fonds/{site.fund.pk}/",
+            f"/espace-pro/fonds/{site.envelope.pk}/",
             shot=True,
             then=submit_empty('main form[action*="/decision/"]'),
         ),
@@ -722,10 +716,11 @@ def pdf_text(pdf: Path) -> str:
 
 
 def test_meeting_minutes_and_questions_print_cleanly(new_context):
-    from dialogue.models import AnswerStatus, Minutes, MinutesStatus, QuestionStatus
+    from dialogue.models import Minutes, MinutesStatus
+    from questions.models import AnswerStatus, QuestionStatus
     from tests.dialogue.factories import MeetingFactory
-    from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
     from tests.qpv.factories import OrganisationFactory
+    from tests.questions.factories import AnswerFactory, QuestionFactory
 
     meeting = MeetingFactory(
         title="Café des habitants de décembre",

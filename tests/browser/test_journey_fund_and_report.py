@@ -1,7 +1,7 @@
 """Journeys of the participation fund and of the reports, in Chromium, with the mouse and with the
-keyboard only: a referent records the residents' committee's decision on an FPH application; a
-prefect's delegate requests a PDF report, watches its status change and downloads it. Both log in
-through the real login page and the second factor."""
+keyboard only: a referent records the residents' committee's decision on an application to the
+fund; a prefect's delegate requests a PDF report, watches its status change and downloads it. Both
+log in through the real login page and the second factor."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from projects.models import GrantStatus
 from qpv.models import QPV
 from tests.browser.journeys import MODES, Driver, at, emails_to, log_in
 from tests.participation.factories import PASSWORD, UserFactory, grant
-from tests.projects.factories import FundFactory, GrantApplicationFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,7 +38,7 @@ def staff_member(email: str, name: str, role: Role, **scope):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_referent_records_the_committee_decision_on_an_fph_application(
+def test_a_referent_records_the_committee_decision_on_a_fund_application(
     mode, new_context, mailoutbox, screenshot
 ):
     from playwright.sync_api import expect
@@ -47,9 +47,11 @@ def test_a_referent_records_the_committee_decision_on_an_fph_application(
     referent = staff_member(
         "ines.moreau@example.org", "Inès Moreau", Role.REFERENT, commune=sanitas.commune
     )
-    fund = FundFactory(qpv=sanitas, year=timezone.localdate().year, amount=Decimal("10000.00"))
+    envelope = FundEnvelopeFactory(
+        qpv=sanitas, year=timezone.localdate().year, amount=Decimal("10000.00")
+    )
     application = GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         title="Fête des voisins de la place Saint-Paul",
         amount_requested=Decimal("1500.00"),
         contact_email="collectif.saint-paul@example.org",
@@ -73,7 +75,7 @@ def test_a_referent_records_the_committee_decision_on_an_fph_application(
     ui.fill(card.locator(f'textarea[name="{prefix}-reason"]'), REASON)
     ui.follow(card.get_by_role("button", name="Enregistrer la décision"))
     expect(page).to_have_url(
-        re.compile(rf"/espace-pro/fonds/{fund.pk}/#application-{application.pk}$")
+        re.compile(rf"/espace-pro/fonds/{envelope.pk}/#application-{application.pk}$")
     )
     expect(page.locator(".alert-success")).to_contain_text(application.title)
     card = page.locator(f"#application-{application.pk}")

@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from dialogue.models import Channel, QuestionStatus, Theme
 from participation.roles import Role
 from qpv.models import QPV
+from questions.models import Channel, QuestionStatus, Theme
 from tests.browser.journeys import MODES, Driver, at, emails_to, link_in, log_in
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.qpv.factories import OrganisationFactory
+from tests.questions.factories import QuestionFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,11 +9,11 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 
-from dialogue.models import Question, QuestionStatus
-from dialogue.services import questions as question_services
 from participation.models import User
 from participation.roles import Role
 from qpv.models import QPV, Follow
+from questions import services as question_services
+from questions.models import Question, QuestionStatus
 from tests.browser.journeys import MODES, Driver, at, emails_to
 from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.qpv.factories import OrganisationFactory

@@ -84,19 +84,18 @@ def test_demo_data_cover_every_role_and_a_year_of_meetings(settings, capsys):
         and NewsItem.objects.published().filter(qpv=None).exists()
         and NewsItem.objects.exclude(image="").exclude(image_alt="").exists()
     )
-    # Issue 6, FPH: an envelope per QPV for 2024-2026, every kind of decision, payments, never over.
-    from projects.models import GrantApplication, GrantPayment, ParticipationFund
+    # Issue 6, the fund: an envelope per QPV for 2024-2026, all kinds of decision, payments.
+    from projects.models import FundEnvelope, GrantApplication, GrantPayment
     from projects.selectors import with_consumption
 
     assert (
-        ParticipationFund.objects.filter(year__in=[2024, 2025, 2026]).values("qpv", "year").count()
-        == 39
+        FundEnvelope.objects.filter(year__in=[2024, 2025, 2026]).values("qpv", "year").count() == 39
         and {"granted", "refused", "submitted"}
         <= set(GrantApplication.objects.values_list("status", flat=True))
         and GrantApplication.objects.filter(amount_granted__lt=F("amount_requested")).exists()
         and GrantApplication.objects.exclude(decision_meeting=None).exists()
         and GrantPayment.objects.exists()
-        and not with_consumption(ParticipationFund.objects.all()).filter(left__lt=0).exists()
+        and not with_consumption(FundEnvelope.objects.all()).filter(left__lt=0).exists()
     )
     # Issue 6, projects: every stage in several QPV, evaluations, a reasoned abandon, ideas pending.
     from projects.models import Project, ProjectStage

@@ -24,13 +24,9 @@ from devtools.scale import (
     window,
 )
 from dialogue.models import (
-    Answer,
-    AnswerStatus,
     Feedback,
     Meeting,
     MeetingStatus,
-    Question,
-    QuestionStatus,
     Registration,
     RegistrationStatus,
     SpeakingTurn,
@@ -40,14 +36,15 @@ from evaluation.computations import compute
 from evaluation.indicators import Period, Scope
 from participation.models import User
 from projects.models import (
+    FundEnvelope,
     GrantApplication,
     GrantStatus,
     InfluenceOutcome,
     InfluenceRecord,
-    ParticipationFund,
     Project,
     ProjectStep,
 )
+from questions.models import Answer, AnswerStatus, Question, QuestionStatus
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.helpers import totp_code
 
@@ -88,7 +85,7 @@ def test_a_tiny_run_is_consistent():
         assert counts[label] > 0, label
     assert Feedback.objects.exists()
     assert Project.objects.exists() and ProjectStep.objects.exists()
-    assert ParticipationFund.objects.exists() and GrantApplication.objects.exists()
+    assert FundEnvelope.objects.exists() and GrantApplication.objects.exists()
 
     # Meetings: in the window (or the next 60 days, planned), status consistent with the date.
     meetings = Meeting.objects.all()
@@ -143,16 +140,16 @@ def test_a_tiny_run_is_consistent():
         assert steps and steps[-1].stage == project.stage
         assert steps[0].date >= start
 
-    # The fund is never over-committed; decisions are taken at a held meeting of the QPV.
-    for fund in ParticipationFund.objects.annotate(
+    # The envelope is never over-committed; decisions are taken at a held meeting of the QPV.
+    for envelope in FundEnvelope.objects.annotate(
         granted=Sum("applications__amount_granted", filter=Q(applications__status="granted"))
     ):
-        assert (fund.granted or 0) <= fund.amount
+        assert (envelope.granted or 0) <= envelope.amount
     for grant in GrantApplication.objects.filter(status=GrantStatus.GRANTED).select_related(
-        "decision_meeting__dialogue_space", "fund"
+        "decision_meeting__dialogue_space", "envelope"
     ):
         assert grant.decision_meeting.status == MeetingStatus.HELD
-        assert grant.decision_meeting.dialogue_space.qpv_id == grant.fund.qpv_id
+        assert grant.decision_meeting.dialogue_space.qpv_id == grant.envelope.qpv_id
         assert grant.decided_at >= grant.submitted_at
     assert (
         not InfluenceRecord.objects.exclude(outcome=InfluenceOutcome.ADOPTED)

@@ -1,4 +1,4 @@
-"""Factories of dialogue spaces, meetings and registrations (the questions': factories_questions.py)."""
+"""Factories of dialogue spaces, meetings and registrations (the questions': tests/questions)."""
 
 from __future__ import annotations
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from dialogue.models import MeetingStatus, Registration
 from dialogue.services.retention import PURGED_DOMAIN, purge_guest_personal_data
 from evaluation.computations import compute
 from evaluation.indicators import Period, Scope
+from questions.services import purge_guest_question_contacts
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.participation.factories import UserFactory
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +49,8 @@ def test_guest_data_are_purged_after_the_delay_and_indicators_are_unchanged(sett
     period = Period(start=date(2019, 1, 1), end=timezone.localdate())
     before = compute(Scope.metropole(), period)
 
-    counts = purge_guest_personal_data(now=now)
-
-    assert counts == {"registrations": 2, "questions": 1}
+    assert purge_guest_personal_data(now=now) == {"registrations": 2}
+    assert purge_guest_question_contacts(now=now) == {"questions": 1}
     purged = Registration.objects.filter(user__isnull=True, meeting__in=[first, second])
     assert {r.name for r in purged} == {""}
     assert {r.phone for r in purged} == {""}
@@ -61,4 +62,14 @@ def test_guest_data_are_purged_after_the_delay_and_indicators_are_unchanged(sett
     old_question.refresh_from_db()
     assert (old_question.asker_name, old_question.asker_email) == ("", "")
     assert compute(Scope.metropole(), period) == before
-    assert purge_guest_personal_data(now=now) == {"registrations": 0, "questions": 0}
+    assert purge_guest_personal_data(now=now) == {"registrations": 0}
+    assert purge_guest_question_contacts(now=now) == {"questions": 0}
+
+
+def test_both_purges_run_every_night():
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    tasks = {entry["task"] for entry in schedule.values()}
+    assert {
+        "dialogue.tasks.purge_guest_personal_data",
+        "questions.tasks.purge_guest_question_contacts",
+    } <= tasks

@@ -88,11 +88,24 @@ ACCESS = {
     ("meeting_registrations", "meeting"): STAFF_OF_SPACE,
     ("meeting_registrations", "other_meeting"): STAFF_OF_OTHER_SPACE,
 }
+# Who sees each object's staff pages at all: denied there, they get 403; anyone else gets 404, as
+# for an unknown object (participation.scopes.get_object_for). Spaces: the people who run them;
+# meetings: those, and the delegates (their log). A QPV is public: refusals on it are 403.
+SEES = {
+    "space": STAFF_OF_SPACE,
+    "other_space": STAFF_OF_OTHER_SPACE,
+    "meeting": STAFF_OF_SPACE | {"delegate_all"},
+    "other_meeting": STAFF_OF_OTHER_SPACE | {"delegate_all"},
+}
 CASES = [
     (view, target, actor, actor in allowed)
     for (view, target), allowed in ACCESS.items()
     for actor in ACTORS
 ]
+
+
+def denied_status(target: str | None, actor: str) -> int:
+    return 404 if target in SEES and actor not in SEES[target] else 403
 
 
 @pytest.mark.parametrize(("view", "target", "actor", "allowed"), CASES)
@@ -107,7 +120,7 @@ def test_access_by_role(client, actors, targets, view, target, actor, allowed):
         assert response.status_code == 200
         assert response.content.decode().count("<h1") == 1
     else:
-        assert response.status_code == 403
+        assert response.status_code == denied_status(target, actor)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +130,8 @@ def test_posting_out_of_scope_is_refused_and_changes_nothing(client, actors, tar
     actors.login(client, "referent_joue")
     target = "space" if view == "space_edit" else "meeting"
     response = client.post(_url(targets, view, target), {"name": "Piraté", "reason": "Piraté"})
-    assert response.status_code == 403
+    # Out of the referent's scope: as if the object did not exist.
+    assert response.status_code == 404
     assert DialogueSpace.objects.filter(name="Piraté").count() == 0
     targets["meeting"].refresh_from_db()
     assert targets["meeting"].status == MeetingStatus.PLANNED

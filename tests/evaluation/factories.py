@@ -88,15 +88,15 @@ def build_dataset() -> SimpleNamespace:
 
     Sanitas (Tours) and La Rabière (Joué-lès-Tours) have data; every other QPV is empty.
     """
-    from dialogue.models import Channel, QuestionStatus
-    from tests.dialogue.factories_questions import QuestionFactory
+    from questions.models import Channel, QuestionStatus
     from tests.projects.factories import (
-        FundFactory,
+        FundEnvelopeFactory,
         GrantApplicationFactory,
         InfluenceRecordFactory,
         ProjectFactory,
         ProjectStepFactory,
     )
+    from tests.questions.factories import QuestionFactory
 
     sanitas = QPV.objects.get(slug="sanitas")
     rabiere = QPV.objects.get(slug="la-rabiere")
@@ -267,27 +267,27 @@ def build_dataset() -> SimpleNamespace:
     )
 
     # Participation fund.
-    sanitas_2026 = FundFactory(qpv=sanitas, year=2026, amount=Decimal("10000"))
-    FundFactory(qpv=sanitas, year=2025, amount=Decimal("8000"))
-    tours_2026 = FundFactory(qpv=None, commune=tours, year=2026, amount=Decimal("5000"))
-    rabiere_2026 = FundFactory(qpv=rabiere, year=2026, amount=Decimal("4000"))
+    sanitas_2026 = FundEnvelopeFactory(qpv=sanitas, year=2026, amount=Decimal("10000"))
+    FundEnvelopeFactory(qpv=sanitas, year=2025, amount=Decimal("8000"))
+    tours_2026 = FundEnvelopeFactory(qpv=None, commune=tours, year=2026, amount=Decimal("5000"))
+    rabiere_2026 = FundEnvelopeFactory(qpv=rabiere, year=2026, amount=Decimal("4000"))
     granted = {"status": GrantStatus.GRANTED}
     GrantApplicationFactory(
-        fund=sanitas_2026,
+        envelope=sanitas_2026,
         amount_granted=Decimal("1500"),
         decided_at=paris(2026, 3, 31, 23, 30),
         submitted_at=paris(2026, 3, 1),
         **granted,
     )
     GrantApplicationFactory(
-        fund=sanitas_2026,
+        envelope=sanitas_2026,
         amount_granted=Decimal("1000"),
         decided_at=paris(2026, 4, 1, 0, 30),
         submitted_at=paris(2025, 12, 31, 23, 30),
         **granted,
     )
     GrantApplicationFactory(
-        fund=tours_2026,
+        envelope=tours_2026,
         amount_requested=Decimal("2000"),
         amount_granted=Decimal("2000"),
         decided_at=paris(2026, 2, 15),
@@ -295,10 +295,10 @@ def build_dataset() -> SimpleNamespace:
         **granted,
     )
     GrantApplicationFactory(
-        fund=rabiere_2026,
+        envelope=rabiere_2026,
         status=GrantStatus.REFUSED,
         decided_at=paris(2026, 2, 1),
         submitted_at=paris(2026, 1, 10),
     )
-    GrantApplicationFactory(fund=sanitas_2026, submitted_at=paris(2026, 1, 20))
+    GrantApplicationFactory(envelope=sanitas_2026, submitted_at=paris(2026, 1, 20))
     return d

@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import pytest
 
-from dialogue.models import AttendeeCategory, MeetingStatus, QuestionStatus, SpeakerCategory
+from dialogue.models import AttendeeCategory, MeetingStatus, SpeakerCategory
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import CODES, Period, Scope
 from projects.models import GrantStatus
 from qpv.models import QPV
+from questions.models import QuestionStatus
 from tests.dialogue.factories import DialogueSpaceFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.evaluation.factories import (
     FeedbackFactory,
     WalkInFactory,
@@ -28,12 +28,13 @@ from tests.evaluation.factories import (
     turn,
 )
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     ProjectFactory,
     ProjectStepFactory,
 )
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def make_data(scale: int) -> None:
     for index, slug in enumerate(["sanitas", "la-rabiere", "europe"]):
         qpv = QPV.objects.get(slug=slug)
         space = DialogueSpaceFactory(qpv=qpv)
-        fund = FundFactory(qpv=qpv, year=2026, amount=Decimal("10000"))
+        envelope = FundEnvelopeFactory(qpv=qpv, year=2026, amount=Decimal("10000"))
         for n in range(scale):
             day = date(2025, 1, 5) + timedelta(days=41 * n + index)
             starts_at = paris(day.year, day.month, day.day)
@@ -71,7 +72,7 @@ def make_data(scale: int) -> None:
             ProjectStepFactory(project=project, date=day, participation_level=1 + n % 5)
             InfluenceRecordFactory(qpv=qpv, decided_on=day, project=project)
             GrantApplicationFactory(
-                fund=fund,
+                envelope=envelope,
                 status=GrantStatus.GRANTED,
                 amount_granted=Decimal("100"),
                 decided_at=starts_at,

@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from dialogue.selectors.transparency import transparency_figures
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import CATALOGUE, CODES, FAMILIES, INDICATORS, UNITS, Period, Scope
 from qpv.models import QPV
+from questions.selectors import transparency_figures
 from tests.evaluation.factories import build_dataset
 
 pytestmark = pytest.mark.django_db
@@ -329,7 +329,7 @@ def test_every_indicator_of_a_qpv(data):
 
 def test_a_commune_includes_its_own_fund_envelope(data):
     values = compute(Scope.commune_of(data.tours), Q1, today=TODAY)
-    # Tours has 8 QPV; its figures are Sanitas' plus the commune's own FPH envelope.
+    # Tours has 8 QPV; its figures are Sanitas' plus the commune's own fund envelope.
     expected = {
         **SANITAS_Q1,
         "meetings_per_qpv_month": round(4 / (8 * 3), 2),

@@ -15,18 +15,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.models import Answer, Meeting, Question
-from dialogue.services import questions as question_services
+from dialogue.models import Meeting
 from participation.models import RoleAssignment
 from participation.roles import Role
 from projects.models import GrantApplication
 from projects.services import fund as services_fund
+from questions import services as question_services
+from questions.models import Answer, Question
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.helpers import staff_home
 from tests.participation.factories import UserFactory
-from tests.projects.factories import FundFactory, GrantApplicationFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
 from tests.qpv.factories import OrganisationFactory
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_routing_and_answering_a_question_are_logged(actors):
 def test_a_grant_decision_is_logged(actors):
     referent = actors["referent_tours"]
     application = GrantApplicationFactory(
-        fund=FundFactory(qpv=actors.sanitas, year=timezone.localdate().year),
+        envelope=FundEnvelopeFactory(qpv=actors.sanitas, year=timezone.localdate().year),
         amount_requested=Decimal("800"),
     )
     with set_actor(referent):
@@ -158,7 +159,7 @@ def test_the_coordinator_sees_who_did_what_and_filters(client, actors):
     assert "registrant list exported (2 rows)" in page
     assert "Exported or viewed" in page
 
-    page = client.get(URL, {"model": "dialogue.question"}).content.decode()
+    page = client.get(URL, {"model": "questions.question"}).content.decode()
     assert "Quand le hall" in page and "Atelier jardin" not in page
     # Part of an email address: the name before the @.
     coordinator_name = actors["coordinator"].email.split("@")[0] + "@"

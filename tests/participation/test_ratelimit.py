@@ -70,7 +70,7 @@ def test_residents_logged_in_on_one_shared_address_are_counted_each_on_their_acc
 @pytest.mark.parametrize(
     ("action", "url_name", "kwargs", "login"),
     [
-        ("online_question", "dialogue:question_ask", {"slug": "sanitas"}, False),
+        ("online_question", "questions:question_ask", {"slug": "sanitas"}, False),
         ("project_idea", "projects:project_propose", {"slug": "sanitas"}, True),
     ],
 )

@@ -7,12 +7,12 @@ import rules
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
-from dialogue.models import QuestionStatus
 from participation.roles import Role, forget_scopes, scopes_of
+from questions.models import QuestionStatus
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.participation.factories import UserFactory, grant
-from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
+from tests.questions.factories import QuestionFactory
 
 # Who: one user per role and scope (the actors fixture, and two of this module's). Where: objects in
 # Tours (Sanitas) and in Joué-lès-Tours (Rabière).
@@ -54,7 +54,7 @@ def objects(actors):
     rabiere_space = DialogueSpaceFactory(qpv=rabiere)
     # The correspondent answers for organisation A.
     org_a, org_b = actors.organisation, actors.other_organisation
-    tours_fund = FundFactory(qpv=None, commune=tours)
+    tours_envelope = FundEnvelopeFactory(qpv=None, commune=tours)
     return {
         "meeting": MeetingFactory(dialogue_space=space),
         "rabiere_meeting": MeetingFactory(dialogue_space=rabiere_space),
@@ -72,10 +72,10 @@ def objects(actors):
         "rabiere_question": QuestionFactory(qpv=rabiere, status=QuestionStatus.RECEIVED),
         "project": ProjectFactory(qpv=sanitas),
         "rabiere_project": ProjectFactory(qpv=rabiere),
-        "sanitas_fund": FundFactory(qpv=sanitas),
-        "tours_fund": tours_fund,
-        "rabiere_fund": FundFactory(qpv=rabiere),
-        "application": GrantApplicationFactory(fund=tours_fund),
+        "sanitas_envelope": FundEnvelopeFactory(qpv=sanitas),
+        "tours_envelope": tours_envelope,
+        "rabiere_envelope": FundEnvelopeFactory(qpv=rabiere),
+        "application": GrantApplicationFactory(envelope=tours_envelope),
         "sanitas": sanitas,
         "europe": actors.europe,
         "rabiere": rabiere,
@@ -155,23 +155,23 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "meeting": LOCAL_STAFF_SANITAS | {"facilitator_space"} | DELEGATES_SANITAS,
         "rabiere_meeting": REFERENT_JOUE | {"delegate_all"},
     },
-    "dialogue.moderate_question": {
+    "questions.moderate_question": {
         "question_a_pending": LOCAL_STAFF_SANITAS,
         "rabiere_question": REFERENT_JOUE,
     },
-    "dialogue.route_question": {
+    "questions.route_question": {
         "question_a": REFERENT_TOURS,
         "rabiere_question": REFERENT_JOUE,
     },
     # The correspondents of the organisation addressed, and the referents of the place.
-    "dialogue.answer_question": {
+    "questions.answer_question": {
         "question_a": REFERENT_TOURS | {"correspondent"},
         "question_b": REFERENT_TOURS,
         "rabiere_question": REFERENT_JOUE,
     },
     # Delegates and correspondents read accepted questions only; the text of a question awaiting
     # moderation is the moderators' alone.
-    "dialogue.view_question_staff": {
+    "questions.view_question_staff": {
         "question_a": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS | {"correspondent"},
         "question_b": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS,
         "question_a_pending": LOCAL_STAFF_SANITAS,
@@ -184,9 +184,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     "projects.moderate_idea": {"project": REFERENT_TOURS, "rabiere_project": REFERENT_JOUE},
     "projects.manage_fund": {
-        "sanitas_fund": REFERENT_TOURS,
-        "tours_fund": REFERENT_TOURS,
-        "rabiere_fund": REFERENT_JOUE,
+        "sanitas_envelope": REFERENT_TOURS,
+        "tours_envelope": REFERENT_TOURS,
+        "rabiere_envelope": REFERENT_JOUE,
     },
     "projects.decide_grant": {"application": REFERENT_TOURS},
     "projects.manage_influence": {"project": REFERENT_TOURS, "rabiere_project": REFERENT_JOUE},

@@ -16,25 +16,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from dialogue.models import (
-    AnswerStatus,
-    ComebackInvitation,
-    Question,
-    QuestionStatus,
-    Registration,
-)
+from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import PURGED_DOMAIN, pseudonym
 from evaluation.computations import compute, compute_by_qpv
 from evaluation.indicators import Period, Scope
 from participation.models import RoleAssignment, User
 from participation.roles import Role
-from projects.models import GrantApplication, ParticipationFund, Project
+from projects.models import FundEnvelope, GrantApplication, Project
 from qpv.models import QPV, Follow
+from questions.models import AnswerStatus, Question, QuestionStatus
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
-from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
 from tests.evaluation.factories import build_dataset
 from tests.participation.factories import PASSWORD, UserFactory, grant
-from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
+from tests.questions.factories import AnswerFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +75,7 @@ def _holdings(user: User) -> None:
     Follow.objects.create(user=user, qpv=QPV.objects.get(slug="sanitas"))
     ProjectFactory(proposed_by=user, title=f"Jardin de {user.full_name}")
     GrantApplicationFactory(
-        fund=ParticipationFund.objects.first() or FundFactory(),
+        envelope=FundEnvelope.objects.first() or FundEnvelopeFactory(),
         submitted_by=user,
         contact_email=user.email,
         title=f"Fête de {user.full_name}",

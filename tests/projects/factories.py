@@ -1,4 +1,4 @@
-"""Factories of issue 6: projects, the participation fund (FPH), influence records (news: tests/qpv)."""
+"""Factories of issue 6: projects, the participation fund, influence records (news: tests/qpv)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from projects.models import (
     CarriedBy,
+    FundEnvelope,
     GrantApplication,
     GrantStatus,
     InfluenceOutcome,
     InfluenceRecord,
     ModerationStatus,
-    ParticipationFund,
     ParticipationLevel,
     Project,
     ProjectOrigin,
@@ -56,11 +56,11 @@ class ProjectStepFactory(factory.django.DjangoModelFactory):
     note = "Réunion au centre social."
 
 
-class FundFactory(factory.django.DjangoModelFactory):
+class FundEnvelopeFactory(factory.django.DjangoModelFactory):
     """The 2026 envelope of Sanitas: 10 000 €."""
 
     class Meta:
-        model = ParticipationFund
+        model = FundEnvelope
 
     qpv = factory.LazyFunction(sanitas)
     commune = None
@@ -74,7 +74,7 @@ class GrantApplicationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = GrantApplication
 
-    fund = factory.SubFactory(FundFactory)
+    envelope = factory.SubFactory(FundEnvelopeFactory)
     project = None
     title = factory.Sequence(lambda n: f"Fête de quartier {n}")
     description = "Une fête ouverte à tous les habitants."

@@ -1,4 +1,4 @@
-"""The participation fund (FPH): envelope arithmetic, the services' rules (decisions, payments,
+"""The participation fund: envelope arithmetic, the services' rules (decisions, payments,
 applications, envelopes), the pages for every role in and out of scope, bad input, emails, and the
 query counts of the lists. The concurrency proof is in test_fund_concurrency.py (PostgreSQL).
 """
@@ -17,18 +17,18 @@ from django.utils import timezone
 
 from dialogue.models import MeetingStatus
 from projects.models import (
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     ModerationStatus,
-    ParticipationFund,
 )
 from projects.selectors import committed_of, euros, totals_by_year, with_consumption
 from projects.services import fund as services
 from qpv.models import QPV, Commune
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.helpers import staff_home
-from tests.projects.factories import FundFactory, GrantApplicationFactory, ProjectFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,13 @@ ACTORS = [
 STAFF_OF_SANITAS = {"referent_tours", "coordinator"}
 STAFF_OF_JOUE = {"referent_joue", "coordinator"}
 STAFF_ANYWHERE = {"referent_tours", "referent_joue", "coordinator"}
+# How the others are refused (participation/scopes.py). A page without an object (the list, the
+# creation form) answers 403 to those who set envelopes nowhere. An envelope or an application out
+# of the user's scope is not visible to them, whatever their role (a resident included): 404. Who
+# sees an envelope (projects.manage_fund) is exactly who may manage it and decide on its
+# applications, so no refusal on an envelope or an application is a 403.
+FORBIDDEN = 403
+HIDDEN = 404
 
 
 def english(client) -> None:
@@ -57,9 +64,9 @@ def english(client) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
-def granted(fund, amount: str, requested: str | None = None, **kwargs) -> GrantApplication:
+def granted(envelope, amount: str, requested: str | None = None, **kwargs) -> GrantApplication:
     return GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         status=GrantStatus.GRANTED,
         amount_requested=D(requested or amount),
         amount_granted=D(amount),
@@ -77,12 +84,12 @@ def pay(application, amount: str, days_ago: int = 1) -> GrantPayment:
 
 
 @pytest.fixture
-def envelopes(actors):
-    """This year's envelopes of Sanitas ("fund", 10 000 €) and of La Rabière ("joue_fund",
+def fund(actors):
+    """This year's envelopes of Sanitas ("envelope", 10 000 €) and of La Rabière ("joue_envelope",
     8 000 €) with an application pending in each, and a meeting of Sanitas held three days ago
     ("held")."""
-    fund = FundFactory(qpv=actors.sanitas, year=THIS_YEAR, amount=D("10000"))
-    joue_fund = FundFactory(qpv=actors.rabiere, year=THIS_YEAR, amount=D("8000"))
+    envelope = FundEnvelopeFactory(qpv=actors.sanitas, year=THIS_YEAR, amount=D("10000"))
+    joue_envelope = FundEnvelopeFactory(qpv=actors.rabiere, year=THIS_YEAR, amount=D("8000"))
     held = MeetingFactory(
         dialogue_space=actors.space,
         title="Comité des habitants",
@@ -91,56 +98,69 @@ def envelopes(actors):
         status=MeetingStatus.HELD,
     )
     return {
-        "fund": fund,
-        "joue_fund": joue_fund,
-        "application": GrantApplicationFactory(fund=fund, amount_requested=D("1500")),
-        "joue_application": GrantApplicationFactory(fund=joue_fund, amount_requested=D("1000")),
+        "envelope": envelope,
+        "joue_envelope": joue_envelope,
+        "application": GrantApplicationFactory(envelope=envelope, amount_requested=D("1500")),
+        "joue_application": GrantApplicationFactory(
+            envelope=joue_envelope, amount_requested=D("1000")
+        ),
         "held": held,
     }
 
 
-def _assert_refused(response, actor: str) -> None:
+def _assert_sent_to_login(response) -> None:
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def _assert_refused(response, actor: str, status: int) -> None:
+    """A visitor is sent to the login page first; any other actor gets `status`."""
     if actor == "visitor":
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("account_login"))
+        _assert_sent_to_login(response)
     else:
-        assert response.status_code == 403
+        assert response.status_code == status
 
 
 # Envelope arithmetic ------------------------------------------------------------------------------
 
 
-def test_consumption_is_exact_on_a_hand_made_envelope(actors, envelopes):
-    fund = envelopes["fund"]
-    envelopes["application"].delete()
-    first = granted(fund, "3000")
+def test_consumption_is_exact_on_a_hand_made_envelope(actors, fund):
+    envelope = fund["envelope"]
+    fund["application"].delete()
+    first = granted(envelope, "3000")
     pay(first, "1000", days_ago=20)
     pay(first, "500.50", days_ago=2)
-    second = granted(fund, "2500", requested="2600", decision_reason="Moins de matériel.")
+    second = granted(envelope, "2500", requested="2600", decision_reason="Moins de matériel.")
     pay(second, "2500")
     GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         status=GrantStatus.REFUSED,
         amount_requested=D("4000"),
         decision_reason="Hors du quartier.",
     )
-    GrantApplicationFactory(fund=fund, amount_requested=D("1200"))
-    GrantApplicationFactory(fund=fund, amount_requested=D("800.25"))
-    GrantApplicationFactory(fund=fund, status=GrantStatus.WITHDRAWN, amount_requested=D("600"))
+    GrantApplicationFactory(envelope=envelope, amount_requested=D("1200"))
+    GrantApplicationFactory(envelope=envelope, amount_requested=D("800.25"))
+    GrantApplicationFactory(
+        envelope=envelope, status=GrantStatus.WITHDRAWN, amount_requested=D("600")
+    )
     # Another envelope's grants and payments do not leak into this one.
-    other = granted(envelopes["joue_fund"], "700")
+    other = granted(fund["joue_envelope"], "700")
     pay(other, "700")
 
-    fund = with_consumption(ParticipationFund.objects.filter(pk=fund.pk)).get()
-    assert fund.committed == D("5500.00")
-    assert fund.paid == D("4000.50")
-    assert fund.left == D("4500.00")
-    assert fund.requested_pending == D("2000.25")
-    assert (fund.applications_count, fund.granted_count, fund.pending_count) == (6, 2, 2)
-    assert committed_of(fund.pk) == D("5500.00")
+    envelope = with_consumption(FundEnvelope.objects.filter(pk=envelope.pk)).get()
+    assert envelope.committed == D("5500.00")
+    assert envelope.paid == D("4000.50")
+    assert envelope.left == D("4500.00")
+    assert envelope.requested_pending == D("2000.25")
+    assert (envelope.applications_count, envelope.granted_count, envelope.pending_count) == (
+        6,
+        2,
+        2,
+    )
+    assert committed_of(envelope.pk) == D("5500.00")
 
-    empty = FundFactory(qpv=actors.europe, year=THIS_YEAR, amount=D("9000"))
-    empty = with_consumption(ParticipationFund.objects.filter(pk=empty.pk)).get()
+    empty = FundEnvelopeFactory(qpv=actors.europe, year=THIS_YEAR, amount=D("9000"))
+    empty = with_consumption(FundEnvelope.objects.filter(pk=empty.pk)).get()
     assert (empty.committed, empty.paid, empty.left, empty.requested_pending) == (
         D("0"),
         D("0"),
@@ -148,26 +168,26 @@ def test_consumption_is_exact_on_a_hand_made_envelope(actors, envelopes):
         D("0"),
     )
 
-    totals = totals_by_year(ParticipationFund.objects.all())[THIS_YEAR]
+    totals = totals_by_year(FundEnvelope.objects.all())[THIS_YEAR]
     assert totals.amount == D("27000")
     assert totals.committed == D("6200")
     assert totals.paid == D("4700.50")
     assert totals.left == D("20800")
 
 
-def test_consumption_of_many_envelopes_is_one_query(envelopes):
-    for fund in (envelopes["fund"], envelopes["joue_fund"]):
+def test_consumption_of_many_envelopes_is_one_query(fund):
+    for envelope in (fund["envelope"], fund["joue_envelope"]):
         for _index in range(5):
-            application = granted(fund, "100")
+            application = granted(envelope, "100")
             pay(application, "50")
     with CaptureQueriesContext(connection) as queries:
-        funds = list(with_consumption(ParticipationFund.objects.all()))
+        envelopes = list(with_consumption(FundEnvelope.objects.all()))
     assert len(queries) == 1
-    assert {fund.pk: fund.committed for fund in funds} == {
-        envelopes["fund"].pk: D("500"),
-        envelopes["joue_fund"].pk: D("500"),
+    assert {envelope.pk: envelope.committed for envelope in envelopes} == {
+        fund["envelope"].pk: D("500"),
+        fund["joue_envelope"].pk: D("500"),
     }
-    assert {fund.paid for fund in funds} == {D("250")}
+    assert {envelope.paid for envelope in envelopes} == {D("250")}
 
 
 def test_euros_are_written_the_french_way():
@@ -179,25 +199,25 @@ def test_euros_are_written_the_french_way():
 # Decisions ----------------------------------------------------------------------------------------
 
 
-def _decide(actors, envelopes, application=None, **kwargs):
+def _decide(actors, fund, application=None, **kwargs):
     defaults = {"granted": True, "amount": D("1500"), "by": actors["referent_tours"]}
     defaults.update(kwargs)
-    return services.grant_decide(application=application or envelopes["application"], **defaults)
+    return services.grant_decide(application=application or fund["application"], **defaults)
 
 
 def test_a_grant_is_recorded_and_the_collective_told(
-    actors, envelopes, mailoutbox, django_capture_on_commit_callbacks
+    actors, fund, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        decided = _decide(actors, envelopes, meeting=envelopes["held"])
+        decided = _decide(actors, fund, meeting=fund["held"])
     decided.refresh_from_db()
     assert decided.status == GrantStatus.GRANTED
     assert decided.amount_granted == D("1500")
-    assert decided.decision_meeting == envelopes["held"]
+    assert decided.decision_meeting == fund["held"]
     assert decided.decided_by == actors["referent_tours"]
-    assert committed_of(envelopes["fund"].pk) == D("1500")
+    assert committed_of(fund["envelope"].pk) == D("1500")
     assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == [envelopes["application"].contact_email]
+    assert mailoutbox[0].to == [fund["application"].contact_email]
     assert "1\u00a0500\u00a0€" in mailoutbox[0].subject
 
 
@@ -212,52 +232,50 @@ def test_a_grant_is_recorded_and_the_collective_told(
         ({"granted": False, "amount": None, "reason": ""}, "reason_required"),
     ],
 )
-def test_bad_decisions_are_refused(actors, envelopes, kwargs, code, mailoutbox):
+def test_bad_decisions_are_refused(actors, fund, kwargs, code, mailoutbox):
     with pytest.raises(services.FundError) as refused:
-        _decide(actors, envelopes, **kwargs)
+        _decide(actors, fund, **kwargs)
     assert refused.value.code == code
-    envelopes["application"].refresh_from_db()
-    assert envelopes["application"].status == GrantStatus.SUBMITTED
+    fund["application"].refresh_from_db()
+    assert fund["application"].status == GrantStatus.SUBMITTED
     assert mailoutbox == []
 
 
-def test_a_grant_above_the_remainder_is_refused(actors, envelopes):
-    fund = envelopes["fund"]
-    granted(fund, "9000")
+def test_a_grant_above_the_remainder_is_refused(actors, fund):
+    envelope = fund["envelope"]
+    granted(envelope, "9000")
     with pytest.raises(services.FundError) as refused:
-        _decide(actors, envelopes, amount=D("1001"), reason="Reste de l'enveloppe insuffisant")
+        _decide(actors, fund, amount=D("1001"), reason="Reste de l'enveloppe insuffisant")
     assert refused.value.code == "remainder"
     assert "1\u00a0000\u00a0€" in refused.value.messages[0]
     # Exactly the remainder is fine (with a reason: less than requested).
-    _decide(actors, envelopes, amount=D("1000"), reason="Le reste de l'enveloppe.")
-    assert committed_of(fund.pk) == D("10000")
+    _decide(actors, fund, amount=D("1000"), reason="Le reste de l'enveloppe.")
+    assert committed_of(envelope.pk) == D("10000")
 
 
-def test_an_application_is_decided_once(actors, envelopes):
-    _decide(actors, envelopes)
+def test_an_application_is_decided_once(actors, fund):
+    _decide(actors, fund)
     with pytest.raises(services.FundError) as refused:
-        _decide(actors, envelopes, granted=False, amount=None, reason="Changement d'avis")
+        _decide(actors, fund, granted=False, amount=None, reason="Changement d'avis")
     assert refused.value.code == "decided"
-    envelopes["application"].refresh_from_db()
-    assert envelopes["application"].status == GrantStatus.GRANTED
+    fund["application"].refresh_from_db()
+    assert fund["application"].status == GrantStatus.GRANTED
 
 
 def test_a_refusal_needs_its_reason_and_is_told(
-    actors, envelopes, mailoutbox, django_capture_on_commit_callbacks
+    actors, fund, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        _decide(
-            actors, envelopes, granted=False, amount=None, reason="Le projet est hors du quartier."
-        )
-    application = GrantApplication.objects.get(pk=envelopes["application"].pk)
+        _decide(actors, fund, granted=False, amount=None, reason="Le projet est hors du quartier.")
+    application = GrantApplication.objects.get(pk=fund["application"].pk)
     assert application.status == GrantStatus.REFUSED
     assert application.amount_granted is None
-    assert committed_of(envelopes["fund"].pk) == D("0")
+    assert committed_of(fund["envelope"].pk) == D("0")
     assert "Le projet est hors du quartier." in mailoutbox[0].body
 
 
 @pytest.mark.parametrize("which", ["other_qpv", "planned", "cancelled"])
-def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(actors, envelopes, which):
+def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(actors, fund, which):
     if which == "other_qpv":
         meeting = MeetingFactory(
             dialogue_space=DialogueSpaceFactory(qpv=actors.rabiere),
@@ -276,21 +294,21 @@ def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(actors, envel
             cancellation_reason="Salle indisponible",
         )
     with pytest.raises(services.FundError) as refused:
-        _decide(actors, envelopes, meeting=meeting)
+        _decide(actors, fund, meeting=meeting)
     assert refused.value.code == "meeting"
 
 
-def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(actors, envelopes):
-    fund = FundFactory(qpv=None, commune=actors.sanitas.commune, year=THIS_YEAR)
-    application = GrantApplicationFactory(fund=fund)
+def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(actors, fund):
+    envelope = FundEnvelopeFactory(qpv=None, commune=actors.sanitas.commune, year=THIS_YEAR)
+    application = GrantApplicationFactory(envelope=envelope)
     europe_meeting = MeetingFactory(
         dialogue_space=DialogueSpaceFactory(qpv=actors.europe),
         starts_at=timezone.now() - timedelta(days=2),
         ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
         status=MeetingStatus.HELD,
     )
-    _decide(actors, envelopes, application=application, meeting=europe_meeting)
-    assert committed_of(fund.pk) == D("1500")
+    _decide(actors, fund, application=application, meeting=europe_meeting)
+    assert committed_of(envelope.pk) == D("1500")
 
 
 # Payments -----------------------------------------------------------------------------------------
@@ -306,15 +324,15 @@ def _pay(actors, application, **kwargs):
     return services.grant_record_payment(application=application, **defaults)
 
 
-def test_payments_never_exceed_the_grant(actors, envelopes):
-    application = granted(envelopes["fund"], "1500")
+def test_payments_never_exceed_the_grant(actors, fund):
+    application = granted(fund["envelope"], "1500")
     _pay(actors, application, amount=D("1000"))
     with pytest.raises(services.FundError) as refused:
         _pay(actors, application, amount=D("500.01"))
     assert refused.value.code == "above_granted"
     _pay(actors, application, amount=D("500"))
-    fund = with_consumption(ParticipationFund.objects.filter(pk=envelopes["fund"].pk)).get()
-    assert fund.paid == D("1500")
+    envelope = with_consumption(FundEnvelope.objects.filter(pk=fund["envelope"].pk)).get()
+    assert envelope.paid == D("1500")
     with pytest.raises(services.FundError) as refused:
         _pay(actors, application, amount=D("0.01"))
     assert refused.value.code == "above_granted"
@@ -328,34 +346,34 @@ def test_payments_never_exceed_the_grant(actors, envelopes):
         ({"paid_on": timezone.localdate() + timedelta(days=1)}, "future"),
     ],
 )
-def test_bad_payments_are_refused(actors, envelopes, kwargs, code):
-    application = granted(envelopes["fund"], "1500")
+def test_bad_payments_are_refused(actors, fund, kwargs, code):
+    application = granted(fund["envelope"], "1500")
     with pytest.raises(services.FundError) as refused:
         _pay(actors, application, **kwargs)
     assert refused.value.code == code
     assert not GrantPayment.objects.exists()
 
 
-def test_only_granted_applications_are_paid(actors, envelopes):
+def test_only_granted_applications_are_paid(actors, fund):
     with pytest.raises(services.FundError) as refused:
-        _pay(actors, envelopes["application"])
+        _pay(actors, fund["application"])
     assert refused.value.code == "not_granted"
 
 
 # Envelopes ----------------------------------------------------------------------------------------
 
 
-def test_one_envelope_per_place_and_year(actors, envelopes):
+def test_one_envelope_per_place_and_year(actors, fund):
     by = actors["referent_tours"]
     with pytest.raises(services.FundError) as refused:
-        services.fund_create(qpv=actors.sanitas, year=THIS_YEAR, amount=D("5"), by=by)
+        services.envelope_create(qpv=actors.sanitas, year=THIS_YEAR, amount=D("5"), by=by)
     assert refused.value.code == "duplicate"
-    commune = services.fund_create(
+    commune = services.envelope_create(
         commune=actors.sanitas.commune, year=THIS_YEAR, amount=D("20000"), by=by
     )
     assert commune.qpv is None
     with pytest.raises(services.FundError) as refused:
-        services.fund_create(commune=commune.commune, year=THIS_YEAR, amount=D("1"), by=by)
+        services.envelope_create(commune=commune.commune, year=THIS_YEAR, amount=D("1"), by=by)
     assert refused.value.code == "duplicate"
 
 
@@ -368,31 +386,31 @@ def test_one_envelope_per_place_and_year(actors, envelopes):
         ({"qpv": None}, "place"),
     ],
 )
-def test_bad_envelopes_are_refused(actors, envelopes, kwargs, code):
+def test_bad_envelopes_are_refused(actors, fund, kwargs, code):
     values = {"qpv": actors.europe, "year": 2027, "amount": D("1000"), "by": None}
     values.update(kwargs)
     with pytest.raises(services.FundError) as refused:
-        services.fund_create(**values)
+        services.envelope_create(**values)
     assert refused.value.code == code
 
 
-def test_an_envelope_never_goes_below_what_is_committed(envelopes):
-    fund = envelopes["fund"]
-    granted(fund, "6000")
+def test_an_envelope_never_goes_below_what_is_committed(fund):
+    envelope = fund["envelope"]
+    granted(envelope, "6000")
     with pytest.raises(services.FundError) as refused:
-        services.fund_update(fund=fund, amount=D("5999.99"), by=None)
+        services.envelope_update(envelope=envelope, amount=D("5999.99"), by=None)
     assert refused.value.code == "below_committed"
-    services.fund_update(fund=fund, amount=D("6000"), by=None)
-    fund.refresh_from_db()
-    assert fund.amount == D("6000")
+    services.envelope_update(envelope=envelope, amount=D("6000"), by=None)
+    envelope.refresh_from_db()
+    assert envelope.amount == D("6000")
 
 
 # Applications (service) ---------------------------------------------------------------------------
 
 
-def _apply(actors, envelopes, fund=None, **kwargs):
+def _apply(actors, fund, envelope=None, **kwargs):
     values = {
-        "fund": fund or envelopes["fund"],
+        "envelope": envelope or fund["envelope"],
         "title": "Fête des voisins",
         "description": "Un repas partagé au pied des tours.",
         "collective_name": "Collectif Sanitas en fête",
@@ -407,10 +425,10 @@ def _apply(actors, envelopes, fund=None, **kwargs):
 
 
 def test_applying_tells_the_collective_and_the_referents(
-    actors, envelopes, mailoutbox, django_capture_on_commit_callbacks
+    actors, fund, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        application = _apply(actors, envelopes)
+        application = _apply(actors, fund)
     assert application.status == GrantStatus.SUBMITTED
     assert application.contact_email == "awa@example.org"
     assert application.budget_lines == [
@@ -423,7 +441,9 @@ def test_applying_tells_the_collective_and_the_referents(
     # The referents of another commune are not told.
     assert all(actors["referent_joue"].email not in to for to in recipients)
     to_referents = next(m for m in mailoutbox if m.to == [actors["referent_tours"].email])
-    assert reverse("projects:fund_detail", kwargs={"pk": envelopes["fund"].pk}) in to_referents.body
+    assert (
+        reverse("projects:envelope_detail", kwargs={"pk": fund["envelope"].pk}) in to_referents.body
+    )
 
 
 @pytest.mark.parametrize(
@@ -436,65 +456,81 @@ def test_applying_tells_the_collective_and_the_referents(
         ({"budget_lines": [("Tout", D("-800"))], "amount_requested": D("800")}, "line_amount"),
     ],
 )
-def test_bad_applications_are_refused(actors, envelopes, kwargs, code):
+def test_bad_applications_are_refused(actors, fund, kwargs, code):
     with pytest.raises(services.FundError) as refused:
-        _apply(actors, envelopes, **kwargs)
+        _apply(actors, fund, **kwargs)
     assert refused.value.code == code
     assert GrantApplication.objects.count() == 2
 
 
-def test_past_envelopes_are_closed(actors, envelopes):
-    past = FundFactory(qpv=actors.sanitas, year=THIS_YEAR - 1)
+def test_past_envelopes_are_closed(actors, fund):
+    past = FundEnvelopeFactory(qpv=actors.sanitas, year=THIS_YEAR - 1)
     with pytest.raises(services.FundError) as refused:
-        _apply(actors, envelopes, fund=past)
+        _apply(actors, fund, envelope=past)
     assert refused.value.code == "closed"
 
 
-def test_the_linked_project_must_be_a_published_project_of_the_place(actors, envelopes):
+def test_the_linked_project_must_be_a_published_project_of_the_place(actors, fund):
     ours = ProjectFactory(qpv=actors.sanitas)
     theirs = ProjectFactory(qpv=actors.rabiere)
     pending = ProjectFactory(qpv=actors.sanitas, moderation=ModerationStatus.PENDING)
-    assert _apply(actors, envelopes, project=ours).project == ours
+    assert _apply(actors, fund, project=ours).project == ours
     for project in (theirs, pending):
         with pytest.raises(services.FundError) as refused:
-            _apply(actors, envelopes, project=project)
+            _apply(actors, fund, project=project)
         assert refused.value.code == "project"
 
 
 # Pages: access by role ----------------------------------------------------------------------------
 
 
-def _staff_urls(envelopes) -> dict[str, tuple[str, set[str]]]:
-    fund, joue = envelopes["fund"], envelopes["joue_fund"]
+def _staff_urls(fund) -> dict[str, tuple[str, set[str], int]]:
+    """Each page: its address, who may use it, and how the others are refused."""
+    envelope, joue = fund["envelope"], fund["joue_envelope"]
     return {
-        "staff_funds": (reverse("projects:staff_funds"), STAFF_ANYWHERE),
-        "fund_create": (reverse("projects:fund_create"), STAFF_ANYWHERE),
-        "fund_detail": (reverse("projects:fund_detail", args=[fund.pk]), STAFF_OF_SANITAS),
-        "fund_edit": (reverse("projects:fund_edit", args=[fund.pk]), STAFF_OF_SANITAS),
-        "joue_detail": (reverse("projects:fund_detail", args=[joue.pk]), STAFF_OF_JOUE),
-        "joue_edit": (reverse("projects:fund_edit", args=[joue.pk]), STAFF_OF_JOUE),
+        "staff_envelopes": (reverse("projects:staff_envelopes"), STAFF_ANYWHERE, FORBIDDEN),
+        "envelope_create": (reverse("projects:envelope_create"), STAFF_ANYWHERE, FORBIDDEN),
+        "envelope_detail": (
+            reverse("projects:envelope_detail", args=[envelope.pk]),
+            STAFF_OF_SANITAS,
+            HIDDEN,
+        ),
+        "envelope_edit": (
+            reverse("projects:envelope_edit", args=[envelope.pk]),
+            STAFF_OF_SANITAS,
+            HIDDEN,
+        ),
+        "joue_detail": (reverse("projects:envelope_detail", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
+        "joue_edit": (reverse("projects:envelope_edit", args=[joue.pk]), STAFF_OF_JOUE, HIDDEN),
     }
 
 
-STAFF_PAGES = ["staff_funds", "fund_create", "fund_detail", "fund_edit", "joue_detail", "joue_edit"]
+STAFF_PAGES = [
+    "staff_envelopes",
+    "envelope_create",
+    "envelope_detail",
+    "envelope_edit",
+    "joue_detail",
+    "joue_edit",
+]
 
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 @pytest.mark.parametrize("actor", ACTORS)
-def test_staff_pages_by_role(client, actors, envelopes, page, actor):
-    url, allowed = _staff_urls(envelopes)[page]
+def test_staff_pages_by_role(client, actors, fund, page, actor):
+    url, allowed, refusal = _staff_urls(fund)[page]
     actors.login(client, actor)
     response = client.get(url)
     if actor in allowed:
         assert response.status_code == 200
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, refusal)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_deciding_by_role(client, actors, envelopes, actor):
+def test_deciding_by_role(client, actors, fund, actor):
     actors.login(client, actor)
-    application = envelopes["application"]
+    application = fund["application"]
     response = client.post(
         reverse("projects:grant_decide", args=[application.pk]),
         {f"decide-{application.pk}-decision": "granted", f"decide-{application.pk}-amount": "1500"},
@@ -504,14 +540,14 @@ def test_deciding_by_role(client, actors, envelopes, actor):
         assert response.status_code == 302
         assert application.status == GrantStatus.GRANTED
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
         assert application.status == GrantStatus.SUBMITTED
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_deciding_on_joue_by_role(client, actors, envelopes, actor):
+def test_deciding_on_joue_by_role(client, actors, fund, actor):
     actors.login(client, actor)
-    application = envelopes["joue_application"]
+    application = fund["joue_application"]
     response = client.post(
         reverse("projects:grant_decide", args=[application.pk]),
         {f"decide-{application.pk}-decision": "refused", f"decide-{application.pk}-reason": "Non"},
@@ -519,12 +555,12 @@ def test_deciding_on_joue_by_role(client, actors, envelopes, actor):
     if actor in STAFF_OF_JOUE:
         assert response.status_code == 302
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_paying_by_role(client, actors, envelopes, actor):
-    application = granted(envelopes["fund"], "1000")
+def test_paying_by_role(client, actors, fund, actor):
+    application = granted(fund["envelope"], "1000")
     actors.login(client, actor)
     response = client.post(
         reverse("projects:grant_pay", args=[application.pk]),
@@ -537,56 +573,56 @@ def test_paying_by_role(client, actors, envelopes, actor):
         assert response.status_code == 302
         assert GrantPayment.objects.get().amount == D("400")
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
         assert not GrantPayment.objects.exists()
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_public_page_and_application_form_by_role(client, actors, envelopes, actor):
+def test_public_page_and_application_form_by_role(client, actors, fund, actor):
     actors.login(client, actor)
-    assert client.get(reverse("projects:funds")).status_code == 200
-    response = client.get(reverse("projects:grant_apply", args=[envelopes["fund"].pk]))
+    assert client.get(reverse("projects:envelopes")).status_code == 200
+    response = client.get(reverse("projects:grant_apply", args=[fund["envelope"].pk]))
     if actor == "visitor":
-        _assert_refused(response, actor)
+        _assert_sent_to_login(response)
     else:
         assert response.status_code == 200
 
 
-def test_a_referent_creates_envelopes_only_in_their_commune(client, actors, envelopes):
+def test_a_referent_creates_envelopes_only_in_their_commune(client, actors, fund):
     english(client)
     actors.login(client, "referent_tours")
-    page = client.get(reverse("projects:fund_create")).content.decode()
+    page = client.get(reverse("projects:envelope_create")).content.decode()
     assert f'value="qpv-{actors.europe.pk}"' in page
     assert f'value="qpv-{actors.rabiere.pk}"' not in page
     response = client.post(
-        reverse("projects:fund_create"),
+        reverse("projects:envelope_create"),
         {"place": f"qpv-{actors.rabiere.pk}", "year": "2027", "amount": "5000"},
     )
     assert response.status_code == 400
-    assert not ParticipationFund.objects.filter(qpv=actors.rabiere, year=2027).exists()
+    assert not FundEnvelope.objects.filter(qpv=actors.rabiere, year=2027).exists()
 
 
 # Pages: staff forms -------------------------------------------------------------------------------
 
 
-def test_creating_an_envelope(client, actors, envelopes):
+def test_creating_an_envelope(client, actors, fund):
     actors.login(client, "referent_tours")
     response = client.post(
-        reverse("projects:fund_create"),
+        reverse("projects:envelope_create"),
         {"place": f"qpv-{actors.europe.pk}", "year": "2027", "amount": "12 500,50"},
     )
-    fund = ParticipationFund.objects.get(qpv=actors.europe, year=2027)
+    envelope = FundEnvelope.objects.get(qpv=actors.europe, year=2027)
     assert response.status_code == 302
-    assert response["Location"] == reverse("projects:fund_detail", args=[fund.pk])
-    assert fund.amount == D("12500.50")
-    assert fund.set_by == actors["referent_tours"]
+    assert response["Location"] == reverse("projects:envelope_detail", args=[envelope.pk])
+    assert envelope.amount == D("12500.50")
+    assert envelope.set_by == actors["referent_tours"]
     tours = Commune.objects.get(slug="tours")
     response = client.post(
-        reverse("projects:fund_create"),
+        reverse("projects:envelope_create"),
         {"place": f"commune-{tours.pk}", "year": "2027", "amount": "30000"},
     )
     assert response.status_code == 302
-    assert ParticipationFund.objects.get(commune=tours, year=2027).qpv is None
+    assert FundEnvelope.objects.get(commune=tours, year=2027).qpv is None
 
 
 @pytest.mark.parametrize(
@@ -600,34 +636,34 @@ def test_creating_an_envelope(client, actors, envelopes):
     ],
 )
 def test_bad_envelopes_in_the_form_are_400_and_keep_the_input(
-    client, actors, envelopes, data, field, message
+    client, actors, fund, data, field, message
 ):
     english(client)
     actors.login(client, "referent_tours")
     values = {"place": f"qpv-{actors.sanitas.pk}", "year": "2027", "amount": "9000"}
     values.update(data)
-    response = client.post(reverse("projects:fund_create"), values)
+    response = client.post(reverse("projects:envelope_create"), values)
     assert response.status_code == 400
     form = response.context["form"]
     assert field in form.errors
     assert message in response.content.decode()
     assert form["amount"].value() == values["amount"]
-    assert ParticipationFund.objects.count() == 2
+    assert FundEnvelope.objects.count() == 2
 
 
-def test_editing_an_envelope_below_what_is_committed_is_refused(client, actors, envelopes):
+def test_editing_an_envelope_below_what_is_committed_is_refused(client, actors, fund):
     english(client)
-    granted(envelopes["fund"], "4000")
+    granted(fund["envelope"], "4000")
     actors.login(client, "referent_tours")
-    url = reverse("projects:fund_edit", args=[envelopes["fund"].pk])
+    url = reverse("projects:envelope_edit", args=[fund["envelope"].pk])
     response = client.post(url, {"amount": "3999"})
     assert response.status_code == 400
     assert "cannot be set below that amount" in response.content.decode()
-    envelopes["fund"].refresh_from_db()
-    assert envelopes["fund"].amount == D("10000")
+    fund["envelope"].refresh_from_db()
+    assert fund["envelope"].amount == D("10000")
     assert client.post(url, {"amount": "4000"}).status_code == 302
-    envelopes["fund"].refresh_from_db()
-    assert envelopes["fund"].amount == D("4000")
+    fund["envelope"].refresh_from_db()
+    assert fund["envelope"].amount == D("4000")
 
 
 def _decision(application, **values) -> dict:
@@ -646,11 +682,11 @@ def _decision(application, **values) -> dict:
         ({"decision": "granted", "amount": "9500"}, "amount", "Only 8\u00a0500"),
     ],
 )
-def test_bad_decisions_in_the_form_are_400(client, actors, envelopes, values, field, message):
+def test_bad_decisions_in_the_form_are_400(client, actors, fund, values, field, message):
     english(client)
-    granted(envelopes["fund"], "1500")
+    granted(fund["envelope"], "1500")
     actors.login(client, "referent_tours")
-    application = envelopes["application"]
+    application = fund["application"]
     if field == "amount" and "9500" in values.get("amount", ""):
         application.amount_requested = D("9500")
         application.save()
@@ -667,29 +703,29 @@ def test_bad_decisions_in_the_form_are_400(client, actors, envelopes, values, fi
     assert application.status == GrantStatus.SUBMITTED
 
 
-def test_deciding_with_the_committee_meeting(client, actors, envelopes, mailoutbox):
+def test_deciding_with_the_committee_meeting(client, actors, fund, mailoutbox):
     actors.login(client, "referent_tours")
-    application = envelopes["application"]
+    application = fund["application"]
     response = client.post(
         reverse("projects:grant_decide", args=[application.pk]),
         _decision(
             application,
             decision="granted",
             amount="1 200",
-            meeting=str(envelopes["held"].pk),
+            meeting=str(fund["held"].pk),
             reason="Le matériel est prêté par la ville.",
         ),
     )
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.amount_granted == D("1200")
-    assert application.decision_meeting == envelopes["held"]
+    assert application.decision_meeting == fund["held"]
 
 
-def test_deciding_twice_through_the_page_shows_the_refusal(client, actors, envelopes):
+def test_deciding_twice_through_the_page_shows_the_refusal(client, actors, fund):
     english(client)
     actors.login(client, "referent_tours")
-    application = envelopes["application"]
+    application = fund["application"]
     url = reverse("projects:grant_decide", args=[application.pk])
     client.post(url, _decision(application, decision="granted", amount="1500"))
     response = client.post(url, _decision(application, decision="refused", reason="Non"))
@@ -699,9 +735,9 @@ def test_deciding_twice_through_the_page_shows_the_refusal(client, actors, envel
     assert application.status == GrantStatus.GRANTED
 
 
-def test_paying_above_the_grant_through_the_page_is_400(client, actors, envelopes):
+def test_paying_above_the_grant_through_the_page_is_400(client, actors, fund):
     english(client)
-    application = granted(envelopes["fund"], "1000")
+    application = granted(fund["envelope"], "1000")
     pay(application, "800")
     actors.login(client, "referent_tours")
     response = client.post(
@@ -746,26 +782,26 @@ def _application_data(**overrides) -> dict:
     return data
 
 
-def test_the_application_form_is_prefilled_from_the_account(client, actors, envelopes):
+def test_the_application_form_is_prefilled_from_the_account(client, actors, fund):
     resident = actors["resident"]
     client.force_login(resident)
-    response = client.get(reverse("projects:grant_apply", args=[envelopes["fund"].pk]))
+    response = client.get(reverse("projects:grant_apply", args=[fund["envelope"].pk]))
     form = response.context["form"]
     assert form["contact_name"].value() == resident.full_name
     assert form["contact_email"].value() == resident.email
 
 
-def test_applying_online(client, actors, envelopes, mailoutbox, django_capture_on_commit_callbacks):
+def test_applying_online(client, actors, fund, mailoutbox, django_capture_on_commit_callbacks):
     project = ProjectFactory(qpv=actors.sanitas)
     actors.login(client, "resident")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("projects:grant_apply", args=[envelopes["fund"].pk]),
+            reverse("projects:grant_apply", args=[fund["envelope"].pk]),
             _application_data(project=str(project.pk), line_amount_2="300,00"),
         )
     assert response.status_code == 302
     application = GrantApplication.objects.get(title="Fête des voisins")
-    assert application.fund == envelopes["fund"]
+    assert application.envelope == fund["envelope"]
     assert application.project == project
     assert application.submitted_by == actors["resident"]
     assert application.amount_requested == D("800")
@@ -795,12 +831,12 @@ def test_applying_online(client, actors, envelopes, mailoutbox, django_capture_o
     ],
 )
 def test_bad_applications_are_400_and_keep_the_input(
-    client, actors, envelopes, overrides, field, message, mailoutbox
+    client, actors, fund, overrides, field, message, mailoutbox
 ):
     english(client)
     actors.login(client, "resident")
     data = _application_data(**overrides)
-    response = client.post(reverse("projects:grant_apply", args=[envelopes["fund"].pk]), data)
+    response = client.post(reverse("projects:grant_apply", args=[fund["envelope"].pk]), data)
     assert response.status_code == 400
     assert field in response.context["form"].errors
     page = response.content.decode()
@@ -811,9 +847,9 @@ def test_bad_applications_are_400_and_keep_the_input(
     assert mailoutbox == []
 
 
-def test_a_past_envelope_refuses_applications(client, actors, envelopes):
+def test_a_past_envelope_refuses_applications(client, actors, fund):
     english(client)
-    past = FundFactory(qpv=actors.sanitas, year=THIS_YEAR - 1)
+    past = FundEnvelopeFactory(qpv=actors.sanitas, year=THIS_YEAR - 1)
     actors.login(client, "resident")
     url = reverse("projects:grant_apply", args=[past.pk])
     page = client.get(url).content.decode()
@@ -821,15 +857,15 @@ def test_a_past_envelope_refuses_applications(client, actors, envelopes):
     assert 'name="title"' not in page
     response = client.post(url, _application_data())
     assert response.status_code == 400
-    assert not GrantApplication.objects.filter(fund=past).exists()
+    assert not GrantApplication.objects.filter(envelope=past).exists()
 
 
 # The public page ----------------------------------------------------------------------------------
 
 
-def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client, envelopes):
+def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client, fund):
     action = granted(
-        envelopes["fund"],
+        fund["envelope"],
         "1200",
         title="Jardin partagé des Tours",
         collective_name="Les Jardiniers du Sanitas",
@@ -839,9 +875,9 @@ def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client
     )
     pay(action, "600")
     GrantApplicationFactory(
-        fund=envelopes["fund"], title="Demande en attente", contact_name="Attente"
+        envelope=fund["envelope"], title="Demande en attente", contact_name="Attente"
     )
-    page = client.get(reverse("projects:funds")).content.decode()
+    page = client.get(reverse("projects:envelopes")).content.decode()
     assert "Jardin partagé des Tours" in page
     assert "Les Jardiniers du Sanitas" in page
     for private in ("secret.contact@example.org", "Personne Secrète", "06 99 99 99 99"):
@@ -849,12 +885,12 @@ def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client
     assert "Demande en attente" not in page
     assert "Attente" not in page
     assert "8\u00a0800" in page  # left: 10 000 - 1 200
-    assert reverse("projects:grant_apply", args=[envelopes["fund"].pk]) in page
+    assert reverse("projects:grant_apply", args=[fund["envelope"].pk]) in page
 
 
-def test_past_envelopes_get_no_apply_link(client, actors, envelopes):
-    past = FundFactory(qpv=actors.europe, year=THIS_YEAR - 1)
-    page = client.get(reverse("projects:funds")).content.decode()
+def test_past_envelopes_get_no_apply_link(client, actors, fund):
+    past = FundEnvelopeFactory(qpv=actors.europe, year=THIS_YEAR - 1)
+    page = client.get(reverse("projects:envelopes")).content.decode()
     assert reverse("projects:grant_apply", args=[past.pk]) not in page
     assert str(THIS_YEAR - 1) in page
 
@@ -862,66 +898,62 @@ def test_past_envelopes_get_no_apply_link(client, actors, envelopes):
 # Query counts -------------------------------------------------------------------------------------
 
 
-def _populate(actors, envelopes, count: int) -> None:
+def _populate(actors, fund, count: int) -> None:
     qpvs = list(QPV.objects.exclude(pk__in=[actors.sanitas.pk, actors.rabiere.pk])[:3])
     for year in (THIS_YEAR - 1, THIS_YEAR):
         for qpv in qpvs:
-            FundFactory(qpv=qpv, year=year)
+            FundEnvelopeFactory(qpv=qpv, year=year)
     for _index in range(count):
-        application = granted(envelopes["fund"], "100")
+        application = granted(fund["envelope"], "100")
         pay(application, "50")
-        GrantApplicationFactory(fund=envelopes["fund"], amount_requested=D("10"))
+        GrantApplicationFactory(envelope=fund["envelope"], amount_requested=D("10"))
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_public_page_queries_do_not_grow(
-    client, actors, envelopes, django_assert_num_queries, count
-):
-    _populate(actors, envelopes, count)
-    # Funds with their figures, the granted actions, the totals (3 grouped queries), the menu.
+def test_public_page_queries_do_not_grow(client, actors, fund, django_assert_num_queries, count):
+    _populate(actors, fund, count)
+    # Envelopes with their figures, the granted actions, the totals (3 grouped queries), the menu.
     with django_assert_num_queries(6):
-        assert client.get(reverse("projects:funds")).status_code == 200
+        assert client.get(reverse("projects:envelopes")).status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_staff_list_queries_do_not_grow(
-    client, actors, envelopes, django_assert_num_queries, count
-):
-    _populate(actors, envelopes, count)
+def test_staff_list_queries_do_not_grow(client, actors, fund, django_assert_num_queries, count):
+    _populate(actors, fund, count)
     actors.login(client, "referent_tours")
-    # Session, user, roles; funds with their figures, QPV without an envelope; the menu.
+    # Session, user, roles; envelopes with their figures, QPV without an envelope; the menu.
     with django_assert_num_queries(6):
-        assert client.get(reverse("projects:staff_funds")).status_code == 200
+        assert client.get(reverse("projects:staff_envelopes")).status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_fund_detail_queries_do_not_grow(
-    client, actors, envelopes, django_assert_num_queries, count
+def test_envelope_detail_queries_do_not_grow(
+    client, actors, fund, django_assert_num_queries, count
 ):
-    _populate(actors, envelopes, count)
+    _populate(actors, fund, count)
     actors.login(client, "referent_tours")
-    # Session, user, roles; the fund with its figures, the meetings, the applications, their
+    # Session, user, roles; the envelope with its figures, the meetings, the applications, their
     # payments; the menu.
     with django_assert_num_queries(8):
-        response = client.get(reverse("projects:fund_detail", args=[envelopes["fund"].pk]))
+        response = client.get(reverse("projects:envelope_detail", args=[fund["envelope"].pk]))
     assert response.status_code == 200
     assert len(response.context["decided"]) == count
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_a_commune_envelope_is_managed_by_the_commune_staff(client, actors, envelopes, actor):
-    fund = FundFactory(qpv=None, commune=actors.sanitas.commune, year=THIS_YEAR)
-    GrantApplicationFactory(fund=fund)
+def test_a_commune_envelope_is_managed_by_the_commune_staff(client, actors, fund, actor):
+    envelope = FundEnvelopeFactory(qpv=None, commune=actors.sanitas.commune, year=THIS_YEAR)
+    GrantApplicationFactory(envelope=envelope)
     actors.login(client, actor)
-    response = client.get(reverse("projects:fund_detail", args=[fund.pk]))
+    response = client.get(reverse("projects:envelope_detail", args=[envelope.pk]))
     if actor in STAFF_OF_SANITAS:
         assert response.status_code == 200
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
 
 
-def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, actors, envelopes):
-    url = reverse("projects:staff_funds")
+def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, actors, fund):
+    url = reverse("projects:staff_envelopes")
     actors.login(client, "referent_tours")
     assert url in staff_home(client)
     actors.login(client, "facilitator_sanitas")

@@ -14,7 +14,7 @@ from projects.models import GrantApplication, GrantStatus
 from projects.selectors import committed_of
 from projects.services.fund import FundError, grant_decide
 from tests.participation.factories import UserFactory
-from tests.projects.factories import FundFactory, GrantApplicationFactory
+from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL)"
@@ -50,10 +50,10 @@ def fire(count: int, action) -> tuple[list, list]:
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_20_simultaneous_grants_of_1000_on_an_envelope_of_10000():
-    fund = FundFactory(amount=Decimal("10000.00"))
+    envelope = FundEnvelopeFactory(amount=Decimal("10000.00"))
     applications = GrantApplicationFactory.create_batch(
         20,
-        fund=fund,
+        envelope=envelope,
         amount_requested=Decimal("1000.00"),
         budget_lines=[{"label": "Matériel", "amount": "1000.00"}],
     )
@@ -70,16 +70,18 @@ def test_20_simultaneous_grants_of_1000_on_an_envelope_of_10000():
     assert len(errors) == 10
     assert all(isinstance(error, FundError) for error in errors), errors
     assert {error.code for error in errors} == {"remainder"}
-    statuses = Counter(GrantApplication.objects.filter(fund=fund).values_list("status", flat=True))
+    statuses = Counter(
+        GrantApplication.objects.filter(envelope=envelope).values_list("status", flat=True)
+    )
     assert statuses == {GrantStatus.GRANTED: 10, GrantStatus.SUBMITTED: 10}
-    assert committed_of(fund.pk) == Decimal("10000.00")
+    assert committed_of(envelope.pk) == Decimal("10000.00")
 
 
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_application_decided_at_once_by_ten_people_is_decided_once():
-    fund = FundFactory(amount=Decimal("10000.00"))
-    application = GrantApplicationFactory(fund=fund, amount_requested=Decimal("1500.00"))
+    envelope = FundEnvelopeFactory(amount=Decimal("10000.00"))
+    application = GrantApplicationFactory(envelope=envelope, amount_requested=Decimal("1500.00"))
     referent = UserFactory()
 
     results, errors = fire(
@@ -92,4 +94,4 @@ def test_one_application_decided_at_once_by_ten_people_is_decided_once():
     assert len(results) == 1
     assert len(errors) == 9
     assert {error.code for error in errors} == {"decided"}
-    assert committed_of(fund.pk) == Decimal("1500.00")
+    assert committed_of(envelope.pk) == Decimal("1500.00")

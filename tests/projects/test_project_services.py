@@ -21,9 +21,9 @@ from projects.services import projects as services
 from projects.services.projects import ProjectError
 from qpv.models import QPV
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import ProjectFactory, ProjectStepFactory
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 

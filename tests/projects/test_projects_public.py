@@ -11,7 +11,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.models import QuestionStatus
 from participation.roles import Role
 from projects.models import (
     ExperienceEvaluation,
@@ -25,16 +24,17 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV
+from questions.models import QuestionStatus
 from tests.dialogue.factories import MeetingFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     ProjectFactory,
     ProjectStepFactory,
 )
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -237,9 +237,9 @@ def test_project_page_shows_evaluation_grants_and_influence(client, sanitas):
         to_change="Prévenir plus tôt les commerçants.",
         highest_level=ParticipationLevel.CO_DECISION,
     )
-    fund = FundFactory()
+    envelope = FundEnvelopeFactory()
     GrantApplicationFactory(
-        fund=fund,
+        envelope=envelope,
         project=project,
         title="Peinture et matériel",
         status=GrantStatus.GRANTED,
@@ -247,7 +247,7 @@ def test_project_page_shows_evaluation_grants_and_influence(client, sanitas):
         decided_at=timezone.now(),
     )
     GrantApplicationFactory(
-        fund=fund, project=project, title="Demande refusée", status=GrantStatus.REFUSED
+        envelope=envelope, project=project, title="Demande refusée", status=GrantStatus.REFUSED
     )
     InfluenceRecordFactory(
         project=project,
@@ -348,10 +348,13 @@ def test_project_page_query_count_does_not_grow(client, django_assert_num_querie
     ExperienceEvaluation.objects.create(
         project=project, voice_changed="Beaucoup.", highest_level=ParticipationLevel.CO_DECISION
     )
-    fund = FundFactory()
+    envelope = FundEnvelopeFactory()
     for _index in range(count // 3):
         GrantApplicationFactory(
-            fund=fund, project=project, status=GrantStatus.GRANTED, amount_granted=Decimal("100")
+            envelope=envelope,
+            project=project,
+            status=GrantStatus.GRANTED,
+            amount_granted=Decimal("100"),
         )
         InfluenceRecordFactory(project=project, meeting=meeting)
     # The project (with its place, origin and evaluation), the steps, the grants, the influence

@@ -40,6 +40,14 @@ ACTORS = [
 MANAGERS = {"referent_tours", "coordinator"}
 # Referents of another commune have projects of their own: their list opens, without Sanitas's.
 HAVE_A_SCOPE = MANAGERS | {"referent_joue"}
+# How the others are refused (participation/scopes.py). A page without an object (the list, the
+# moderation queue, the choice of a QPV) answers 403 to those who manage projects nowhere, and so
+# does the creation form in a QPV they may not use (a QPV is public). A project (or an idea) out of
+# the user's scope is not visible to them, whatever their role (a resident included): 404. Who
+# sees a project (projects.manage_project) is exactly who may manage it and moderate it, so no
+# refusal on a project is a 403.
+FORBIDDEN = 403
+HIDDEN = 404
 TODAY = timezone.localdate
 
 
@@ -65,12 +73,13 @@ def sanitas_projects(actors):
     return {"project": project, "idea": idea, "proposer": proposer}
 
 
-def _assert_refused(response, actor: str) -> None:
+def _assert_refused(response, actor: str, status: int) -> None:
+    """A visitor is sent to the login page first; any other actor gets `status`."""
     if actor == "visitor":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
     else:
-        assert response.status_code == 403
+        assert response.status_code == status
 
 
 def _url(name: str, pk: int | None = None) -> str:
@@ -85,7 +94,7 @@ def test_staff_list_by_role(client, actors, sanitas_projects, actor):
     actors.login(client, actor)
     response = client.get(_url("staff_projects"))
     if actor not in HAVE_A_SCOPE:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, FORBIDDEN)
         return
     assert response.status_code == 200
     content = response.content.decode()
@@ -104,7 +113,7 @@ def test_project_pages_by_role(client, actors, sanitas_projects, view, actor):
     if actor in MANAGERS:
         assert response.status_code == 200
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -114,7 +123,7 @@ def test_create_by_role(client, actors, sanitas_projects, actor):
     if actor in MANAGERS:
         assert response.status_code == 200
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, FORBIDDEN)
     # Without a QPV: the choice of the QPV of one's scope.
     response = client.get(_url("project_create"))
     if actor in HAVE_A_SCOPE:
@@ -122,7 +131,7 @@ def test_create_by_role(client, actors, sanitas_projects, actor):
         slugs = {qpv.slug for qpv in response.context["qpvs"]}
         assert ("sanitas" in slugs) == (actor in MANAGERS)
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, FORBIDDEN)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -130,7 +139,7 @@ def test_moderation_by_role(client, actors, sanitas_projects, actor):
     actors.login(client, actor)
     response = client.get(_url("idea_moderation"))
     if actor not in HAVE_A_SCOPE:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, FORBIDDEN)
     else:
         assert response.status_code == 200
         assert ("Idée de repair café" in response.content.decode()) == (actor in MANAGERS)
@@ -143,7 +152,7 @@ def test_moderation_by_role(client, actors, sanitas_projects, actor):
         assert response.status_code == 302
         assert sanitas_projects["idea"].moderation == ModerationStatus.PUBLISHED
     else:
-        _assert_refused(response, actor)
+        _assert_refused(response, actor, HIDDEN)
         assert sanitas_projects["idea"].moderation == ModerationStatus.PENDING
 
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from qpv.models import NPNRU, QPV, Commune
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.participation.factories import UserFactory
 from tests.qpv.factories import OrganisationFactory
+from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 

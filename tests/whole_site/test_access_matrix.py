@@ -21,6 +21,12 @@ Outcomes:
     A     302 to the admin's login page (the admin's answer to anyone but a coordinator)
     R     another redirect (after a successful POST, to the canonical page...)
 
+Staff pages about one object (issue 16): an object the role may not see (out of its scope, or
+no staff role at all) answers 404, as an unknown one, so the page does not reveal that it exists;
+403 is for a role that sees the object but may not do this (a delegate on a meeting's edit page).
+Pages without an object (lists, forms to create) answer 403 to those who hold the permission
+nowhere. See participation.scopes.get_object_for.
+
 Some patterns have variants: a signed link valid or forged, an object public or not (a draft, a
 question awaiting moderation). Unsided URLs (list pages, the resident's own things, signed links)
 are the same request for both referent columns: their `out` cell is declared equal to `ref` and
@@ -64,32 +70,27 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from dialogue.models import (
-    AnswerStatus,
-    MeetingStatus,
-    Minutes,
-    MinutesStatus,
-    QuestionStatus,
-    RegistrationStatus,
-)
+from dialogue.models import MeetingStatus, Minutes, MinutesStatus, RegistrationStatus
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path, question_confirm_path
+from dialogue.tokens import confirm_path, manage_path
 from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from projects.models import ExperienceEvaluation, ModerationStatus
 from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
+from questions.models import AnswerStatus, QuestionStatus
+from questions.tokens import question_confirm_path
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
-from tests.dialogue.factories_questions import AnswerFactory, QuestionFactory
 from tests.helpers import PortalClient, activate_totp
 from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     ProjectFactory,
 )
 from tests.qpv.factories import NewsItemFactory, OrganisationFactory
+from tests.questions.factories import AnswerFactory, QuestionFactory
 
 ROLES = ("visitor", "resident", "facilitator", "referent_in", "referent_out")
 ROLES += ("correspondent", "delegate", "coordinator")
@@ -158,7 +159,7 @@ def _side(slug: str, *, resident) -> SimpleNamespace:
     ExperienceEvaluation.objects.create(
         project=project, voice_changed="Le tracé du jardin.", highest_level=3
     )
-    fund = FundFactory(qpv=qpv, year=timezone.localdate().year, amount=Decimal("10000"))
+    envelope = FundEnvelopeFactory(qpv=qpv, year=timezone.localdate().year, amount=Decimal("10000"))
     report = Report.objects.create(
         qpv=qpv,
         period_start=timezone.localdate().replace(month=1, day=1),
@@ -188,8 +189,8 @@ def _side(slug: str, *, resident) -> SimpleNamespace:
         waiting_question=QuestionFactory(qpv=qpv, status=QuestionStatus.MODERATION),
         project=project,
         idea=ProjectFactory(qpv=qpv, proposed_by=resident, moderation=ModerationStatus.PENDING),
-        fund=fund,
-        application=GrantApplicationFactory(fund=fund),
+        envelope=envelope,
+        application=GrantApplicationFactory(envelope=envelope),
         influence=InfluenceRecordFactory(qpv=qpv, project=project),
         news=_with_image(NewsItemFactory(qpv=qpv)),
         draft_news=_with_image(NewsItemFactory(qpv=qpv, is_published=False, published_at=None)),
@@ -452,8 +453,8 @@ TABLE += [
     E(
         "espace-pro/actualites/<int:pk>/modifier/",
         of("qpv:news_edit", "news"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 400 404 404 404 400",
     ),
     # dialogue: the public agenda, meetings and spaces.
     E(
@@ -577,50 +578,50 @@ TABLE += [
     E(
         "espace-pro/espaces/<int:pk>/modifier/",
         of("dialogue:space_edit", "space"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 404 200",
+        "  L 404 200 200 404 404 404 200",
     ),
     E(
         "espace-pro/rencontres/nouvelle/",
         with_query("dialogue:meeting_create", "espace", lambda s: s.space.pk),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 404 200",
+        "  L 404 200 200 404 404 404 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/modifier/",
         of("dialogue:meeting_edit", "planned"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/dupliquer/",
         of("dialogue:meeting_duplicate", "planned"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/annuler/",
         of("dialogue:meeting_cancel", "planned"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     # Residents' personal data: the staff of the place only (dialogue.view_personal_data).
     E(
         "espace-pro/rencontres/<int:pk>/inscrits/",
         of("dialogue:meeting_registrations", "planned"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/affiche.pdf",
         of("dialogue:meeting_poster", "planned"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/emargement.pdf",
         of("dialogue:meeting_signin_sheet", "planned"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     # dialogue: the meeting log (check-in, speaking time, minutes, feedback).
@@ -628,92 +629,92 @@ TABLE += [
     E(
         "espace-pro/rencontres/<int:pk>/journal/",
         of("dialogue:meeting_log", "held"),
-        "  L 403 200 200 403 403 200 200",
+        "  L 404 200 200 404 404 200 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/",
         of("dialogue:checkin", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/presence/<int:registration_pk>/",
         of("dialogue:checkin_toggle", "running", registration_pk="attendee"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/sans-inscription/",
         of("dialogue:walkin_add", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/sans-inscription/plusieurs/",
         of("dialogue:walkin_bulk", "running"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/annuler/",
         of("dialogue:checkin_undo", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/accueil/enregistrer/",
         of("dialogue:attendance_save", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/",
         of("dialogue:tracker", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/prise/",
         of("dialogue:tracker_start", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/stop/",
         of("dialogue:tracker_stop", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/pause/",
         of("dialogue:tracker_pause", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403   R   R 403 403 403   R",
+        "  L 404   R   R 404 404 403   R",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/intervenants/",
         of("dialogue:tracker_speakers", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/etat/",
         of("dialogue:tracker_state", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/temps-de-parole/tour/",
         of("dialogue:turn_add", "running"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/compte-rendu/",
         of("dialogue:minutes_edit", "held"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "rencontres/<int:pk>/compte-rendu/",
@@ -766,19 +767,19 @@ TABLE += [
     E(
         "espace-pro/rencontres/<int:pk>/avis/qr/",
         of("dialogue:feedback_qr", "running"),
-        "  L 403 200 200 403 403 403 200",
+        "  L 404 200 200 404 404 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     # dialogue: questions and answers.
     E(
         "questions/",
-        page("dialogue:questions"),
+        page("questions:questions"),
         EVERYONE,
         NOT_ALLOWED,
     ),
     E(
         "questions/<int:pk>/",
-        of("dialogue:question", "question"),
+        of("questions:question", "question"),
         EVERYONE,
         NOT_ALLOWED,
         "public",
@@ -787,20 +788,20 @@ TABLE += [
     # whose staff pages show accepted questions only.
     E(
         "questions/<int:pk>/",
-        of("dialogue:question", "waiting_question"),
+        of("questions:question", "waiting_question"),
         "404 404 200 200 404 404 404 200",
         NOT_ALLOWED,
         "in moderation",
     ),
     E(
         "quartiers/<slug:slug>/questions/",
-        qpv_page("dialogue:qpv_questions"),
+        qpv_page("questions:qpv_questions"),
         EVERYONE,
         NOT_ALLOWED,
     ),
     E(
         "quartiers/<slug:slug>/questions/poser/",
-        qpv_page("dialogue:question_ask"),
+        qpv_page("questions:question_ask"),
         EVERYONE,
         EVERYONE,
     ),
@@ -813,79 +814,79 @@ TABLE += [
     ),
     E(
         "questions/confirmer/<str:signed>/",
-        signed("dialogue:question_confirm", "forged"),
+        signed("questions:question_confirm", "forged"),
         "400 400 400 400 400 400 400 400",
         "400 400 400 400 400 400 400 400",
         "invalid",
     ),
     E(
         "compte/questions/",
-        page("dialogue:my_questions"),
+        page("questions:my_questions"),
         "  L 200 200 200 200 200 200 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/rencontres/<int:pk>/questions/",
-        of("dialogue:meeting_questions", "running"),
-        "  L 403 200 200 403 403 403 200",
-        "  L 403 400 400 403 403 403 400",
+        of("questions:meeting_questions", "running"),
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 400 400 404 404 403 400",
     ),
     E(
         "espace-pro/questions/moderation/",
-        page("dialogue:moderation_queue"),
+        page("questions:moderation_queue"),
         "  L 403 200 200 200 403 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/questions/<int:pk>/moderer/",
-        of("dialogue:question_moderate", "waiting_question"),
+        of("questions:question_moderate", "waiting_question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 400 400 403 403 403 400",
+        "  L 404 400 400 404 404 404 400",
     ),
     E(
         "espace-pro/questions/",
-        page("dialogue:questions_dashboard"),
+        page("questions:questions_dashboard"),
         "  L 403 200 200 200 200 200 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/questions/<int:pk>/",
-        of("dialogue:question_manage", "question"),
-        "  L 403 200 200 403 200 200 200",
+        of("questions:question_manage", "question"),
+        "  L 404 200 200 404 200 200 200",
         "  L 405 405 405 405 405 405 405",
         "routed",
     ),
     # Correspondents and delegates follow accepted questions only.
     E(
         "espace-pro/questions/<int:pk>/",
-        of("dialogue:question_manage", "waiting_question"),
-        "  L 403 200 200 403 403 403 200",
+        of("questions:question_manage", "waiting_question"),
+        "  L 404 200 200 404 404 404 200",
         "  L 405 405 405 405 405 405 405",
         "in moderation",
     ),
     E(
         "espace-pro/questions/<int:pk>/transmettre/",
-        of("dialogue:question_route", "question"),
+        of("questions:question_route", "question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 403 400 404 403 403 400",
     ),
     E(
         "espace-pro/questions/<int:pk>/echeance/",
-        of("dialogue:question_extend", "question"),
+        of("questions:question_extend", "question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 403 400 404 403 403 400",
     ),
     E(
         "espace-pro/questions/<int:pk>/clore/",
-        of("dialogue:question_close", "question"),
+        of("questions:question_close", "question"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 403 400 404 403 403 400",
     ),
     E(
         "espace-pro/questions/<int:pk>/reponse/",
-        of("dialogue:question_answer", "question"),
-        "  L 403 403 200 403 200 403 200",
-        "  L 403 403 200 403 200 403 200",
+        of("questions:question_answer", "question"),
+        "  L 404 403 200 404 200 403 200",
+        "  L 404 403 200 404 200 403 200",
     ),
     # projects: projects and ideas.
     E(
@@ -942,81 +943,81 @@ TABLE += [
     E(
         "espace-pro/projets/<int:pk>/modifier/",
         of("projects:project_edit", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/projets/<int:pk>/etape/",
         of("projects:project_step", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/projets/<int:pk>/abandonner/",
         of("projects:project_abandon", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/projets/<int:pk>/evaluation/",
         of("projects:project_evaluation", "project"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 400 404 404 404 400",
     ),
     E(
         "espace-pro/projets/<int:pk>/moderer/",
         of("projects:idea_moderate", "idea"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 400 404 404 404 400",
     ),
-    # projects: the participation fund (FPH).
+    # projects: the participation fund.
     E(
         "fonds/",
-        page("projects:funds"),
+        page("projects:envelopes"),
         EVERYONE,
         NOT_ALLOWED,
     ),
     E(
         "fonds/<int:pk>/candidater/",
-        of("projects:grant_apply", "fund"),
+        of("projects:grant_apply", "envelope"),
         "  L 200 200 200 200 200 200 200",
         "  L 400 400 400 400 400 400 400",
     ),
     E(
         "espace-pro/fonds/",
-        page("projects:staff_funds"),
+        page("projects:staff_envelopes"),
         "  L 403 403 200 200 403 403 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/fonds/nouveau/",
-        with_query("projects:fund_create", "place", lambda s: f"qpv-{s.qpv.pk}"),
+        with_query("projects:envelope_create", "place", lambda s: f"qpv-{s.qpv.pk}"),
         "  L 403 403 200 200 403 403 200",
         "  L 403 403 200 200 403 403 200",
     ),
     E(
         "espace-pro/fonds/<int:pk>/",
-        of("projects:fund_detail", "fund"),
-        "  L 403 403 200 403 403 403 200",
+        of("projects:envelope_detail", "envelope"),
+        "  L 404 404 200 404 404 404 200",
         "  L 405 405 405 405 405 405 405",
     ),
     E(
         "espace-pro/fonds/<int:pk>/modifier/",
-        of("projects:fund_edit", "fund"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 200 403 403 403 200",
+        of("projects:envelope_edit", "envelope"),
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 200 404 404 404 200",
     ),
     E(
         "espace-pro/fonds/demandes/<int:pk>/decision/",
         of("projects:grant_decide", "application"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 400 404 404 404 400",
     ),
     E(
         "espace-pro/fonds/demandes/<int:pk>/paiement/",
         of("projects:grant_pay", "application"),
         "  L 405 405 405 405 405 405 405",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 400 404 404 404 400",
     ),
     # projects: "Vous avez dit, nous avons fait".
     E(
@@ -1046,8 +1047,8 @@ TABLE += [
     E(
         "espace-pro/vous-avez-dit/<int:pk>/modifier/",
         of("projects:influence_edit", "influence"),
-        "  L 403 403 200 403 403 403 200",
-        "  L 403 403 400 403 403 403 400",
+        "  L 404 404 200 404 404 404 200",
+        "  L 404 404 400 404 404 404 400",
     ),
     # evaluation: indicators and reports.
     # Out of scope, the territory asked is not among the form's choices: 400 with the reason.
@@ -1373,7 +1374,7 @@ ADMIN_MODELS: dict[str, Callable[[SimpleNamespace], object]] = {
     "dialogue/dialoguespace": lambda w: w.A.space,
     "dialogue/meeting": lambda w: w.A.planned,
     "projects/project": lambda w: w.A.project,
-    "projects/participationfund": lambda w: w.A.fund,
+    "projects/fundenvelope": lambda w: w.A.envelope,
     "projects/grantapplication": lambda w: w.A.application,
     "projects/influencerecord": lambda w: w.A.influence,
     "projects/experienceevaluation": lambda w: w.A.project.evaluation,

@@ -1,13 +1,15 @@
 """The apps' layers hold: import contracts (import-linter, `[tool.importlinter]` in pyproject.toml)
 and no private name imported from another app.
 
-Layers, top to bottom: devtools, portal (pages combining apps), evaluation, projects, dialogue, qpv,
-participation (the project package). `make lint` runs the same contracts.
+Layers, top to bottom: devtools, portal (pages combining apps), evaluation, projects, questions,
+dialogue, qpv, participation (the project package). `make lint` runs the same contracts. And no view
+nor template tests a role: they ask participation.scopes for a permission.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +70,42 @@ def test_no_private_name_is_imported_from_another_app():
                         if alias.name.startswith("_")
                     ]
     assert not offenders
+
+
+# Who-sees-what lives in participation.scopes and the apps' rules.py: views and templates ask for a
+# permission (`require_perm`, `get_object_for`, `visible_to`, `holds_somewhere`), never for a role.
+ROLE_TESTS = re.compile(
+    r"scopes_of\(|\buser\.scopes\b|\bscopes\.coordinator|\bRole\.|is_superuser"
+    r"|referent_commune_ids|facilitator_\w+_ids"
+    r"|delegate_everywhere|delegate_\w+_ids|correspondent_organisation_ids"
+)
+
+
+def role_tests_in(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if ROLE_TESTS.search(line)]
+
+
+def view_and_template_files() -> list[Path]:
+    views = [
+        path
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if "views" in path.relative_to(ROOT / app).parts or path.name == "views.py"
+    ]
+    return views + sorted((ROOT / "templates").rglob("*.html"))
+
+
+def test_no_view_nor_template_tests_a_role():
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in view_and_template_files()
+        if (lines := role_tests_in(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_the_role_test_detector_bites():
+    assert role_tests_in("    if scopes_of(request.user).coordinator:\n        pass")
+    assert role_tests_in("{% if user.scopes.coordinator %}")
+    assert role_tests_in("    if user.is_superuser or Role.REFERENT in roles:")
+    assert not role_tests_in('    require_perm(request, "dialogue.manage_meeting", meeting)')

@@ -56,15 +56,6 @@ from dialogue.forms.feedback import FeedbackForm
 from dialogue.forms.meetings import MeetingCancelForm, MeetingForm, SpaceForm
 from dialogue.forms.minutes import MinutesForm
 from dialogue.forms.public import AgendaFilterForm
-from dialogue.forms.questions import AskQuestionForm, MeetingQuestionForm, ModerationForm
-from dialogue.forms.questions_public import QuestionFilterForm as PublicQuestionFilterForm
-from dialogue.forms.questions_staff import (
-    AnswerForm,
-    CloseForm,
-    ExtendForm,
-    RouteForm,
-)
-from dialogue.forms.questions_staff import QuestionFilterForm as StaffQuestionFilterForm
 from dialogue.forms.registration import GuestRegistrationForm, OneClickRegistrationForm
 from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import (
@@ -75,15 +66,12 @@ from dialogue.models import (
     Gender,
     MeetingMode,
     MeetingStatus,
-    QuestionStatus,
     RegistrationStatus,
     SpaceFormat,
     SpaceOrigin,
     SpeakerCategory,
-    Theme,
     WalkIn,
 )
-from dialogue.selectors.transparency import PublicStatus
 from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
 from participation import audit
@@ -93,8 +81,8 @@ from projects.forms.fund import (
     BUDGET_LINES,
     ApplicationForm,
     DecisionForm,
-    FundAmountForm,
-    FundForm,
+    EnvelopeAmountForm,
+    EnvelopeForm,
     PaymentForm,
 )
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
@@ -121,17 +109,28 @@ from projects.selectors import YEARS
 from projects.services.projects import CREATION_STAGES
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, Commune
+from questions.forms.intake import AskQuestionForm, MeetingQuestionForm, ModerationForm
+from questions.forms.public import QuestionFilterForm as PublicQuestionFilterForm
+from questions.forms.staff import (
+    AnswerForm,
+    CloseForm,
+    ExtendForm,
+    RouteForm,
+)
+from questions.forms.staff import QuestionFilterForm as StaffQuestionFilterForm
+from questions.models import QuestionStatus, Theme
+from questions.selectors import PublicStatus
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
-from tests.dialogue.factories_questions import QuestionFactory
 from tests.helpers import OUR_APPS, PortalClient
 from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.projects.factories import (
-    FundFactory,
+    FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
     ProjectFactory,
 )
 from tests.qpv.factories import NewsItemFactory, OrganisationFactory
+from tests.questions.factories import QuestionFactory
 from tests.whole_site.fuzz_strategies import (
     OMIT,
     XSS_PAYLOADS,
@@ -326,19 +325,19 @@ class World:
         )
 
     @cached_property
-    def fund(self):
-        return FundFactory(qpv=self.sanitas, year=timezone.localdate().year)
+    def envelope(self):
+        return FundEnvelopeFactory(qpv=self.sanitas, year=timezone.localdate().year)
 
     @cached_property
     def application(self):
-        return GrantApplicationFactory(fund=self.fund)
+        return GrantApplicationFactory(envelope=self.envelope)
 
     @cached_property
     def granted_application(self):
         from decimal import Decimal
 
         return GrantApplicationFactory(
-            fund=self.fund,
+            envelope=self.envelope,
             status=GrantStatus.GRANTED,
             amount_granted=Decimal("1500.00"),
             decided_at=timezone.now(),
@@ -1019,14 +1018,14 @@ INVENTORY: list[Endpoint] = [
     ),
     # dialogue: questions ------------------------------------------------------------------------
     Endpoint(
-        "dialogue:questions",
+        "questions:questions",
         "GET",
         None,
         PUBLIC_QUESTION_FILTERS,
         forms=(PublicQuestionFilterForm,),
     ),
     Endpoint(
-        "dialogue:qpv_questions",
+        "questions:qpv_questions",
         "GET",
         None,
         PUBLIC_QUESTION_FILTERS,
@@ -1034,7 +1033,7 @@ INVENTORY: list[Endpoint] = [
         args=lambda w: SANITAS,
     ),
     Endpoint(
-        "dialogue:question_ask",
+        "questions:question_ask",
         "GET",
         None,
         {"envoyee": Raw(examples=("",))},
@@ -1043,7 +1042,7 @@ INVENTORY: list[Endpoint] = [
         label=" ?envoyee",
     ),
     Endpoint(
-        "dialogue:question_ask",
+        "questions:question_ask",
         "POST",
         None,
         {
@@ -1060,7 +1059,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_ask",
+        "questions:question_ask",
         "POST",
         "resident",
         {
@@ -1075,16 +1074,18 @@ INVENTORY: list[Endpoint] = [
         label=" (account)",
     ),
     Endpoint(
-        "dialogue:question_confirm",
+        "questions:question_confirm",
         "POST",
         None,
         {},
         path={"signed": (lambda w: _signed("question_confirm_path", w.unconfirmed_question),)},
         statuses=frozenset({200, 302, 400, 404}),
     ),
-    Endpoint("dialogue:my_questions", "GET", "resident", {"page": PAGE}, statuses=frozenset({200})),
     Endpoint(
-        "dialogue:meeting_questions",
+        "questions:my_questions", "GET", "resident", {"page": PAGE}, statuses=frozenset({200})
+    ),
+    Endpoint(
+        "questions:meeting_questions",
         "POST",
         "referent",
         {
@@ -1099,10 +1100,10 @@ INVENTORY: list[Endpoint] = [
         statuses=frozenset({200, 302, 400}),
     ),
     Endpoint(
-        "dialogue:moderation_queue", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
+        "questions:moderation_queue", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
     ),
     Endpoint(
-        "dialogue:question_moderate",
+        "questions:question_moderate",
         "POST",
         "referent",
         {
@@ -1116,7 +1117,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:questions_dashboard",
+        "questions:questions_dashboard",
         "GET",
         "referent",
         {
@@ -1130,7 +1131,7 @@ INVENTORY: list[Endpoint] = [
         forms=(StaffQuestionFilterForm,),
     ),
     Endpoint(
-        "dialogue:question_route",
+        "questions:question_route",
         "POST",
         "referent",
         {"organisation": Choice(of=lambda w: [w.organisation.pk], required=True)},
@@ -1139,7 +1140,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_extend",
+        "questions:question_extend",
         "POST",
         "referent",
         {"new_due_on": Day(31, 400, required=True), "reason": Text(2000, required=True)},
@@ -1148,7 +1149,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_close",
+        "questions:question_close",
         "POST",
         "referent",
         {"reason": Text(2000, required=True)},
@@ -1157,7 +1158,7 @@ INVENTORY: list[Endpoint] = [
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "dialogue:question_answer",
+        "questions:question_answer",
         "POST",
         "referent",
         {
@@ -1305,12 +1306,12 @@ INVENTORY: list[Endpoint] = [
             **{f"line_amount_{n}": Euro() for n in range(1, BUDGET_LINES + 1)},
         },
         forms=(ApplicationForm,),
-        args=lambda w: {"pk": w.fund.pk},
+        args=lambda w: {"pk": w.envelope.pk},
         statuses=STATUS_FORM,
         coherent=_coherent_application,
     ),
     Endpoint(
-        "projects:fund_create",
+        "projects:envelope_create",
         "GET",
         "referent",
         {"place": Raw(examples=("qpv-1", "commune-1"))},
@@ -1318,7 +1319,7 @@ INVENTORY: list[Endpoint] = [
         label=" ?place",
     ),
     Endpoint(
-        "projects:fund_create",
+        "projects:envelope_create",
         "POST",
         "referent",
         {
@@ -1337,16 +1338,16 @@ INVENTORY: list[Endpoint] = [
             "year": Choice([str(year) for year in YEARS], required=True),
             "amount": Euro(required=True),
         },
-        forms=(FundForm,),
+        forms=(EnvelopeForm,),
         statuses=STATUS_FORM,
     ),
     Endpoint(
-        "projects:fund_edit",
+        "projects:envelope_edit",
         "POST",
         "referent",
         {"amount": Euro(required=True)},
-        forms=(FundAmountForm,),
-        args=lambda w: {"pk": w.fund.pk},
+        forms=(EnvelopeAmountForm,),
+        args=lambda w: {"pk": w.envelope.pk},
         statuses=STATUS_FORM,
     ),
     Endpoint(
@@ -1560,10 +1561,10 @@ INVENTORY: list[Endpoint] = [
 _SANITAS_PAGE = (None, _page("qpv_page", slug="sanitas"))
 _MEETING_PAGE = (None, _page("dialogue:meeting", pk=lambda w: w.future_meeting.pk))
 _CURRENT_LOG = ("referent", _page("dialogue:meeting_log", pk=lambda w: w.current_meeting.pk))
-_QUESTION_STAFF = ("referent", _page("dialogue:question_manage", pk=lambda w: w.question.pk))
-_QUESTION_PAGE = (None, _page("dialogue:question", pk=lambda w: w.question.pk))
+_QUESTION_STAFF = ("referent", _page("questions:question_manage", pk=lambda w: w.question.pk))
+_QUESTION_PAGE = (None, _page("questions:question", pk=lambda w: w.question.pk))
 _PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
-_FUND = (("referent", _page("projects:fund_detail", pk=lambda w: w.fund.pk)),)
+_ENVELOPE = (("referent", _page("projects:envelope_detail", pk=lambda w: w.envelope.pk)),)
 SHOWN_ON = {
     "POST qpv:news_create": (
         _SANITAS_PAGE,
@@ -1594,22 +1595,22 @@ SHOWN_ON = {
         _CURRENT_LOG,
         (None, _page("dialogue:meeting", pk=lambda w: w.current_meeting.pk)),
     ),
-    "POST dialogue:question_ask": (("referent", _page("dialogue:moderation_queue")),),
-    "POST dialogue:question_ask (account)": (
-        ("referent", _page("dialogue:moderation_queue")),
-        ("resident", _page("dialogue:my_questions")),
+    "POST questions:question_ask": (("referent", _page("questions:moderation_queue")),),
+    "POST questions:question_ask (account)": (
+        ("referent", _page("questions:moderation_queue")),
+        ("resident", _page("questions:my_questions")),
     ),
-    "POST dialogue:meeting_questions": (
-        (None, _page("dialogue:questions")),
+    "POST questions:meeting_questions": (
+        (None, _page("questions:questions")),
         (None, _page("dialogue:meeting", pk=lambda w: w.current_meeting.pk)),
     ),
-    "POST dialogue:question_moderate": (
-        (None, _page("dialogue:questions")),
-        ("referent", _page("dialogue:questions_dashboard")),
+    "POST questions:question_moderate": (
+        (None, _page("questions:questions")),
+        ("referent", _page("questions:questions_dashboard")),
     ),
-    "POST dialogue:question_extend": (_QUESTION_STAFF,),
-    "POST dialogue:question_close": (_QUESTION_PAGE, _QUESTION_STAFF),
-    "POST dialogue:question_answer": (_QUESTION_PAGE, (None, _page("dialogue:questions"))),
+    "POST questions:question_extend": (_QUESTION_STAFF,),
+    "POST questions:question_close": (_QUESTION_PAGE, _QUESTION_STAFF),
+    "POST questions:question_answer": (_QUESTION_PAGE, (None, _page("questions:questions"))),
     "POST projects:project_propose": (("referent", _page("projects:idea_moderation")),),
     "POST projects:project_create": _PROJECTS,
     "POST projects:project_edit": _PROJECTS,
@@ -1617,9 +1618,9 @@ SHOWN_ON = {
     "POST projects:project_abandon": _PROJECTS,
     "POST projects:project_evaluation": _PROJECTS,
     "POST projects:idea_moderate": _PROJECTS,
-    "POST projects:grant_apply": _FUND,
-    "POST projects:grant_decide": (*_FUND, (None, _page("projects:funds"))),
-    "POST projects:grant_pay": _FUND,
+    "POST projects:grant_apply": _ENVELOPE,
+    "POST projects:grant_decide": (*_ENVELOPE, (None, _page("projects:envelopes"))),
+    "POST projects:grant_pay": _ENVELOPE,
     "POST projects:influence_create": (
         (None, _page("projects:influence")),
         (None, _page("projects:qpv_influence", slug="sanitas")),
@@ -1630,8 +1631,10 @@ SHOWN_ON = {
 
 
 def _signed(function: str, obj) -> str:
-    from dialogue import tokens
+    from dialogue import tokens as registration_tokens
+    from questions import tokens as question_tokens
 
+    tokens = question_tokens if function.startswith("question_") else registration_tokens
     return getattr(tokens, function)(obj).rstrip("/").rsplit("/", 1)[1]
 
 
@@ -1692,12 +1695,12 @@ NO_INPUT = {
     "dialogue:minutes_attachment",
     "dialogue:feedback_on_the_spot",
     "dialogue:feedback_qr",
-    "dialogue:question",
-    "dialogue:question_manage",
+    "questions:question",
+    "questions:question_manage",
     "projects:project",
-    "projects:funds",
-    "projects:staff_funds",
-    "projects:fund_detail",
+    "projects:envelopes",
+    "projects:staff_envelopes",
+    "projects:envelope_detail",
     "evaluation:report",
     "evaluation:report_download",
     "account_home",
@@ -2069,7 +2072,7 @@ INDIRECT_READS = {
     # The dashboard's cache key of its filter form: every parameter, hashed.
     ("evaluation.views.dashboard", "dashboard"): {ScopePeriodForm},
     # "Is the list filtered?": any field name of the filter form.
-    ("dialogue.views.questions_staff", "questions_dashboard"): {StaffQuestionFilterForm},
+    ("questions.views.staff", "questions_dashboard"): {StaffQuestionFilterForm},
     ("projects.views.staff", "staff_projects"): {ProjectFilterForm},
 }
 VIEW_MODULES = [
@@ -2082,9 +2085,9 @@ VIEW_MODULES = [
     "dialogue.views.minutes",
     "dialogue.views.printables",
     "dialogue.views.public",
-    "dialogue.views.questions_intake",
-    "dialogue.views.questions_public",
-    "dialogue.views.questions_staff",
+    "questions.views.intake",
+    "questions.views.public",
+    "questions.views.staff",
     "dialogue.views.registration",
     "dialogue.views.staff",
     "dialogue.views.tracker",

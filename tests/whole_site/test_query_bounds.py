@@ -42,32 +42,24 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from dialogue.models import (
-    Answer,
-    AnswerRevision,
-    AnswerStatus,
     AttendeeCategory,
-    Channel,
     DialogueSpace,
-    DueDateChange,
     FacilitatedBy,
     Feedback,
     Meeting,
     MeetingStatus,
     Minutes,
     MinutesStatus,
-    Question,
-    QuestionStatus,
     Registration,
     RegistrationStatus,
     SpaceFormat,
     SpaceOrigin,
     SpeakerCategory,
     SpeakingTurn,
-    Theme,
     WalkIn,
 )
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path, question_confirm_path
+from dialogue.tokens import confirm_path, manage_path
 from evaluation.models import Report, ReportStatus
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
 from participation.models import User
@@ -75,13 +67,13 @@ from participation.roles import Role
 from projects.models import (
     CarriedBy,
     ExperienceEvaluation,
+    FundEnvelope,
     GrantApplication,
     GrantPayment,
     GrantStatus,
     InfluenceOutcome,
     InfluenceRecord,
     ModerationStatus,
-    ParticipationFund,
     ParticipationLevel,
     Project,
     ProjectOrigin,
@@ -89,6 +81,17 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV, Commune, Follow, NewsItem, Organisation, OrganisationKind
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    AnswerStatus,
+    Channel,
+    DueDateChange,
+    Question,
+    QuestionStatus,
+    Theme,
+)
+from questions.tokens import question_confirm_path
 from tests.helpers import OUR_APPS, PortalClient
 from tests.participation.factories import UserFactory, grant
 
@@ -120,7 +123,7 @@ class World:
     pending_question: Question  # awaiting moderation, asked by a guest
     project: Project  # published, evaluated: steps, grants, influence records
     idea: Project  # awaiting moderation, proposed by the resident
-    fund: ParticipationFund  # this year's envelope of Sanitas: applications, payments
+    envelope: FundEnvelope  # this year's envelope of Sanitas: applications, payments
     record: InfluenceRecord
     news: NewsItem
     report: Report
@@ -254,7 +257,7 @@ def _build_world() -> World:
         moderation=ModerationStatus.PENDING,
         proposed_by=users["resident"],
     )
-    fund = ParticipationFund.objects.create(
+    envelope = FundEnvelope.objects.create(
         qpv=sanitas, year=today.year, amount=Decimal("1000000.00"), set_by=users["referent"]
     )
     record = InfluenceRecord.objects.create(
@@ -310,7 +313,7 @@ def _build_world() -> World:
         pending_question=pending_question,
         project=project,
         idea=idea,
-        fund=fund,
+        envelope=envelope,
         record=record,
         news=news,
         report=report,
@@ -541,15 +544,15 @@ def _grow_once(world: World, k: int) -> None:
     )
 
     # The participation fund: envelopes of past years, applications to this year's envelope.
-    old_fund = ParticipationFund.objects.create(
+    old_envelope = FundEnvelope.objects.create(
         qpv=world.sanitas if k % 2 else world.europe,
         year=today.year - 1 - k // 2,
         amount=Decimal("5000.00"),
     )
-    for fund in (world.fund, old_fund):
+    for envelope in (world.envelope, old_envelope):
         for status in (GrantStatus.SUBMITTED, GrantStatus.GRANTED, GrantStatus.REFUSED):
             application = GrantApplication.objects.create(
-                fund=fund,
+                envelope=envelope,
                 project=world.project if status == GrantStatus.GRANTED else project,
                 title=f"Action {status} {k}",
                 description="Une fête de quartier.",
@@ -647,7 +650,7 @@ def _pk(attribute: str) -> Args:
 
 
 UPCOMING, LIVE, HELD = _pk("upcoming"), _pk("live"), _pk("held")
-QUESTION, PROJECT, FUND = _pk("question"), _pk("project"), _pk("fund")
+QUESTION, PROJECT, ENVELOPE = _pk("question"), _pk("project"), _pk("envelope")
 RECORD, NEWS, REPORT = _pk("record"), _pk("news"), _pk("report")
 
 
@@ -688,21 +691,21 @@ PAGES: list[Page] = [
     Page("dialogue:registration_manage", kwargs=_signed(manage_path, "registration"), grows=False),
     Page("dialogue:feedback", kwargs=lambda world: {"token": world.feedback_token}, grows=False),
     # The public Q&A.
-    Page("dialogue:questions"),
-    Page("dialogue:questions", query="qpv=sanitas&status=answered", label="filtered"),
-    Page("dialogue:qpv_questions", kwargs=_slug),
-    Page("dialogue:question", kwargs=QUESTION),
-    Page("dialogue:question", "correspondent", QUESTION),
+    Page("questions:questions"),
+    Page("questions:questions", query="qpv=sanitas&status=answered", label="filtered"),
+    Page("questions:qpv_questions", kwargs=_slug),
+    Page("questions:question", kwargs=QUESTION),
+    Page("questions:question", "correspondent", QUESTION),
     Page(
-        "dialogue:question",
+        "questions:question",
         "visitor",
         lambda world: {"pk": world.pending_question.pk},
         label="not public: 404",
         grows=False,
     ),
-    Page("dialogue:question_ask", "resident", _slug, grows=False),
+    Page("questions:question_ask", "resident", _slug, grows=False),
     Page(
-        "dialogue:question_confirm",
+        "questions:question_confirm",
         kwargs=_signed(question_confirm_path, "pending_question"),
         grows=False,
     ),
@@ -714,14 +717,14 @@ PAGES: list[Page] = [
     Page("projects:project", "referent", PROJECT),
     Page("projects:project", "resident", lambda world: {"pk": world.idea.pk}, grows=False),
     Page("projects:project_propose", "resident", _slug, grows=False),
-    Page("projects:funds"),
-    Page("projects:grant_apply", "resident", FUND, grows=False),
+    Page("projects:envelopes"),
+    Page("projects:grant_apply", "resident", ENVELOPE, grows=False),
     Page("projects:influence"),
     Page("projects:influence", query="outcome=partly&qpv=sanitas", label="filtered"),
     Page("projects:qpv_influence", kwargs=_slug),
     # The resident's own pages.
     Page("dialogue:my_registrations", "resident"),
-    Page("dialogue:my_questions", "resident"),
+    Page("questions:my_questions", "resident"),
     Page("account_home", "resident", grows=False),
     Page("account_home", "facilitator", label="many roles"),
     Page("my_data", "resident"),
@@ -759,17 +762,20 @@ PAGES: list[Page] = [
     Page("dialogue:minutes_edit", "facilitator", HELD, label="published", grows=False),
     Page("dialogue:feedback_qr", "facilitator", HELD, grows=False),
     # Espace pro: questions.
-    Page("dialogue:meeting_questions", "facilitator", LIVE),
-    Page("dialogue:moderation_queue", "referent"),
-    Page("dialogue:questions_dashboard", "referent"),
+    Page("questions:meeting_questions", "facilitator", LIVE),
+    Page("questions:moderation_queue", "referent"),
+    Page("questions:questions_dashboard", "referent"),
     Page(
-        "dialogue:questions_dashboard", "referent", query="overdue=on&qpv=sanitas", label="filtered"
+        "questions:questions_dashboard",
+        "referent",
+        query="overdue=on&qpv=sanitas",
+        label="filtered",
     ),
-    Page("dialogue:questions_dashboard", "correspondent"),
-    Page("dialogue:questions_dashboard", "delegate"),
-    Page("dialogue:question_manage", "referent", QUESTION),
-    Page("dialogue:question_manage", "correspondent", QUESTION),
-    Page("dialogue:question_answer", "correspondent", QUESTION, grows=False),
+    Page("questions:questions_dashboard", "correspondent"),
+    Page("questions:questions_dashboard", "delegate"),
+    Page("questions:question_manage", "referent", QUESTION),
+    Page("questions:question_manage", "correspondent", QUESTION),
+    Page("questions:question_answer", "correspondent", QUESTION, grows=False),
     # Espace pro: news, projects, ideas, the fund, influence records.
     Page("qpv:staff_news", "referent"),
     Page("qpv:news_create", "referent", query="qpv=sanitas", grows=False),
@@ -783,10 +789,10 @@ PAGES: list[Page] = [
     Page("projects:project_abandon", "referent", PROJECT, grows=False),
     Page("projects:project_evaluation", "referent", PROJECT, grows=False),
     Page("projects:idea_moderation", "referent"),
-    Page("projects:staff_funds", "referent"),
-    Page("projects:fund_create", "referent", grows=False),
-    Page("projects:fund_detail", "referent", FUND),
-    Page("projects:fund_edit", "referent", FUND, grows=False),
+    Page("projects:staff_envelopes", "referent"),
+    Page("projects:envelope_create", "referent", grows=False),
+    Page("projects:envelope_detail", "referent", ENVELOPE),
+    Page("projects:envelope_edit", "referent", ENVELOPE, grows=False),
     Page("projects:staff_influence", "referent"),
     Page("projects:influence_create", "referent", label="choose the QPV", grows=False),
     Page("projects:influence_create", "referent", query="qpv=sanitas"),
@@ -834,10 +840,10 @@ POST_ONLY: frozenset[str] = frozenset(
         "dialogue:tracker_pause",
         "dialogue:tracker_speakers",
         "dialogue:turn_add",
-        "dialogue:question_moderate",
-        "dialogue:question_route",
-        "dialogue:question_extend",
-        "dialogue:question_close",
+        "questions:question_moderate",
+        "questions:question_route",
+        "questions:question_extend",
+        "questions:question_close",
         "projects:idea_moderate",
         "projects:grant_decide",
         "projects:grant_pay",

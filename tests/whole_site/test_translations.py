@@ -16,6 +16,7 @@ SOURCES = [
     "participation",
     "qpv",
     "dialogue",
+    "questions",
     "projects",
     "evaluation",
     "portal",

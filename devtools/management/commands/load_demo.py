@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from devtools.demo.funds import load_demo_funds
+from devtools.demo.fund import load_demo_fund
 from devtools.demo.influence import load_demo_influence
 from devtools.demo.meetings import load_demo_meetings
 from devtools.demo.projects import load_demo_projects
@@ -91,7 +91,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo projects created: {load_demo_projects()} (existing ones kept).")
         # Influence records link to the demo projects: load_demo_influence comes after them.
         self.stdout.write(f"Demo influence records and news: {load_demo_influence()} created.")
-        self.stdout.write(f"Demo FPH envelopes created: {load_demo_funds()} (existing ones kept).")
+        self.stdout.write(f"Demo fund envelopes created: {load_demo_fund()} (existing ones kept).")
         if not quiet:
             self._print_logins(accounts)
 

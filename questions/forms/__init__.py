@@ -1,0 +1,1 @@
+"""Forms of questions: intake (asking, logging, moderating), the public Q&A filters, staff."""

@@ -1,0 +1,292 @@
+"""Questions residents ask and the answers institutions owe, each with a due date (DESIGN §3).
+
+The tables keep their first names (dialogue_question, ...): the app was split out of dialogue.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import today_in_paris
+from participation.scopes import Reach, ScopedQuerySet
+
+DEFAULT_ANSWER_DAYS = 30
+QUESTION_MAX_LENGTH = 2000
+
+
+class Theme(models.TextChoices):
+    HOUSING = "housing", _("Housing")
+    LIVING_ENVIRONMENT = "environment", _("Living environment and cleanliness")
+    SAFETY = "safety", _("Safety and peace")
+    MOBILITY = "mobility", _("Transport and mobility")
+    YOUTH = "youth", _("Education and youth")
+    EMPLOYMENT = "employment", _("Employment and training")
+    HEALTH = "health", _("Health and social support")
+    RENEWAL = "renewal", _("Urban renewal")
+    CULTURE = "culture", _("Culture, sport and leisure")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    MEETING = "meeting", _("Asked during a meeting")
+    ONLINE = "online", _("Asked online")
+
+
+class QuestionStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("Email not confirmed yet")
+    MODERATION = "moderation", _("Awaiting moderation")
+    REJECTED = "rejected", _("Not published (moderation)")
+    RECEIVED = "received", _("Received")
+    FORWARDED = "forwarded", _("Forwarded to the organisation")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed without answer")
+
+
+OPEN_STATUSES = (QuestionStatus.RECEIVED, QuestionStatus.FORWARDED)
+# Questions that exist for everyone (the Q&A, the figures): accepted by staff, in any state.
+ACCEPTED_STATUSES = (*OPEN_STATUSES, QuestionStatus.ANSWERED, QuestionStatus.CLOSED)
+
+
+# "Open" and "overdue", the words of the figures, the dashboard and the reminders: defined once.
+def open_question_filter() -> models.Q:
+    """Still waiting for an answer: received or forwarded to an organisation."""
+    return models.Q(status__in=OPEN_STATUSES)
+
+
+def overdue_question_filter(today: date) -> models.Q:
+    """Open, and past its due date."""
+    return open_question_filter() & models.Q(due_on__lt=today)
+
+
+class QuestionQuerySet(ScopedQuerySet):
+    # The staff pages of a question (questions.view_question_staff, participation.scopes).
+    reach = Reach(qpv="qpv", communes=("qpv__commune",))
+    view_perm = "questions.view_question_staff"
+
+    def accepted(self) -> QuestionQuerySet:
+        return self.filter(status__in=ACCEPTED_STATUSES)
+
+    def public(self) -> QuestionQuerySet:
+        """On the public Q&A: accepted, and the asker agreed to public display."""
+        return self.accepted().filter(public_display=True)
+
+    def open(self) -> QuestionQuerySet:
+        return self.filter(open_question_filter())
+
+    def overdue(self, today: date | None = None) -> QuestionQuerySet:
+        return self.filter(overdue_question_filter(today or today_in_paris()))
+
+    def with_relations(self) -> QuestionQuerySet:
+        return self.select_related(
+            "qpv__commune", "organisation", "meeting", "answer__organisation"
+        )
+
+
+def new_question_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Question(models.Model):
+    qpv = models.ForeignKey(
+        "qpv.QPV", on_delete=models.PROTECT, related_name="questions", verbose_name=_("QPV")
+    )
+    meeting = models.ForeignKey(
+        "dialogue.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("meeting"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    text = models.TextField(_("question"), max_length=QUESTION_MAX_LENGTH)
+    theme = models.CharField(_("theme"), max_length=12, choices=Theme.choices)
+    organisation = models.ForeignKey(
+        "qpv.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("addressed to"),
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("asked by"),
+    )
+    asker_name = models.CharField(_("name of the asker"), max_length=150, blank=True)
+    asker_email = models.EmailField(_("email of the asker"), blank=True)
+    show_name = models.BooleanField(
+        _("show my name"), default=False, help_text=_("Shown publicly only if ticked.")
+    )
+    public_display = models.BooleanField(
+        _("public display"),
+        default=True,
+        help_text=_("The asker agrees that the question and its answer are shown publicly."),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=QuestionStatus.choices, db_index=True
+    )
+    received_on = models.DateField(_("received on"), default=today_in_paris)
+    due_on = models.DateField(_("answer due on"))
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    closed_reason = models.TextField(_("reason for closing without answer"), blank=True)
+    rejected_reason = models.TextField(_("reason for not publishing"), blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_question_token, editable=False)
+    forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "dialogue_question"
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["-received_on", "-pk"]
+        indexes = [
+            models.Index(fields=["qpv", "status", "received_on"], name="question_qpv_status"),
+            models.Index(fields=["status", "due_on"], name="question_status_due"),
+            models.Index(fields=["organisation", "status", "due_on"], name="question_org_due"),
+            models.Index(fields=["received_on"], name="question_received"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="question_due_after_received", condition=Q(due_on__gte=models.F("received_on"))
+            ),
+            models.CheckConstraint(
+                name="question_closed_has_reason",
+                condition=~Q(status=QuestionStatus.CLOSED) | ~Q(closed_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("questions:question", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.is_open and (today or today_in_paris()) > self.due_on
+
+    @property
+    def delay_days(self) -> int | None:
+        """Calendar days from reception to the published answer (Paris dates: DST-proof)."""
+        if self.answered_on is None:
+            return None
+        return (self.answered_on - self.received_on).days
+
+    @property
+    def public_asker(self) -> str:
+        return self.asker_name if self.show_name and self.asker_name else ""
+
+
+class AnswerStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class Answer(models.Model):
+    question = models.OneToOneField(
+        Question, on_delete=models.CASCADE, related_name="answer", verbose_name=_("question")
+    )
+    organisation = models.ForeignKey(
+        "qpv.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=_("answering organisation"),
+    )
+    text = models.TextField(_("answer"), max_length=10000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    received_by_other_channel = models.BooleanField(
+        _("received by another channel"),
+        default=False,
+        help_text=_("Entered by a referent from a letter, an email or a phone call."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        db_table = "dialogue_answer"
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == AnswerStatus.PUBLISHED
+
+
+class AnswerRevision(models.Model):
+    """The text of a published answer before each edit: the public history of corrections."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    previous_text = models.TextField(_("previous text"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    edited_at = models.DateTimeField(_("edited at"), default=timezone.now)
+
+    class Meta:
+        db_table = "dialogue_answerrevision"
+        verbose_name = _("answer revision")
+        verbose_name_plural = _("answer revisions")
+        ordering = ["-edited_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} @ {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class DueDateChange(models.Model):
+    """A due date moved, with its reason: kept, and shown to staff."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="due_date_changes"
+    )
+    previous_due_on = models.DateField(_("previous due date"))
+    new_due_on = models.DateField(_("new due date"))
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        db_table = "dialogue_duedatechange"
+        verbose_name = _("due date change")
+        verbose_name_plural = _("due date changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.previous_due_on} → {self.new_due_on}"

@@ -1,0 +1,299 @@
+"""Questions coming in: logged by staff during a meeting, asked online by residents (accounts, or
+guests confirming their email by link), then checked by the local staff before publication.
+
+Writes go through questions.services; every staff view checks its permission on the
+object (dialogue/rules.py): `dialogue.log_meeting` on the meeting, `questions.moderate_question` on
+the question or its QPV.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dialogue.models import Meeting, MeetingStatus
+from dialogue.shortcuts import meeting_for
+from dialogue.tokens import InvalidLink
+from participation.ratelimit import rate_limited
+from participation.scopes import get_object_for, require_perm, require_perm_somewhere
+from qpv.models import QPV
+from questions import services
+from questions.forms.intake import AskQuestionForm, MeetingQuestionForm, ModerationForm
+from questions.models import DEFAULT_ANSWER_DAYS, QUESTION_MAX_LENGTH, Question, QuestionStatus
+from questions.tokens import question_token_from_confirm_link
+
+MEETING_QUESTIONS_FORM = "questions/includes/question_ask_meeting_block.html"
+MODERATION_PER_PAGE = 20
+MY_QUESTIONS_PER_PAGE = 30
+# Where the "check your inbox" page finds the address a guest just typed (popped once shown).
+SENT_TO_SESSION_KEY = "dialogue_question_sent_to"
+
+
+# Logged by staff during a meeting ---------------------------------------------------------------
+
+
+def _meeting_refusal(meeting: Meeting) -> str:
+    """Why questions cannot be logged at this meeting yet, or "" when they can."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return _("This meeting was cancelled: no question can be logged for it.")
+    # The received date of a question is the meeting's day: not a day in the future.
+    if timezone.localdate(meeting.starts_at) > timezone.localdate():
+        return _("Questions are logged on the day of the meeting or after it.")
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_questions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Several questions in a row: after each one the form comes back empty, under the list."""
+    meeting = meeting_for(request, pk, "dialogue.log_meeting", Meeting.objects.with_place())
+    refusal = _meeting_refusal(meeting)
+    form = MeetingQuestionForm(request.POST or None)
+    logged = None
+    status = 200
+    if request.method == "POST":
+        if refusal:
+            status = 400
+        elif form.is_valid():
+            logged = services.question_log_at_meeting(
+                meeting=meeting, by=request.user, **form.cleaned_data
+            )
+            if not request.htmx:
+                messages.success(request, _("Question logged. You can write the next one."))
+                return redirect("questions:meeting_questions", pk=meeting.pk)
+            form = MeetingQuestionForm()
+            # The next question is typed at once: htmx focuses the field after the swap.
+            form.fields["text"].widget.attrs["autofocus"] = True
+        else:
+            status = 400
+    questions = list(
+        Question.objects.filter(meeting=meeting)
+        .select_related("organisation")
+        .order_by("-created_at", "-pk")
+    )
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "refusal": refusal,
+        "logged": logged,
+        "meeting_questions": questions,
+    }
+    template = MEETING_QUESTIONS_FORM if request.htmx else "questions/meeting_questions.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# Asked online by residents ----------------------------------------------------------------------
+
+
+@rate_limited("online_question")
+@require_http_methods(["GET", "POST"])
+def question_ask(request: HttpRequest, slug: str) -> HttpResponse:
+    qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
+    guest = not request.user.is_authenticated
+    if request.method == "GET" and "envoyee" in request.GET:
+        return render(
+            request,
+            "questions/ask.html",
+            {"qpv": qpv, "sent_to": request.session.pop(SENT_TO_SESSION_KEY, "")},
+        )
+    form = AskQuestionForm(request.POST or None, guest=guest)
+    if form.is_bound:
+        # A robot filled the hidden field: it is told all went well, and nothing is kept.
+        if form.is_spam:
+            return _asked(request, qpv, guest=guest, email=request.POST.get("email", ""))
+        if form.is_valid():
+            data = form.cleaned_data
+            if guest:
+                identity = {"name": data["name"], "email": data["email"]}
+            else:
+                identity = {
+                    "name": request.user.full_name,
+                    "email": request.user.email,
+                    "user": request.user,
+                }
+            services.question_ask_online(
+                qpv=qpv,
+                text=data["text"],
+                theme=data["theme"],
+                show_name=data["show_name"],
+                public_display=data["public_display"],
+                **identity,
+            )
+            return _asked(request, qpv, guest=guest, email=identity["email"])
+    return render(
+        request,
+        "questions/ask.html",
+        {
+            "qpv": qpv,
+            "form": form,
+            "sent_to": None,
+            "max_length": QUESTION_MAX_LENGTH,
+            "answer_days": DEFAULT_ANSWER_DAYS,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _asked(request: HttpRequest, qpv: QPV, *, guest: bool, email: str) -> HttpResponse:
+    if guest:
+        request.session[SENT_TO_SESSION_KEY] = email.strip()[:254]
+        return redirect(reverse("questions:question_ask", kwargs={"slug": qpv.slug}) + "?envoyee")
+    messages.success(
+        request,
+        _(
+            "Your question is sent. The team checks it before publication, then forwards it: "
+            "you will be told by email when it is answered."
+        ),
+    )
+    return redirect("questions:my_questions")
+
+
+@require_http_methods(["GET", "POST"])
+def question_confirm(request: HttpRequest, signed: str) -> HttpResponse:
+    """GET shows a button, POST confirms: mail scanners that open links confirm nothing."""
+    try:
+        token = question_token_from_confirm_link(signed)
+    except InvalidLink as exc:
+        return render(
+            request,
+            "questions/confirm.html",
+            {"invalid": True, "expired": exc.expired},
+            status=400,
+        )
+    question = get_object_or_404(Question.objects.select_related("qpv"), token=token)
+    if request.method == "POST":
+        question = services.question_confirm_guest(question=question)
+        messages.success(
+            request,
+            _(
+                "Thank you, your email address is confirmed. The team checks your question "
+                "before publication; you will be told by email when it is answered."
+            ),
+        )
+        return redirect(question.qpv)
+    return render(
+        request,
+        "questions/confirm.html",
+        {
+            "invalid": False,
+            "expired": False,
+            "question": question,
+            "confirmed": question.status != QuestionStatus.UNCONFIRMED,
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_questions(request: HttpRequest) -> HttpResponse:
+    """The user's own questions, public or not, whatever their state."""
+    questions = (
+        Question.objects.filter(asked_by=request.user)
+        .select_related("qpv", "organisation", "answer__organisation")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(questions, MY_QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "questions/my_questions.html",
+        {"page": page, "questions": page.object_list},
+    )
+
+
+# Moderation by the local staff --------------------------------------------------------------------
+
+
+def _require_moderator(request: HttpRequest) -> None:
+    """The queue is for those who check the online questions of some QPV (else 403)."""
+    require_perm(request, "participation.access_staff_area")
+    require_perm_somewhere(request, "questions.moderate_question", Question.objects.all())
+
+
+def _moderation_page(
+    request: HttpRequest, *, bound: ModerationForm | None = None, bound_pk: int | None = None
+) -> HttpResponse:
+    _require_moderator(request)
+    waiting = (
+        Question.objects.visible_to(request.user, "questions.moderate_question")
+        .filter(status=QuestionStatus.MODERATION)
+        .select_related("qpv__commune", "asked_by")
+        .order_by("received_on", "created_at", "pk")
+    )
+    page = Paginator(waiting, MODERATION_PER_PAGE).get_page(request.GET.get("page"))
+    questions = list(page.object_list)
+    if bound_pk is not None and bound_pk not in {question.pk for question in questions}:
+        # The refused form must be shown with what was typed, even if it sits on another page.
+        questions.insert(0, waiting.get(pk=bound_pk))
+    items = []
+    for question in questions:
+        form = (
+            bound
+            if bound is not None and question.pk == bound_pk
+            else ModerationForm(prefix=f"q{question.pk}", initial={"theme": question.theme})
+        )
+        items.append({"question": question, "form": form})
+    return render(
+        request,
+        "questions/moderation_queue.html",
+        {"page": page, "items": items, "error_pk": bound_pk},
+        status=400 if bound is not None else 200,
+    )
+
+
+@login_required
+@require_GET
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    """Online questions awaiting a check (insults, personal data), oldest first."""
+    return _moderation_page(request)
+
+
+@login_required
+@require_POST
+def question_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_for(
+        request,
+        Question.objects.select_related("qpv__commune"),
+        "questions.moderate_question",
+        pk=pk,
+    )
+    queue = reverse("questions:moderation_queue")
+    if question.status != QuestionStatus.MODERATION:
+        messages.info(request, _("This question has already been moderated: nothing changed."))
+        return redirect(queue)
+    form = ModerationForm(request.POST, prefix=f"q{question.pk}")
+    if not form.is_valid():
+        return _moderation_page(request, bound=form, bound_pk=question.pk)
+    accept = form.cleaned_data["decision"] == ModerationForm.PUBLISH
+    try:
+        services.question_moderate(
+            question=question,
+            accept=accept,
+            reason=form.cleaned_data["reason"],
+            theme=form.cleaned_data["theme"],
+            by=request.user,
+        )
+    except services.QuestionError as exc:
+        if exc.code == "moderated":
+            messages.info(request, _("This question has already been moderated: nothing changed."))
+            return redirect(queue)
+        form.add_error(None, exc)
+        return _moderation_page(request, bound=form, bound_pk=question.pk)
+    if accept:
+        messages.success(
+            request, _("The question is published. It can now be forwarded to an organisation.")
+        )
+    else:
+        messages.success(
+            request, _("The question is not published. The reason was sent to the person by email.")
+        )
+    return redirect(queue)
