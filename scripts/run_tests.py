@@ -24,8 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 SECOND_PROCESS_TESTS = (
     "tests/browser",
-    "tests/project/test_fuzzing.py",
-    "tests/project/test_access_matrix.py",
+    "tests/whole_site/test_fuzzing.py",
+    "tests/whole_site/test_access_matrix.py",
 )
 REPORTING_OPTIONS = ("-r", "--durations", "-q", "-v", "--tb")
 

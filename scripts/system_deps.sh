@@ -10,7 +10,7 @@
 #     chromium                      the browser tests
 #     libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice
 #     postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
-#                                   in tests/project/test_faults.py
+#                                   in tests/whole_site/test_faults.py
 #   scripts/system_deps.sh bench    the benchmark (`make bench`), in addition to `run`:
 #     wrk                           HTTP load generator
 #     postgresql                    the benchmark's database

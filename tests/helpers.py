@@ -20,6 +20,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from django.test import Client
+from django.urls import reverse
 
 from participation.middleware import login_records
 from participation.roles import scopes_of
@@ -48,6 +49,16 @@ def totp_code(secret: str, *, offset: int = 0) -> str:
 def recovery_codes(user) -> list[str]:
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
     return RecoveryCodes(authenticator).get_unused_codes()
+
+
+def staff_home(client: Client) -> str:
+    """The staff home as `client` sees it: it opens, with the link every staff member has (the
+    questions to follow up), so that a link it lacks is missing from a page that was shown."""
+    response = client.get(reverse("dialogue:staff_home"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert reverse("questions:questions_dashboard") in page
+    return page
 
 
 def record_second_factor(client: Client, user) -> None:

@@ -339,7 +339,7 @@ def load_site() -> SimpleNamespace:
     from projects.models import GrantApplication, GrantStatus, ModerationStatus, Project
     from qpv.models import QPV, Follow, NewsItem
     from questions.models import Question, QuestionStatus
-    from tests.factories import MeetingFactory, RegistrationFactory
+    from tests.dialogue.factories import MeetingFactory, RegistrationFactory
     from tests.questions.factories import QuestionFactory
 
     with override_settings(DEBUG=True):
@@ -718,7 +718,8 @@ def pdf_text(pdf: Path) -> str:
 def test_meeting_minutes_and_questions_print_cleanly(new_context):
     from dialogue.models import Minutes, MinutesStatus
     from questions.models import AnswerStatus, QuestionStatus
-    from tests.factories import MeetingFactory, OrganisationFactory
+    from tests.dialogue.factories import MeetingFactory
+    from tests.qpv.factories import OrganisationFactory
     from tests.questions.factories import AnswerFactory, QuestionFactory
 
     meeting = MeetingFactory(

@@ -20,14 +20,8 @@ from dialogue.models import (
 from participation.roles import Role
 from qpv.models import QPV
 from tests.browser.journeys import MODES, Driver, at, emails_to, log_in
-from tests.factories import (
-    PASSWORD,
-    DialogueSpaceFactory,
-    MeetingFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import PASSWORD, UserFactory, grant
 
 pytestmark = [
     pytest.mark.browser,

@@ -17,7 +17,7 @@ from participation.roles import Role
 from projects.models import GrantStatus
 from qpv.models import QPV
 from tests.browser.journeys import MODES, Driver, at, emails_to, log_in
-from tests.factories import PASSWORD, UserFactory, grant
+from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
 
 pytestmark = [

@@ -13,7 +13,8 @@ from participation.roles import Role
 from qpv.models import QPV
 from questions.models import Channel, QuestionStatus, Theme
 from tests.browser.journeys import MODES, Driver, at, emails_to, link_in, log_in
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory, grant
+from tests.participation.factories import PASSWORD, UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import QuestionFactory
 
 pytestmark = [

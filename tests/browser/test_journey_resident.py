@@ -15,7 +15,8 @@ from qpv.models import QPV, Follow
 from questions import services as question_services
 from questions.models import Question, QuestionStatus
 from tests.browser.journeys import MODES, Driver, at, emails_to
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory, grant
+from tests.participation.factories import PASSWORD, UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dialogue.models import Registration, RegistrationStatus
 from tests.browser.journeys import MODES, Driver, at, emails_to, link_in
-from tests.factories import DialogueSpaceFactory, MeetingFactory
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 
 pytestmark = [
     pytest.mark.browser,

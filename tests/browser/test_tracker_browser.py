@@ -13,7 +13,8 @@ from dialogue.models import SpeakerCategory, SpeakingTurn
 from dialogue.services.speaking import speaking_summary
 from participation.roles import Role
 from qpv.models import QPV
-from tests.factories import DialogueSpaceFactory, MeetingFactory, UserFactory, grant
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = [
     pytest.mark.browser,

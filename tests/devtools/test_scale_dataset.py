@@ -45,7 +45,7 @@ from projects.models import (
     ProjectStep,
 )
 from questions.models import Answer, AnswerStatus, Question, QuestionStatus
-from tests.factories import MeetingFactory, RegistrationFactory
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.helpers import totp_code
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from dialogue.models import MeetingStatus
 from qpv.models import QPV
-from tests.factories import DialogueSpaceFactory, MeetingFactory
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,16 +21,7 @@ from dialogue.models import (
     WalkIn,
 )
 from dialogue.selectors.attendance import attendance_summaries, attendance_summary
-from participation.roles import Role
-from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +34,14 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_sanitas",
     "delegate_rabiere",
     "coordinator",
 ]
 LOCAL_STAFF = {"facilitator_sanitas", "facilitator_space", "referent_tours", "coordinator"}
 # The delegate of Sanitas sees the meeting (its log), not its door: 403. The others do not see it
 # at all: 404, as for an unknown meeting.
-SEES = LOCAL_STAFF | {"delegate"}
+SEES = LOCAL_STAFF | {"delegate_sanitas"}
 
 
 def _now_meeting(space, **fields) -> Meeting:
@@ -63,47 +53,30 @@ def _now_meeting(space, **fields) -> Meeting:
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas, name="Café du Sanitas")
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "delegate_rabiere": (Role.DELEGATE, {"qpv": rabiere}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    meeting = _now_meeting(space, title="Café de novembre")
+def meeting(actors):
+    """A meeting of Café du Sanitas that started half an hour ago: Awa Diallo and Karim Benali
+    registered, Léa Martin on the waiting list."""
+    meeting = _now_meeting(actors.space, title="Café de novembre")
+    RegistrationFactory(meeting=meeting, name="Awa Diallo", email="awa@example.org")
+    RegistrationFactory(meeting=meeting, name="Karim Benali")
+    RegistrationFactory(
+        meeting=meeting,
+        name="Léa Martin",
+        status=RegistrationStatus.WAITLISTED,
+        waitlisted_at=timezone.now(),
+    )
+    return meeting
+
+
+@pytest.fixture
+def registrants(meeting):
+    """The meeting's registrations: "awa", "karim", and "waiting" (Léa Martin)."""
+    by_name = {registration.name: registration for registration in meeting.registrations.all()}
     return {
-        "users": users,
-        "space": space,
-        "meeting": meeting,
-        "awa": RegistrationFactory(meeting=meeting, name="Awa Diallo", email="awa@example.org"),
-        "karim": RegistrationFactory(meeting=meeting, name="Karim Benali"),
-        "waiting": RegistrationFactory(
-            meeting=meeting,
-            name="Léa Martin",
-            status=RegistrationStatus.WAITLISTED,
-            waitlisted_at=timezone.now(),
-        ),
+        "awa": by_name["Awa Diallo"],
+        "karim": by_name["Karim Benali"],
+        "waiting": by_name["Léa Martin"],
     }
-
-
-def _login(client, world, actor: str, *, english: bool = True) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
-    if english:
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def _url(name: str, meeting: Meeting, **kwargs) -> str:
@@ -123,9 +96,9 @@ def _assert_refused_for(response, actor: str) -> None:
 
 @pytest.mark.parametrize("view", ["checkin", "walkin_bulk"])
 @pytest.mark.parametrize("actor", ACTORS)
-def test_check_in_pages_by_role(client, world, view, actor):
-    _login(client, world, actor)
-    response = client.get(_url(view, world["meeting"]))
+def test_check_in_pages_by_role(client, actors, meeting, view, actor):
+    actors.login(client, actor, english=True)
+    response = client.get(_url(view, meeting))
     if actor in LOCAL_STAFF:
         assert response.status_code == 200
         assert response.content.decode().count("<h1") == 1
@@ -134,13 +107,14 @@ def test_check_in_pages_by_role(client, world, view, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_every_write_is_refused_out_of_scope_and_changes_nothing(client, world, actor):
+def test_every_write_is_refused_out_of_scope_and_changes_nothing(
+    client, actors, meeting, registrants, actor
+):
     if actor in LOCAL_STAFF:
         return
-    _login(client, world, actor)
-    meeting = world["meeting"]
+    actors.login(client, actor, english=True)
     posts = [
-        (_url("checkin_toggle", meeting, registration_pk=world["awa"].pk), {"present": "1"}),
+        (_url("checkin_toggle", meeting, registration_pk=registrants["awa"].pk), {"present": "1"}),
         (_url("walkin_add", meeting), {"category": "resident"}),
         (_url("walkin_bulk", meeting), {"category": "resident", "count": "3"}),
         (_url("checkin_undo", meeting), {}),
@@ -148,43 +122,43 @@ def test_every_write_is_refused_out_of_scope_and_changes_nothing(client, world, 
     ]
     for url, data in posts:
         _assert_refused_for(client.post(url, data), actor)
-    world["awa"].refresh_from_db()
+    registrants["awa"].refresh_from_db()
     meeting.refresh_from_db()
-    assert world["awa"].attended is None
+    assert registrants["awa"].attended is None
     assert not WalkIn.objects.exists()
     assert meeting.attendance_saved_at is None
     assert meeting.status == MeetingStatus.PLANNED
 
 
 @pytest.mark.parametrize("view", ["checkin", "checkin_toggle", "walkin_add", "checkin_undo"])
-def test_get_or_post_only(client, world, view):
-    _login(client, world, "coordinator")
-    kwargs = {"registration_pk": world["awa"].pk} if view == "checkin_toggle" else {}
-    url = _url(view, world["meeting"], **kwargs)
+def test_get_or_post_only(client, actors, meeting, registrants, view):
+    actors.login(client, "coordinator", english=True)
+    kwargs = {"registration_pk": registrants["awa"].pk} if view == "checkin_toggle" else {}
+    url = _url(view, meeting, **kwargs)
     response = client.post(url) if view == "checkin" else client.get(url)
     assert response.status_code == 405
 
 
-def test_unknown_meeting_is_404(client, world):
-    _login(client, world, "coordinator")
+def test_unknown_meeting_is_404(client, actors):
+    actors.login(client, "coordinator", english=True)
     assert client.get(reverse("dialogue:checkin", kwargs={"pk": 999999})).status_code == 404
 
 
 # The page ---------------------------------------------------------------------------------------
 
 
-def test_page_lists_confirmed_and_waitlisted_apart_with_counters(client, world):
+def test_page_lists_confirmed_and_waitlisted_apart_with_counters(
+    client, actors, meeting, registrants
+):
+    RegistrationFactory(meeting=meeting, name="Guest Pending", status=RegistrationStatus.PENDING)
     RegistrationFactory(
-        meeting=world["meeting"], name="Guest Pending", status=RegistrationStatus.PENDING
+        meeting=meeting, name="Guest Cancelled", status=RegistrationStatus.CANCELLED
     )
-    RegistrationFactory(
-        meeting=world["meeting"], name="Guest Cancelled", status=RegistrationStatus.CANCELLED
-    )
-    WalkIn.objects.create(meeting=world["meeting"], category=AttendeeCategory.ELECTED)
-    world["awa"].attended = True
-    world["awa"].save()
-    _login(client, world, "facilitator_space")
-    page = client.get(_url("checkin", world["meeting"])).content.decode()
+    WalkIn.objects.create(meeting=meeting, category=AttendeeCategory.ELECTED)
+    registrants["awa"].attended = True
+    registrants["awa"].save()
+    actors.login(client, "facilitator_space", english=True)
+    page = client.get(_url("checkin", meeting)).content.decode()
     assert page.index("Awa Diallo") < page.index("Karim Benali") < page.index("Léa Martin")
     assert page.index("Confirmed (2)") < page.index("On the waiting list (1)")
     assert "Guest Pending" not in page and "Guest Cancelled" not in page
@@ -193,9 +167,9 @@ def test_page_lists_confirmed_and_waitlisted_apart_with_counters(client, world):
     assert "Elected representative: 1" in page
 
 
-def test_search_filters_the_names(client, world):
-    _login(client, world, "facilitator_space")
-    page = client.get(_url("checkin", world["meeting"]), {"q": "kari"}).content.decode()
+def test_search_filters_the_names(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
+    page = client.get(_url("checkin", meeting), {"q": "kari"}).content.decode()
     assert "Karim Benali" in page and "Awa Diallo" not in page
     assert 'name="q" value="kari"' in page
 
@@ -203,13 +177,13 @@ def test_search_filters_the_names(client, world):
 # Presence ---------------------------------------------------------------------------------------
 
 
-def test_ticking_a_registrant_without_javascript(client, world):
-    _login(client, world, "facilitator_space")
-    awa = world["awa"]
-    url = _url("checkin_toggle", world["meeting"], registration_pk=awa.pk)
+def test_ticking_a_registrant_without_javascript(client, actors, meeting, registrants):
+    actors.login(client, "facilitator_space", english=True)
+    awa = registrants["awa"]
+    url = _url("checkin_toggle", meeting, registration_pk=awa.pk)
     response = client.post(url, {"present": "1"})
     assert response.status_code == 302
-    assert response["Location"] == _url("checkin", world["meeting"]) + f"#inscrit-{awa.pk}"
+    assert response["Location"] == _url("checkin", meeting) + f"#inscrit-{awa.pk}"
     awa.refresh_from_db()
     assert awa.attended is True
     assert abs(awa.checked_in_at - timezone.now()) < timedelta(seconds=10)
@@ -222,11 +196,13 @@ def test_ticking_a_registrant_without_javascript(client, world):
     assert (awa.attended, awa.checked_in_at) == (False, None)
 
 
-def test_ticking_a_registrant_with_htmx_swaps_the_row_and_the_counters(client, world):
-    _login(client, world, "facilitator_space")
-    awa = world["awa"]
+def test_ticking_a_registrant_with_htmx_swaps_the_row_and_the_counters(
+    client, actors, meeting, registrants
+):
+    actors.login(client, "facilitator_space", english=True)
+    awa = registrants["awa"]
     response = client.post(
-        _url("checkin_toggle", world["meeting"], registration_pk=awa.pk),
+        _url("checkin_toggle", meeting, registration_pk=awa.pk),
         {"present": "1"},
         headers={"HX-Request": "true"},
     )
@@ -239,41 +215,40 @@ def test_ticking_a_registrant_with_htmx_swaps_the_row_and_the_counters(client, w
     assert "<h1" not in html
 
 
-def test_a_waitlisted_registrant_can_be_ticked(client, world):
-    _login(client, world, "facilitator_space")
-    url = _url("checkin_toggle", world["meeting"], registration_pk=world["waiting"].pk)
+def test_a_waitlisted_registrant_can_be_ticked(client, actors, meeting, registrants):
+    actors.login(client, "facilitator_space", english=True)
+    url = _url("checkin_toggle", meeting, registration_pk=registrants["waiting"].pk)
     client.post(url, {"present": "1"})
-    world["waiting"].refresh_from_db()
-    assert world["waiting"].attended is True
+    registrants["waiting"].refresh_from_db()
+    assert registrants["waiting"].attended is True
 
 
-def test_a_registrant_of_another_meeting_is_404(client, world):
-    other = RegistrationFactory(meeting=_now_meeting(world["space"]))
-    pending = RegistrationFactory(meeting=world["meeting"], status=RegistrationStatus.PENDING)
-    _login(client, world, "coordinator")
+def test_a_registrant_of_another_meeting_is_404(client, actors, meeting):
+    other = RegistrationFactory(meeting=_now_meeting(actors.space))
+    pending = RegistrationFactory(meeting=meeting, status=RegistrationStatus.PENDING)
+    actors.login(client, "coordinator", english=True)
     for registration in (other, pending):
-        url = _url("checkin_toggle", world["meeting"], registration_pk=registration.pk)
+        url = _url("checkin_toggle", meeting, registration_pk=registration.pk)
         assert client.post(url, {"present": "1"}).status_code == 404
         registration.refresh_from_db()
         assert registration.attended is None
 
 
-def test_a_strange_presence_value_is_refused(client, world):
-    _login(client, world, "coordinator")
-    url = _url("checkin_toggle", world["meeting"], registration_pk=world["awa"].pk)
+def test_a_strange_presence_value_is_refused(client, actors, meeting, registrants):
+    actors.login(client, "coordinator", english=True)
+    url = _url("checkin_toggle", meeting, registration_pk=registrants["awa"].pk)
     response = client.post(url, {"present": "maybe"})
     assert response.status_code == 400
     assert "Tick or untick the person" in response.content.decode()
-    world["awa"].refresh_from_db()
-    assert world["awa"].attended is None
+    registrants["awa"].refresh_from_db()
+    assert registrants["awa"].attended is None
 
 
 # Walk-ins ---------------------------------------------------------------------------------------
 
 
-def test_one_tap_counts_a_walk_in_then_a_second_sets_its_details(client, world):
-    _login(client, world, "facilitator_space")
-    meeting = world["meeting"]
+def test_one_tap_counts_a_walk_in_then_a_second_sets_its_details(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
     response = client.post(_url("walkin_add", meeting), {"category": "association"})
     assert response.status_code == 302
     assert response["Location"].endswith("#walkin-details")
@@ -284,7 +259,7 @@ def test_one_tap_counts_a_walk_in_then_a_second_sets_its_details(client, world):
         "",
         None,
     )
-    assert walk_in.created_by == world["users"]["facilitator_space"]
+    assert walk_in.created_by == actors["facilitator_space"]
     page = client.get(_url("checkin", meeting)).content.decode()
     assert 'id="walkin-details"' in page
     assert f'name="walkin" value="{walk_in.pk}"' in page
@@ -300,10 +275,10 @@ def test_one_tap_counts_a_walk_in_then_a_second_sets_its_details(client, world):
     assert WalkIn.objects.count() == 1
 
 
-def test_walk_in_with_htmx_returns_the_panel_and_the_counters(client, world):
-    _login(client, world, "facilitator_space")
+def test_walk_in_with_htmx_returns_the_panel_and_the_counters(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
     response = client.post(
-        _url("walkin_add", world["meeting"]),
+        _url("walkin_add", meeting),
         {"category": "resident"},
         headers={"HX-Request": "true"},
     )
@@ -314,7 +289,7 @@ def test_walk_in_with_htmx_returns_the_panel_and_the_counters(client, world):
     assert "hx-swap-oob" in html
     walk_in = WalkIn.objects.get()
     response = client.post(
-        _url("walkin_add", world["meeting"]),
+        _url("walkin_add", meeting),
         {"walkin": walk_in.pk, "gender": "man"},
         headers={"HX-Request": "true"},
     )
@@ -336,11 +311,11 @@ def test_walk_in_with_htmx_returns_the_panel_and_the_counters(client, world):
         {"walkin": "abc", "gender": "woman"},
     ],
 )
-def test_bad_walk_in_input_is_refused(client, world, data):
-    walk_in = WalkIn.objects.create(meeting=world["meeting"], category="resident")
+def test_bad_walk_in_input_is_refused(client, actors, meeting, data):
+    walk_in = WalkIn.objects.create(meeting=meeting, category="resident")
     data = {key: value.replace("{pk}", str(walk_in.pk)) for key, value in data.items()}
-    _login(client, world, "facilitator_space")
-    response = client.post(_url("walkin_add", world["meeting"]), data)
+    actors.login(client, "facilitator_space", english=True)
+    response = client.post(_url("walkin_add", meeting), data)
     assert response.status_code == 400
     assert 'class="alert alert-danger"' in response.content.decode()
     assert WalkIn.objects.count() == 1
@@ -348,21 +323,19 @@ def test_bad_walk_in_input_is_refused(client, world, data):
     assert (walk_in.gender, walk_in.age_band, walk_in.first_time) == ("", "", None)
 
 
-def test_bad_input_with_htmx_reloads_the_page(client, world):
-    _login(client, world, "facilitator_space")
+def test_bad_input_with_htmx_reloads_the_page(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
     response = client.post(
-        _url("walkin_add", world["meeting"]), {"category": "mayor"}, headers={"HX-Request": "true"}
+        _url("walkin_add", meeting), {"category": "mayor"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 400
     assert response["HX-Refresh"] == "true"
 
 
-def test_details_of_a_walk_in_of_another_meeting_is_404(client, world):
-    other = WalkIn.objects.create(meeting=_now_meeting(world["space"]), category="resident")
-    _login(client, world, "facilitator_space")
-    response = client.post(
-        _url("walkin_add", world["meeting"]), {"walkin": other.pk, "gender": "man"}
-    )
+def test_details_of_a_walk_in_of_another_meeting_is_404(client, actors, meeting):
+    other = WalkIn.objects.create(meeting=_now_meeting(actors.space), category="resident")
+    actors.login(client, "facilitator_space", english=True)
+    response = client.post(_url("walkin_add", meeting), {"walkin": other.pk, "gender": "man"})
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.gender == ""
@@ -371,16 +344,16 @@ def test_details_of_a_walk_in_of_another_meeting_is_404(client, world):
 # Several walk-ins at once -----------------------------------------------------------------------
 
 
-def test_bulk_form_is_preselected_by_category(client, world):
-    _login(client, world, "facilitator_space")
-    response = client.get(_url("walkin_bulk", world["meeting"]), {"categorie": "institution"})
+def test_bulk_form_is_preselected_by_category(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
+    response = client.get(_url("walkin_bulk", meeting), {"categorie": "institution"})
     assert response.status_code == 200
     checked = re.findall(r"<input[^>]*\bchecked\b[^>]*>", response.content.decode())
     assert len(checked) == 1 and 'value="institution"' in checked[0]
 
 
-def test_bulk_walk_ins_with_breakdowns(client, world):
-    _login(client, world, "facilitator_space")
+def test_bulk_walk_ins_with_breakdowns(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
     data = {
         "category": "resident",
         "count": "10",
@@ -393,9 +366,9 @@ def test_bulk_walk_ins_with_breakdowns(client, world):
         "first_time": "4",
         "returning": "5",
     }
-    response = client.post(_url("walkin_bulk", world["meeting"]), data)
+    response = client.post(_url("walkin_bulk", meeting), data)
     assert response.status_code == 302
-    walk_ins = WalkIn.objects.filter(meeting=world["meeting"])
+    walk_ins = WalkIn.objects.filter(meeting=meeting)
     assert walk_ins.count() == 10
     assert set(walk_ins.values_list("category", flat=True)) == {"resident"}
     assert walk_ins.filter(gender="woman").count() == 6
@@ -410,7 +383,7 @@ def test_bulk_walk_ins_with_breakdowns(client, world):
     page = client.get(response["Location"]).content.decode()
     assert "10 walk-ins counted." in page
     # Undo takes the whole batch back.
-    client.post(_url("checkin_undo", world["meeting"]))
+    client.post(_url("checkin_undo", meeting))
     assert not WalkIn.objects.exists()
 
 
@@ -442,11 +415,11 @@ BAD_BULK = [
 
 @pytest.mark.parametrize(("overrides", "field", "message"), BAD_BULK)
 def test_absurd_bulk_counts_are_refused_and_keep_what_was_typed(
-    client, world, overrides, field, message
+    client, actors, meeting, overrides, field, message
 ):
-    _login(client, world, "facilitator_space")
+    actors.login(client, "facilitator_space", english=True)
     data = {"category": "institution", "count": "5", "men": "1", **overrides}
-    response = client.post(_url("walkin_bulk", world["meeting"]), data)
+    response = client.post(_url("walkin_bulk", meeting), data)
     assert response.status_code == 400
     form = response.context["form"]
     assert field in form.errors
@@ -460,9 +433,9 @@ def test_absurd_bulk_counts_are_refused_and_keep_what_was_typed(
 # Undo -------------------------------------------------------------------------------------------
 
 
-def test_undo_takes_back_the_last_actions_in_order(client, world):
-    _login(client, world, "facilitator_space")
-    meeting, awa = world["meeting"], world["awa"]
+def test_undo_takes_back_the_last_actions_in_order(client, actors, meeting, registrants):
+    actors.login(client, "facilitator_space", english=True)
+    awa = registrants["awa"]
     client.post(_url("walkin_add", meeting), {"category": "resident"})
     client.post(_url("checkin_toggle", meeting, registration_pk=awa.pk), {"present": "1"})
     client.post(_url("checkin_toggle", meeting, registration_pk=awa.pk), {"present": "0"})
@@ -482,25 +455,25 @@ def test_undo_takes_back_the_last_actions_in_order(client, world):
     assert "Nothing to undo." in response.content.decode()
 
 
-def test_undo_is_per_device(client, world):
+def test_undo_is_per_device(client, actors, meeting):
     """Another facilitator's undo does not take back my walk-in."""
     from tests.helpers import PortalClient
 
-    _login(client, world, "facilitator_space")
-    client.post(_url("walkin_add", world["meeting"]), {"category": "resident"})
+    actors.login(client, "facilitator_space", english=True)
+    client.post(_url("walkin_add", meeting), {"category": "resident"})
     other = PortalClient()
-    other.force_login(world["users"]["coordinator"])
-    other.post(_url("checkin_undo", world["meeting"]))
+    actors.login(other, "coordinator")
+    other.post(_url("checkin_undo", meeting))
     assert WalkIn.objects.count() == 1
 
 
 # Time rules -------------------------------------------------------------------------------------
 
 
-def test_a_future_meeting_cannot_be_checked_in(client, world):
-    future = MeetingFactory(dialogue_space=world["space"])  # next week
+def test_a_future_meeting_cannot_be_checked_in(client, actors, meeting):
+    future = MeetingFactory(dialogue_space=actors.space)  # next week
     registration = RegistrationFactory(meeting=future)
-    _login(client, world, "facilitator_space")
+    actors.login(client, "facilitator_space", english=True)
     page = client.get(_url("checkin", future))
     assert page.status_code == 200
     html = page.content.decode()
@@ -523,13 +496,13 @@ def test_a_future_meeting_cannot_be_checked_in(client, world):
     assert (future.status, future.attendance_saved_at) == (MeetingStatus.PLANNED, None)
 
 
-def test_check_in_opens_two_hours_before_but_saving_waits_for_the_start(client, world):
+def test_check_in_opens_two_hours_before_but_saving_waits_for_the_start(client, actors, meeting):
     soon = MeetingFactory(
-        dialogue_space=world["space"],
+        dialogue_space=actors.space,
         starts_at=timezone.now() + timedelta(minutes=90),
         ends_at=timezone.now() + timedelta(hours=3),
     )
-    _login(client, world, "facilitator_space")
+    actors.login(client, "facilitator_space", english=True)
     assert client.post(_url("walkin_add", soon), {"category": "resident"}).status_code == 302
     assert WalkIn.objects.filter(meeting=soon).count() == 1
     response = client.post(_url("attendance_save", soon))
@@ -539,12 +512,11 @@ def test_check_in_opens_two_hours_before_but_saving_waits_for_the_start(client, 
     assert soon.status == MeetingStatus.PLANNED
 
 
-def test_a_cancelled_meeting_is_refused(client, world):
-    meeting = world["meeting"]
+def test_a_cancelled_meeting_is_refused(client, actors, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(
         status=MeetingStatus.CANCELLED, cancellation_reason="Salle fermée"
     )
-    _login(client, world, "facilitator_space")
+    actors.login(client, "facilitator_space", english=True)
     assert "cancelled" in client.get(_url("checkin", meeting)).content.decode()
     response = client.post(_url("walkin_add", meeting), {"category": "resident"})
     assert response.status_code == 400
@@ -553,13 +525,13 @@ def test_a_cancelled_meeting_is_refused(client, world):
     assert not WalkIn.objects.exists()
 
 
-def test_a_long_past_meeting_can_still_be_logged_from_the_paper_sheet(client, world):
+def test_a_long_past_meeting_can_still_be_logged_from_the_paper_sheet(client, actors, meeting):
     old = MeetingFactory(
-        dialogue_space=world["space"],
+        dialogue_space=actors.space,
         starts_at=timezone.now() - timedelta(days=20),
         ends_at=timezone.now() - timedelta(days=20) + timedelta(hours=2),
     )
-    _login(client, world, "facilitator_space")
+    actors.login(client, "facilitator_space", english=True)
     assert client.post(_url("walkin_add", old), {"category": "resident"}).status_code == 302
     assert client.post(_url("attendance_save", old)).status_code == 302
 
@@ -568,10 +540,10 @@ def test_a_long_past_meeting_can_still_be_logged_from_the_paper_sheet(client, wo
 
 
 def test_saving_marks_held_counts_absentees_and_sends_the_survey_once(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, meeting, registrants, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting, awa = world["meeting"], world["awa"]
-    _login(client, world, "facilitator_space")
+    awa = registrants["awa"]
+    actors.login(client, "facilitator_space", english=True)
     client.post(_url("checkin_toggle", meeting, registration_pk=awa.pk), {"present": "1"})
     client.post(_url("walkin_add", meeting), {"category": "resident"})
     with django_capture_on_commit_callbacks(execute=True):
@@ -582,15 +554,15 @@ def test_saving_marks_held_counts_absentees_and_sends_the_survey_once(
     assert meeting.status == MeetingStatus.HELD
     assert meeting.attendance_saved_at is not None
     assert meeting.feedback_sent_at is not None
-    world["karim"].refresh_from_db()
-    assert world["karim"].attended is False  # confirmed, not ticked: absent
+    registrants["karim"].refresh_from_db()
+    assert registrants["karim"].attended is False  # confirmed, not ticked: absent
     assert [message.to for message in mailoutbox] == [["awa@example.org"]]
     page = client.get(response["Location"]).content.decode()
     assert "The attendance is saved: 2 people present." in page
     # Corrections later: saved again, no second survey.
     first_saved = meeting.attendance_saved_at
     client.post(
-        _url("checkin_toggle", meeting, registration_pk=world["karim"].pk), {"present": "1"}
+        _url("checkin_toggle", meeting, registration_pk=registrants["karim"].pk), {"present": "1"}
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_url("attendance_save", meeting), follow=True)
@@ -600,10 +572,10 @@ def test_saving_marks_held_counts_absentees_and_sends_the_survey_once(
     assert len(mailoutbox) == 1
 
 
-def test_the_save_button_is_on_the_page_once_started(client, world):
-    _login(client, world, "facilitator_space")
-    html = client.get(_url("checkin", world["meeting"])).content.decode()
-    assert _url("attendance_save", world["meeting"]) in html
+def test_the_save_button_is_on_the_page_once_started(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
+    html = client.get(_url("checkin", meeting)).content.decode()
+    assert _url("attendance_save", meeting) in html
 
 
 # The attendance summary -------------------------------------------------------------------------
@@ -614,8 +586,8 @@ def _at(days_ago: int) -> dict:
     return {"starts_at": start, "ends_at": start + timedelta(hours=2)}
 
 
-def test_attendance_summary_on_a_hand_made_dataset(world):
-    space = world["space"]
+def test_attendance_summary_on_a_hand_made_dataset(actors, meeting):
+    space = actors.space
     earlier = MeetingFactory(dialogue_space=space, **_at(60))
     later = MeetingFactory(dialogue_space=space, **_at(1))
     meeting = MeetingFactory(dialogue_space=space, **_at(30))
@@ -680,8 +652,8 @@ def test_attendance_summary_on_a_hand_made_dataset(world):
     assert sum(t.count for t in summary.genders) == summary.total
 
 
-def test_summary_of_a_meeting_nobody_came_to(world):
-    summary = attendance_summary(world["meeting"])
+def test_summary_of_a_meeting_nobody_came_to(meeting):
+    summary = attendance_summary(meeting)
     assert summary.total == 0
     assert [t.count for t in summary.age_bands] == [0] * 7
 
@@ -705,16 +677,14 @@ def _crowd(meeting: Meeting, count: int) -> None:
 
 
 @pytest.mark.parametrize("count", [3, 40])
-def test_summary_costs_two_queries_whatever_the_number_of_attendees(world, count):
-    _crowd(world["meeting"], count)
-    other = _now_meeting(world["space"])
+def test_summary_costs_two_queries_whatever_the_number_of_attendees(actors, meeting, count):
+    _crowd(meeting, count)
+    other = _now_meeting(actors.space)
     _crowd(other, count)
     with CaptureQueriesContext(connection) as one:
-        attendance_summary(world["meeting"])
+        attendance_summary(meeting)
     with CaptureQueriesContext(connection) as many:
-        summaries = attendance_summaries(
-            Meeting.objects.filter(pk__in=[world["meeting"].pk, other.pk])
-        )
+        summaries = attendance_summaries(Meeting.objects.filter(pk__in=[meeting.pk, other.pk]))
     assert len(one) == 2
     assert len(many) == 2
     assert summaries[other.pk] == attendance_summary(other)
@@ -722,11 +692,13 @@ def test_summary_costs_two_queries_whatever_the_number_of_attendees(world, count
 
 
 @pytest.mark.parametrize("count", [3, 40])
-def test_check_in_page_query_count_does_not_grow(client, world, django_assert_num_queries, count):
-    _crowd(world["meeting"], count)
-    _login(client, world, "referent_tours")
-    client.post(_url("walkin_add", world["meeting"]), {"category": "resident"})
-    url = _url("checkin", world["meeting"])
+def test_check_in_page_query_count_does_not_grow(
+    client, actors, meeting, django_assert_num_queries, count
+):
+    _crowd(meeting, count)
+    actors.login(client, "referent_tours", english=True)
+    client.post(_url("walkin_add", meeting), {"category": "resident"})
+    url = _url("checkin", meeting)
     # session, user, scopes, meeting, registrations, the 2 aggregates of the summary, the last
     # walk-in (its details panel), the menu of QPV (base.html)
     with django_assert_num_queries(9):

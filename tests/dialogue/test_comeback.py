@@ -12,20 +12,10 @@ from dialogue.models import ComebackInvitation, Meeting, MeetingStatus, Registra
 from dialogue.services.comeback import send_comeback_invitations
 from participation.roles import Role
 from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def meeting_at(days: float, *, space=None, **kwargs) -> Meeting:
@@ -66,10 +56,10 @@ def came_once(world, email="awa@example.org", *, opt_in=True, **kwargs):
 
 
 def test_came_once_and_opted_in_is_invited_to_the_next_meeting_of_the_qpv(
-    world, mailoutbox, commit
+    world, mailoutbox, on_commit
 ):
     came_once(world, name="Awa Diallo")
-    with commit():
+    with on_commit():
         assert send_comeback_invitations() == 1
     (message,) = mailoutbox
     assert message.to == ["awa@example.org"]
@@ -81,9 +71,9 @@ def test_came_once_and_opted_in_is_invited_to_the_next_meeting_of_the_qpv(
     assert (invitation.email, invitation.meeting) == ("awa@example.org", world["next"])
 
 
-def test_opted_out_is_not_invited(world, mailoutbox, commit):
+def test_opted_out_is_not_invited(world, mailoutbox, on_commit):
     came_once(world, opt_in=False)
-    with commit():
+    with on_commit():
         assert send_comeback_invitations() == 0
     assert mailoutbox == []
     assert not ComebackInvitation.objects.exists()
@@ -142,13 +132,13 @@ def test_already_registered_for_a_coming_meeting_is_not_invited(world, status):
     assert send_comeback_invitations() == 0
 
 
-def test_invited_at_most_once_a_month_and_once_per_lapse(world, mailoutbox, commit):
+def test_invited_at_most_once_a_month_and_once_per_lapse(world, mailoutbox, on_commit):
     came_once(world)
-    with commit():
+    with on_commit():
         assert send_comeback_invitations() == 1
         assert send_comeback_invitations() == 0  # the same day
     now = timezone.now()
-    with commit():
+    with on_commit():
         assert send_comeback_invitations(now=now + timedelta(days=5)) == 0
         # A month later the rule still says no: one invitation per lapse, and they did not come.
         assert send_comeback_invitations(now=now + timedelta(days=31)) == 0
@@ -164,7 +154,7 @@ def test_a_recent_invitation_blocks_another_one(world):
     assert ComebackInvitation.objects.count() == 1
 
 
-def test_no_coming_meeting_in_the_qpv_records_nothing_and_waits(world, mailoutbox, commit):
+def test_no_coming_meeting_in_the_qpv_records_nothing_and_waits(world, mailoutbox, on_commit):
     came_once(world)
     Meeting.objects.filter(
         dialogue_space__qpv=world["sanitas"], starts_at__gt=timezone.now()
@@ -172,7 +162,7 @@ def test_no_coming_meeting_in_the_qpv_records_nothing_and_waits(world, mailoutbo
     assert send_comeback_invitations() == 0
     assert not ComebackInvitation.objects.exists()
     fresh = meeting_at(15, space=world["cafe"], title="Café de reprise")
-    with commit():
+    with on_commit():
         assert send_comeback_invitations() == 1
     assert ComebackInvitation.objects.get().meeting == fresh
     assert "Café de reprise" in mailoutbox[0].subject
@@ -195,7 +185,7 @@ def test_staff_are_not_residents(world):
     assert send_comeback_invitations() == 0
 
 
-def test_one_email_per_person_and_only_the_right_ones(world, mailoutbox, commit):
+def test_one_email_per_person_and_only_the_right_ones(world, mailoutbox, on_commit):
     came_once(world, email="awa@example.org")
     came_once(world, email="karim@example.org")
     came_once(world, email="nope@example.org", opt_in=False)
@@ -206,7 +196,7 @@ def test_one_email_per_person_and_only_the_right_ones(world, mailoutbox, commit)
         attended=True,
         comeback_opt_in=True,
     )
-    with commit():
+    with on_commit():
         assert send_comeback_invitations() == 3
     assert sorted(m.to[0] for m in mailoutbox) == [
         "awa@example.org",
@@ -226,8 +216,8 @@ def test_query_count_does_not_grow(world, django_assert_num_queries, count):
         assert send_comeback_invitations() == count
 
 
-def test_the_task_runs_the_service(world, mailoutbox, commit):
+def test_the_task_runs_the_service(world, mailoutbox, on_commit):
     came_once(world)
-    with commit():
+    with on_commit():
         assert tasks.send_comeback_invitations.delay().get() == 1
     assert len(mailoutbox) == 1

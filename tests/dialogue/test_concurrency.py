@@ -10,7 +10,8 @@ from django.db import connection, connections
 
 from dialogue.models import Registration, RegistrationStatus
 from dialogue.services.registrations import RegistrationError, registration_create
-from tests.factories import MeetingFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory
+from tests.participation.factories import UserFactory
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL)"

@@ -22,13 +22,9 @@ from dialogue.services.registrations import (
 )
 from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 

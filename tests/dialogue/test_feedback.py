@@ -10,7 +10,7 @@ import pytest
 from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dialogue.models import (
     ComeBack,
@@ -29,16 +29,7 @@ from dialogue.services.feedback import (
     feedback_tokens_create,
 )
 from dialogue.views.feedback import ANSWERED, SESSION_KEY
-from participation.roles import Role
-from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +41,6 @@ VALID = {
     "will_come_back": "yes",
     "comment": "Merci pour l'accueil.",
 }
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def held_meeting(*, days_ago: float = 2, **kwargs) -> Meeting:
@@ -76,7 +62,7 @@ def url(token: str) -> str:
 # Invitations by email ---------------------------------------------------------------------------
 
 
-def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, commit, caplog):
+def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, on_commit, caplog):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, email="awa@example.org", attended=True)
     RegistrationFactory(meeting=meeting, email="karim@example.org", attended=True)
@@ -90,7 +76,7 @@ def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, c
     next_meeting = MeetingFactory(dialogue_space=meeting.dialogue_space, title="La suite")
 
     caplog.set_level(logging.DEBUG)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 2
 
     assert sorted(m.to[0] for m in mailoutbox) == ["awa@example.org", "karim@example.org"]
@@ -110,12 +96,12 @@ def test_invitations_go_once_to_each_attendee_with_their_own_token(mailoutbox, c
     assert meeting.feedback_sent_at is not None
 
 
-def test_invitations_are_idempotent(mailoutbox, commit):
+def test_invitations_are_idempotent(mailoutbox, on_commit):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, attended=True)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 1
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 0
         # A fresh object (the flag read from the database) sends nothing either.
         assert feedback_invitations_send(Meeting.objects.get(pk=meeting.pk)) == 0
@@ -123,34 +109,34 @@ def test_invitations_are_idempotent(mailoutbox, commit):
     assert FeedbackToken.objects.count() == 1
 
 
-def test_no_attendee_claims_nothing_so_a_later_save_still_sends(mailoutbox, commit):
+def test_no_attendee_claims_nothing_so_a_later_save_still_sends(mailoutbox, on_commit):
     meeting = held_meeting()
     registration = RegistrationFactory(meeting=meeting, attended=None)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 0
     meeting.refresh_from_db()
     assert meeting.feedback_sent_at is None
     registration.attended = True
     registration.save()
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 1
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.parametrize("days_ago", [-7, 31])
-def test_no_invitation_before_the_meeting_nor_after_the_window(mailoutbox, commit, days_ago):
+def test_no_invitation_before_the_meeting_nor_after_the_window(mailoutbox, on_commit, days_ago):
     meeting = held_meeting(days_ago=days_ago)
     RegistrationFactory(meeting=meeting, attended=True)
-    with commit():
+    with on_commit():
         assert feedback_invitations_send(meeting) == 0
     assert mailoutbox == []
     assert not FeedbackToken.objects.exists()
 
 
-def test_the_emailed_link_opens_the_survey(client, mailoutbox, commit):
+def test_the_emailed_link_opens_the_survey(client, mailoutbox, on_commit):
     meeting = held_meeting()
     RegistrationFactory(meeting=meeting, attended=True)
-    with commit():
+    with on_commit():
         feedback_invitations_send(meeting)
     token = SURVEY_LINK.search(mailoutbox[0].body).group(1)
     assert client.get(url(token)).status_code == 200
@@ -386,42 +372,22 @@ ACTORS = {
     "referent_tours": True,
     "referent_joue": False,
     "correspondent": False,
-    "delegate": False,
+    "delegate_all": False,
     "coordinator": True,
 }
 
 
 @pytest.fixture
-def qr_world(db):
-    sanitas = QPV.objects.get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas)
-    meeting = held_meeting(dialogue_space=space)
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    return {"meeting": meeting, "users": users}
+def meeting(actors):
+    """A held meeting of Café du Sanitas."""
+    return held_meeting(dialogue_space=actors.space)
 
 
 @pytest.mark.parametrize("actor, allowed", ACTORS.items())
-def test_qr_page_by_role(client, qr_world, actor, allowed):
-    user = qr_world["users"][actor]
-    if user is not None:
-        client.force_login(user)
-    meeting = qr_world["meeting"]
+def test_qr_page_by_role(client, actors, meeting, actor, allowed):
+    actors.login(client, actor)
     response = client.get(reverse("dialogue:feedback_qr", args=[meeting.pk]))
-    if user is None:
+    if actor == "visitor":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
     elif allowed:
@@ -433,12 +399,12 @@ def test_qr_page_by_role(client, qr_world, actor, allowed):
         assert "style=" not in page
     else:
         # The delegate sees the meeting (its log), not its tools: 403; the others do not see it.
-        assert response.status_code == (403 if actor == "delegate" else 404)
+        assert response.status_code == (403 if actor == "delegate_all" else 404)
     assert not FeedbackToken.objects.exists()  # showing the code creates no token
 
 
-def test_qr_page_of_an_unknown_meeting_is_404(client, qr_world):
-    client.force_login(qr_world["users"]["coordinator"])
+def test_qr_page_of_an_unknown_meeting_is_404(client, actors):
+    actors.login(client, "coordinator")
     assert client.get(reverse("dialogue:feedback_qr", args=[999999])).status_code == 404
 
 
@@ -513,6 +479,7 @@ def test_summary_of_a_meeting_without_answers():
     )
     assert summary.comments == ()
     html = render_to_string("dialogue/includes/log_feedback.html", {"feedback": summary})
+    assert 'class="log-feedback-figures"' in html
     assert "log-feedback-table" not in html
 
 
@@ -531,9 +498,11 @@ def test_log_partial_hides_details_below_three_answers():
     meeting = held_meeting()
     feedback_tokens_create(meeting=meeting, count=2)
     make_answers(meeting, 2, comment="Mon secret")
-    html = render_to_string(
-        "dialogue/includes/log_feedback.html", {"feedback": feedback_summary(meeting)}
-    )
+    with translation.override("en"):
+        html = render_to_string(
+            "dialogue/includes/log_feedback.html", {"feedback": feedback_summary(meeting)}
+        )
+    assert "Fewer than 3 answers: the details are hidden" in html
     assert "Mon secret" not in html
     assert "log-feedback-table" not in html
     make_answers(meeting, 1)
@@ -544,11 +513,10 @@ def test_log_partial_hides_details_below_three_answers():
     assert html.count("log-feedback-table") == 2
 
 
-def test_meeting_log_shows_the_feedback_section(client, qr_world):
-    meeting = qr_world["meeting"]
+def test_meeting_log_shows_the_feedback_section(client, actors, meeting):
     feedback_tokens_create(meeting=meeting, count=3)
     make_answers(meeting, 3, comment="Très utile")
-    client.force_login(qr_world["users"]["delegate"])
+    actors.login(client, "delegate_all")
     page = client.get(reverse("dialogue:meeting_log", args=[meeting.pk])).content.decode()
     assert 'id="log-feedback-title"' in page
     assert "Très utile" in page
@@ -573,14 +541,13 @@ def test_answered_on_is_the_paris_day():
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_form_and_qr_pages_query_counts(client, qr_world, django_assert_num_queries, count):
-    meeting = qr_world["meeting"]
+def test_form_and_qr_pages_query_counts(client, actors, meeting, django_assert_num_queries, count):
     tokens = feedback_tokens_create(meeting=meeting, count=count)
     make_answers(meeting, count)
     # The token with its meeting, space and QPV; the header's menu.
     with django_assert_num_queries(2):
         assert client.get(url(tokens[0])).status_code == 200
-    client.force_login(qr_world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     # Session, user, roles, the meeting with its space and QPV, the menu.
     with django_assert_num_queries(5):
         assert client.get(reverse("dialogue:feedback_qr", args=[meeting.pk])).status_code == 200

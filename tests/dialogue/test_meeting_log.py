@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,16 +19,7 @@ from dialogue.models import (
     RegistrationStatus,
     WalkIn,
 )
-from participation.roles import Role
-from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +32,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_sanitas",
     "delegate_rabiere",
     "coordinator",
 ]
@@ -55,27 +45,10 @@ def _days_ago(days: float) -> dict:
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas, name="Café du Sanitas")
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "delegate_rabiere": (Role.DELEGATE, {"qpv": rabiere}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
+def meeting(actors):
+    """The held meeting of Café du Sanitas: Awa came, Karim did not, an elected walked in."""
     meeting = MeetingFactory(
-        dialogue_space=space,
+        dialogue_space=actors.space,
         title="Café de novembre",
         status=MeetingStatus.HELD,
         attendance_saved_at=timezone.now() - timedelta(days=2),
@@ -84,20 +57,7 @@ def world(db):
     RegistrationFactory(meeting=meeting, name="Awa Diallo", attended=True, gender="woman")
     RegistrationFactory(meeting=meeting, name="Karim Benali", attended=False)
     WalkIn.objects.create(meeting=meeting, category=AttendeeCategory.ELECTED, gender="man")
-    return {
-        "users": users,
-        "sanitas": sanitas,
-        "rabiere": rabiere,
-        "space": space,
-        "meeting": meeting,
-    }
-
-
-def _login(client, world, actor: str) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return meeting
 
 
 def _log_url(meeting: Meeting) -> str:
@@ -108,14 +68,14 @@ def _log_url(meeting: Meeting) -> str:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_meeting_log_by_role(client, world, actor):
-    _login(client, world, actor)
-    response = client.get(_log_url(world["meeting"]))
+def test_meeting_log_by_role(client, actors, meeting, actor):
+    actors.login(client, actor, english=True)
+    response = client.get(_log_url(meeting))
     if actor == "visitor":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
         return
-    if actor not in LOCAL_STAFF | {"delegate"}:
+    if actor not in LOCAL_STAFF | {"delegate_sanitas"}:
         # Out of the actor's scope (or no staff role): as if the meeting did not exist.
         assert response.status_code == 404
         return
@@ -126,14 +86,14 @@ def test_meeting_log_by_role(client, world, actor):
     # Names and tools for the staff of the place; the delegate sees the counts only.
     staff = actor in LOCAL_STAFF
     assert ("Awa Diallo" in page) is staff
-    assert (reverse("dialogue:checkin", kwargs={"pk": world["meeting"].pk}) in page) is staff
-    assert (reverse("dialogue:tracker", kwargs={"pk": world["meeting"].pk}) in page) is staff
+    assert (reverse("dialogue:checkin", kwargs={"pk": meeting.pk}) in page) is staff
+    assert (reverse("dialogue:tracker", kwargs={"pk": meeting.pk}) in page) is staff
     assert ("Karim Benali" in page) is False  # absent: never listed
 
 
-def test_meeting_log_shows_every_section(client, world):
-    _login(client, world, "facilitator_space")
-    response = client.get(_log_url(world["meeting"]))
+def test_meeting_log_shows_every_section(client, actors, meeting):
+    actors.login(client, "facilitator_space", english=True)
+    response = client.get(_log_url(meeting))
     page = response.content.decode()
     for section in (
         "log-attendance-title",
@@ -144,22 +104,22 @@ def test_meeting_log_shows_every_section(client, world):
     ):
         assert f'id="{section}"' in page
     for name in ("feedback_qr", "minutes_edit", "meeting_registrations"):
-        assert reverse(f"dialogue:{name}", kwargs={"pk": world["meeting"].pk}) in page
+        assert reverse(f"dialogue:{name}", kwargs={"pk": meeting.pk}) in page
     assert response.context["minutes"] is None
     attendance = response.context["attendance"]
     assert (attendance.total, attendance.residents, attendance.professionals) == (2, 1, 1)
     assert (attendance.women, attendance.men) == (1, 1)
 
 
-def test_meeting_log_with_minutes_and_of_a_cancelled_meeting(client, world):
-    minutes = Minutes.objects.create(meeting=world["meeting"], summary="On a parlé du parc.")
+def test_meeting_log_with_minutes_and_of_a_cancelled_meeting(client, actors, meeting):
+    minutes = Minutes.objects.create(meeting=meeting, summary="On a parlé du parc.")
     cancelled = MeetingFactory(
-        dialogue_space=world["space"],
+        dialogue_space=actors.space,
         status=MeetingStatus.CANCELLED,
         cancellation_reason="Salle fermée",
     )
-    _login(client, world, "referent_tours")
-    response = client.get(_log_url(world["meeting"]))
+    actors.login(client, "referent_tours", english=True)
+    response = client.get(_log_url(meeting))
     assert response.context["minutes"] == minutes
     response = client.get(_log_url(cancelled))
     assert response.status_code == 200
@@ -168,14 +128,15 @@ def test_meeting_log_with_minutes_and_of_a_cancelled_meeting(client, world):
     assert reverse("dialogue:checkin", kwargs={"pk": cancelled.pk}) not in page
 
 
-def test_meeting_log_of_an_unknown_meeting_is_404(client, world):
-    _login(client, world, "coordinator")
+def test_meeting_log_of_an_unknown_meeting_is_404(client, actors):
+    actors.login(client, "coordinator", english=True)
     assert client.get(reverse("dialogue:meeting_log", kwargs={"pk": 999999})).status_code == 404
 
 
 @pytest.mark.parametrize("count", [3, 40])
-def test_meeting_log_query_count_does_not_grow(client, world, django_assert_num_queries, count):
-    meeting = world["meeting"]
+def test_meeting_log_query_count_does_not_grow(
+    client, actors, meeting, django_assert_num_queries, count
+):
     Registration.objects.bulk_create(
         Registration(
             meeting=meeting,
@@ -187,7 +148,7 @@ def test_meeting_log_query_count_does_not_grow(client, world, django_assert_num_
         for index in range(count)
     )
     WalkIn.objects.bulk_create(WalkIn(meeting=meeting, category="resident") for _ in range(count))
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours", english=True)
     # session, user, scopes, meeting (+ minutes), the names present, attendance (2),
     # speaking (2), feedback (3), the menu of QPV (base.html)
     with django_assert_num_queries(14):
@@ -199,8 +160,8 @@ def test_meeting_log_query_count_does_not_grow(client, world, django_assert_num_
 # The staff home's "to do" -----------------------------------------------------------------------
 
 
-def test_staff_home_lists_meetings_to_log_and_minutes_to_publish(client, world):
-    space = world["space"]
+def test_staff_home_lists_meetings_to_log_and_minutes_to_publish(client, actors, meeting):
+    space = actors.space
     to_log_old = MeetingFactory(dialogue_space=space, title="À saisir ancienne", **_days_ago(10))
     to_log_new = MeetingFactory(dialogue_space=space, title="À saisir récente", **_days_ago(0.01))
     MeetingFactory(dialogue_space=space, title="Pas commencée")  # next week
@@ -231,9 +192,9 @@ def test_staff_home_lists_meetings_to_log_and_minutes_to_publish(client, world):
         cancellation_reason="Salle fermée",
         **_days_ago(3),
     )
-    elsewhere = DialogueSpaceFactory(qpv=world["rabiere"])
+    elsewhere = DialogueSpaceFactory(qpv=actors.rabiere)
     MeetingFactory(dialogue_space=elsewhere, title="Ailleurs à saisir", **_days_ago(1))
-    _login(client, world, "facilitator_sanitas")
+    actors.login(client, "facilitator_sanitas", english=True)
     response = client.get(reverse("dialogue:staff_home"))
     assert response.status_code == 200
     to_log = [m.title for m in response.context["meetings_to_log"]]
@@ -246,11 +207,11 @@ def test_staff_home_lists_meetings_to_log_and_minutes_to_publish(client, world):
     assert "Ailleurs à saisir" not in page
 
 
-def test_staff_home_to_do_is_limited(client, world, monkeypatch):
+def test_staff_home_to_do_is_limited(client, actors, meeting, monkeypatch):
     monkeypatch.setattr("dialogue.views.staff.TO_DO_LIMIT", 2)
     for days in (1, 2, 3):
-        MeetingFactory(dialogue_space=world["space"], **_days_ago(days))
-    _login(client, world, "facilitator_sanitas")
+        MeetingFactory(dialogue_space=actors.space, **_days_ago(days))
+    actors.login(client, "facilitator_sanitas", english=True)
     response = client.get(reverse("dialogue:staff_home"))
     assert len(response.context["meetings_to_log"]) == 2
     assert response.context["more_meetings_to_log"] is True
@@ -258,27 +219,29 @@ def test_staff_home_to_do_is_limited(client, world, monkeypatch):
     assert "Only the 2 most recent are shown." in response.content.decode()
 
 
-def test_staff_home_without_anything_to_do(client, world):
+def test_staff_home_without_anything_to_do(client, actors, meeting):
     Minutes.objects.create(
-        meeting=world["meeting"],
+        meeting=meeting,
         summary="…",
         status=MinutesStatus.PUBLISHED,
         published_at=timezone.now(),
     )
-    _login(client, world, "facilitator_space")
+    actors.login(client, "facilitator_space", english=True)
     page = client.get(reverse("dialogue:staff_home")).content.decode()
     assert "Nothing to do: every past meeting is logged" in page
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_staff_home_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_staff_home_query_count_does_not_grow(
+    client, actors, meeting, django_assert_num_queries, count
+):
     for index in range(count):
-        MeetingFactory(dialogue_space=world["space"])  # upcoming
-        MeetingFactory(dialogue_space=world["space"], **_days_ago(index + 1))
+        MeetingFactory(dialogue_space=actors.space)  # upcoming
+        MeetingFactory(dialogue_space=actors.space, **_days_ago(index + 1))
         MeetingFactory(
-            dialogue_space=world["space"], status=MeetingStatus.HELD, **_days_ago(index + 40)
+            dialogue_space=actors.space, status=MeetingStatus.HELD, **_days_ago(index + 40)
         )
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours", english=True)
     # session, user, scopes, QPV, spaces, upcoming meetings (count, page), the two "to do" lists,
     # the menu of QPV (base.html)
     with django_assert_num_queries(10):

@@ -19,7 +19,8 @@ from dialogue.models import (
 )
 from dialogue.services import meetings as services
 from qpv.models import QPV
-from tests.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory, UserFactory
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -374,7 +375,8 @@ def test_moving_a_meeting_resets_the_reminders(django_capture_on_commit_callback
     from django.utils import timezone
 
     from dialogue.services.meetings import meeting_update
-    from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+    from tests.dialogue.factories import MeetingFactory, RegistrationFactory
+    from tests.participation.factories import UserFactory
 
     meeting = MeetingFactory()
     registration = RegistrationFactory(meeting=meeting, reminder_sent_at=timezone.now())

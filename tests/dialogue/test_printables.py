@@ -13,16 +13,11 @@ from pypdf import PdfReader
 from dialogue import printables
 from dialogue.models import MeetingMode, MeetingStatus, RegistrationStatus
 from participation.roles import Role
-from qpv.models import QPV, Commune
+from qpv.models import QPV
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.dialogue.test_emails import french_day
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,53 +228,28 @@ def test_views_return_inline_pdfs_that_no_cache_keeps(client, meeting, tmp_path)
     assert "Amine Haddad" in text_of(response.content, tmp_path)
 
 
-def make_user(role: str):
-    """One user per role of DESIGN §2, in or out of the scope of a meeting in Sanitas (Tours)."""
-    if role == "visitor":
-        return None
-    user = UserFactory()
-    sanitas = QPV.objects.get(slug="sanitas")
-    if role == "facilitator":
-        grant(user, Role.FACILITATOR, qpv=sanitas)
-    elif role == "facilitator_elsewhere":
-        grant(user, Role.FACILITATOR, qpv=QPV.objects.get(slug="la-rabiere"))
-    elif role == "referent":
-        grant(user, Role.REFERENT, commune=Commune.objects.get(name="Tours"))
-    elif role == "referent_joue":
-        grant(user, Role.REFERENT, commune=Commune.objects.get(name="Joué-lès-Tours"))
-    elif role == "correspondent":
-        grant(user, Role.CORRESPONDENT, organisation=OrganisationFactory())
-    elif role == "delegate":
-        grant(user, Role.DELEGATE, qpv=sanitas)
-    elif role == "coordinator":
-        grant(user, Role.COORDINATOR)
-    return user
-
-
 EXPECTED = {
-    # role: (poster, sign-in sheet)
+    # role (tests/conftest.py, Actors): (poster, sign-in sheet) of a meeting in Sanitas (Tours)
     "visitor": (302, 302),
     # Who does not see the meeting at all gets a 404, as for an unknown one; the delegate sees it
     # (its log) but prints nothing: 403.
     "resident": (404, 404),
-    "facilitator": (200, 200),
-    "facilitator_elsewhere": (404, 404),
-    "referent": (200, 200),
+    "facilitator_sanitas": (200, 200),
+    "facilitator_rabiere": (404, 404),
+    "referent_tours": (200, 200),
     "referent_joue": (404, 404),
     "correspondent": (404, 404),
-    "delegate": (403, 403),
+    "delegate_sanitas": (403, 403),
     "coordinator": (200, 200),
 }
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
-def test_who_may_print(client, meeting, monkeypatch, role):
+def test_who_may_print(client, actors, meeting, monkeypatch, role):
     # Rendering is tested above; here only the access decision matters.
     monkeypatch.setattr(printables, "poster_pdf", lambda meeting: b"%PDF-poster")
     monkeypatch.setattr(printables, "signin_sheet_pdf", lambda meeting: b"%PDF-sheet")
-    user = make_user(role)
-    if user is not None:
-        client.force_login(user)
+    actors.login(client, role)
     for name, expected in zip(
         ("meeting_poster", "meeting_signin_sheet"), EXPECTED[role], strict=True
     ):
@@ -292,17 +262,17 @@ def test_who_may_print(client, meeting, monkeypatch, role):
             assert b"%PDF" not in response.content
 
 
-def test_unknown_meeting_and_post_are_refused(client, meeting):
-    client.force_login(make_user("coordinator"))
+def test_unknown_meeting_and_post_are_refused(client, actors, meeting):
+    actors.login(client, "coordinator")
     missing = reverse("dialogue:meeting_poster", kwargs={"pk": meeting.pk + 1000})
     assert client.get(missing).status_code == 404
     assert client.post(url("meeting_poster", meeting)).status_code == 405
 
 
 @pytest.mark.parametrize("registrants", [3, 30])
-def test_query_counts_do_not_grow(client, meeting, registrants, django_assert_num_queries):
+def test_query_counts_do_not_grow(client, actors, meeting, registrants, django_assert_num_queries):
     RegistrationFactory.create_batch(registrants, meeting=meeting)
-    client.force_login(make_user("facilitator"))
+    actors.login(client, "facilitator_sanitas")
     # session, user, roles, meeting with its place; then the registrants' names.
     with django_assert_num_queries(4):
         assert client.get(url("meeting_poster", meeting)).status_code == 200

@@ -19,14 +19,9 @@ from dialogue.models import (
 )
 from participation.roles import Role
 from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +33,7 @@ ROLES = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_sanitas",
     "coordinator",
 ]
 # Those who may manage a meeting of Sanitas (dialogue.manage_meeting): the staff of the place.
@@ -98,35 +93,18 @@ def meeting(space):
 
 
 @pytest.fixture
-def users(sanitas, rabiere):
-    europe = QPV.objects.get(slug="europe")
-    users = {"visitor": None, "resident": UserFactory()}
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_europe": (Role.FACILITATOR, {"qpv": europe}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    return users
-
-
-def login(client, users, role):
-    if users[role] is not None:
-        client.force_login(users[role])
+def actors(actors):
+    """And a facilitator of Europe, another QPV of Tours."""
+    actors.add("facilitator_europe", Role.FACILITATOR, qpv=actors.europe)
+    return actors
 
 
 # ---- Every page, every role ----
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_public_page_answers_for_every_role(client, users, role, meeting, sanitas):
-    login(client, users, role)
+def test_every_public_page_answers_for_every_role(client, actors, role, meeting, sanitas):
+    actors.login(client, role)
     past = MeetingFactory(
         dialogue_space=meeting.dialogue_space, title="Déjà tenue", starts_at=in_days(-10)
     )
@@ -155,8 +133,8 @@ def test_every_public_page_answers_for_every_role(client, users, role, meeting, 
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_staff_links_only_for_the_staff_of_the_meeting(client, users, role, meeting):
-    login(client, users, role)
+def test_staff_links_only_for_the_staff_of_the_meeting(client, actors, role, meeting):
+    actors.login(client, role)
     page = client.get(meeting.get_absolute_url()).content.decode()
     links = [
         reverse("dialogue:meeting_edit", args=[meeting.pk]),
@@ -169,8 +147,8 @@ def test_staff_links_only_for_the_staff_of_the_meeting(client, users, role, meet
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_space_edit_link_only_for_the_staff_of_the_space(client, users, role, space):
-    login(client, users, role)
+def test_space_edit_link_only_for_the_staff_of_the_space(client, actors, role, space):
+    actors.login(client, role)
     page = client.get(space.get_absolute_url()).content.decode()
     assert (reverse("dialogue:space_edit", args=[space.pk]) in page) is (role in STAFF_OF_SANITAS)
 
@@ -426,7 +404,11 @@ def test_online_link_only_for_online_and_hybrid_meetings(client, space):
     in_person = MeetingFactory(dialogue_space=space, online_url=url)
     online = MeetingFactory(dialogue_space=space, mode=MeetingMode.ONLINE, online_url=url)
     hybrid = MeetingFactory(dialogue_space=space, mode=MeetingMode.HYBRID, online_url=url)
-    assert url not in client.get(in_person.get_absolute_url()).content.decode()
+    response = client.get(in_person.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert in_person.address in page
+    assert url not in page
     assert url in client.get(online.get_absolute_url()).content.decode()
     assert url in client.get(hybrid.get_absolute_url()).content.decode()
 
@@ -556,7 +538,7 @@ def test_qpv_page_query_count(client, django_assert_num_queries, space, sanitas,
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_meeting_page_query_count(client, django_assert_num_queries, meeting, users, count):
+def test_meeting_page_query_count(client, django_assert_num_queries, meeting, actors, count):
     meeting.capacity = 50
     meeting.save()
     RegistrationFactory.create_batch(count, meeting=meeting)
@@ -565,7 +547,7 @@ def test_meeting_page_query_count(client, django_assert_num_queries, meeting, us
     with django_assert_num_queries(3):
         assert client.get(url).status_code == 200
     # + session, user, the user's registration, roles (permissions and header).
-    client.force_login(users["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
     # The printable view has no header menu.

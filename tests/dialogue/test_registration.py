@@ -17,14 +17,10 @@ from dialogue.services.registrations import (
     registration_cancel,
     registration_create,
 )
-from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def link_in(message, name: str) -> str:
@@ -33,11 +29,11 @@ def link_in(message, name: str) -> str:
     return "/" + match.group(0).split("://", 1)[1].split("/", 1)[1]
 
 
-def test_resident_registers_in_one_click(client, mailoutbox, commit):
+def test_resident_registers_in_one_click(client, mailoutbox, on_commit):
     meeting = MeetingFactory(capacity=2)
     resident = UserFactory(full_name="Awa Diallo")
     client.force_login(resident)
-    with commit():
+    with on_commit():
         response = client.post(reverse("dialogue:register", args=[meeting.pk]))
     assert response.status_code == 302
     registration = Registration.objects.get(meeting=meeting)
@@ -48,9 +44,9 @@ def test_resident_registers_in_one_click(client, mailoutbox, commit):
     assert reverse("dialogue:my_registration_cancel", args=[registration.pk]) in page
 
 
-def test_guest_registration_counts_only_after_the_emailed_link(client, mailoutbox, commit):
+def test_guest_registration_counts_only_after_the_emailed_link(client, mailoutbox, on_commit):
     meeting = MeetingFactory(capacity=1)
-    with commit():
+    with on_commit():
         response = client.post(
             reverse("dialogue:register", args=[meeting.pk]),
             {"name": "Karim B.", "email": "Karim@Example.org", "phone": "06 12 34 56 78"},
@@ -69,7 +65,7 @@ def test_guest_registration_counts_only_after_the_emailed_link(client, mailoutbo
     assert client.get(confirm_url).status_code == 200
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.PENDING  # GET alone confirms nothing
-    with commit():
+    with on_commit():
         response = client.post(confirm_url)
     assert response.status_code == 302
     registration.refresh_from_db()
@@ -193,12 +189,12 @@ def test_capacity_increase_fills_free_seats():
     assert [r.pk for r in promoted] == [r.pk for r in registrations[1:]]
 
 
-def test_manage_link_cancels_and_forged_links_are_refused(client, mailoutbox, commit):
+def test_manage_link_cancels_and_forged_links_are_refused(client, mailoutbox, on_commit):
     meeting = MeetingFactory()
     registration = RegistrationFactory(meeting=meeting)
     manage_url = tokens.manage_path(registration)
     assert client.get(manage_url).status_code == 200
-    with commit():
+    with on_commit():
         assert client.post(manage_url).status_code == 302
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.CANCELLED

@@ -13,7 +13,8 @@ from dialogue.services.retention import PURGED_DOMAIN, purge_guest_personal_data
 from evaluation.computations import compute
 from evaluation.indicators import Period, Scope
 from questions.services import purge_guest_question_contacts
-from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
+from tests.participation.factories import UserFactory
 from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from icalendar import Calendar
 
 from dialogue.models import Registration, RegistrationStatus
 from dialogue.services.registrations import registration_create
-from tests.factories import MeetingFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

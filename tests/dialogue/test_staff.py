@@ -8,7 +8,6 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -23,16 +22,8 @@ from dialogue.models import (
     SpaceFormat,
     SpaceOrigin,
 )
-from participation.roles import Role
-from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +36,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_all",
     "coordinator",
 ]
 # Who runs the meetings of `space` (Sanitas); the facilitator of `space` alone does not run
@@ -55,49 +46,28 @@ STAFF_OF_OTHER_SPACE = {"facilitator_sanitas", "referent_tours", "coordinator"}
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas, name="Café du Sanitas")
-    other_space = DialogueSpaceFactory(qpv=sanitas, name="Conseil citoyen du Sanitas")
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
+def targets(actors):
+    """What the access table aims at: the QPV, the space of facilitator_space and another space
+    of Sanitas, a meeting in each."""
+    other_space = DialogueSpaceFactory(qpv=actors.sanitas, name="Conseil citoyen du Sanitas")
     return {
-        "users": users,
-        "sanitas": sanitas,
-        "rabiere": rabiere,
-        "space": space,
+        "sanitas": actors.sanitas,
+        "rabiere": actors.rabiere,
+        "space": actors.space,
         "other_space": other_space,
-        "meeting": MeetingFactory(dialogue_space=space, title="Café de novembre"),
+        "meeting": MeetingFactory(dialogue_space=actors.space, title="Café de novembre"),
         "other_meeting": MeetingFactory(dialogue_space=other_space),
     }
 
 
-def _login(client, user) -> None:
-    if user is not None:
-        client.force_login(user)
-
-
-def _url(world, view: str, target: str) -> str:
+def _url(targets, view: str, target: str) -> str:
     if view == "staff_home":
         return reverse("dialogue:staff_home")
     if view == "space_create":
-        return reverse("dialogue:space_create") + f"?qpv={world[target].slug}"
+        return reverse("dialogue:space_create") + f"?qpv={targets[target].slug}"
     if view == "meeting_create":
-        return reverse("dialogue:meeting_create") + f"?espace={world[target].pk}"
-    return reverse(f"dialogue:{view}", kwargs={"pk": world[target].pk})
+        return reverse("dialogue:meeting_create") + f"?espace={targets[target].pk}"
+    return reverse(f"dialogue:{view}", kwargs={"pk": targets[target].pk})
 
 
 STAFF = set(ACTORS) - {"visitor", "resident"}
@@ -124,8 +94,8 @@ ACCESS = {
 SEES = {
     "space": STAFF_OF_SPACE,
     "other_space": STAFF_OF_OTHER_SPACE,
-    "meeting": STAFF_OF_SPACE | {"delegate"},
-    "other_meeting": STAFF_OF_OTHER_SPACE | {"delegate"},
+    "meeting": STAFF_OF_SPACE | {"delegate_all"},
+    "other_meeting": STAFF_OF_OTHER_SPACE | {"delegate_all"},
 }
 CASES = [
     (view, target, actor, actor in allowed)
@@ -139,9 +109,9 @@ def denied_status(target: str | None, actor: str) -> int:
 
 
 @pytest.mark.parametrize(("view", "target", "actor", "allowed"), CASES)
-def test_access_by_role(client, world, view, target, actor, allowed):
-    _login(client, world["users"][actor])
-    url = _url(world, view, target)
+def test_access_by_role(client, actors, targets, view, target, actor, allowed):
+    actors.login(client, actor)
+    url = _url(targets, view, target)
     response = client.get(url)
     if actor == "visitor":
         assert response.status_code == 302
@@ -156,15 +126,15 @@ def test_access_by_role(client, world, view, target, actor, allowed):
 @pytest.mark.parametrize(
     "view", ["space_edit", "meeting_edit", "meeting_duplicate", "meeting_cancel"]
 )
-def test_posting_out_of_scope_is_refused_and_changes_nothing(client, world, view):
-    _login(client, world["users"]["referent_joue"])
+def test_posting_out_of_scope_is_refused_and_changes_nothing(client, actors, targets, view):
+    actors.login(client, "referent_joue")
     target = "space" if view == "space_edit" else "meeting"
-    response = client.post(_url(world, view, target), {"name": "Piraté", "reason": "Piraté"})
+    response = client.post(_url(targets, view, target), {"name": "Piraté", "reason": "Piraté"})
     # Out of the referent's scope: as if the object did not exist.
     assert response.status_code == 404
     assert DialogueSpace.objects.filter(name="Piraté").count() == 0
-    world["meeting"].refresh_from_db()
-    assert world["meeting"].status == MeetingStatus.PLANNED
+    targets["meeting"].refresh_from_db()
+    assert targets["meeting"].status == MeetingStatus.PLANNED
     assert Meeting.objects.count() == 2
 
 
@@ -183,23 +153,23 @@ def test_posting_out_of_scope_is_refused_and_changes_nothing(client, world, view
         "/espace-pro/rencontres/999999/inscrits/",
     ],
 )
-def test_unknown_objects_are_404(client, world, url):
-    _login(client, world["users"]["coordinator"])
+def test_unknown_objects_are_404(client, actors, targets, url):
+    actors.login(client, "coordinator")
     assert client.get(url).status_code == 404
 
 
 # Staff home -------------------------------------------------------------------------------------
 
 
-def test_home_lists_spaces_by_qpv_and_upcoming_meetings(client, world):
-    _login(client, world["users"]["referent_tours"])
+def test_home_lists_spaces_by_qpv_and_upcoming_meetings(client, actors, targets):
+    actors.login(client, "referent_tours")
     MeetingFactory(
-        dialogue_space=world["space"],
+        dialogue_space=actors.space,
         title="Rencontre passée",
         starts_at=timezone.now() - timedelta(days=3),
         ends_at=timezone.now() - timedelta(days=3) + timedelta(hours=2),
     )
-    DialogueSpaceFactory(qpv=world["rabiere"], name="Café de la Rabière")
+    DialogueSpaceFactory(qpv=actors.rabiere, name="Café de la Rabière")
     page = client.get(reverse("dialogue:staff_home")).content.decode()
     assert "Café du Sanitas" in page
     assert "Conseil citoyen du Sanitas" in page
@@ -208,26 +178,26 @@ def test_home_lists_spaces_by_qpv_and_upcoming_meetings(client, world):
     # A past meeting is not upcoming (it is in the "to do" list, to be logged).
     upcoming = page.split('id="meetings-title"')[1].split('id="spaces-title"')[0]
     assert "Rencontre passée" not in upcoming
-    meeting = world["meeting"]
+    meeting = targets["meeting"]
     for name in ["meeting_edit", "meeting_duplicate", "meeting_cancel", "meeting_registrations"]:
         assert reverse(f"dialogue:{name}", kwargs={"pk": meeting.pk}) in page
-    assert f"{reverse('dialogue:meeting_create')}?espace={world['space'].pk}" in page
+    assert f"{reverse('dialogue:meeting_create')}?espace={actors.space.pk}" in page
     # A referent of Tours may create a space in each QPV of Tours, not in Joué-lès-Tours.
     assert f"{reverse('dialogue:space_create')}?qpv=sanitas" in page
     assert "?qpv=la-rabiere" not in page
 
 
-def test_home_of_a_facilitator_shows_no_space_creation(client, world):
-    _login(client, world["users"]["facilitator_space"])
+def test_home_of_a_facilitator_shows_no_space_creation(client, actors, targets):
+    actors.login(client, "facilitator_space")
     page = client.get(reverse("dialogue:staff_home")).content.decode()
     assert "Café du Sanitas" in page
     assert "Conseil citoyen du Sanitas" not in page
     assert reverse("dialogue:space_create") not in page
 
 
-@pytest.mark.parametrize("actor", ["delegate", "correspondent"])
-def test_home_of_a_delegate_or_correspondent_is_an_empty_state(client, world, actor):
-    _login(client, world["users"][actor])
+@pytest.mark.parametrize("actor", ["delegate_all", "correspondent"])
+def test_home_of_a_delegate_or_correspondent_is_an_empty_state(client, actors, targets, actor):
+    actors.login(client, actor)
     response = client.get(reverse("dialogue:staff_home"))
     page = response.content.decode()
     assert response.status_code == 200
@@ -237,12 +207,12 @@ def test_home_of_a_delegate_or_correspondent_is_an_empty_state(client, world, ac
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_home_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_home_query_count_does_not_grow(client, actors, targets, django_assert_num_queries, count):
     for index in range(count):
-        space = world["space"] if index % 2 else DialogueSpaceFactory(qpv=world["sanitas"])
+        space = actors.space if index % 2 else DialogueSpaceFactory(qpv=actors.sanitas)
         meeting = MeetingFactory(dialogue_space=space)
         RegistrationFactory(meeting=meeting)
-    _login(client, world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     # session, user, scopes, QPV list, spaces, meeting count, menu of QPV (base.html), meetings,
     # the two "to do" lists (meetings to log, minutes to publish)
     with django_assert_num_queries(10):
@@ -250,10 +220,10 @@ def test_home_query_count_does_not_grow(client, world, django_assert_num_queries
     assert response.status_code == 200
 
 
-def test_home_is_paginated_by_30(client, world):
+def test_home_is_paginated_by_30(client, actors, targets):
     for _ in range(31):
-        MeetingFactory(dialogue_space=world["space"])
-    _login(client, world["users"]["coordinator"])
+        MeetingFactory(dialogue_space=actors.space)
+    actors.login(client, "coordinator")
     first = client.get(reverse("dialogue:staff_home"))
     assert len(first.context["meetings"]) == 30
     second = client.get(reverse("dialogue:staff_home") + "?page=2")
@@ -277,19 +247,19 @@ def _space_data(**overrides) -> dict:
     return data
 
 
-def test_referent_creates_a_space_hosted_by_a_local_organisation(client, world):
+def test_referent_creates_a_space_hosted_by_a_local_organisation(client, actors, targets):
     host = OrganisationFactory(name="Centre social Pluriel(le)")
-    host.qpvs.add(world["sanitas"])
+    host.qpvs.add(actors.sanitas)
     far = OrganisationFactory(name="Association de la Rabière")
-    far.qpvs.add(world["rabiere"])
-    _login(client, world["users"]["referent_tours"])
-    url = _url(world, "space_create", "sanitas")
+    far.qpvs.add(actors.rabiere)
+    actors.login(client, "referent_tours")
+    url = _url(targets, "space_create", "sanitas")
     form = client.get(url).context["form"]
     assert list(form.fields["host_organisation"].queryset) == [host]
     response = client.post(url, _space_data(host_organisation=host.pk))
     assert response.status_code == 302
     space = DialogueSpace.objects.get(name="Atelier cuisine et paroles")
-    assert space.qpv == world["sanitas"]
+    assert space.qpv == actors.sanitas
     assert space.host_organisation == host
     # An organisation of another QPV is not a valid choice.
     response = client.post(url, _space_data(name="Autre", host_organisation=far.pk))
@@ -299,22 +269,22 @@ def test_referent_creates_a_space_hosted_by_a_local_organisation(client, world):
     )
 
 
-def test_space_form_requires_a_name_and_keeps_what_was_typed(client, world):
-    _login(client, world["users"]["coordinator"])
-    response = client.post(_url(world, "space_create", "sanitas"), _space_data(name=""))
+def test_space_form_requires_a_name_and_keeps_what_was_typed(client, actors, targets):
+    actors.login(client, "coordinator")
+    response = client.post(_url(targets, "space_create", "sanitas"), _space_data(name=""))
     assert response.status_code == 400
     assert "name" in response.context["form"].errors
     assert "Chacun parle à son tour." in response.content.decode()
 
 
-def test_facilitator_edits_their_space(client, world):
-    _login(client, world["users"]["facilitator_space"])
-    url = _url(world, "space_edit", "space")
+def test_facilitator_edits_their_space(client, actors, targets):
+    actors.login(client, "facilitator_space")
+    url = _url(targets, "space_edit", "space")
     response = client.post(url, _space_data(name="Café du Sanitas renommé", is_active=""))
     assert response.status_code == 302
-    world["space"].refresh_from_db()
-    assert world["space"].name == "Café du Sanitas renommé"
-    assert world["space"].is_active is False
+    actors.space.refresh_from_db()
+    assert actors.space.name == "Café du Sanitas renommé"
+    assert actors.space.is_active is False
 
 
 # Meeting creation -------------------------------------------------------------------------------
@@ -351,14 +321,14 @@ def _codes(response, field: str) -> list[str]:
     return [error.code for error in response.context["form"].errors.as_data().get(field, [])]
 
 
-def test_facilitator_plans_a_meeting(client, world):
-    user = world["users"]["facilitator_space"]
-    _login(client, user)
-    response = client.post(_url(world, "meeting_create", "space"), _meeting_data())
+def test_facilitator_plans_a_meeting(client, actors, targets):
+    user = actors["facilitator_space"]
+    actors.login(client, "facilitator_space")
+    response = client.post(_url(targets, "meeting_create", "space"), _meeting_data())
     assert response.status_code == 302
     assert response["Location"] == reverse("dialogue:staff_home")
     meeting = Meeting.objects.get(title="Café des habitants")
-    assert meeting.dialogue_space == world["space"]
+    assert meeting.dialogue_space == actors.space
     assert meeting.created_by == user
     assert meeting.status == MeetingStatus.PLANNED
     assert meeting.series is None
@@ -369,9 +339,9 @@ def test_facilitator_plans_a_meeting(client, world):
     assert timezone.localtime(meeting.ends_at).hour == 20
 
 
-def test_empty_capacity_means_unlimited(client, world):
-    _login(client, world["users"]["coordinator"])
-    client.post(_url(world, "meeting_create", "space"), _meeting_data(capacity=""))
+def test_empty_capacity_means_unlimited(client, actors, targets):
+    actors.login(client, "coordinator")
+    client.post(_url(targets, "meeting_create", "space"), _meeting_data(capacity=""))
     assert Meeting.objects.get(title="Café des habitants").capacity is None
 
 
@@ -459,12 +429,11 @@ INVALID = [
 
 @pytest.mark.parametrize(("overrides", "field", "code", "message"), INVALID)
 def test_invalid_meeting_is_refused_with_a_clear_message(
-    client, world, overrides, field, code, message
+    client, actors, targets, overrides, field, code, message
 ):
-    _login(client, world["users"]["referent_tours"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    actors.login(client, "referent_tours", english=True)
     data = _meeting_data(**overrides)
-    response = client.post(_url(world, "meeting_create", "space"), data)
+    response = client.post(_url(targets, "meeting_create", "space"), data)
     assert response.status_code == 400
     assert code in _codes(response, field)
     page = response.content.decode()
@@ -475,13 +444,12 @@ def test_invalid_meeting_is_refused_with_a_clear_message(
     assert Meeting.objects.filter(title="Café des habitants").count() == 0
 
 
-def test_too_many_occurrences_is_refused(client, world, monkeypatch):
+def test_too_many_occurrences_is_refused(client, actors, targets, monkeypatch):
     monkeypatch.setattr("dialogue.forms.meetings.MAX_SERIES_OCCURRENCES", 3)
-    _login(client, world["users"]["referent_tours"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    actors.login(client, "referent_tours", english=True)
     until = _next_week_day() + timedelta(weeks=4)
     data = _meeting_data(repeat_every_weeks="1", repeat_until=until.isoformat())
-    response = client.post(_url(world, "meeting_create", "space"), data)
+    response = client.post(_url(targets, "meeting_create", "space"), data)
     assert response.status_code == 400
     assert _codes(response, "repeat_until") == ["too_many_occurrences"]
     assert "A series can have at most 3 meetings: choose an earlier end date." in (
@@ -489,12 +457,12 @@ def test_too_many_occurrences_is_refused(client, world, monkeypatch):
     )
 
 
-def test_a_series_is_planned_in_one_form(client, world):
-    _login(client, world["users"]["facilitator_sanitas"])
+def test_a_series_is_planned_in_one_form(client, actors, targets):
+    actors.login(client, "facilitator_sanitas")
     first = _next_week_day()
     until = first + timedelta(weeks=12)
     response = client.post(
-        _url(world, "meeting_create", "space"),
+        _url(targets, "meeting_create", "space"),
         _meeting_data(repeat_every_weeks="2", repeat_until=until.isoformat()),
     )
     assert response.status_code == 302
@@ -509,7 +477,7 @@ def test_a_series_is_planned_in_one_form(client, world):
         assert meeting.capacity == 15
 
 
-def test_series_across_the_change_to_summer_time_keeps_paris_wall_clock(world):
+def test_series_across_the_change_to_summer_time_keeps_paris_wall_clock(actors, targets):
     """Every week from 18 March to 8 April 2027 at 18:00: clocks go forward on 28 March."""
     form = MeetingForm(
         _meeting_data(
@@ -524,7 +492,7 @@ def test_series_across_the_change_to_summer_time_keeps_paris_wall_clock(world):
 
     every_weeks, until = form.series()
     meetings = meeting_create_series(
-        space=world["space"],
+        space=actors.space,
         by=None,
         every_weeks=every_weeks,
         until=until,
@@ -567,10 +535,10 @@ def _edit_data(meeting: Meeting, **overrides) -> dict:
     return data
 
 
-def test_edit_form_is_prefilled_and_saves(client, world):
-    meeting = world["meeting"]
-    _login(client, world["users"]["facilitator_space"])
-    url = _url(world, "meeting_edit", "meeting")
+def test_edit_form_is_prefilled_and_saves(client, actors, targets):
+    meeting = targets["meeting"]
+    actors.login(client, "facilitator_space")
+    url = _url(targets, "meeting_edit", "meeting")
     response = client.get(url)
     form = response.context["form"]
     assert form["title"].value() == meeting.title
@@ -582,13 +550,12 @@ def test_edit_form_is_prefilled_and_saves(client, world):
     assert (meeting.title, meeting.agenda) == ("Nouveau titre", "Ordre du jour")
 
 
-def test_capacity_below_confirmed_registrations_is_refused(client, world):
-    meeting = world["meeting"]
+def test_capacity_below_confirmed_registrations_is_refused(client, actors, targets):
+    meeting = targets["meeting"]
     RegistrationFactory.create_batch(3, meeting=meeting)
-    _login(client, world["users"]["referent_tours"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    actors.login(client, "referent_tours", english=True)
     response = client.post(
-        _url(world, "meeting_edit", "meeting"), _edit_data(meeting, capacity=2, title="Typé")
+        _url(targets, "meeting_edit", "meeting"), _edit_data(meeting, capacity=2, title="Typé")
     )
     assert response.status_code == 400
     # The page still shows the meeting as saved, and the form what was typed.
@@ -602,14 +569,16 @@ def test_capacity_below_confirmed_registrations_is_refused(client, world):
     meeting.refresh_from_db()
     assert meeting.capacity == 20
     # Exactly the number of confirmed registrations is fine.
-    response = client.post(_url(world, "meeting_edit", "meeting"), _edit_data(meeting, capacity=3))
+    response = client.post(
+        _url(targets, "meeting_edit", "meeting"), _edit_data(meeting, capacity=3)
+    )
     assert response.status_code == 302
 
 
 def test_raising_the_capacity_promotes_the_waiting_list(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, targets, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting = world["meeting"]
+    meeting = targets["meeting"]
     meeting.capacity = 2
     meeting.save()
     RegistrationFactory.create_batch(2, meeting=meeting)
@@ -628,10 +597,10 @@ def test_raising_the_capacity_promotes_the_waiting_list(
         confirmed_at=None,
         waitlisted_at=now - timedelta(hours=1),
     )
-    _login(client, world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            _url(world, "meeting_edit", "meeting"), _edit_data(meeting, capacity=3)
+            _url(targets, "meeting_edit", "meeting"), _edit_data(meeting, capacity=3)
         )
     assert response.status_code == 302
     first.refresh_from_db()
@@ -642,9 +611,9 @@ def test_raising_the_capacity_promotes_the_waiting_list(
 
 
 def test_a_new_time_or_place_is_told_to_the_registrants(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, targets, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting = world["meeting"]
+    meeting = targets["meeting"]
     RegistrationFactory(meeting=meeting, email="confirme@example.org")
     RegistrationFactory(
         meeting=meeting,
@@ -653,10 +622,10 @@ def test_a_new_time_or_place_is_told_to_the_registrants(
         waitlisted_at=timezone.now(),
     )
     RegistrationFactory(meeting=meeting, email="parti@example.org", status="cancelled")
-    _login(client, world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            _url(world, "meeting_edit", "meeting"),
+            _url(targets, "meeting_edit", "meeting"),
             _edit_data(meeting, start_time="18:30", venue="Salle des fêtes"),
         )
     assert response.status_code == 302
@@ -667,22 +636,22 @@ def test_a_new_time_or_place_is_told_to_the_registrants(
 
 
 def test_editing_only_the_agenda_tells_nobody(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, targets, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting = world["meeting"]
+    meeting = targets["meeting"]
     RegistrationFactory(meeting=meeting)
-    _login(client, world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(_url(world, "meeting_edit", "meeting"), _edit_data(meeting, agenda="Autre"))
+        client.post(_url(targets, "meeting_edit", "meeting"), _edit_data(meeting, agenda="Autre"))
     assert mailoutbox == []
 
 
 @pytest.mark.parametrize("status", [MeetingStatus.CANCELLED, MeetingStatus.HELD])
-def test_held_or_cancelled_meetings_cannot_be_edited(client, world, status):
-    meeting = world["meeting"]
+def test_held_or_cancelled_meetings_cannot_be_edited(client, actors, targets, status):
+    meeting = targets["meeting"]
     Meeting.objects.filter(pk=meeting.pk).update(status=status, cancellation_reason="Grève")
-    _login(client, world["users"]["referent_tours"])
-    url = _url(world, "meeting_edit", "meeting")
+    actors.login(client, "referent_tours")
+    url = _url(targets, "meeting_edit", "meeting")
     response = client.post(url, _edit_data(meeting, title="Changé"), follow=True)
     assert response.redirect_chain[0][0] == reverse("dialogue:staff_home")
     assert len(list(response.context["messages"])) == 1
@@ -690,25 +659,25 @@ def test_held_or_cancelled_meetings_cannot_be_edited(client, world, status):
     assert meeting.title == "Café de novembre"
 
 
-def test_a_started_meeting_cannot_be_edited(client, world):
-    meeting = world["meeting"]
+def test_a_started_meeting_cannot_be_edited(client, actors, targets):
+    meeting = targets["meeting"]
     start = timezone.now() - timedelta(minutes=30)
     Meeting.objects.filter(pk=meeting.pk).update(
         starts_at=start, ends_at=start + timedelta(hours=2)
     )
-    _login(client, world["users"]["referent_tours"])
-    response = client.get(_url(world, "meeting_edit", "meeting"))
+    actors.login(client, "referent_tours")
+    response = client.get(_url(targets, "meeting_edit", "meeting"))
     assert response.status_code == 302
 
 
 # Duplication ------------------------------------------------------------------------------------
 
 
-def test_duplicate_prefills_a_week_later_and_copies_no_registration(client, world):
-    meeting = world["meeting"]
+def test_duplicate_prefills_a_week_later_and_copies_no_registration(client, actors, targets):
+    meeting = targets["meeting"]
     RegistrationFactory.create_batch(2, meeting=meeting)
-    _login(client, world["users"]["facilitator_space"])
-    url = _url(world, "meeting_duplicate", "meeting")
+    actors.login(client, "facilitator_space")
+    url = _url(targets, "meeting_duplicate", "meeting")
     form = client.get(url).context["form"]
     start = timezone.localtime(meeting.starts_at)
     assert form["date"].value() == start.date() + timedelta(weeks=1)
@@ -718,7 +687,7 @@ def test_duplicate_prefills_a_week_later_and_copies_no_registration(client, worl
     data.update(repeat_every_weeks="", repeat_until="")
     response = client.post(url, data)
     assert response.status_code == 302
-    copy = Meeting.objects.exclude(pk__in=[meeting.pk, world["other_meeting"].pk]).get()
+    copy = Meeting.objects.exclude(pk__in=[meeting.pk, targets["other_meeting"].pk]).get()
     assert copy.title == meeting.title
     assert copy.dialogue_space == meeting.dialogue_space
     assert copy.starts_at == meeting.starts_at + timedelta(weeks=1)
@@ -726,14 +695,14 @@ def test_duplicate_prefills_a_week_later_and_copies_no_registration(client, worl
     assert meeting.registrations.count() == 2
 
 
-def test_duplicating_an_old_meeting_proposes_a_date_in_the_future(client, world):
+def test_duplicating_an_old_meeting_proposes_a_date_in_the_future(client, actors, targets):
     old = MeetingFactory(
-        dialogue_space=world["space"],
+        dialogue_space=actors.space,
         starts_at=timezone.now() - timedelta(days=40),
         ends_at=timezone.now() - timedelta(days=40) + timedelta(hours=2),
         status=MeetingStatus.HELD,
     )
-    _login(client, world["users"]["coordinator"])
+    actors.login(client, "coordinator")
     form = client.get(reverse("dialogue:meeting_duplicate", kwargs={"pk": old.pk})).context["form"]
     proposed = form["date"].value()
     assert proposed > timezone.localdate() - timedelta(days=1)
@@ -743,28 +712,27 @@ def test_duplicating_an_old_meeting_proposes_a_date_in_the_future(client, world)
 # Cancellation -----------------------------------------------------------------------------------
 
 
-def test_cancellation_requires_a_reason(client, world):
-    _login(client, world["users"]["referent_tours"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.post(_url(world, "meeting_cancel", "meeting"), {"reason": "   "})
+def test_cancellation_requires_a_reason(client, actors, targets):
+    actors.login(client, "referent_tours", english=True)
+    response = client.post(_url(targets, "meeting_cancel", "meeting"), {"reason": "   "})
     assert response.status_code == 400
     assert _codes(response, "reason") == ["required"]
     assert "Give the reason for the cancellation: registrants will read it." in (
         response.content.decode()
     )
-    world["meeting"].refresh_from_db()
-    assert world["meeting"].status == MeetingStatus.PLANNED
+    targets["meeting"].refresh_from_db()
+    assert targets["meeting"].status == MeetingStatus.PLANNED
 
 
 def test_cancellation_tells_registrants_and_shows_on_the_public_page(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, targets, mailoutbox, django_capture_on_commit_callbacks
 ):
-    meeting = world["meeting"]
+    meeting = targets["meeting"]
     RegistrationFactory(meeting=meeting, email="confirme@example.org")
-    _login(client, world["users"]["facilitator_space"])
+    actors.login(client, "facilitator_space")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            _url(world, "meeting_cancel", "meeting"), {"reason": "Salle indisponible"}
+            _url(targets, "meeting_cancel", "meeting"), {"reason": "Salle indisponible"}
         )
     assert response.status_code == 302
     meeting.refresh_from_db()
@@ -775,24 +743,24 @@ def test_cancellation_tells_registrants_and_shows_on_the_public_page(
     assert "Salle indisponible" in public
 
 
-def test_cancelling_twice_changes_nothing(client, world, mailoutbox):
-    meeting = world["meeting"]
+def test_cancelling_twice_changes_nothing(client, actors, targets, mailoutbox):
+    meeting = targets["meeting"]
     Meeting.objects.filter(pk=meeting.pk).update(
         status=MeetingStatus.CANCELLED, cancellation_reason="Première raison"
     )
-    _login(client, world["users"]["referent_tours"])
-    response = client.post(_url(world, "meeting_cancel", "meeting"), {"reason": "Seconde"})
+    actors.login(client, "referent_tours")
+    response = client.post(_url(targets, "meeting_cancel", "meeting"), {"reason": "Seconde"})
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.cancellation_reason == "Première raison"
     assert mailoutbox == []
 
 
-def test_a_held_meeting_cannot_be_cancelled(client, world):
-    meeting = world["meeting"]
+def test_a_held_meeting_cannot_be_cancelled(client, actors, targets):
+    meeting = targets["meeting"]
     Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.HELD)
-    _login(client, world["users"]["referent_tours"])
-    response = client.post(_url(world, "meeting_cancel", "meeting"), {"reason": "Trop tard"})
+    actors.login(client, "referent_tours")
+    response = client.post(_url(targets, "meeting_cancel", "meeting"), {"reason": "Trop tard"})
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
@@ -815,8 +783,8 @@ def _fill(meeting: Meeting, count: int) -> None:
         )
 
 
-def test_registrants_page_lists_each_status_and_the_waitlist_in_order(client, world):
-    meeting = world["meeting"]
+def test_registrants_page_lists_each_status_and_the_waitlist_in_order(client, actors, targets):
+    meeting = targets["meeting"]
     now = timezone.now()
     RegistrationFactory(meeting=meeting, name="Alice Confirmée")
     RegistrationFactory(
@@ -833,8 +801,8 @@ def test_registrants_page_lists_each_status_and_the_waitlist_in_order(client, wo
     )
     RegistrationFactory(meeting=meeting, name="Chloé Invitée", status=RegistrationStatus.PENDING)
     RegistrationFactory(meeting=meeting, name="Denis Parti", status=RegistrationStatus.CANCELLED)
-    _login(client, world["users"]["facilitator_space"])
-    response = client.get(_url(world, "meeting_registrations", "meeting"))
+    actors.login(client, "facilitator_space")
+    response = client.get(_url(targets, "meeting_registrations", "meeting"))
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
     assert "no-store" in response["Cache-Control"]
@@ -848,8 +816,8 @@ def test_registrants_page_lists_each_status_and_the_waitlist_in_order(client, wo
     ]
 
 
-def test_registrants_csv_export(client, world, caplog):
-    meeting = world["meeting"]
+def test_registrants_csv_export(client, actors, targets, caplog):
+    meeting = targets["meeting"]
     now = timezone.now()
     RegistrationFactory(meeting=meeting, name="Élodie Confirmée", phone="06 00 00 00 00")
     RegistrationFactory(
@@ -859,11 +827,10 @@ def test_registrants_csv_export(client, world, caplog):
         waitlisted_at=now,
     )
     RegistrationFactory(meeting=meeting, name="Denis Parti", status=RegistrationStatus.CANCELLED)
-    user = world["users"]["referent_tours"]
-    _login(client, user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    user = actors["referent_tours"]
+    actors.login(client, "referent_tours", english=True)
     with caplog.at_level(logging.INFO, logger="dialogue.views.staff"):
-        response = client.get(_url(world, "meeting_registrations", "meeting") + "?format=csv")
+        response = client.get(_url(targets, "meeting_registrations", "meeting") + "?format=csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment;" in response["Content-Disposition"]
@@ -888,19 +855,21 @@ def test_registrants_csv_export(client, world, caplog):
     assert (record.user_id, record.meeting_id, record.rows) == (user.pk, meeting.pk, 2)
 
 
-def test_registrants_csv_headers_are_french_by_default(client, world):
-    _login(client, world["users"]["coordinator"])
-    response = client.get(_url(world, "meeting_registrations", "meeting") + "?format=csv")
+def test_registrants_csv_headers_are_french_by_default(client, actors, targets):
+    actors.login(client, "coordinator")
+    response = client.get(_url(targets, "meeting_registrations", "meeting") + "?format=csv")
     header = response.content.decode("utf-8")[1:].splitlines()[0]
     with translation.override("fr"):
         assert header.split(";")[0] == translation.gettext("Name")
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_registrants_query_count_does_not_grow(client, world, django_assert_num_queries, count):
-    _fill(world["meeting"], count)
-    _login(client, world["users"]["referent_tours"])
-    url = _url(world, "meeting_registrations", "meeting")
+def test_registrants_query_count_does_not_grow(
+    client, actors, targets, django_assert_num_queries, count
+):
+    _fill(targets["meeting"], count)
+    actors.login(client, "referent_tours")
+    url = _url(targets, "meeting_registrations", "meeting")
     # session, user, scopes, meeting with seats, registrations (+ the menu of QPV, base.html)
     with django_assert_num_queries(6):
         assert client.get(url).status_code == 200

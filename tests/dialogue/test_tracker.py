@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import IntegrityError, connection, connections, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,15 +16,7 @@ from django.utils import timezone, translation
 from dialogue.models import Meeting, MeetingStatus, SpeakerCategory, SpeakingTurn
 from dialogue.services import speaking
 from dialogue.services.speaking import SpeakingError
-from participation.roles import Role
-from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,30 +38,15 @@ def open_meeting(**kwargs) -> Meeting:
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas, name="Café du Sanitas")
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": OrganisationFactory()}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    return {"users": users, "meeting": open_meeting(dialogue_space=space)}
+def meeting(actors):
+    """A meeting of Café du Sanitas that began an hour ago: its tracker is open."""
+    return open_meeting(dialogue_space=actors.space)
 
 
 ALLOWED = {"facilitator_sanitas", "referent_tours", "coordinator"}
 # The delegate sees the meeting (its log) but may not run the tracker: 403. The others do not see
 # it at all: 404, as for an unknown meeting.
-SEES = ALLOWED | {"delegate"}
+SEES = ALLOWED | {"delegate_all"}
 ACTORS = [
     "visitor",
     "resident",
@@ -79,7 +55,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_all",
     "coordinator",
 ]
 # (view, method, data, status when allowed)
@@ -96,11 +72,8 @@ VIEWS = [
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(("view", "method", "data", "ok"), VIEWS)
-def test_access(client, world, actor, view, method, data, ok):
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
-    meeting = world["meeting"]
+def test_access(client, actors, meeting, actor, view, method, data, ok):
+    actors.login(client, actor)
     url = reverse(f"dialogue:{view}", kwargs={"pk": meeting.pk})
     response = getattr(client, method)(url, data or {})
     if actor == "visitor":
@@ -118,14 +91,14 @@ def test_access(client, world, actor, view, method, data, ok):
         assert meeting.tracker_paused is False
 
 
-def test_unknown_meeting_is_404(client, world):
-    client.force_login(world["users"]["coordinator"])
+def test_unknown_meeting_is_404(client, actors):
+    actors.login(client, "coordinator")
     assert client.get(reverse("dialogue:tracker", kwargs={"pk": 999999})).status_code == 404
 
 
-def test_views_refuse_the_wrong_method(client, world):
-    client.force_login(world["users"]["coordinator"])
-    pk = world["meeting"].pk
+def test_views_refuse_the_wrong_method(client, actors, meeting):
+    actors.login(client, "coordinator")
+    pk = meeting.pk
     assert client.get(reverse("dialogue:tracker_start", kwargs={"pk": pk})).status_code == 405
     assert client.post(reverse("dialogue:tracker_state", kwargs={"pk": pk})).status_code == 405
 
@@ -303,13 +276,11 @@ def test_a_turn_forgotten_after_closing_can_still_be_stopped():
         speaking.turn_start(meeting=meeting, category=R, at=closes + timedelta(hours=5))
 
 
-def test_cancelled_meeting_is_refused(client, world):
-    meeting = world["meeting"]
+def test_cancelled_meeting_is_refused(client, actors, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(
         status=MeetingStatus.CANCELLED, cancellation_reason="Salle indisponible"
     )
-    client.force_login(world["users"]["facilitator_sanitas"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    actors.login(client, "facilitator_sanitas", english=True)
     page = client.get(reverse("dialogue:tracker", kwargs={"pk": meeting.pk}))
     assert page.status_code == 200
     assert "This meeting was cancelled" in page.content.decode()
@@ -322,10 +293,9 @@ def test_cancelled_meeting_is_refused(client, world):
     assert not SpeakingTurn.objects.exists()
 
 
-def test_page_of_a_meeting_next_week_says_when_it_opens(client, world):
-    meeting = MeetingFactory(dialogue_space=world["meeting"].dialogue_space)
-    client.force_login(world["users"]["facilitator_sanitas"])
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def test_page_of_a_meeting_next_week_says_when_it_opens(client, actors):
+    meeting = MeetingFactory(dialogue_space=actors.space)
+    actors.login(client, "facilitator_sanitas", english=True)
     page = client.get(reverse("dialogue:tracker", kwargs={"pk": meeting.pk}))
     assert page.status_code == 200
     assert "The tracker opens 2 hours before the meeting" in page.content.decode()
@@ -344,10 +314,9 @@ def test_page_of_a_meeting_next_week_says_when_it_opens(client, world):
 
 
 @pytest.fixture
-def staff_client(client, world):
-    client.force_login(world["users"]["facilitator_sanitas"])
+def staff_client(client, actors):
     # Messages are checked in English, their msgid; the French catalogue is tested on its own.
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    actors.login(client, "facilitator_sanitas", english=True)
     return client
 
 
@@ -355,8 +324,7 @@ def _url(view: str, meeting: Meeting) -> str:
     return reverse(f"dialogue:{view}", kwargs={"pk": meeting.pk})
 
 
-def test_page_without_javascript_round_trip(staff_client, world):
-    meeting = world["meeting"]
+def test_page_without_javascript_round_trip(staff_client, meeting):
     page = staff_client.get(_url("tracker", meeting))
     html = page.content.decode()
     assert "Speaking time" in html
@@ -381,8 +349,7 @@ def test_page_without_javascript_round_trip(staff_client, world):
     assert meeting.residents_who_spoke == 5
 
 
-def test_htmx_posts_answer_with_the_state_partial(staff_client, world):
-    meeting = world["meeting"]
+def test_htmx_posts_answer_with_the_state_partial(staff_client, meeting):
     response = staff_client.post(
         _url("tracker_start", meeting), {"category": "resident"}, headers={"HX-Request": "true"}
     )
@@ -405,8 +372,7 @@ def test_htmx_posts_answer_with_the_state_partial(staff_client, world):
     assert set(data["categories"]) == set(SpeakerCategory.values)
 
 
-def test_bad_category_is_a_400_with_a_message(staff_client, world):
-    meeting = world["meeting"]
+def test_bad_category_is_a_400_with_a_message(staff_client, meeting):
     response = staff_client.post(_url("tracker_start", meeting), {"category": "mayor"})
     assert response.status_code == 400
     assert "Choose who is speaking." in response.content.decode()
@@ -422,16 +388,15 @@ def test_bad_category_is_a_400_with_a_message(staff_client, world):
     "data",
     [{"delta": "-1"}, {"value": "-2"}, {"value": "abc"}, {"value": "100000"}, {}, {"delta": "5"}],
 )
-def test_bad_speaker_counts_are_refused(staff_client, world, data):
-    meeting = world["meeting"]
+def test_bad_speaker_counts_are_refused(staff_client, meeting, data):
     response = staff_client.post(_url("tracker_speakers", meeting), data)
     assert response.status_code == 400
     meeting.refresh_from_db()
     assert meeting.residents_who_spoke is None
 
 
-def test_negative_count_message_is_clear(staff_client, world):
-    response = staff_client.post(_url("tracker_speakers", world["meeting"]), {"delta": "-1"})
+def test_negative_count_message_is_clear(staff_client, meeting):
+    response = staff_client.post(_url("tracker_speakers", meeting), {"delta": "-1"})
     assert "The number of residents who spoke cannot be negative." in response.content.decode()
 
 
@@ -445,8 +410,7 @@ def _turn_data(start, end, category="resident"):
     }
 
 
-def test_turn_added_afterwards(staff_client, world):
-    meeting = world["meeting"]
+def test_turn_added_afterwards(staff_client, meeting):
     start = meeting.starts_at + timedelta(minutes=10)
     response = staff_client.post(
         _url("turn_add", meeting), _turn_data(start, start + timedelta(seconds=75), "elected")
@@ -460,8 +424,7 @@ def test_turn_added_afterwards(staff_client, world):
     )
 
 
-def test_overlapping_turn_is_refused_and_the_form_keeps_its_values(staff_client, world):
-    meeting = world["meeting"]
+def test_overlapping_turn_is_refused_and_the_form_keeps_its_values(staff_client, meeting):
     t0 = meeting.starts_at + timedelta(minutes=10)
     speaking.turn_start(meeting=meeting, category=R, at=t0)
     speaking.turn_stop(meeting=meeting, at=t0 + timedelta(minutes=2))
@@ -502,8 +465,7 @@ def test_a_turn_overlapping_the_running_one_is_refused():
         (timedelta(days=-3), timedelta(days=-3, minutes=1), "on the day of the meeting"),
     ],
 )
-def test_absurd_turns_are_refused(staff_client, world, offset_start, offset_end, message):
-    meeting = world["meeting"]
+def test_absurd_turns_are_refused(staff_client, meeting, offset_start, offset_end, message):
     start = meeting.starts_at + offset_start
     response = staff_client.post(
         _url("turn_add", meeting), _turn_data(start, meeting.starts_at + offset_end)
@@ -541,20 +503,22 @@ def _fill(meeting: Meeting, count: int) -> None:
 
 
 @pytest.mark.parametrize("turns", [3, 40])
-def test_tracker_page_query_count_is_pinned(staff_client, world, turns, django_assert_num_queries):
-    _fill(world["meeting"], turns)
+def test_tracker_page_query_count_is_pinned(
+    staff_client, meeting, turns, django_assert_num_queries
+):
+    _fill(meeting, turns)
     # session, user, roles, meeting, 2 for the summary, the last turns, the QPV menu (base.html)
     with django_assert_num_queries(8):
-        response = staff_client.get(_url("tracker", world["meeting"]))
+        response = staff_client.get(_url("tracker", meeting))
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("turns", [3, 40])
-def test_state_query_count_is_pinned(staff_client, world, turns, django_assert_num_queries):
-    _fill(world["meeting"], turns)
+def test_state_query_count_is_pinned(staff_client, meeting, turns, django_assert_num_queries):
+    _fill(meeting, turns)
     # session, user, roles, meeting, 2 for the summary, the last turns
     with django_assert_num_queries(7):
-        response = staff_client.get(_url("tracker_state", world["meeting"]))
+        response = staff_client.get(_url("tracker_state", meeting))
     assert response.status_code == 200
 
 
@@ -577,10 +541,12 @@ def test_log_partial_renders_the_summary():
     assert "1 min 30 s" in html
     assert "3 residents spoke." in html
 
-    empty = render_to_string(
-        "dialogue/includes/log_speaking.html",
-        {"speaking": speaking.speaking_summary(open_meeting())},
-    )
+    with translation.override("en"):
+        empty = render_to_string(
+            "dialogue/includes/log_speaking.html",
+            {"speaking": speaking.speaking_summary(open_meeting())},
+        )
+    assert "No speaking time was recorded for this meeting." in empty
     assert "<table" not in empty
 
 

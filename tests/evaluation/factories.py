@@ -25,7 +25,7 @@ from dialogue.models import (
 )
 from projects.models import GrantStatus, ModerationStatus, ProjectStage
 from qpv.models import QPV, Commune
-from tests.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 
 
 def paris(year: int, month: int, day: int, hour: int = 18, minute: int = 0) -> datetime:

@@ -21,7 +21,8 @@ from django.utils import timezone
 from dialogue.models import AttendeeCategory, Meeting, MeetingStatus, WalkIn
 from participation.roles import Role
 from qpv.models import QPV, Commune
-from tests.factories import DialogueSpaceFactory, MeetingFactory, UserFactory, grant
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

@@ -21,14 +21,10 @@ from evaluation.forms import ScopePeriodForm
 from evaluation.indicators import Period, Scope
 from participation.roles import Role
 from qpv.models import QPV, Commune
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.helpers import staff_home
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -171,9 +167,9 @@ def test_coordinator_reads_everything(client, coordinator):
 
 def test_staff_home_links_to_the_indicators(client, referent_tours):
     client.force_login(referent_tours)
-    assert DASHBOARD in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert DASHBOARD in staff_home(client)
     client.force_login(user_with(Role.FACILITATOR, qpv=qpv("sanitas")))
-    assert DASHBOARD not in client.get(reverse("dialogue:staff_home")).content.decode()
+    assert DASHBOARD not in staff_home(client)
 
 
 # ---- Bad input ---------------------------------------------------------------------------------
@@ -304,6 +300,7 @@ def test_no_personal_data_on_the_page(client, coordinator):
         response = client.get(url, {"scope": "qpv:sanitas"})
         assert response.status_code == 200
         text = response.content.decode("utf-8-sig")
+        assert "Sanitas" in text
         for personal in (registration.name, registration.email, registration.phone, "Introuvable"):
             assert personal not in text
 

@@ -18,7 +18,7 @@ from evaluation import exports
 from evaluation.indicators import CATALOGUE, Period, Scope
 from participation.roles import Role
 from qpv.models import QPV, Commune
-from tests.factories import UserFactory, grant
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 CSV_URL = reverse("evaluation:export_csv")

@@ -18,6 +18,7 @@ from evaluation.indicators import CODES, Period, Scope
 from projects.models import GrantStatus
 from qpv.models import QPV
 from questions.models import QuestionStatus
+from tests.dialogue.factories import DialogueSpaceFactory
 from tests.evaluation.factories import (
     FeedbackFactory,
     WalkInFactory,
@@ -26,7 +27,6 @@ from tests.evaluation.factories import (
     present,
     turn,
 )
-from tests.factories import DialogueSpaceFactory
 from tests.projects.factories import (
     FundEnvelopeFactory,
     GrantApplicationFactory,

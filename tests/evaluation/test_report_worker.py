@@ -28,7 +28,7 @@ from qpv.models import Commune
 from tests.celery_workers import REDIS_URL, celery_worker_argv, worker_env
 from tests.evaluation.factories import build_dataset
 from tests.evaluation.test_reports import first_page_ink, normalised, pdf_text
-from tests.factories import UserFactory, grant
+from tests.participation.factories import UserFactory, grant
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -25,7 +25,8 @@ from evaluation.models import Report, ReportStatus
 from participation.roles import Role
 from qpv.models import QPV, Commune
 from tests.evaluation.factories import build_dataset
-from tests.factories import OrganisationFactory, UserFactory, grant
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -756,7 +757,7 @@ def test_a_ready_annual_report_is_emailed_to_those_who_may_read_it(
 
 def test_report_form_is_prefilled_from_the_dashboard(client):
     from participation.roles import Role
-    from tests.factories import UserFactory, grant
+    from tests.participation.factories import UserFactory, grant
 
     coordinator = UserFactory()
     grant(coordinator, Role.COORDINATOR)

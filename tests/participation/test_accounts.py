@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from participation.models import User
-from tests.factories import PASSWORD, UserFactory
+from tests.participation.factories import PASSWORD, UserFactory
 
 CODE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4}|[A-Z0-9]{6})\s*$", re.MULTILINE)
 
@@ -162,7 +162,7 @@ def test_account_pages_use_the_site_layout_in_french(client):
 def test_account_home_lists_roles(client):
     from participation.roles import Role
     from qpv.models import Commune
-    from tests.factories import grant
+    from tests.participation.factories import grant
 
     user = UserFactory()
     grant(user, Role.REFERENT, commune=Commune.objects.get(slug="tours"))

@@ -20,17 +20,13 @@ from participation.models import RoleAssignment
 from participation.roles import Role
 from projects.models import GrantApplication
 from projects.services import fund as services_fund
-from qpv.models import QPV
 from questions import services as question_services
 from questions.models import Answer, Question
-from tests.factories import (
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
+from tests.helpers import staff_home
+from tests.participation.factories import UserFactory
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
+from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,26 +38,11 @@ def entries_for(instance) -> list[LogEntry]:
     return list(LogEntry.objects.get_for_object(instance).order_by("pk"))
 
 
-@pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    users = {"visitor": None, "resident": UserFactory()}
-    specs = {
-        "referent": (Role.REFERENT, {"commune": sanitas.commune}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory(email=f"{name}@example.org")
-        grant(users[name], role, **scope)
-    return {"sanitas": sanitas, "users": users}
-
-
-def test_assigning_a_role_is_logged_with_its_actor(world):
-    coordinator = world["users"]["coordinator"]
+def test_assigning_a_role_is_logged_with_its_actor(actors):
+    coordinator = actors["coordinator"]
     with set_actor(coordinator):
         assignment = RoleAssignment.objects.create(
-            user=UserFactory(), role=Role.FACILITATOR, qpv=world["sanitas"]
+            user=UserFactory(), role=Role.FACILITATOR, qpv=actors.sanitas
         )
     [entry] = entries_for(assignment)
     assert entry.action == LogEntry.Action.CREATE
@@ -69,13 +50,13 @@ def test_assigning_a_role_is_logged_with_its_actor(world):
     assert entry.changes_dict["role"][1] == Role.FACILITATOR
 
 
-def test_assigning_a_role_in_the_admin_is_logged(client, world):
-    coordinator = world["users"]["coordinator"]
+def test_assigning_a_role_in_the_admin_is_logged(client, actors):
+    coordinator = actors["coordinator"]
     client.force_login(coordinator)
     newcomer = UserFactory()
     response = client.post(
         reverse("admin:participation_roleassignment_add"),
-        {"user": newcomer.pk, "role": Role.FACILITATOR, "qpv": world["sanitas"].pk},
+        {"user": newcomer.pk, "role": Role.FACILITATOR, "qpv": actors.sanitas.pk},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assignment = RoleAssignment.objects.get(user=newcomer)
@@ -83,10 +64,10 @@ def test_assigning_a_role_in_the_admin_is_logged(client, world):
     assert entry.actor == coordinator
 
 
-def test_routing_and_answering_a_question_are_logged(world):
-    referent = world["users"]["referent"]
+def test_routing_and_answering_a_question_are_logged(actors):
+    referent = actors["referent_tours"]
     organisation = OrganisationFactory()
-    organisation.qpvs.add(world["sanitas"])
+    organisation.qpvs.add(actors.sanitas)
     question = QuestionFactory()
     with set_actor(referent):
         question_services.question_route(question=question, organisation=organisation, by=referent)
@@ -110,10 +91,10 @@ def test_routing_and_answering_a_question_are_logged(world):
     assert answer_entry.actor == referent
 
 
-def test_a_grant_decision_is_logged(world):
-    referent = world["users"]["referent"]
+def test_a_grant_decision_is_logged(actors):
+    referent = actors["referent_tours"]
     application = GrantApplicationFactory(
-        envelope=FundEnvelopeFactory(qpv=world["sanitas"], year=timezone.localdate().year),
+        envelope=FundEnvelopeFactory(qpv=actors.sanitas, year=timezone.localdate().year),
         amount_requested=Decimal("800"),
     )
     with set_actor(referent):
@@ -126,8 +107,8 @@ def test_a_grant_decision_is_logged(world):
     assert entry.changes_dict["status"][1] == "granted"
 
 
-def test_exporting_a_registrant_list_is_logged(client, world):
-    referent = world["users"]["referent"]
+def test_exporting_a_registrant_list_is_logged(client, actors):
+    referent = actors["referent_tours"]
     meeting = MeetingFactory()
     RegistrationFactory.create_batch(3, meeting=meeting)
     client.force_login(referent)
@@ -143,11 +124,11 @@ def test_exporting_a_registrant_list_is_logged(client, world):
     assert "3 rows" in entry.changes_dict["export"][1]
 
 
-@pytest.mark.parametrize("actor", ["visitor", "resident", "referent", "delegate", "coordinator"])
-def test_the_audit_log_is_for_coordinators(client, world, actor):
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
+@pytest.mark.parametrize(
+    "actor", ["visitor", "resident", "referent_tours", "delegate_all", "coordinator"]
+)
+def test_the_audit_log_is_for_coordinators(client, actors, actor):
+    actors.login(client, actor)
     response = client.get(URL)
     if actor == "visitor":
         assert response.status_code == 302
@@ -158,9 +139,9 @@ def test_the_audit_log_is_for_coordinators(client, world, actor):
         assert response.status_code == 403
 
 
-def test_the_coordinator_sees_who_did_what_and_filters(client, world):
+def test_the_coordinator_sees_who_did_what_and_filters(client, actors):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    referent = world["users"]["referent"]
+    referent = actors["referent_tours"]
     with set_actor(referent):
         question = QuestionFactory(text="Quand le hall sera-t-il repeint ?")
     meeting = MeetingFactory(title="Atelier jardin")
@@ -168,11 +149,11 @@ def test_the_coordinator_sees_who_did_what_and_filters(client, world):
         meeting,
         action=LogEntry.Action.ACCESS,
         changes={"export": ["", "registrant list exported (2 rows)"]},
-        actor=world["users"]["coordinator"],
+        actor=actors["coordinator"],
     )
-    client.force_login(world["users"]["coordinator"])
+    actors.login(client, "coordinator")
     page = client.get(URL).content.decode()
-    assert "referent@example.org" in page
+    assert actors["referent_tours"].email in page
     assert "Quand le hall sera-t-il repeint" in page
     assert f"#{question.pk}" in page
     assert "registrant list exported (2 rows)" in page
@@ -180,17 +161,19 @@ def test_the_coordinator_sees_who_did_what_and_filters(client, world):
 
     page = client.get(URL, {"model": "questions.question"}).content.decode()
     assert "Quand le hall" in page and "Atelier jardin" not in page
-    page = client.get(URL, {"actor": "coordinator@"}).content.decode()
+    # Part of an email address: the name before the @.
+    coordinator_name = actors["coordinator"].email.split("@")[0] + "@"
+    page = client.get(URL, {"actor": coordinator_name}).content.decode()
     assert "Atelier jardin" in page and "Quand le hall" not in page
     # An unknown model is ignored rather than a 500.
     assert client.get(URL, {"model": "auth.nothing", "page": "x"}).status_code == 200
 
 
-def test_staff_home_links_the_audit_log_for_coordinators_only(client, world):
-    client.force_login(world["users"]["coordinator"])
-    assert URL in client.get(reverse("dialogue:staff_home")).content.decode()
-    client.force_login(world["users"]["referent"])
-    assert URL not in client.get(reverse("dialogue:staff_home")).content.decode()
+def test_staff_home_links_the_audit_log_for_coordinators_only(client, actors):
+    actors.login(client, "coordinator")
+    assert URL in staff_home(client)
+    actors.login(client, "referent_tours")
+    assert URL not in staff_home(client)
 
 
 def _log_entries(count: int, actor) -> None:
@@ -211,8 +194,8 @@ def _log_entries(count: int, actor) -> None:
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_the_audit_log_query_count_does_not_grow(client, world, count, django_assert_num_queries):
-    coordinator = world["users"]["coordinator"]
+def test_the_audit_log_query_count_does_not_grow(client, actors, count, django_assert_num_queries):
+    coordinator = actors["coordinator"]
     LogEntry.objects.all().delete()
     _log_entries(count, coordinator)
     client.force_login(coordinator)

@@ -20,8 +20,9 @@ from django.urls import reverse
 from dialogue.models import Meeting
 from participation import datacache
 from participation.models import User
-from tests.factories import MeetingFactory, RegistrationFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.helpers import PortalClient
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

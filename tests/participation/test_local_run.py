@@ -35,7 +35,7 @@ from evaluation.indicators import Period, Scope
 from evaluation.models import Report
 from evaluation.services import report_request
 from participation.roles import Role
-from tests.factories import UserFactory, grant
+from tests.participation.factories import UserFactory, grant
 
 coordinator = UserFactory()
 grant(coordinator, Role.COORDINATOR)

@@ -18,9 +18,10 @@ from django.urls import reverse
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
 from participation.roles import Role
 from qpv.models import QPV, Commune
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory, grant
 from tests.helpers import PortalClient, activate_totp, recovery_codes, totp_code
+from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.participation.test_accounts import code_from
+from tests.qpv.factories import OrganisationFactory
 
 STAFF_HOME = "/espace-pro/"
 

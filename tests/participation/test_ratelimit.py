@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from participation.ratelimit import allow, client_address
-from tests.factories import MeetingFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,19 +8,14 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
 from participation.roles import Role, forget_scopes, scopes_of
-from qpv.models import QPV
 from questions.models import QuestionStatus
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
 from tests.questions.factories import QuestionFactory
 
-# Who: one user per role and scope. Where: objects in Tours (Sanitas) and in Joué-lès-Tours (Rabière).
+# Who: one user per role and scope (the actors fixture, and two of this module's). Where: objects in
+# Tours (Sanitas) and in Joué-lès-Tours (Rabière).
 ACTORS = [
     "visitor",
     "resident",
@@ -28,7 +23,7 @@ ACTORS = [
     "facilitator_space",
     "referent_tours",
     "referent_joue",
-    "correspondent_a",
+    "correspondent",
     "delegate_all",
     "delegate_sanitas",
     "delegate_tours",
@@ -38,34 +33,29 @@ ACTORS = [
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    europe = QPV.objects.select_related("commune").get(slug="europe")
+def users(actors):
+    """The roles of ACTORS as `has_perm` sees them (the visitor is anonymous), with two of this
+    module's own: a delegate of the commune of Tours and a superuser."""
+    users = {name: actors[name] for name in ACTORS if name in actors.users}
+    users["visitor"] = AnonymousUser()
+    users["delegate_tours"] = UserFactory()
+    grant(users["delegate_tours"], Role.DELEGATE, commune=actors.sanitas.commune)
+    users["superuser"] = UserFactory(is_superuser=True)
+    return users
+
+
+@pytest.fixture
+def objects(actors):
+    """Objects in Tours (Sanitas, Europe) and in Joué-lès-Tours (La Rabière), by name."""
+    sanitas, rabiere = actors.sanitas, actors.rabiere
     tours, joue = sanitas.commune, rabiere.commune
-    space = DialogueSpaceFactory(qpv=sanitas)
+    space = actors.space
     other_space = DialogueSpaceFactory(qpv=sanitas)
     rabiere_space = DialogueSpaceFactory(qpv=rabiere)
-    org_a, org_b = OrganisationFactory(), OrganisationFactory()
-
-    users = {"visitor": AnonymousUser(), "resident": UserFactory()}
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "referent_tours": (Role.REFERENT, {"commune": tours}),
-        "referent_joue": (Role.REFERENT, {"commune": joue}),
-        "correspondent_a": (Role.CORRESPONDENT, {"organisation": org_a}),
-        "delegate_all": (Role.DELEGATE, {}),
-        "delegate_sanitas": (Role.DELEGATE, {"qpv": sanitas}),
-        "delegate_tours": (Role.DELEGATE, {"commune": tours}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    users["superuser"] = UserFactory(is_superuser=True)
+    # The correspondent answers for organisation A.
+    org_a, org_b = actors.organisation, actors.other_organisation
     tours_envelope = FundEnvelopeFactory(qpv=None, commune=tours)
-    objects = {
+    return {
         "meeting": MeetingFactory(dialogue_space=space),
         "rabiere_meeting": MeetingFactory(dialogue_space=rabiere_space),
         # Questions of Sanitas: accepted and addressed to organisation A or B, or still awaiting
@@ -87,7 +77,7 @@ def world(db):
         "rabiere_envelope": FundEnvelopeFactory(qpv=rabiere),
         "application": GrantApplicationFactory(envelope=tours_envelope),
         "sanitas": sanitas,
-        "europe": europe,
+        "europe": actors.europe,
         "rabiere": rabiere,
         "tours": tours,
         "joue": joue,
@@ -98,7 +88,6 @@ def world(db):
         "org_b": org_b,
         "metropole": None,
     }
-    return users, objects
 
 
 LOCAL_STAFF_SANITAS = {"facilitator_sanitas", "referent_tours", "coordinator", "superuser"}
@@ -152,7 +141,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "rabiere": {"referent_joue", "coordinator", "superuser"},
     },
     "qpv.answer_for_organisation": {
-        "org_a": {"correspondent_a", "coordinator", "superuser"},
+        "org_a": {"correspondent", "coordinator", "superuser"},
         "org_b": {"coordinator", "superuser"},
     },
     "qpv.change_qpv": {"metropole": {"coordinator", "superuser"}},
@@ -176,14 +165,14 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     # The correspondents of the organisation addressed, and the referents of the place.
     "questions.answer_question": {
-        "question_a": REFERENT_TOURS | {"correspondent_a"},
+        "question_a": REFERENT_TOURS | {"correspondent"},
         "question_b": REFERENT_TOURS,
         "rabiere_question": REFERENT_JOUE,
     },
     # Delegates and correspondents read accepted questions only; the text of a question awaiting
     # moderation is the moderators' alone.
     "questions.view_question_staff": {
-        "question_a": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS | {"correspondent_a"},
+        "question_a": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS | {"correspondent"},
         "question_b": LOCAL_STAFF_SANITAS | DELEGATES_SANITAS,
         "question_a_pending": LOCAL_STAFF_SANITAS,
         "rabiere_question": REFERENT_JOUE | {"delegate_all"},
@@ -236,15 +225,13 @@ def test_every_declared_permission_is_in_the_table():
 
 
 @pytest.mark.parametrize(("perm", "target", "actor", "allowed"), CASES)
-def test_permission(world, perm, target, actor, allowed):
-    users, objects = world
+def test_permission(users, objects, perm, target, actor, allowed):
     user = users[actor]
     obj = objects[target]
     assert user.has_perm(perm, obj) is allowed
 
 
-def test_scopes_load_in_one_query(world, django_assert_num_queries):
-    users, objects = world
+def test_scopes_load_in_one_query(users, objects, django_assert_num_queries):
     user = users["referent_tours"]
     with django_assert_num_queries(1):
         scopes_of(user)
@@ -253,8 +240,7 @@ def test_scopes_load_in_one_query(world, django_assert_num_queries):
     assert scopes_of(user).roles == {Role.REFERENT}
 
 
-def test_several_roles_are_cumulated(world):
-    users, objects = world
+def test_several_roles_are_cumulated(users, objects):
     user = users["facilitator_sanitas"]
     grant(user, Role.DELEGATE, commune=objects["joue"])
     assert scopes_of(user).roles == {Role.FACILITATOR, Role.DELEGATE}
@@ -263,8 +249,7 @@ def test_several_roles_are_cumulated(world):
     assert not user.has_perm("dialogue.manage_space", objects["rabiere_space"])
 
 
-def test_inactive_user_has_no_scope(world):
-    users, _ = world
+def test_inactive_user_has_no_scope(users):
     user = users["coordinator"]
     user.is_active = False
     user.save()
@@ -272,7 +257,6 @@ def test_inactive_user_has_no_scope(world):
     assert not user.has_perm("participation.configure")
 
 
-def test_territory_of_unknown_object_is_refused(world):
-    users, _ = world
+def test_territory_of_unknown_object_is_refused(users):
     with pytest.raises(TypeError):
         users["referent_tours"].has_perm("dialogue.manage_space", users["resident"])

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
+from tests.participation.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,9 @@ def test_security_headers(client, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_pages_have_no_inline_script_or_style_and_no_external_resource(client, name):
-    page = client.get(reverse(name)).content.decode()
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    page = response.content.decode()
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag, tag
     assert not re.search(r"<script\b[^>]*>\s*[^<\s]", page), "inline script"
@@ -72,7 +74,7 @@ def test_hsts_and_secure_cookies_when_debug_is_off(client, settings):
 def test_admin_is_for_coordinators_only(client):
     from participation.roles import Role
     from qpv.models import Commune
-    from tests.factories import grant
+    from tests.participation.factories import grant
 
     referent = UserFactory()
     grant(referent, Role.REFERENT, commune=Commune.objects.get(slug="tours"))
@@ -93,7 +95,7 @@ def test_coordinator_assigns_a_role_in_the_admin(client):
     from participation.models import RoleAssignment
     from participation.roles import Role
     from qpv.models import Commune
-    from tests.factories import grant
+    from tests.participation.factories import grant
 
     coordinator = UserFactory()
     grant(coordinator, Role.COORDINATOR)
@@ -116,7 +118,7 @@ def test_healthz(client):
 
 def test_coordinator_sees_the_apps_in_the_admin_index(client):
     from participation.roles import Role
-    from tests.factories import grant
+    from tests.participation.factories import grant
 
     coordinator = UserFactory()
     grant(coordinator, Role.COORDINATOR)

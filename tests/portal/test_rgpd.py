@@ -25,14 +25,9 @@ from participation.roles import Role
 from projects.models import FundEnvelope, GrantApplication, Project
 from qpv.models import QPV, Follow
 from questions.models import AnswerStatus, Question, QuestionStatus
+from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.evaluation.factories import build_dataset
-from tests.factories import (
-    PASSWORD,
-    MeetingFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
 from tests.questions.factories import AnswerFactory, QuestionFactory
 

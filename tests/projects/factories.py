@@ -1,4 +1,4 @@
-"""Factories of issue 6: projects, the participation fund, influence records, news."""
+"""Factories of issue 6: projects, the participation fund, influence records (news: tests/qpv)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from projects.models import (
     ProjectStage,
     ProjectStep,
 )
-from qpv.models import QPV, NewsItem
+from qpv.models import QPV
 
 
 def sanitas() -> QPV:
@@ -102,17 +102,3 @@ class InfluenceRecordFactory(factory.django.DjangoModelFactory):
     outcome = InfluenceOutcome.ADOPTED
     what_was_done = "Deux lampadaires ont été installés."
     decided_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
-
-
-class NewsItemFactory(factory.django.DjangoModelFactory):
-    """A published news item of Sanitas (body already rendered, as the news service does)."""
-
-    class Meta:
-        model = NewsItem
-
-    qpv = factory.LazyFunction(sanitas)
-    title = factory.Sequence(lambda n: f"Actualité {n}")
-    body_markdown = "Du **texte**"
-    body_html = "<p>Du <strong>texte</strong></p>"
-    is_published = True
-    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue.models import MeetingStatus
-from participation.roles import Role
 from projects.models import (
     FundEnvelope,
     GrantApplication,
@@ -27,13 +26,8 @@ from projects.models import (
 from projects.selectors import committed_of, euros, totals_by_year, with_consumption
 from projects.services import fund as services
 from qpv.models import QPV, Commune
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.helpers import staff_home
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +39,11 @@ ACTORS = [
     "visitor",
     "resident",
     "facilitator_sanitas",
-    "facilitator_other",
+    "facilitator_rabiere",
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_all",
     "coordinator",
 ]
 # projects.manage_fund / projects.decide_grant: the referents of the commune and the coordinators.
@@ -90,54 +84,28 @@ def pay(application, amount: str, days_ago: int = 1) -> GrantPayment:
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    europe = QPV.objects.select_related("commune").get(slug="europe")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_other": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory(full_name="Awa Diallo")}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    users["correspondent"] = UserFactory()
-    grant(users["correspondent"], Role.CORRESPONDENT, organisation=OrganisationFactory())
-    envelope = FundEnvelopeFactory(qpv=sanitas, year=THIS_YEAR, amount=D("10000"))
-    joue_envelope = FundEnvelopeFactory(qpv=rabiere, year=THIS_YEAR, amount=D("8000"))
-    application = GrantApplicationFactory(envelope=envelope, amount_requested=D("1500"))
-    joue_application = GrantApplicationFactory(envelope=joue_envelope, amount_requested=D("1000"))
-    space = DialogueSpaceFactory(qpv=sanitas)
+def fund(actors):
+    """This year's envelopes of Sanitas ("envelope", 10 000 €) and of La Rabière ("joue_envelope",
+    8 000 €) with an application pending in each, and a meeting of Sanitas held three days ago
+    ("held")."""
+    envelope = FundEnvelopeFactory(qpv=actors.sanitas, year=THIS_YEAR, amount=D("10000"))
+    joue_envelope = FundEnvelopeFactory(qpv=actors.rabiere, year=THIS_YEAR, amount=D("8000"))
     held = MeetingFactory(
-        dialogue_space=space,
+        dialogue_space=actors.space,
         title="Comité des habitants",
         starts_at=timezone.now() - timedelta(days=3),
         ends_at=timezone.now() - timedelta(days=3) + timedelta(hours=2),
         status=MeetingStatus.HELD,
     )
     return {
-        "users": users,
-        "sanitas": sanitas,
-        "europe": europe,
-        "rabiere": rabiere,
         "envelope": envelope,
         "joue_envelope": joue_envelope,
-        "application": application,
-        "joue_application": joue_application,
-        "space": space,
+        "application": GrantApplicationFactory(envelope=envelope, amount_requested=D("1500")),
+        "joue_application": GrantApplicationFactory(
+            envelope=joue_envelope, amount_requested=D("1000")
+        ),
         "held": held,
     }
-
-
-def _login(client, world, actor: str) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
 
 
 def _assert_sent_to_login(response) -> None:
@@ -156,9 +124,9 @@ def _assert_refused(response, actor: str, status: int) -> None:
 # Envelope arithmetic ------------------------------------------------------------------------------
 
 
-def test_consumption_is_exact_on_a_hand_made_envelope(world):
-    envelope = world["envelope"]
-    world["application"].delete()
+def test_consumption_is_exact_on_a_hand_made_envelope(actors, fund):
+    envelope = fund["envelope"]
+    fund["application"].delete()
     first = granted(envelope, "3000")
     pay(first, "1000", days_ago=20)
     pay(first, "500.50", days_ago=2)
@@ -176,7 +144,7 @@ def test_consumption_is_exact_on_a_hand_made_envelope(world):
         envelope=envelope, status=GrantStatus.WITHDRAWN, amount_requested=D("600")
     )
     # Another envelope's grants and payments do not leak into this one.
-    other = granted(world["joue_envelope"], "700")
+    other = granted(fund["joue_envelope"], "700")
     pay(other, "700")
 
     envelope = with_consumption(FundEnvelope.objects.filter(pk=envelope.pk)).get()
@@ -191,7 +159,7 @@ def test_consumption_is_exact_on_a_hand_made_envelope(world):
     )
     assert committed_of(envelope.pk) == D("5500.00")
 
-    empty = FundEnvelopeFactory(qpv=world["europe"], year=THIS_YEAR, amount=D("9000"))
+    empty = FundEnvelopeFactory(qpv=actors.europe, year=THIS_YEAR, amount=D("9000"))
     empty = with_consumption(FundEnvelope.objects.filter(pk=empty.pk)).get()
     assert (empty.committed, empty.paid, empty.left, empty.requested_pending) == (
         D("0"),
@@ -207,8 +175,8 @@ def test_consumption_is_exact_on_a_hand_made_envelope(world):
     assert totals.left == D("20800")
 
 
-def test_consumption_of_many_envelopes_is_one_query(world):
-    for envelope in (world["envelope"], world["joue_envelope"]):
+def test_consumption_of_many_envelopes_is_one_query(fund):
+    for envelope in (fund["envelope"], fund["joue_envelope"]):
         for _index in range(5):
             application = granted(envelope, "100")
             pay(application, "50")
@@ -216,8 +184,8 @@ def test_consumption_of_many_envelopes_is_one_query(world):
         envelopes = list(with_consumption(FundEnvelope.objects.all()))
     assert len(queries) == 1
     assert {envelope.pk: envelope.committed for envelope in envelopes} == {
-        world["envelope"].pk: D("500"),
-        world["joue_envelope"].pk: D("500"),
+        fund["envelope"].pk: D("500"),
+        fund["joue_envelope"].pk: D("500"),
     }
     assert {envelope.paid for envelope in envelopes} == {D("250")}
 
@@ -231,25 +199,25 @@ def test_euros_are_written_the_french_way():
 # Decisions ----------------------------------------------------------------------------------------
 
 
-def _decide(world, application=None, **kwargs):
-    defaults = {"granted": True, "amount": D("1500"), "by": world["users"]["referent_tours"]}
+def _decide(actors, fund, application=None, **kwargs):
+    defaults = {"granted": True, "amount": D("1500"), "by": actors["referent_tours"]}
     defaults.update(kwargs)
-    return services.grant_decide(application=application or world["application"], **defaults)
+    return services.grant_decide(application=application or fund["application"], **defaults)
 
 
 def test_a_grant_is_recorded_and_the_collective_told(
-    world, mailoutbox, django_capture_on_commit_callbacks
+    actors, fund, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        decided = _decide(world, meeting=world["held"])
+        decided = _decide(actors, fund, meeting=fund["held"])
     decided.refresh_from_db()
     assert decided.status == GrantStatus.GRANTED
     assert decided.amount_granted == D("1500")
-    assert decided.decision_meeting == world["held"]
-    assert decided.decided_by == world["users"]["referent_tours"]
-    assert committed_of(world["envelope"].pk) == D("1500")
+    assert decided.decision_meeting == fund["held"]
+    assert decided.decided_by == actors["referent_tours"]
+    assert committed_of(fund["envelope"].pk) == D("1500")
     assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == [world["application"].contact_email]
+    assert mailoutbox[0].to == [fund["application"].contact_email]
     assert "1\u00a0500\u00a0€" in mailoutbox[0].subject
 
 
@@ -264,109 +232,109 @@ def test_a_grant_is_recorded_and_the_collective_told(
         ({"granted": False, "amount": None, "reason": ""}, "reason_required"),
     ],
 )
-def test_bad_decisions_are_refused(world, kwargs, code, mailoutbox):
+def test_bad_decisions_are_refused(actors, fund, kwargs, code, mailoutbox):
     with pytest.raises(services.FundError) as refused:
-        _decide(world, **kwargs)
+        _decide(actors, fund, **kwargs)
     assert refused.value.code == code
-    world["application"].refresh_from_db()
-    assert world["application"].status == GrantStatus.SUBMITTED
+    fund["application"].refresh_from_db()
+    assert fund["application"].status == GrantStatus.SUBMITTED
     assert mailoutbox == []
 
 
-def test_a_grant_above_the_remainder_is_refused(world):
-    envelope = world["envelope"]
+def test_a_grant_above_the_remainder_is_refused(actors, fund):
+    envelope = fund["envelope"]
     granted(envelope, "9000")
     with pytest.raises(services.FundError) as refused:
-        _decide(world, amount=D("1001"), reason="Reste de l'enveloppe insuffisant")
+        _decide(actors, fund, amount=D("1001"), reason="Reste de l'enveloppe insuffisant")
     assert refused.value.code == "remainder"
     assert "1\u00a0000\u00a0€" in refused.value.messages[0]
     # Exactly the remainder is fine (with a reason: less than requested).
-    _decide(world, amount=D("1000"), reason="Le reste de l'enveloppe.")
+    _decide(actors, fund, amount=D("1000"), reason="Le reste de l'enveloppe.")
     assert committed_of(envelope.pk) == D("10000")
 
 
-def test_an_application_is_decided_once(world):
-    _decide(world)
+def test_an_application_is_decided_once(actors, fund):
+    _decide(actors, fund)
     with pytest.raises(services.FundError) as refused:
-        _decide(world, granted=False, amount=None, reason="Changement d'avis")
+        _decide(actors, fund, granted=False, amount=None, reason="Changement d'avis")
     assert refused.value.code == "decided"
-    world["application"].refresh_from_db()
-    assert world["application"].status == GrantStatus.GRANTED
+    fund["application"].refresh_from_db()
+    assert fund["application"].status == GrantStatus.GRANTED
 
 
 def test_a_refusal_needs_its_reason_and_is_told(
-    world, mailoutbox, django_capture_on_commit_callbacks
+    actors, fund, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        _decide(world, granted=False, amount=None, reason="Le projet est hors du quartier.")
-    application = GrantApplication.objects.get(pk=world["application"].pk)
+        _decide(actors, fund, granted=False, amount=None, reason="Le projet est hors du quartier.")
+    application = GrantApplication.objects.get(pk=fund["application"].pk)
     assert application.status == GrantStatus.REFUSED
     assert application.amount_granted is None
-    assert committed_of(world["envelope"].pk) == D("0")
+    assert committed_of(fund["envelope"].pk) == D("0")
     assert "Le projet est hors du quartier." in mailoutbox[0].body
 
 
 @pytest.mark.parametrize("which", ["other_qpv", "planned", "cancelled"])
-def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(world, which):
+def test_the_committee_meeting_must_be_a_held_meeting_of_the_place(actors, fund, which):
     if which == "other_qpv":
         meeting = MeetingFactory(
-            dialogue_space=DialogueSpaceFactory(qpv=world["rabiere"]),
+            dialogue_space=DialogueSpaceFactory(qpv=actors.rabiere),
             starts_at=timezone.now() - timedelta(days=2),
             ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
             status=MeetingStatus.HELD,
         )
     elif which == "planned":
-        meeting = MeetingFactory(dialogue_space=world["space"])
+        meeting = MeetingFactory(dialogue_space=actors.space)
     else:
         meeting = MeetingFactory(
-            dialogue_space=world["space"],
+            dialogue_space=actors.space,
             starts_at=timezone.now() - timedelta(days=2),
             ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
             status=MeetingStatus.CANCELLED,
             cancellation_reason="Salle indisponible",
         )
     with pytest.raises(services.FundError) as refused:
-        _decide(world, meeting=meeting)
+        _decide(actors, fund, meeting=meeting)
     assert refused.value.code == "meeting"
 
 
-def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(world):
-    envelope = FundEnvelopeFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
+def test_a_commune_envelope_accepts_meetings_of_every_qpv_of_the_commune(actors, fund):
+    envelope = FundEnvelopeFactory(qpv=None, commune=actors.sanitas.commune, year=THIS_YEAR)
     application = GrantApplicationFactory(envelope=envelope)
     europe_meeting = MeetingFactory(
-        dialogue_space=DialogueSpaceFactory(qpv=world["europe"]),
+        dialogue_space=DialogueSpaceFactory(qpv=actors.europe),
         starts_at=timezone.now() - timedelta(days=2),
         ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
         status=MeetingStatus.HELD,
     )
-    _decide(world, application=application, meeting=europe_meeting)
+    _decide(actors, fund, application=application, meeting=europe_meeting)
     assert committed_of(envelope.pk) == D("1500")
 
 
 # Payments -----------------------------------------------------------------------------------------
 
 
-def _pay(world, application, **kwargs):
+def _pay(actors, application, **kwargs):
     defaults = {
         "amount": D("500"),
         "paid_on": timezone.localdate(),
-        "by": world["users"]["referent_tours"],
+        "by": actors["referent_tours"],
     }
     defaults.update(kwargs)
     return services.grant_record_payment(application=application, **defaults)
 
 
-def test_payments_never_exceed_the_grant(world):
-    application = granted(world["envelope"], "1500")
-    _pay(world, application, amount=D("1000"))
+def test_payments_never_exceed_the_grant(actors, fund):
+    application = granted(fund["envelope"], "1500")
+    _pay(actors, application, amount=D("1000"))
     with pytest.raises(services.FundError) as refused:
-        _pay(world, application, amount=D("500.01"))
+        _pay(actors, application, amount=D("500.01"))
     assert refused.value.code == "above_granted"
-    _pay(world, application, amount=D("500"))
-    envelope = with_consumption(FundEnvelope.objects.filter(pk=world["envelope"].pk)).get()
+    _pay(actors, application, amount=D("500"))
+    envelope = with_consumption(FundEnvelope.objects.filter(pk=fund["envelope"].pk)).get()
     assert envelope.paid == D("1500")
     with pytest.raises(services.FundError) as refused:
-        _pay(world, application, amount=D("0.01"))
+        _pay(actors, application, amount=D("0.01"))
     assert refused.value.code == "above_granted"
 
 
@@ -378,30 +346,30 @@ def test_payments_never_exceed_the_grant(world):
         ({"paid_on": timezone.localdate() + timedelta(days=1)}, "future"),
     ],
 )
-def test_bad_payments_are_refused(world, kwargs, code):
-    application = granted(world["envelope"], "1500")
+def test_bad_payments_are_refused(actors, fund, kwargs, code):
+    application = granted(fund["envelope"], "1500")
     with pytest.raises(services.FundError) as refused:
-        _pay(world, application, **kwargs)
+        _pay(actors, application, **kwargs)
     assert refused.value.code == code
     assert not GrantPayment.objects.exists()
 
 
-def test_only_granted_applications_are_paid(world):
+def test_only_granted_applications_are_paid(actors, fund):
     with pytest.raises(services.FundError) as refused:
-        _pay(world, world["application"])
+        _pay(actors, fund["application"])
     assert refused.value.code == "not_granted"
 
 
 # Envelopes ----------------------------------------------------------------------------------------
 
 
-def test_one_envelope_per_place_and_year(world):
-    by = world["users"]["referent_tours"]
+def test_one_envelope_per_place_and_year(actors, fund):
+    by = actors["referent_tours"]
     with pytest.raises(services.FundError) as refused:
-        services.envelope_create(qpv=world["sanitas"], year=THIS_YEAR, amount=D("5"), by=by)
+        services.envelope_create(qpv=actors.sanitas, year=THIS_YEAR, amount=D("5"), by=by)
     assert refused.value.code == "duplicate"
     commune = services.envelope_create(
-        commune=world["sanitas"].commune, year=THIS_YEAR, amount=D("20000"), by=by
+        commune=actors.sanitas.commune, year=THIS_YEAR, amount=D("20000"), by=by
     )
     assert commune.qpv is None
     with pytest.raises(services.FundError) as refused:
@@ -418,16 +386,16 @@ def test_one_envelope_per_place_and_year(world):
         ({"qpv": None}, "place"),
     ],
 )
-def test_bad_envelopes_are_refused(world, kwargs, code):
-    values = {"qpv": world["europe"], "year": 2027, "amount": D("1000"), "by": None}
+def test_bad_envelopes_are_refused(actors, fund, kwargs, code):
+    values = {"qpv": actors.europe, "year": 2027, "amount": D("1000"), "by": None}
     values.update(kwargs)
     with pytest.raises(services.FundError) as refused:
         services.envelope_create(**values)
     assert refused.value.code == code
 
 
-def test_an_envelope_never_goes_below_what_is_committed(world):
-    envelope = world["envelope"]
+def test_an_envelope_never_goes_below_what_is_committed(fund):
+    envelope = fund["envelope"]
     granted(envelope, "6000")
     with pytest.raises(services.FundError) as refused:
         services.envelope_update(envelope=envelope, amount=D("5999.99"), by=None)
@@ -440,9 +408,9 @@ def test_an_envelope_never_goes_below_what_is_committed(world):
 # Applications (service) ---------------------------------------------------------------------------
 
 
-def _apply(world, envelope=None, **kwargs):
+def _apply(actors, fund, envelope=None, **kwargs):
     values = {
-        "envelope": envelope or world["envelope"],
+        "envelope": envelope or fund["envelope"],
         "title": "Fête des voisins",
         "description": "Un repas partagé au pied des tours.",
         "collective_name": "Collectif Sanitas en fête",
@@ -450,17 +418,17 @@ def _apply(world, envelope=None, **kwargs):
         "contact_email": "Awa@Example.org",
         "amount_requested": D("800"),
         "budget_lines": [("Alimentation", D("500")), ("Location de tables", D("300"))],
-        "by": world["users"]["resident"],
+        "by": actors["resident"],
     }
     values.update(kwargs)
     return services.grant_apply(**values)
 
 
 def test_applying_tells_the_collective_and_the_referents(
-    world, mailoutbox, django_capture_on_commit_callbacks
+    actors, fund, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        application = _apply(world)
+        application = _apply(actors, fund)
     assert application.status == GrantStatus.SUBMITTED
     assert application.contact_email == "awa@example.org"
     assert application.budget_lines == [
@@ -469,13 +437,12 @@ def test_applying_tells_the_collective_and_the_referents(
     ]
     recipients = [message.to for message in mailoutbox]
     assert ["awa@example.org"] in recipients
-    assert [world["users"]["referent_tours"].email] in recipients
+    assert [actors["referent_tours"].email] in recipients
     # The referents of another commune are not told.
-    assert all(world["users"]["referent_joue"].email not in to for to in recipients)
-    to_referents = next(m for m in mailoutbox if m.to == [world["users"]["referent_tours"].email])
+    assert all(actors["referent_joue"].email not in to for to in recipients)
+    to_referents = next(m for m in mailoutbox if m.to == [actors["referent_tours"].email])
     assert (
-        reverse("projects:envelope_detail", kwargs={"pk": world["envelope"].pk})
-        in to_referents.body
+        reverse("projects:envelope_detail", kwargs={"pk": fund["envelope"].pk}) in to_referents.body
     )
 
 
@@ -489,37 +456,37 @@ def test_applying_tells_the_collective_and_the_referents(
         ({"budget_lines": [("Tout", D("-800"))], "amount_requested": D("800")}, "line_amount"),
     ],
 )
-def test_bad_applications_are_refused(world, kwargs, code):
+def test_bad_applications_are_refused(actors, fund, kwargs, code):
     with pytest.raises(services.FundError) as refused:
-        _apply(world, **kwargs)
+        _apply(actors, fund, **kwargs)
     assert refused.value.code == code
     assert GrantApplication.objects.count() == 2
 
 
-def test_past_envelopes_are_closed(world):
-    past = FundEnvelopeFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
+def test_past_envelopes_are_closed(actors, fund):
+    past = FundEnvelopeFactory(qpv=actors.sanitas, year=THIS_YEAR - 1)
     with pytest.raises(services.FundError) as refused:
-        _apply(world, envelope=past)
+        _apply(actors, fund, envelope=past)
     assert refused.value.code == "closed"
 
 
-def test_the_linked_project_must_be_a_published_project_of_the_place(world):
-    ours = ProjectFactory(qpv=world["sanitas"])
-    theirs = ProjectFactory(qpv=world["rabiere"])
-    pending = ProjectFactory(qpv=world["sanitas"], moderation=ModerationStatus.PENDING)
-    assert _apply(world, project=ours).project == ours
+def test_the_linked_project_must_be_a_published_project_of_the_place(actors, fund):
+    ours = ProjectFactory(qpv=actors.sanitas)
+    theirs = ProjectFactory(qpv=actors.rabiere)
+    pending = ProjectFactory(qpv=actors.sanitas, moderation=ModerationStatus.PENDING)
+    assert _apply(actors, fund, project=ours).project == ours
     for project in (theirs, pending):
         with pytest.raises(services.FundError) as refused:
-            _apply(world, project=project)
+            _apply(actors, fund, project=project)
         assert refused.value.code == "project"
 
 
 # Pages: access by role ----------------------------------------------------------------------------
 
 
-def _staff_urls(world) -> dict[str, tuple[str, set[str], int]]:
+def _staff_urls(fund) -> dict[str, tuple[str, set[str], int]]:
     """Each page: its address, who may use it, and how the others are refused."""
-    envelope, joue = world["envelope"], world["joue_envelope"]
+    envelope, joue = fund["envelope"], fund["joue_envelope"]
     return {
         "staff_envelopes": (reverse("projects:staff_envelopes"), STAFF_ANYWHERE, FORBIDDEN),
         "envelope_create": (reverse("projects:envelope_create"), STAFF_ANYWHERE, FORBIDDEN),
@@ -550,9 +517,9 @@ STAFF_PAGES = [
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 @pytest.mark.parametrize("actor", ACTORS)
-def test_staff_pages_by_role(client, world, page, actor):
-    url, allowed, refusal = _staff_urls(world)[page]
-    _login(client, world, actor)
+def test_staff_pages_by_role(client, actors, fund, page, actor):
+    url, allowed, refusal = _staff_urls(fund)[page]
+    actors.login(client, actor)
     response = client.get(url)
     if actor in allowed:
         assert response.status_code == 200
@@ -561,9 +528,9 @@ def test_staff_pages_by_role(client, world, page, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_deciding_by_role(client, world, actor):
-    _login(client, world, actor)
-    application = world["application"]
+def test_deciding_by_role(client, actors, fund, actor):
+    actors.login(client, actor)
+    application = fund["application"]
     response = client.post(
         reverse("projects:grant_decide", args=[application.pk]),
         {f"decide-{application.pk}-decision": "granted", f"decide-{application.pk}-amount": "1500"},
@@ -578,9 +545,9 @@ def test_deciding_by_role(client, world, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_deciding_on_joue_by_role(client, world, actor):
-    _login(client, world, actor)
-    application = world["joue_application"]
+def test_deciding_on_joue_by_role(client, actors, fund, actor):
+    actors.login(client, actor)
+    application = fund["joue_application"]
     response = client.post(
         reverse("projects:grant_decide", args=[application.pk]),
         {f"decide-{application.pk}-decision": "refused", f"decide-{application.pk}-reason": "Non"},
@@ -592,9 +559,9 @@ def test_deciding_on_joue_by_role(client, world, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_paying_by_role(client, world, actor):
-    application = granted(world["envelope"], "1000")
-    _login(client, world, actor)
+def test_paying_by_role(client, actors, fund, actor):
+    application = granted(fund["envelope"], "1000")
+    actors.login(client, actor)
     response = client.post(
         reverse("projects:grant_pay", args=[application.pk]),
         {
@@ -611,44 +578,44 @@ def test_paying_by_role(client, world, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_public_page_and_application_form_by_role(client, world, actor):
-    _login(client, world, actor)
+def test_public_page_and_application_form_by_role(client, actors, fund, actor):
+    actors.login(client, actor)
     assert client.get(reverse("projects:envelopes")).status_code == 200
-    response = client.get(reverse("projects:grant_apply", args=[world["envelope"].pk]))
+    response = client.get(reverse("projects:grant_apply", args=[fund["envelope"].pk]))
     if actor == "visitor":
         _assert_sent_to_login(response)
     else:
         assert response.status_code == 200
 
 
-def test_a_referent_creates_envelopes_only_in_their_commune(client, world):
+def test_a_referent_creates_envelopes_only_in_their_commune(client, actors, fund):
     english(client)
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     page = client.get(reverse("projects:envelope_create")).content.decode()
-    assert f'value="qpv-{world["europe"].pk}"' in page
-    assert f'value="qpv-{world["rabiere"].pk}"' not in page
+    assert f'value="qpv-{actors.europe.pk}"' in page
+    assert f'value="qpv-{actors.rabiere.pk}"' not in page
     response = client.post(
         reverse("projects:envelope_create"),
-        {"place": f"qpv-{world['rabiere'].pk}", "year": "2027", "amount": "5000"},
+        {"place": f"qpv-{actors.rabiere.pk}", "year": "2027", "amount": "5000"},
     )
     assert response.status_code == 400
-    assert not FundEnvelope.objects.filter(qpv=world["rabiere"], year=2027).exists()
+    assert not FundEnvelope.objects.filter(qpv=actors.rabiere, year=2027).exists()
 
 
 # Pages: staff forms -------------------------------------------------------------------------------
 
 
-def test_creating_an_envelope(client, world):
-    client.force_login(world["users"]["referent_tours"])
+def test_creating_an_envelope(client, actors, fund):
+    actors.login(client, "referent_tours")
     response = client.post(
         reverse("projects:envelope_create"),
-        {"place": f"qpv-{world['europe'].pk}", "year": "2027", "amount": "12 500,50"},
+        {"place": f"qpv-{actors.europe.pk}", "year": "2027", "amount": "12 500,50"},
     )
-    envelope = FundEnvelope.objects.get(qpv=world["europe"], year=2027)
+    envelope = FundEnvelope.objects.get(qpv=actors.europe, year=2027)
     assert response.status_code == 302
     assert response["Location"] == reverse("projects:envelope_detail", args=[envelope.pk])
     assert envelope.amount == D("12500.50")
-    assert envelope.set_by == world["users"]["referent_tours"]
+    assert envelope.set_by == actors["referent_tours"]
     tours = Commune.objects.get(slug="tours")
     response = client.post(
         reverse("projects:envelope_create"),
@@ -668,10 +635,12 @@ def test_creating_an_envelope(client, world):
         ({"place": ""}, "place", "This field is required"),
     ],
 )
-def test_bad_envelopes_in_the_form_are_400_and_keep_the_input(client, world, data, field, message):
+def test_bad_envelopes_in_the_form_are_400_and_keep_the_input(
+    client, actors, fund, data, field, message
+):
     english(client)
-    client.force_login(world["users"]["referent_tours"])
-    values = {"place": f"qpv-{world['sanitas'].pk}", "year": "2027", "amount": "9000"}
+    actors.login(client, "referent_tours")
+    values = {"place": f"qpv-{actors.sanitas.pk}", "year": "2027", "amount": "9000"}
     values.update(data)
     response = client.post(reverse("projects:envelope_create"), values)
     assert response.status_code == 400
@@ -682,19 +651,19 @@ def test_bad_envelopes_in_the_form_are_400_and_keep_the_input(client, world, dat
     assert FundEnvelope.objects.count() == 2
 
 
-def test_editing_an_envelope_below_what_is_committed_is_refused(client, world):
+def test_editing_an_envelope_below_what_is_committed_is_refused(client, actors, fund):
     english(client)
-    granted(world["envelope"], "4000")
-    client.force_login(world["users"]["referent_tours"])
-    url = reverse("projects:envelope_edit", args=[world["envelope"].pk])
+    granted(fund["envelope"], "4000")
+    actors.login(client, "referent_tours")
+    url = reverse("projects:envelope_edit", args=[fund["envelope"].pk])
     response = client.post(url, {"amount": "3999"})
     assert response.status_code == 400
     assert "cannot be set below that amount" in response.content.decode()
-    world["envelope"].refresh_from_db()
-    assert world["envelope"].amount == D("10000")
+    fund["envelope"].refresh_from_db()
+    assert fund["envelope"].amount == D("10000")
     assert client.post(url, {"amount": "4000"}).status_code == 302
-    world["envelope"].refresh_from_db()
-    assert world["envelope"].amount == D("4000")
+    fund["envelope"].refresh_from_db()
+    assert fund["envelope"].amount == D("4000")
 
 
 def _decision(application, **values) -> dict:
@@ -713,11 +682,11 @@ def _decision(application, **values) -> dict:
         ({"decision": "granted", "amount": "9500"}, "amount", "Only 8\u00a0500"),
     ],
 )
-def test_bad_decisions_in_the_form_are_400(client, world, values, field, message):
+def test_bad_decisions_in_the_form_are_400(client, actors, fund, values, field, message):
     english(client)
-    granted(world["envelope"], "1500")
-    client.force_login(world["users"]["referent_tours"])
-    application = world["application"]
+    granted(fund["envelope"], "1500")
+    actors.login(client, "referent_tours")
+    application = fund["application"]
     if field == "amount" and "9500" in values.get("amount", ""):
         application.amount_requested = D("9500")
         application.save()
@@ -734,29 +703,29 @@ def test_bad_decisions_in_the_form_are_400(client, world, values, field, message
     assert application.status == GrantStatus.SUBMITTED
 
 
-def test_deciding_with_the_committee_meeting(client, world, mailoutbox):
-    client.force_login(world["users"]["referent_tours"])
-    application = world["application"]
+def test_deciding_with_the_committee_meeting(client, actors, fund, mailoutbox):
+    actors.login(client, "referent_tours")
+    application = fund["application"]
     response = client.post(
         reverse("projects:grant_decide", args=[application.pk]),
         _decision(
             application,
             decision="granted",
             amount="1 200",
-            meeting=str(world["held"].pk),
+            meeting=str(fund["held"].pk),
             reason="Le matériel est prêté par la ville.",
         ),
     )
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.amount_granted == D("1200")
-    assert application.decision_meeting == world["held"]
+    assert application.decision_meeting == fund["held"]
 
 
-def test_deciding_twice_through_the_page_shows_the_refusal(client, world):
+def test_deciding_twice_through_the_page_shows_the_refusal(client, actors, fund):
     english(client)
-    client.force_login(world["users"]["referent_tours"])
-    application = world["application"]
+    actors.login(client, "referent_tours")
+    application = fund["application"]
     url = reverse("projects:grant_decide", args=[application.pk])
     client.post(url, _decision(application, decision="granted", amount="1500"))
     response = client.post(url, _decision(application, decision="refused", reason="Non"))
@@ -766,11 +735,11 @@ def test_deciding_twice_through_the_page_shows_the_refusal(client, world):
     assert application.status == GrantStatus.GRANTED
 
 
-def test_paying_above_the_grant_through_the_page_is_400(client, world):
+def test_paying_above_the_grant_through_the_page_is_400(client, actors, fund):
     english(client)
-    application = granted(world["envelope"], "1000")
+    application = granted(fund["envelope"], "1000")
     pay(application, "800")
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     response = client.post(
         reverse("projects:grant_pay", args=[application.pk]),
         {
@@ -813,33 +782,33 @@ def _application_data(**overrides) -> dict:
     return data
 
 
-def test_the_application_form_is_prefilled_from_the_account(client, world):
-    resident = world["users"]["resident"]
+def test_the_application_form_is_prefilled_from_the_account(client, actors, fund):
+    resident = actors["resident"]
     client.force_login(resident)
-    response = client.get(reverse("projects:grant_apply", args=[world["envelope"].pk]))
+    response = client.get(reverse("projects:grant_apply", args=[fund["envelope"].pk]))
     form = response.context["form"]
-    assert form["contact_name"].value() == "Awa Diallo"
+    assert form["contact_name"].value() == resident.full_name
     assert form["contact_email"].value() == resident.email
 
 
-def test_applying_online(client, world, mailoutbox, django_capture_on_commit_callbacks):
-    project = ProjectFactory(qpv=world["sanitas"])
-    client.force_login(world["users"]["resident"])
+def test_applying_online(client, actors, fund, mailoutbox, django_capture_on_commit_callbacks):
+    project = ProjectFactory(qpv=actors.sanitas)
+    actors.login(client, "resident")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("projects:grant_apply", args=[world["envelope"].pk]),
+            reverse("projects:grant_apply", args=[fund["envelope"].pk]),
             _application_data(project=str(project.pk), line_amount_2="300,00"),
         )
     assert response.status_code == 302
     application = GrantApplication.objects.get(title="Fête des voisins")
-    assert application.envelope == world["envelope"]
+    assert application.envelope == fund["envelope"]
     assert application.project == project
-    assert application.submitted_by == world["users"]["resident"]
+    assert application.submitted_by == actors["resident"]
     assert application.amount_requested == D("800")
     assert len(application.budget_lines) == 2
     assert {tuple(m.to) for m in mailoutbox} == {
         ("awa@example.org",),
-        (world["users"]["referent_tours"].email,),
+        (actors["referent_tours"].email,),
     }
 
 
@@ -862,12 +831,12 @@ def test_applying_online(client, world, mailoutbox, django_capture_on_commit_cal
     ],
 )
 def test_bad_applications_are_400_and_keep_the_input(
-    client, world, overrides, field, message, mailoutbox
+    client, actors, fund, overrides, field, message, mailoutbox
 ):
     english(client)
-    client.force_login(world["users"]["resident"])
+    actors.login(client, "resident")
     data = _application_data(**overrides)
-    response = client.post(reverse("projects:grant_apply", args=[world["envelope"].pk]), data)
+    response = client.post(reverse("projects:grant_apply", args=[fund["envelope"].pk]), data)
     assert response.status_code == 400
     assert field in response.context["form"].errors
     page = response.content.decode()
@@ -878,10 +847,10 @@ def test_bad_applications_are_400_and_keep_the_input(
     assert mailoutbox == []
 
 
-def test_a_past_envelope_refuses_applications(client, world):
+def test_a_past_envelope_refuses_applications(client, actors, fund):
     english(client)
-    past = FundEnvelopeFactory(qpv=world["sanitas"], year=THIS_YEAR - 1)
-    client.force_login(world["users"]["resident"])
+    past = FundEnvelopeFactory(qpv=actors.sanitas, year=THIS_YEAR - 1)
+    actors.login(client, "resident")
     url = reverse("projects:grant_apply", args=[past.pk])
     page = client.get(url).content.decode()
     assert "envelope is closed" in page
@@ -894,9 +863,9 @@ def test_a_past_envelope_refuses_applications(client, world):
 # The public page ----------------------------------------------------------------------------------
 
 
-def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client, world):
+def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client, fund):
     action = granted(
-        world["envelope"],
+        fund["envelope"],
         "1200",
         title="Jardin partagé des Tours",
         collective_name="Les Jardiniers du Sanitas",
@@ -906,7 +875,7 @@ def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client
     )
     pay(action, "600")
     GrantApplicationFactory(
-        envelope=world["envelope"], title="Demande en attente", contact_name="Attente"
+        envelope=fund["envelope"], title="Demande en attente", contact_name="Attente"
     )
     page = client.get(reverse("projects:envelopes")).content.decode()
     assert "Jardin partagé des Tours" in page
@@ -916,11 +885,11 @@ def test_the_public_page_shows_aggregates_and_funded_actions_not_contacts(client
     assert "Demande en attente" not in page
     assert "Attente" not in page
     assert "8\u00a0800" in page  # left: 10 000 - 1 200
-    assert reverse("projects:grant_apply", args=[world["envelope"].pk]) in page
+    assert reverse("projects:grant_apply", args=[fund["envelope"].pk]) in page
 
 
-def test_past_envelopes_get_no_apply_link(client, world):
-    past = FundEnvelopeFactory(qpv=world["europe"], year=THIS_YEAR - 1)
+def test_past_envelopes_get_no_apply_link(client, actors, fund):
+    past = FundEnvelopeFactory(qpv=actors.europe, year=THIS_YEAR - 1)
     page = client.get(reverse("projects:envelopes")).content.decode()
     assert reverse("projects:grant_apply", args=[past.pk]) not in page
     assert str(THIS_YEAR - 1) in page
@@ -929,51 +898,53 @@ def test_past_envelopes_get_no_apply_link(client, world):
 # Query counts -------------------------------------------------------------------------------------
 
 
-def _populate(world, count: int) -> None:
-    qpvs = list(QPV.objects.exclude(pk__in=[world["sanitas"].pk, world["rabiere"].pk])[:3])
+def _populate(actors, fund, count: int) -> None:
+    qpvs = list(QPV.objects.exclude(pk__in=[actors.sanitas.pk, actors.rabiere.pk])[:3])
     for year in (THIS_YEAR - 1, THIS_YEAR):
         for qpv in qpvs:
             FundEnvelopeFactory(qpv=qpv, year=year)
     for _index in range(count):
-        application = granted(world["envelope"], "100")
+        application = granted(fund["envelope"], "100")
         pay(application, "50")
-        GrantApplicationFactory(envelope=world["envelope"], amount_requested=D("10"))
+        GrantApplicationFactory(envelope=fund["envelope"], amount_requested=D("10"))
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_public_page_queries_do_not_grow(client, world, django_assert_num_queries, count):
-    _populate(world, count)
+def test_public_page_queries_do_not_grow(client, actors, fund, django_assert_num_queries, count):
+    _populate(actors, fund, count)
     # Envelopes with their figures, the granted actions, the totals (3 grouped queries), the menu.
     with django_assert_num_queries(6):
         assert client.get(reverse("projects:envelopes")).status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_staff_list_queries_do_not_grow(client, world, django_assert_num_queries, count):
-    _populate(world, count)
-    client.force_login(world["users"]["referent_tours"])
+def test_staff_list_queries_do_not_grow(client, actors, fund, django_assert_num_queries, count):
+    _populate(actors, fund, count)
+    actors.login(client, "referent_tours")
     # Session, user, roles; envelopes with their figures, QPV without an envelope; the menu.
     with django_assert_num_queries(6):
         assert client.get(reverse("projects:staff_envelopes")).status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_envelope_detail_queries_do_not_grow(client, world, django_assert_num_queries, count):
-    _populate(world, count)
-    client.force_login(world["users"]["referent_tours"])
+def test_envelope_detail_queries_do_not_grow(
+    client, actors, fund, django_assert_num_queries, count
+):
+    _populate(actors, fund, count)
+    actors.login(client, "referent_tours")
     # Session, user, roles; the envelope with its figures, the meetings, the applications, their
     # payments; the menu.
     with django_assert_num_queries(8):
-        response = client.get(reverse("projects:envelope_detail", args=[world["envelope"].pk]))
+        response = client.get(reverse("projects:envelope_detail", args=[fund["envelope"].pk]))
     assert response.status_code == 200
     assert len(response.context["decided"]) == count
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_a_commune_envelope_is_managed_by_the_commune_staff(client, world, actor):
-    envelope = FundEnvelopeFactory(qpv=None, commune=world["sanitas"].commune, year=THIS_YEAR)
+def test_a_commune_envelope_is_managed_by_the_commune_staff(client, actors, fund, actor):
+    envelope = FundEnvelopeFactory(qpv=None, commune=actors.sanitas.commune, year=THIS_YEAR)
     GrantApplicationFactory(envelope=envelope)
-    _login(client, world, actor)
+    actors.login(client, actor)
     response = client.get(reverse("projects:envelope_detail", args=[envelope.pk]))
     if actor in STAFF_OF_SANITAS:
         assert response.status_code == 200
@@ -981,9 +952,9 @@ def test_a_commune_envelope_is_managed_by_the_commune_staff(client, world, actor
         _assert_refused(response, actor, HIDDEN)
 
 
-def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, world):
+def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, actors, fund):
     url = reverse("projects:staff_envelopes")
-    client.force_login(world["users"]["referent_tours"])
-    assert url in client.get(reverse("dialogue:staff_home")).content.decode()
-    client.force_login(world["users"]["facilitator_sanitas"])
-    assert url not in client.get(reverse("dialogue:staff_home")).content.decode()
+    actors.login(client, "referent_tours")
+    assert url in staff_home(client)
+    actors.login(client, "facilitator_sanitas")
+    assert url not in staff_home(client)

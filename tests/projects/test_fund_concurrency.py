@@ -13,7 +13,7 @@ from django.db import connection, connections
 from projects.models import GrantApplication, GrantStatus
 from projects.selectors import committed_of
 from projects.services.fund import FundError, grant_decide
-from tests.factories import UserFactory
+from tests.participation.factories import UserFactory
 from tests.projects.factories import FundEnvelopeFactory, GrantApplicationFactory
 
 needs_postgres = pytest.mark.skipif(

@@ -10,18 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from participation.roles import Role
 from projects.models import InfluenceOutcome, InfluenceRecord, ModerationStatus
 from projects.services import influence as services
-from qpv.models import QPV
 from questions.models import QuestionStatus
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.helpers import staff_home
 from tests.projects.factories import InfluenceRecordFactory, ProjectFactory
 from tests.questions.factories import QuestionFactory
 
@@ -34,7 +27,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_sanitas",
     "coordinator",
 ]
 SANITAS_MANAGERS = {"referent_tours", "coordinator"}
@@ -42,30 +35,10 @@ STAFF_LIST_VIEWERS = {"referent_tours", "referent_joue", "coordinator"}
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    organisation = OrganisationFactory(name="Tours Habitat")
-    organisation.qpvs.add(sanitas)
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": organisation}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    return {"users": users, "sanitas": sanitas, "rabiere": rabiere, "organisation": organisation}
-
-
-def _login(client, world, actor: str) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
+def actors(actors):
+    """Tours Habitat, the correspondent's organisation, serves Sanitas: the record form offers it."""
+    actors.organisation.qpvs.add(actors.sanitas)
+    return actors
 
 
 def _assert_refused(response, actor: str, status: int) -> None:
@@ -97,8 +70,8 @@ def form_data(**overrides) -> dict:
 # Public pages -----------------------------------------------------------------------------------
 
 
-def test_metropole_page_shows_said_done_counts_and_links(client, world):
-    space = DialogueSpaceFactory(qpv=world["sanitas"])
+def test_metropole_page_shows_said_done_counts_and_links(client, actors):
+    space = DialogueSpaceFactory(qpv=actors.sanitas)
     meeting = MeetingFactory(dialogue_space=space, title="Café des habitants de mars")
     question = QuestionFactory(status=QuestionStatus.ANSWERED)
     project = ProjectFactory(title="Jardin partagé")
@@ -107,7 +80,7 @@ def test_metropole_page_shows_said_done_counts_and_links(client, world):
         what_was_done="Six bancs posés",
         meeting=meeting,
         project=project,
-        institution=world["organisation"],
+        institution=actors.organisation,
     )
     InfluenceRecordFactory(
         said="Un local jeunes le soir",
@@ -117,7 +90,7 @@ def test_metropole_page_shows_said_done_counts_and_links(client, world):
         question=question,
     )
     InfluenceRecordFactory(
-        qpv=world["rabiere"],
+        qpv=actors.rabiere,
         said="Prolonger la ligne de bus",
         outcome=InfluenceOutcome.NOT_ADOPTED,
         what_was_done="Arrêt rapproché",
@@ -142,8 +115,8 @@ def test_metropole_page_shows_said_done_counts_and_links(client, world):
     assert reverse("projects:qpv_influence", args=["la-rabiere"]) in page
 
 
-def test_links_only_to_public_pages(client, world):
-    hidden_space = DialogueSpaceFactory(qpv=world["sanitas"], is_active=False)
+def test_links_only_to_public_pages(client, actors):
+    hidden_space = DialogueSpaceFactory(qpv=actors.sanitas, is_active=False)
     meeting = MeetingFactory(dialogue_space=hidden_space, title="Réunion interne")
     question = QuestionFactory(public_display=False)
     project = ProjectFactory(title="Idée en attente", moderation=ModerationStatus.PENDING)
@@ -154,12 +127,12 @@ def test_links_only_to_public_pages(client, world):
     assert "Idée en attente" in page and project.get_absolute_url() not in page
 
 
-def test_filters_by_qpv_and_outcome_with_counts_of_the_place(client, world):
+def test_filters_by_qpv_and_outcome_with_counts_of_the_place(client, actors):
     InfluenceRecordFactory(said="Adopté au Sanitas")
     InfluenceRecordFactory(
         said="Refusé au Sanitas", outcome=InfluenceOutcome.NOT_ADOPTED, reason="Budget"
     )
-    InfluenceRecordFactory(said="Adopté à la Rabière", qpv=world["rabiere"])
+    InfluenceRecordFactory(said="Adopté à la Rabière", qpv=actors.rabiere)
     response = client.get(reverse("projects:influence"), {"qpv": "sanitas", "outcome": "adopted"})
     page = response.content.decode()
     assert "Adopté au Sanitas" in page
@@ -180,17 +153,17 @@ def test_filters_by_qpv_and_outcome_with_counts_of_the_place(client, world):
 @pytest.mark.parametrize(
     "params", [{"qpv": "nulle-part"}, {"outcome": "peut-etre"}, {"page": "abc"}]
 )
-def test_bad_filters_are_not_a_500(client, world, params):
+def test_bad_filters_are_not_a_500(client, actors, params):
     InfluenceRecordFactory()
     response = client.get(reverse("projects:influence"), params)
     assert response.status_code in {200, 400}
 
 
-def test_unknown_qpv_page_is_a_404(client, world):
+def test_unknown_qpv_page_is_a_404(client, actors):
     assert client.get(reverse("projects:qpv_influence", args=["nulle-part"])).status_code == 404
 
 
-def test_pagination(client, world):
+def test_pagination(client, actors):
     for index in range(25):
         InfluenceRecordFactory(said=f"Proposition numéro {index:02d}")
     first = client.get(reverse("projects:influence"))
@@ -200,18 +173,18 @@ def test_pagination(client, world):
 
 
 @pytest.mark.parametrize("records", [5, 100])
-def test_public_query_counts_do_not_grow(client, world, django_assert_num_queries, records):
-    space = DialogueSpaceFactory(qpv=world["sanitas"])
+def test_public_query_counts_do_not_grow(client, actors, django_assert_num_queries, records):
+    space = DialogueSpaceFactory(qpv=actors.sanitas)
     meeting = MeetingFactory(dialogue_space=space)
     question = QuestionFactory()
     project = ProjectFactory()
     for index in range(records):
         InfluenceRecordFactory(
-            qpv=world["sanitas"] if index % 2 else world["rabiere"],
+            qpv=actors.sanitas if index % 2 else actors.rabiere,
             meeting=meeting if index % 3 == 0 else None,
             question=question if index % 3 == 1 else None,
             project=project if index % 2 else None,
-            institution=world["organisation"],
+            institution=actors.organisation,
         )
     # QPV (filter and header menu), counts by outcome, the page of records (no COUNT query).
     with django_assert_num_queries(3):
@@ -227,7 +200,7 @@ def test_public_query_counts_do_not_grow(client, world, django_assert_num_querie
 # Staff pages: every role ------------------------------------------------------------------------
 
 
-def _url(view: str, world) -> str:
+def _url(view: str, actors) -> str:
     if view == "staff_influence":
         return reverse("projects:staff_influence")
     if view == "create_sanitas":
@@ -261,9 +234,9 @@ REFUSAL = {
     ("view", "actor", "allowed"),
     [(view, actor, actor in allowed) for view, allowed in ACCESS.items() for actor in ACTORS],
 )
-def test_staff_pages_by_role(client, world, view, actor, allowed):
-    url = _url(view, world)
-    _login(client, world, actor)
+def test_staff_pages_by_role(client, actors, view, actor, allowed):
+    url = _url(view, actors)
+    actors.login(client, actor)
     response = client.get(url)
     if allowed:
         assert response.status_code == 200
@@ -280,10 +253,10 @@ def test_staff_pages_by_role(client, world, view, actor, allowed):
         for actor in ACTORS
     ],
 )
-def test_staff_writes_by_role(client, world, view, actor, allowed):
-    url = _url(view, world)
+def test_staff_writes_by_role(client, actors, view, actor, allowed):
+    url = _url(view, actors)
     before = list(InfluenceRecord.objects.values_list("pk", "said"))
-    _login(client, world, actor)
+    actors.login(client, actor)
     response = client.post(url, form_data(said="Écrit par le test"))
     if allowed:
         assert response.status_code == 302
@@ -293,48 +266,48 @@ def test_staff_writes_by_role(client, world, view, actor, allowed):
         assert list(InfluenceRecord.objects.values_list("pk", "said")) == before
 
 
-def test_create_without_qpv_offers_the_qpv_in_scope(client, world):
+def test_create_without_qpv_offers_the_qpv_in_scope(client, actors):
     url = reverse("projects:influence_create")
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     page = client.get(url).content.decode()
     assert f"{url}?qpv=sanitas" in page and "?qpv=la-rabiere" not in page
-    client.force_login(world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     assert client.get(url).status_code == 403
 
 
-def test_create_for_an_unknown_qpv_is_a_404(client, world):
-    client.force_login(world["users"]["coordinator"])
+def test_create_for_an_unknown_qpv_is_a_404(client, actors):
+    actors.login(client, "coordinator")
     url = reverse("projects:influence_create") + "?qpv=nulle-part"
     assert client.get(url).status_code == 404
 
 
-def test_staff_list_shows_the_scope_only(client, world):
+def test_staff_list_shows_the_scope_only(client, actors):
     InfluenceRecordFactory(said="Au Sanitas")
-    InfluenceRecordFactory(said="À la Rabière", qpv=world["rabiere"])
-    client.force_login(world["users"]["referent_tours"])
+    InfluenceRecordFactory(said="À la Rabière", qpv=actors.rabiere)
+    actors.login(client, "referent_tours")
     response = client.get(reverse("projects:staff_influence"))
     page = response.content.decode()
     assert "Au Sanitas" in page and "À la Rabière" not in page
     assert 'value="sanitas"' in page and 'value="la-rabiere"' not in page
 
 
-def test_staff_home_links_to_the_records_for_referents_only(client, world):
+def test_staff_home_links_to_the_records_for_referents_only(client, actors):
     url = reverse("projects:staff_influence")
-    client.force_login(world["users"]["referent_joue"])
-    assert url in client.get(reverse("dialogue:staff_home")).content.decode()
-    client.force_login(world["users"]["delegate"])
-    assert url not in client.get(reverse("dialogue:staff_home")).content.decode()
+    actors.login(client, "referent_joue")
+    assert url in staff_home(client)
+    actors.login(client, "delegate_sanitas")
+    assert url not in staff_home(client)
 
 
 # The record form --------------------------------------------------------------------------------
 
 
-def test_a_complete_record_is_saved_with_its_links(client, world):
-    space = DialogueSpaceFactory(qpv=world["sanitas"])
+def test_a_complete_record_is_saved_with_its_links(client, actors):
+    space = DialogueSpaceFactory(qpv=actors.sanitas)
     meeting = MeetingFactory(dialogue_space=space)
     question = QuestionFactory(status=QuestionStatus.FORWARDED)
     project = ProjectFactory()
-    referent = world["users"]["referent_tours"]
+    referent = actors["referent_tours"]
     client.force_login(referent)
     response = client.post(
         reverse("projects:influence_create") + "?qpv=sanitas",
@@ -342,7 +315,7 @@ def test_a_complete_record_is_saved_with_its_links(client, world):
             meeting=meeting.pk,
             question=question.pk,
             project=project.pk,
-            institution=world["organisation"].pk,
+            institution=actors.organisation.pk,
             outcome=InfluenceOutcome.PARTLY,
             reason="Le budget ne permet que six bancs.",
         ),
@@ -350,22 +323,22 @@ def test_a_complete_record_is_saved_with_its_links(client, world):
     assert response.status_code == 302
     record = InfluenceRecord.objects.get()
     assert (record.qpv, record.meeting, record.question, record.project) == (
-        world["sanitas"],
+        actors.sanitas,
         meeting,
         question,
         project,
     )
-    assert record.institution == world["organisation"]
+    assert record.institution == actors.organisation
     assert record.created_by == referent
     assert record.reason == "Le budget ne permet que six bancs."
 
 
-def test_choices_are_limited_to_the_qpv(client, world):
-    elsewhere = MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=world["rabiere"]))
-    here = MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=world["sanitas"]))
-    other_question = QuestionFactory(qpv=world["rabiere"])
-    other_project = ProjectFactory(qpv=world["rabiere"])
-    client.force_login(world["users"]["coordinator"])
+def test_choices_are_limited_to_the_qpv(client, actors):
+    elsewhere = MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=actors.rabiere))
+    here = MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=actors.sanitas))
+    other_question = QuestionFactory(qpv=actors.rabiere)
+    other_project = ProjectFactory(qpv=actors.rabiere)
+    actors.login(client, "coordinator")
     url = reverse("projects:influence_create") + "?qpv=sanitas"
     form = client.get(url).context["form"]
     assert list(form.fields["meeting"].queryset) == [here]
@@ -383,8 +356,8 @@ def test_choices_are_limited_to_the_qpv(client, world):
 
 
 @pytest.mark.parametrize("outcome", [InfluenceOutcome.PARTLY, InfluenceOutcome.NOT_ADOPTED])
-def test_not_fully_adopted_needs_a_reason(client, world, outcome):
-    client.force_login(world["users"]["referent_tours"])
+def test_not_fully_adopted_needs_a_reason(client, actors, outcome):
+    actors.login(client, "referent_tours")
     response = client.post(
         reverse("projects:influence_create") + "?qpv=sanitas",
         form_data(outcome=outcome, reason="   "),
@@ -396,8 +369,8 @@ def test_not_fully_adopted_needs_a_reason(client, world, outcome):
     assert not InfluenceRecord.objects.exists()
 
 
-def test_a_decision_in_the_future_is_refused(client, world):
-    client.force_login(world["users"]["referent_tours"])
+def test_a_decision_in_the_future_is_refused(client, actors):
+    actors.login(client, "referent_tours")
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = client.post(
         reverse("projects:influence_create") + "?qpv=sanitas",
@@ -419,8 +392,8 @@ def test_a_decision_in_the_future_is_refused(client, world):
         {"said": "x" * 3001},
     ],
 )
-def test_bad_input_is_a_400_with_the_form(client, world, overrides):
-    client.force_login(world["users"]["referent_tours"])
+def test_bad_input_is_a_400_with_the_form(client, actors, overrides):
+    actors.login(client, "referent_tours")
     response = client.post(
         reverse("projects:influence_create") + "?qpv=sanitas", form_data(**overrides)
     )
@@ -429,9 +402,9 @@ def test_bad_input_is_a_400_with_the_form(client, world, overrides):
     assert not InfluenceRecord.objects.exists()
 
 
-def test_edit_corrects_the_record_and_keeps_its_qpv(client, world):
+def test_edit_corrects_the_record_and_keeps_its_qpv(client, actors):
     record = InfluenceRecordFactory()
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     url = reverse("projects:influence_edit", args=[record.pk])
     form = client.get(url).context["form"]
     assert form.initial["said"] == record.said
@@ -442,15 +415,15 @@ def test_edit_corrects_the_record_and_keeps_its_qpv(client, world):
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.outcome == InfluenceOutcome.NOT_ADOPTED and record.reason == "Trop cher"
-    assert record.qpv == world["sanitas"]
+    assert record.qpv == actors.sanitas
     response = client.post(url, form_data(outcome=InfluenceOutcome.PARTLY, reason=""))
     assert response.status_code == 400
     record.refresh_from_db()
     assert record.reason == "Trop cher"
 
 
-def test_the_service_refuses_what_the_form_would(world):
-    qpv = world["sanitas"]
+def test_the_service_refuses_what_the_form_would(actors):
+    qpv = actors.sanitas
     today = timezone.localdate()
     common = {"qpv": qpv, "said": "Dit", "what_was_done": "Fait", "by": None}
     with pytest.raises(services.InfluenceError) as refused:
@@ -463,7 +436,7 @@ def test_the_service_refuses_what_the_form_would(world):
             **common, outcome=InfluenceOutcome.ADOPTED, decided_on=today + timedelta(days=1)
         )
     assert refused.value.code == "decided_on"
-    elsewhere = MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=world["rabiere"]))
+    elsewhere = MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=actors.rabiere))
     with pytest.raises(services.InfluenceError) as refused:
         services.influence_record_create(
             **common, outcome=InfluenceOutcome.ADOPTED, decided_on=today, meeting=elsewhere
@@ -472,10 +445,10 @@ def test_the_service_refuses_what_the_form_would(world):
 
 
 @pytest.mark.parametrize("records", [5, 60])
-def test_staff_list_query_count_does_not_grow(client, world, django_assert_num_queries, records):
+def test_staff_list_query_count_does_not_grow(client, actors, django_assert_num_queries, records):
     for index in range(records):
-        InfluenceRecordFactory(qpv=world["sanitas"] if index % 2 else world["rabiere"])
-    client.force_login(world["users"]["coordinator"])
+        InfluenceRecordFactory(qpv=actors.sanitas if index % 2 else actors.rabiere)
+    actors.login(client, "coordinator")
     # Session, user, roles, QPV in scope, count, page, header menu.
     with django_assert_num_queries(7):
         assert client.get(reverse("projects:staff_influence")).status_code == 200

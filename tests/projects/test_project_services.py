@@ -20,7 +20,8 @@ from projects.models import (
 from projects.services import projects as services
 from projects.services.projects import ProjectError
 from qpv.models import QPV
-from tests.factories import DialogueSpaceFactory, MeetingFactory, UserFactory, grant
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import ProjectFactory, ProjectStepFactory
 from tests.questions.factories import QuestionFactory
 
@@ -34,11 +35,6 @@ def staff():
     user = UserFactory()
     grant(user, Role.COORDINATOR)
     return user
-
-
-@pytest.fixture
-def sanitas():
-    return QPV.objects.select_related("commune").get(slug="sanitas")
 
 
 def _project(stage=ProjectStage.IDEA, **kwargs) -> Project:

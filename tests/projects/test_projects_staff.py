@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from participation.roles import Role
 from projects.models import (
     ExperienceEvaluation,
     ModerationStatus,
@@ -20,14 +19,9 @@ from projects.models import (
     ProjectStage,
     ProjectStep,
 )
-from qpv.models import QPV
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.helpers import staff_home
+from tests.participation.factories import UserFactory
 from tests.projects.factories import ProjectFactory, ProjectStepFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +33,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_sanitas",
     "coordinator",
 ]
 # Projects are run by the referents of the commune and the coordinators (projects/rules.py).
@@ -58,23 +52,9 @@ TODAY = timezone.localdate
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    organisation = OrganisationFactory(name="Tours Habitat")
-    organisation.qpvs.add(sanitas)
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": organisation}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
+def sanitas_projects(actors):
+    """Two projects of Sanitas: "project", completed after two steps, and "idea", proposed online by
+    Awa Diallo ("proposer") and awaiting moderation."""
     project = ProjectFactory(title="Jardin du Sanitas", stage=ProjectStage.COMPLETED)
     ProjectStepFactory(project=project, stage=ProjectStage.IDEA, date=TODAY() - timedelta(days=60))
     ProjectStepFactory(
@@ -90,20 +70,7 @@ def world(db):
         origin=ProjectOrigin.ONLINE,
         proposed_by=proposer,
     )
-    return {
-        "users": users,
-        "sanitas": sanitas,
-        "rabiere": rabiere,
-        "project": project,
-        "idea": idea,
-        "proposer": proposer,
-    }
-
-
-def _login(client, world, actor: str) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
+    return {"project": project, "idea": idea, "proposer": proposer}
 
 
 def _assert_refused(response, actor: str, status: int) -> None:
@@ -123,8 +90,8 @@ def _url(name: str, pk: int | None = None) -> str:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_staff_list_by_role(client, world, actor):
-    _login(client, world, actor)
+def test_staff_list_by_role(client, actors, sanitas_projects, actor):
+    actors.login(client, actor)
     response = client.get(_url("staff_projects"))
     if actor not in HAVE_A_SCOPE:
         _assert_refused(response, actor, FORBIDDEN)
@@ -140,9 +107,9 @@ def test_staff_list_by_role(client, world, actor):
 @pytest.mark.parametrize(
     "view", ["project_edit", "project_step", "project_abandon", "project_evaluation"]
 )
-def test_project_pages_by_role(client, world, view, actor):
-    _login(client, world, actor)
-    response = client.get(_url(view, world["project"].pk))
+def test_project_pages_by_role(client, actors, sanitas_projects, view, actor):
+    actors.login(client, actor)
+    response = client.get(_url(view, sanitas_projects["project"].pk))
     if actor in MANAGERS:
         assert response.status_code == 200
     else:
@@ -150,8 +117,8 @@ def test_project_pages_by_role(client, world, view, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_create_by_role(client, world, actor):
-    _login(client, world, actor)
+def test_create_by_role(client, actors, sanitas_projects, actor):
+    actors.login(client, actor)
     response = client.get(_url("project_create") + "?qpv=sanitas")
     if actor in MANAGERS:
         assert response.status_code == 200
@@ -168,8 +135,8 @@ def test_create_by_role(client, world, actor):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_moderation_by_role(client, world, actor):
-    _login(client, world, actor)
+def test_moderation_by_role(client, actors, sanitas_projects, actor):
+    actors.login(client, actor)
     response = client.get(_url("idea_moderation"))
     if actor not in HAVE_A_SCOPE:
         _assert_refused(response, actor, FORBIDDEN)
@@ -177,23 +144,24 @@ def test_moderation_by_role(client, world, actor):
         assert response.status_code == 200
         assert ("Idée de repair café" in response.content.decode()) == (actor in MANAGERS)
     response = client.post(
-        _url("idea_moderate", world["idea"].pk), {f"p{world['idea'].pk}-decision": "publish"}
+        _url("idea_moderate", sanitas_projects["idea"].pk),
+        {f"p{sanitas_projects['idea'].pk}-decision": "publish"},
     )
-    world["idea"].refresh_from_db()
+    sanitas_projects["idea"].refresh_from_db()
     if actor in MANAGERS:
         assert response.status_code == 302
-        assert world["idea"].moderation == ModerationStatus.PUBLISHED
+        assert sanitas_projects["idea"].moderation == ModerationStatus.PUBLISHED
     else:
         _assert_refused(response, actor, HIDDEN)
-        assert world["idea"].moderation == ModerationStatus.PENDING
+        assert sanitas_projects["idea"].moderation == ModerationStatus.PENDING
 
 
-def test_staff_home_links_to_projects_for_referents(client, world):
+def test_staff_home_links_to_projects_for_referents(client, actors, sanitas_projects):
     url = _url("staff_projects")
-    client.force_login(world["users"]["referent_tours"])
-    assert url in client.get(reverse("dialogue:staff_home")).content.decode()
-    client.force_login(world["users"]["facilitator_sanitas"])
-    assert url not in client.get(reverse("dialogue:staff_home")).content.decode()
+    actors.login(client, "referent_tours")
+    assert url in staff_home(client)
+    actors.login(client, "facilitator_sanitas")
+    assert url not in staff_home(client)
 
 
 # Creating and editing -----------------------------------------------------------------------------
@@ -216,9 +184,9 @@ def _create_data(**overrides) -> dict:
     return data
 
 
-def test_create_a_project(client, world):
+def test_create_a_project(client, actors, sanitas_projects):
     space = DialogueSpaceFactory()
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     response = client.post(
         _url("project_create") + "?qpv=sanitas", _create_data(origin_space=space.pk)
     )
@@ -230,10 +198,10 @@ def test_create_a_project(client, world):
     assert project.steps.get().residents_involved == 11
 
 
-def test_create_refusals_keep_what_was_typed(client, world):
-    elsewhere = DialogueSpaceFactory(qpv=world["rabiere"])
+def test_create_refusals_keep_what_was_typed(client, actors, sanitas_projects):
+    elsewhere = DialogueSpaceFactory(qpv=actors.rabiere)
     rabiere_meeting = MeetingFactory(dialogue_space=elsewhere)
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     url = _url("project_create") + "?qpv=sanitas"
     # The origin is missing.
     response = client.post(url, _create_data())
@@ -264,16 +232,16 @@ def test_create_refusals_keep_what_was_typed(client, world):
     assert Project.objects.filter(title="Boîte à livres").count() == 0
 
 
-def test_create_in_a_qpv_of_another_commune_is_refused(client, world):
-    client.force_login(world["users"]["referent_tours"])
+def test_create_in_a_qpv_of_another_commune_is_refused(client, actors, sanitas_projects):
+    actors.login(client, "referent_tours")
     assert client.get(_url("project_create") + "?qpv=la-rabiere").status_code == 403
     assert client.get(_url("project_create") + "?qpv=nowhere").status_code == 404
 
 
-def test_edit_a_project(client, world):
-    project = world["project"]
+def test_edit_a_project(client, actors, sanitas_projects):
+    project = sanitas_projects["project"]
     meeting = MeetingFactory()
-    client.force_login(world["users"]["coordinator"])
+    actors.login(client, "coordinator")
     response = client.get(_url("project_edit", project.pk))
     assert "Jardin du Sanitas" in response.content.decode()
     response = client.post(
@@ -315,7 +283,7 @@ def _step_data(**overrides) -> dict:
 
 
 @pytest.fixture
-def in_progress(world):
+def in_progress(sanitas_projects):
     project = ProjectFactory(title="Fresque", stage=ProjectStage.ELABORATION)
     ProjectStepFactory(
         project=project, stage=ProjectStage.ELABORATION, date=TODAY() - timedelta(days=5)
@@ -323,8 +291,8 @@ def in_progress(world):
     return project
 
 
-def test_step_forward(client, world, in_progress):
-    client.force_login(world["users"]["referent_tours"])
+def test_step_forward(client, actors, sanitas_projects, in_progress):
+    actors.login(client, "referent_tours")
     response = client.post(_url("project_step", in_progress.pk), _step_data())
     assert response.status_code == 302
     in_progress.refresh_from_db()
@@ -337,8 +305,10 @@ def test_step_forward(client, world, in_progress):
     )
 
 
-def test_stage_jumping_backwards_without_reason_is_refused(client, world, in_progress):
-    client.force_login(world["users"]["referent_tours"])
+def test_stage_jumping_backwards_without_reason_is_refused(
+    client, actors, sanitas_projects, in_progress
+):
+    actors.login(client, "referent_tours")
     response = client.post(_url("project_step", in_progress.pk), _step_data(stage="idea"))
     assert response.status_code == 400
     assert "reason" in response.context["form"].errors
@@ -358,8 +328,8 @@ def test_stage_jumping_backwards_without_reason_is_refused(client, world, in_pro
     )
 
 
-def test_step_refusals(client, world, in_progress):
-    client.force_login(world["users"]["referent_tours"])
+def test_step_refusals(client, actors, sanitas_projects, in_progress):
+    actors.login(client, "referent_tours")
     url = _url("project_step", in_progress.pk)
     future = client.post(url, _step_data(step_date=(TODAY() + timedelta(days=1)).isoformat()))
     assert future.status_code == 400
@@ -377,15 +347,15 @@ def test_step_refusals(client, world, in_progress):
     assert ProjectStep.objects.filter(project=in_progress).count() == 1
 
 
-def test_step_on_a_pending_idea_goes_to_moderation(client, world):
-    client.force_login(world["users"]["coordinator"])
-    response = client.get(_url("project_step", world["idea"].pk))
+def test_step_on_a_pending_idea_goes_to_moderation(client, actors, sanitas_projects):
+    actors.login(client, "coordinator")
+    response = client.get(_url("project_step", sanitas_projects["idea"].pk))
     assert response.status_code == 302
     assert response["Location"] == _url("idea_moderation")
 
 
-def test_abandon(client, world, in_progress):
-    client.force_login(world["users"]["referent_tours"])
+def test_abandon(client, actors, sanitas_projects, in_progress):
+    actors.login(client, "referent_tours")
     url = _url("project_abandon", in_progress.pk)
     response = client.post(url, {"reason": "  ", "step_date": TODAY().isoformat()})
     assert response.status_code == 400
@@ -403,13 +373,13 @@ def test_abandon(client, world, in_progress):
     assert client.post(url, {"reason": "x", "step_date": TODAY().isoformat()}).status_code == 400
 
 
-def test_completed_project_cannot_be_abandoned(client, world):
-    client.force_login(world["users"]["referent_tours"])
-    url = _url("project_abandon", world["project"].pk)
+def test_completed_project_cannot_be_abandoned(client, actors, sanitas_projects):
+    actors.login(client, "referent_tours")
+    url = _url("project_abandon", sanitas_projects["project"].pk)
     assert client.get(url).context["refusal"]
     assert client.post(url, {"reason": "x", "step_date": TODAY().isoformat()}).status_code == 400
-    world["project"].refresh_from_db()
-    assert world["project"].stage == ProjectStage.COMPLETED
+    sanitas_projects["project"].refresh_from_db()
+    assert sanitas_projects["project"].stage == ProjectStage.COMPLETED
 
 
 # The evaluation -----------------------------------------------------------------------------------
@@ -429,8 +399,8 @@ def _evaluation_data(**overrides) -> dict:
     return data
 
 
-def test_evaluation_only_for_completed_projects(client, world, in_progress):
-    client.force_login(world["users"]["referent_tours"])
+def test_evaluation_only_for_completed_projects(client, actors, sanitas_projects, in_progress):
+    actors.login(client, "referent_tours")
     url = _url("project_evaluation", in_progress.pk)
     response = client.get(url)
     assert response.status_code == 200
@@ -440,9 +410,9 @@ def test_evaluation_only_for_completed_projects(client, world, in_progress):
     assert not ExperienceEvaluation.objects.exists()
 
 
-def test_evaluate_a_completed_project(client, world):
-    project = world["project"]
-    client.force_login(world["users"]["referent_tours"])
+def test_evaluate_a_completed_project(client, actors, sanitas_projects):
+    project = sanitas_projects["project"]
+    actors.login(client, "referent_tours")
     url = _url("project_evaluation", project.pk)
     response = client.get(url)
     # The levels reached at each stage, from the steps; the highest is offered.
@@ -462,6 +432,8 @@ def test_evaluate_a_completed_project(client, world):
     assert "Les habitants ont choisi le lieu." in content
     # Editing it later: no step fields, no new step.
     response = client.get(url)
+    assert response.status_code == 200
+    assert "voice_changed" in response.context["form"].fields
     assert "participation_level" not in response.context["form"].fields
     response = client.post(url, _evaluation_data(to_keep="Tout."))
     assert response.status_code == 302
@@ -471,8 +443,8 @@ def test_evaluate_a_completed_project(client, world):
 # Moderation of ideas ------------------------------------------------------------------------------
 
 
-def test_proposal_moderation_publication(client, world):
-    resident = world["users"]["resident"]
+def test_proposal_moderation_publication(client, actors, sanitas_projects):
+    resident = actors["resident"]
     client.force_login(resident)
     client.post(
         reverse("projects:project_propose", kwargs={"slug": "sanitas"}),
@@ -484,7 +456,7 @@ def test_proposal_moderation_publication(client, world):
     )
     idea = Project.objects.get(title="Composteur collectif")
     assert idea.moderation == ModerationStatus.PENDING
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     queue = client.get(_url("idea_moderation"))
     assert "Composteur collectif" in queue.content.decode()
     assert resident.email in queue.content.decode()
@@ -496,10 +468,10 @@ def test_proposal_moderation_publication(client, world):
 
 
 def test_rejection_needs_a_reason_and_emails_it(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, sanitas_projects, mailoutbox, django_capture_on_commit_callbacks
 ):
-    idea = world["idea"]
-    client.force_login(world["users"]["referent_tours"])
+    idea = sanitas_projects["idea"]
+    actors.login(client, "referent_tours")
     url = _url("idea_moderate", idea.pk)
     response = client.post(url, {f"p{idea.pk}-decision": "reject", f"p{idea.pk}-reason": " "})
     assert response.status_code == 400
@@ -527,11 +499,13 @@ def test_rejection_needs_a_reason_and_emails_it(
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_staff_list_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_staff_list_query_count_does_not_grow(
+    client, actors, sanitas_projects, django_assert_num_queries, count
+):
     for _index in range(count):
         project = ProjectFactory(stage=ProjectStage.ELABORATION)
         ProjectStepFactory(project=project, stage=ProjectStage.IDEA)
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     # Session and user, scopes, the QPV of the scope, the counts, the page's count and rows.
     with django_assert_num_queries(7):
         response = client.get(_url("staff_projects"), {"stage": "elaboration"})
@@ -539,11 +513,13 @@ def test_staff_list_query_count_does_not_grow(client, world, django_assert_num_q
 
 
 @pytest.mark.parametrize("count", [3, 20])
-def test_moderation_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_moderation_query_count_does_not_grow(
+    client, actors, sanitas_projects, django_assert_num_queries, count
+):
     ProjectFactory.create_batch(
-        count, moderation=ModerationStatus.PENDING, proposed_by=world["proposer"]
+        count, moderation=ModerationStatus.PENDING, proposed_by=sanitas_projects["proposer"]
     )
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     # Session and user, scopes, the QPV of the scope, the page's count and rows.
     with django_assert_num_queries(6):
         response = client.get(_url("idea_moderation"))
@@ -551,10 +527,12 @@ def test_moderation_query_count_does_not_grow(client, world, django_assert_num_q
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_step_page_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_step_page_query_count_does_not_grow(
+    client, actors, sanitas_projects, django_assert_num_queries, count
+):
     project = ProjectFactory(stage=ProjectStage.IDEA)
     ProjectStepFactory.create_batch(count, project=project, stage=ProjectStage.IDEA)
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     # Session and user, scopes, the project, its steps, the QPV of the menu.
     with django_assert_num_queries(6):
         response = client.get(_url("project_step", project.pk))

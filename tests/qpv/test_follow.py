@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from qpv.models import QPV, Follow
 from qpv.services.follows import follow_create, follow_delete, follow_unsubscribe_path
-from tests.factories import UserFactory
+from tests.participation.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

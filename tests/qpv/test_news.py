@@ -15,12 +15,12 @@ from django.utils import timezone
 from PIL import Image
 
 from dialogue import emails
-from participation.roles import Role
 from qpv.markdown import render_markdown
 from qpv.models import QPV, Follow, NewsItem
 from qpv.services.news import NewsError, Publication, news_create, news_update
-from tests.factories import OrganisationFactory, UserFactory, grant
-from tests.projects.factories import NewsItemFactory
+from tests.helpers import staff_home
+from tests.participation.factories import UserFactory
+from tests.qpv.factories import NewsItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_sanitas",
     "coordinator",
 ]
 # Sanitas is in Tours: its referents and the coordinators publish its news.
@@ -54,33 +54,6 @@ MALICIOUS = (
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     return tmp_path
-
-
-@pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    organisation = OrganisationFactory(name="Tours Habitat")
-    organisation.qpvs.add(sanitas)
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": organisation}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    return {"users": users, "sanitas": sanitas, "rabiere": rabiere}
-
-
-def _login(client, world, actor: str) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
 
 
 def _assert_refused(response, actor: str, status: int) -> None:
@@ -159,8 +132,8 @@ def test_mailto_and_relative_links_are_kept():
     assert 'href="/agenda/"' in html
 
 
-def test_news_created_through_the_staff_page_is_stored_sanitised(client, world):
-    client.force_login(world["users"]["referent_tours"])
+def test_news_created_through_the_staff_page_is_stored_sanitised(client, actors):
+    actors.login(client, "referent_tours")
     response = client.post(
         reverse("qpv:news_create") + "?qpv=sanitas", form_data(body_markdown=MALICIOUS)
     )
@@ -175,8 +148,8 @@ def test_news_created_through_the_staff_page_is_stored_sanitised(client, world):
     assert "alert(" not in page
 
 
-def test_news_update_renders_the_body_again(world):
-    coordinator = world["users"]["coordinator"]
+def test_news_update_renders_the_body_again(actors):
+    coordinator = actors["coordinator"]
     news = news_create(
         qpv=None,
         title="Info",
@@ -198,8 +171,8 @@ def test_news_update_renders_the_body_again(world):
 # Images -----------------------------------------------------------------------------------------
 
 
-def test_image_with_alt_text_is_stored_re_encoded_without_metadata(client, world, media):
-    client.force_login(world["users"]["referent_tours"])
+def test_image_with_alt_text_is_stored_re_encoded_without_metadata(client, actors, media):
+    actors.login(client, "referent_tours")
     image = upload("Photo de Mme Diallo.jpg", png_bytes(image_format="JPEG", exif=True))
     response = client.post(
         reverse("qpv:news_create") + "?qpv=sanitas",
@@ -223,10 +196,10 @@ def test_image_with_alt_text_is_stored_re_encoded_without_metadata(client, world
     [("JPEG", "jpg", "image/jpeg"), ("PNG", "png", "image/png"), ("WEBP", "webp", "image/webp")],
 )
 def test_images_are_served_with_the_type_we_chose_and_no_sniffing(
-    client, world, media, image_format, extension, content_type
+    client, actors, media, image_format, extension, content_type
 ):
     news = news_create(
-        qpv=world["sanitas"],
+        qpv=actors.sanitas,
         title="Titre",
         body_markdown="Texte",
         image=upload(f"photo.{extension}", png_bytes(image_format=image_format)),
@@ -244,9 +217,9 @@ def test_images_are_served_with_the_type_we_chose_and_no_sniffing(
         assert served.format == image_format
 
 
-def test_a_draft_image_is_only_served_to_who_may_publish_it(client, world, media):
+def test_a_draft_image_is_only_served_to_who_may_publish_it(client, actors, media):
     news = news_create(
-        qpv=world["sanitas"],
+        qpv=actors.sanitas,
         title="Brouillon",
         body_markdown="Texte",
         image=upload("photo.png"),
@@ -256,15 +229,15 @@ def test_a_draft_image_is_only_served_to_who_may_publish_it(client, world, media
     )
     url = reverse("qpv:news_image", args=[news.pk])
     assert client.get(url).status_code == 404
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     response = client.get(url)
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_no_image_and_no_public_media_folder(client, world, media):
+def test_no_image_and_no_public_media_folder(client, actors, media):
     news = news_create(
-        qpv=world["sanitas"],
+        qpv=actors.sanitas,
         title="Sans image",
         body_markdown="Texte",
         image=None,
@@ -282,12 +255,12 @@ def test_no_image_and_no_public_media_folder(client, world, media):
     ("image_format", "mode", "extension"),
     [("JPEG", "CMYK", "jpg"), ("PNG", "P", "png"), ("PNG", "RGBA", "png"), ("WEBP", "P", "webp")],
 )
-def test_jpeg_png_and_webp_are_accepted(world, image_format, mode, extension):
+def test_jpeg_png_and_webp_are_accepted(actors, image_format, mode, extension):
     image = Image.new(mode, (3000, 2000))
     output = io.BytesIO()
     image.save(output, format=image_format)
     news = news_create(
-        qpv=world["sanitas"],
+        qpv=actors.sanitas,
         title="Titre",
         body_markdown="Texte",
         image=upload(f"photo.{extension}", output.getvalue()),
@@ -302,8 +275,8 @@ def test_jpeg_png_and_webp_are_accepted(world, image_format, mode, extension):
         assert stored.size == (1600, 1067)
 
 
-def test_image_without_alt_text_is_refused_and_nothing_is_stored(client, world, media):
-    client.force_login(world["users"]["referent_tours"])
+def test_image_without_alt_text_is_refused_and_nothing_is_stored(client, actors, media):
+    actors.login(client, "referent_tours")
     response = client.post(
         reverse("qpv:news_create") + "?qpv=sanitas", {**form_data(), "image": upload()}
     )
@@ -328,13 +301,13 @@ def test_image_without_alt_text_is_refused_and_nothing_is_stored(client, world, 
     ],
 )
 def test_a_file_that_is_not_a_jpeg_png_or_webp_image_is_refused(
-    client, world, name, content, content_type
+    client, actors, name, content, content_type
 ):
     if name == "anim.gif":
         content = png_bytes(image_format="GIF")
     elif name == "truncated.png":
         content = png_bytes()[:60]
-    client.force_login(world["users"]["coordinator"])
+    actors.login(client, "coordinator")
     response = client.post(
         reverse("qpv:news_create"),
         {**form_data(image_alt="Une image"), "image": upload(name, content, content_type)},
@@ -344,8 +317,8 @@ def test_a_file_that_is_not_a_jpeg_png_or_webp_image_is_refused(
     assert not NewsItem.objects.exists()
 
 
-def test_an_image_above_3_mb_is_refused(client, world):
-    client.force_login(world["users"]["coordinator"])
+def test_an_image_above_3_mb_is_refused(client, actors):
+    actors.login(client, "coordinator")
     big = png_bytes() + b"\0" * (3 * 1024 * 1024)
     response = client.post(
         reverse("qpv:news_create"),
@@ -356,10 +329,10 @@ def test_an_image_above_3_mb_is_refused(client, world):
     assert not NewsItem.objects.exists()
 
 
-def test_the_service_refuses_an_image_without_alt_text(world):
+def test_the_service_refuses_an_image_without_alt_text(actors):
     with pytest.raises(NewsError) as refused:
         news_create(
-            qpv=world["sanitas"],
+            qpv=actors.sanitas,
             title="Titre",
             body_markdown="Texte",
             image=upload(),
@@ -370,8 +343,8 @@ def test_the_service_refuses_an_image_without_alt_text(world):
     assert refused.value.code == "image_alt"
 
 
-def test_edit_replaces_or_removes_the_image_and_keeps_alt_text_required(client, world, media):
-    client.force_login(world["users"]["referent_tours"])
+def test_edit_replaces_or_removes_the_image_and_keeps_alt_text_required(client, actors, media):
+    actors.login(client, "referent_tours")
     url = reverse("qpv:news_create") + "?qpv=sanitas"
     client.post(url, {**form_data(image_alt="Première"), "image": upload()})
     news = NewsItem.objects.get()
@@ -394,11 +367,11 @@ def test_edit_replaces_or_removes_the_image_and_keeps_alt_text_required(client, 
 
 
 def test_replaced_image_file_is_deleted_once_committed(
-    world, media, django_capture_on_commit_callbacks
+    actors, media, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         news = news_create(
-            qpv=world["sanitas"],
+            qpv=actors.sanitas,
             title="Titre",
             body_markdown="Texte",
             image=upload(),
@@ -424,8 +397,8 @@ def test_replaced_image_file_is_deleted_once_committed(
 # Publication ------------------------------------------------------------------------------------
 
 
-def test_draft_scheduled_and_published_news(client, world):
-    client.force_login(world["users"]["coordinator"])
+def test_draft_scheduled_and_published_news(client, actors):
+    actors.login(client, "coordinator")
     url = reverse("qpv:news_create")
     client.post(url, form_data(title="Brouillon", publication="draft"))
     later = timezone.localtime() + timedelta(days=3)
@@ -444,8 +417,8 @@ def test_draft_scheduled_and_published_news(client, world):
 
 
 @pytest.mark.parametrize("publish_at", ["", "2020-01-01T10:00", "demain"])
-def test_a_later_publication_needs_a_future_date(client, world, publish_at):
-    client.force_login(world["users"]["coordinator"])
+def test_a_later_publication_needs_a_future_date(client, actors, publish_at):
+    actors.login(client, "coordinator")
     response = client.post(
         reverse("qpv:news_create"), form_data(publication="later", publish_at=publish_at)
     )
@@ -454,7 +427,7 @@ def test_a_later_publication_needs_a_future_date(client, world, publish_at):
     assert not NewsItem.objects.exists()
 
 
-def test_publishing_again_keeps_the_original_date(world):
+def test_publishing_again_keeps_the_original_date(actors):
     news = NewsItemFactory(published_at=timezone.now() - timedelta(days=10))
     original = news.published_at
     news_update(
@@ -471,9 +444,9 @@ def test_publishing_again_keeps_the_original_date(world):
 # Public pages -----------------------------------------------------------------------------------
 
 
-def test_news_list_filters_by_qpv_with_the_metropole_wide_news(client, world):
+def test_news_list_filters_by_qpv_with_the_metropole_wide_news(client, actors):
     NewsItemFactory(title="Au Sanitas")
-    NewsItemFactory(title="À la Rabière", qpv=world["rabiere"])
+    NewsItemFactory(title="À la Rabière", qpv=actors.rabiere)
     NewsItemFactory(title="Pour toute la métropole", qpv=None)
     NewsItemFactory(title="Brouillon", is_published=False, published_at=None)
     NewsItemFactory(title="Programmée", published_at=timezone.now() + timedelta(days=1))
@@ -490,23 +463,23 @@ def test_news_list_filters_by_qpv_with_the_metropole_wide_news(client, world):
     assert "À la Rabière" not in qpv_page
 
 
-def test_an_unknown_qpv_filter_is_a_400_not_a_500(client, world):
+def test_an_unknown_qpv_filter_is_a_400_not_a_500(client, actors):
     response = client.get(reverse("qpv:news"), {"qpv": "nulle-part"})
     assert response.status_code == 400
 
 
-def test_unknown_qpv_news_page_is_a_404(client, world):
+def test_unknown_qpv_news_page_is_a_404(client, actors):
     assert client.get(reverse("qpv:qpv_news", args=["nulle-part"])).status_code == 404
 
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("state", ["draft", "scheduled"])
-def test_unpublished_news_is_a_404_except_for_its_publishers(client, world, actor, state):
+def test_unpublished_news_is_a_404_except_for_its_publishers(client, actors, actor, state):
     if state == "draft":
         news = NewsItemFactory(is_published=False, published_at=None)
     else:
         news = NewsItemFactory(published_at=timezone.now() + timedelta(days=2))
-    _login(client, world, actor)
+    actors.login(client, actor)
     response = client.get(news.get_absolute_url())
     if actor in SANITAS_PUBLISHERS:
         assert response.status_code == 200
@@ -515,7 +488,7 @@ def test_unpublished_news_is_a_404_except_for_its_publishers(client, world, acto
         assert response.status_code == 404
 
 
-def test_published_news_page(client, world):
+def test_published_news_page(client, actors):
     news = NewsItemFactory(
         title="Travaux de la place",
         body_markdown="x",
@@ -532,7 +505,7 @@ def test_published_news_page(client, world):
 # Staff pages: every role -----------------------------------------------------------------------
 
 
-def _staff_url(view: str, world) -> str:
+def _staff_url(view: str) -> str:
     if view == "staff_news":
         return reverse("qpv:staff_news")
     if view == "create_sanitas":
@@ -575,9 +548,9 @@ REFUSAL = {
     ("view", "actor", "allowed"),
     [(view, actor, actor in allowed) for view, allowed in ACCESS.items() for actor in ACTORS],
 )
-def test_staff_pages_by_role(client, world, view, actor, allowed):
-    url = _staff_url(view, world)
-    _login(client, world, actor)
+def test_staff_pages_by_role(client, actors, view, actor, allowed):
+    url = _staff_url(view)
+    actors.login(client, actor)
     response = client.get(url)
     if allowed:
         assert response.status_code == 200
@@ -594,10 +567,10 @@ def test_staff_pages_by_role(client, world, view, actor, allowed):
         for actor in ACTORS
     ],
 )
-def test_staff_writes_by_role(client, world, view, actor, allowed):
-    url = _staff_url(view, world)
+def test_staff_writes_by_role(client, actors, view, actor, allowed):
+    url = _staff_url(view)
     before = set(NewsItem.objects.values_list("pk", "title"))
-    _login(client, world, actor)
+    actors.login(client, actor)
     response = client.post(url, form_data(title="Écrit par le test"))
     if allowed:
         assert response.status_code == 302
@@ -607,11 +580,11 @@ def test_staff_writes_by_role(client, world, view, actor, allowed):
         assert set(NewsItem.objects.values_list("pk", "title")) == before
 
 
-def test_staff_list_shows_the_scope_only(client, world):
+def test_staff_list_shows_the_scope_only(client, actors):
     NewsItemFactory(title="Du Sanitas")
-    NewsItemFactory(title="De la Rabière", qpv=world["rabiere"])
+    NewsItemFactory(title="De la Rabière", qpv=actors.rabiere)
     NewsItemFactory(title="De la métropole", qpv=None)
-    client.force_login(world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     page = client.get(reverse("qpv:staff_news")).content.decode()
     assert "Du Sanitas" in page
     assert "De la Rabière" not in page and "De la métropole" not in page
@@ -620,46 +593,45 @@ def test_staff_list_shows_the_scope_only(client, world):
     assert '<option value="">' not in page
 
 
-def test_staff_home_links_to_the_news_for_referents_only(client, world):
-    client.force_login(world["users"]["referent_tours"])
-    assert reverse("qpv:staff_news") in client.get(reverse("dialogue:staff_home")).content.decode()
-    client.force_login(world["users"]["facilitator_sanitas"])
-    page = client.get(reverse("dialogue:staff_home")).content.decode()
-    assert reverse("qpv:staff_news") not in page
+def test_staff_home_links_to_the_news_for_referents_only(client, actors):
+    actors.login(client, "referent_tours")
+    assert reverse("qpv:staff_news") in staff_home(client)
+    actors.login(client, "facilitator_sanitas")
+    assert reverse("qpv:staff_news") not in staff_home(client)
 
 
 # The QPV page's partial -------------------------------------------------------------------------
 
 
-def test_qpv_page_shows_the_latest_news_with_an_excerpt(client, world):
+def test_qpv_page_shows_the_latest_news_with_an_excerpt(client, actors):
     NewsItemFactory(
         title="Fête au Sanitas",
         body_html="<p>Jeux &amp; <strong>repas</strong> partagé</p>",
     )
     NewsItemFactory(title="Pour tous", qpv=None)
-    NewsItemFactory(title="Ailleurs", qpv=world["rabiere"])
-    page = client.get(world["sanitas"].get_absolute_url()).content.decode()
+    NewsItemFactory(title="Ailleurs", qpv=actors.rabiere)
+    page = client.get(actors.sanitas.get_absolute_url()).content.decode()
     assert "Fête au Sanitas" in page and "Pour tous" in page and "Ailleurs" not in page
     assert "Jeux &amp; repas partagé" in page
     assert reverse("qpv:qpv_news", args=["sanitas"]) in page
 
 
 @pytest.mark.parametrize("items", [1, 10])
-def test_qpv_page_query_count_with_news(client, world, django_assert_num_queries, items):
+def test_qpv_page_query_count_with_news(client, actors, django_assert_num_queries, items):
     for index in range(items):
-        NewsItemFactory(qpv=None if index % 2 else world["sanitas"])
+        NewsItemFactory(qpv=None if index % 2 else actors.sanitas)
     # The count pinned in tests/qpv/test_pages.py: the news partial adds nothing.
     with django_assert_num_queries(9):
-        assert client.get(world["sanitas"].get_absolute_url()).status_code == 200
+        assert client.get(actors.sanitas.get_absolute_url()).status_code == 200
 
 
 # Query counts -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("items", [5, 30])
-def test_public_news_query_counts_do_not_grow(client, world, django_assert_num_queries, items):
+def test_public_news_query_counts_do_not_grow(client, actors, django_assert_num_queries, items):
     for index in range(items):
-        NewsItemFactory(qpv=None if index % 3 == 0 else world["sanitas"])
+        NewsItemFactory(qpv=None if index % 3 == 0 else actors.sanitas)
     news = NewsItem.objects.first()
     # QPV (filter and header menu), count, page.
     with django_assert_num_queries(3):
@@ -673,10 +645,10 @@ def test_public_news_query_counts_do_not_grow(client, world, django_assert_num_q
 
 
 @pytest.mark.parametrize("items", [5, 30])
-def test_staff_news_query_count_does_not_grow(client, world, django_assert_num_queries, items):
+def test_staff_news_query_count_does_not_grow(client, actors, django_assert_num_queries, items):
     for index in range(items):
-        NewsItemFactory(qpv=None if index % 3 == 0 else world["sanitas"], author=UserFactory())
-    client.force_login(world["users"]["coordinator"])
+        NewsItemFactory(qpv=None if index % 3 == 0 else actors.sanitas, author=UserFactory())
+    actors.login(client, "coordinator")
     # Session, user, roles, count, page (with QPV and authors), QPV choices, header menu.
     with django_assert_num_queries(7):
         assert client.get(reverse("qpv:staff_news")).status_code == 200
@@ -698,11 +670,11 @@ def _follow(user, qpv, *, days_ago: int, last_digest_days_ago: int | None) -> Fo
 
 
 def test_digest_includes_the_news_of_the_followed_qpv_and_the_metropole(
-    world, mailoutbox, django_capture_on_commit_callbacks
+    actors, mailoutbox, django_capture_on_commit_callbacks
 ):
     now = timezone.now()
     resident = UserFactory(email="fatou@example.org", full_name="Fatou Sow")
-    _follow(resident, world["sanitas"], days_ago=60, last_digest_days_ago=7)
+    _follow(resident, actors.sanitas, days_ago=60, last_digest_days_ago=7)
     NewsItemFactory(
         title="Fête au Sanitas",
         body_html="<p>Jeux &amp; <strong>repas</strong></p>",
@@ -710,7 +682,7 @@ def test_digest_includes_the_news_of_the_followed_qpv_and_the_metropole(
     )
     NewsItemFactory(title="Déjà envoyée", published_at=now - timedelta(days=9))
     NewsItemFactory(title="Pour toute la métropole", qpv=None, published_at=now - timedelta(1))
-    NewsItemFactory(title="À la Rabière", qpv=world["rabiere"], published_at=now - timedelta(1))
+    NewsItemFactory(title="À la Rabière", qpv=actors.rabiere, published_at=now - timedelta(1))
     NewsItemFactory(title="Brouillon", is_published=False, published_at=now - timedelta(1))
     NewsItemFactory(title="Demain", published_at=now + timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
@@ -731,10 +703,10 @@ def test_digest_includes_the_news_of_the_followed_qpv_and_the_metropole(
 
 
 def test_digest_with_news_only_and_a_single_qpv(
-    world, mailoutbox, django_capture_on_commit_callbacks
+    actors, mailoutbox, django_capture_on_commit_callbacks
 ):
     now = timezone.now()
-    _follow(UserFactory(), world["sanitas"], days_ago=60, last_digest_days_ago=7)
+    _follow(UserFactory(), actors.sanitas, days_ago=60, last_digest_days_ago=7)
     NewsItemFactory(title="Seule nouvelle", published_at=now - timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert emails.send_follow_digests(now=now) == 1
@@ -748,10 +720,10 @@ def test_digest_with_news_only_and_a_single_qpv(
 
 
 def test_a_scheduled_news_reaches_the_digest_after_its_publication(
-    world, mailoutbox, django_capture_on_commit_callbacks
+    actors, mailoutbox, django_capture_on_commit_callbacks
 ):
     now = timezone.now()
-    _follow(UserFactory(), world["sanitas"], days_ago=60, last_digest_days_ago=7)
+    _follow(UserFactory(), actors.sanitas, days_ago=60, last_digest_days_ago=7)
     NewsItemFactory(title="Programmée", published_at=now + timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=True):
         assert emails.send_follow_digests(now=now) == 0
@@ -760,7 +732,7 @@ def test_a_scheduled_news_reaches_the_digest_after_its_publication(
 
 
 @pytest.mark.parametrize("followers", [3, 15])
-def test_digest_query_count_with_news_does_not_grow(world, django_assert_num_queries, followers):
+def test_digest_query_count_with_news_does_not_grow(actors, django_assert_num_queries, followers):
     now = timezone.now()
     for slug in ("sanitas", "la-rabiere", "rochepinard"):
         qpv = QPV.objects.get(slug=slug)
@@ -773,9 +745,11 @@ def test_digest_query_count_with_news_does_not_grow(world, django_assert_num_que
         assert emails.send_follow_digests(now=now) == followers
 
 
-def test_printed_pages_show_their_address_except_signed_links(client, world, settings):
+def test_printed_pages_show_their_address_except_signed_links(client, actors, settings):
     settings.SITE_URL = "https://quartiers.example.org"
     page = client.get(reverse("qpv:news")).content.decode()
     assert "https://quartiers.example.org/actualites/" in page
     signed = client.get(reverse("dialogue:registration_manage", args=["not-a-valid-token"]))
+    assert signed.status_code == 400
+    assert "dialogue/link_invalid.html" in [template.name for template in signed.templates]
     assert "https://quartiers.example.org/inscriptions" not in signed.content.decode()

@@ -6,12 +6,9 @@ import pytest
 from django.urls import reverse
 
 from qpv.models import NPNRU, QPV, Commune
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory
+from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,9 @@ from django.db.migrations.executor import MigrationExecutor
 from projects.models import Project
 from qpv.models import QPV
 from questions.models import Answer, AnswerRevision, DueDateChange, Question
-from tests.factories import MeetingFactory, OrganisationFactory, UserFactory
+from tests.dialogue.factories import MeetingFactory
+from tests.participation.factories import UserFactory
+from tests.qpv.factories import OrganisationFactory
 
 BEFORE = [
     ("dialogue", "0005_indexes_for_pages"),

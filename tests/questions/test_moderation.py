@@ -15,9 +15,9 @@ from questions.models import Question, QuestionStatus, Theme
 from tests.questions import test_question_intake as intake
 from tests.questions.factories import QuestionFactory
 
-ACTORS, english, login = intake.ACTORS, intake.english, intake.login
-# The same people and places as the intake tests (a fixture shared by assignment).
-world = intake.world
+ACTORS, english = intake.ACTORS, intake.english
+# The same meetings as the intake tests (a fixture shared by assignment).
+meetings = intake.meetings
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +64,8 @@ def test_queue_url_is_the_fixed_one():
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_queue_for_each_role(client, world, actor):
-    login(client, world["users"][actor])
+def test_queue_for_each_role(client, actors, meetings, actor):
+    actors.login(client, actor)
     response = client.get(QUEUE)
     if actor == "visitor":
         assert response.status_code == 302
@@ -89,28 +89,28 @@ def test_queue_for_each_role(client, world, actor):
     ],
 )
 def test_queue_shows_only_the_questions_of_the_moderators_qpv(
-    client, world, actor, sees_sanitas, sees_rabiere
+    client, actors, meetings, actor, sees_sanitas, sees_rabiere
 ):
-    sanitas = _waiting(world["sanitas"], text="Question du Sanitas ?")
-    rabiere = _waiting(world["rabiere"], text="Question de la Rabière ?")
-    login(client, world["users"][actor])
+    sanitas = _waiting(actors.sanitas, text="Question du Sanitas ?")
+    rabiere = _waiting(actors.rabiere, text="Question de la Rabière ?")
+    actors.login(client, actor)
     page = client.get(QUEUE).content.decode()
     assert (sanitas.text in page) is sees_sanitas
     assert (rabiere.text in page) is sees_rabiere
 
 
-def test_queue_lists_only_questions_awaiting_moderation_oldest_first(client, world):
+def test_queue_lists_only_questions_awaiting_moderation_oldest_first(client, actors, meetings):
     today = timezone.localdate()
-    recent = _waiting(world["sanitas"], text="Récente ?")
+    recent = _waiting(actors.sanitas, text="Récente ?")
     old = _waiting(
-        world["sanitas"],
+        actors.sanitas,
         text="Ancienne ?",
         received_on=today - timedelta(days=3),
         due_on=today + timedelta(days=27),
     )
     for status in (QuestionStatus.UNCONFIRMED, QuestionStatus.RECEIVED, QuestionStatus.REJECTED):
         QuestionFactory(status=status, text=f"Statut {status} ?")
-    login(client, world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     response = client.get(QUEUE)
     assert [item["question"] for item in response.context["items"]] == [old, recent]
     page = response.content.decode()
@@ -122,9 +122,9 @@ def test_queue_lists_only_questions_awaiting_moderation_oldest_first(client, wor
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_publishing_for_each_role(client, world, actor):
-    question = _waiting(world["sanitas"])
-    login(client, world["users"][actor])
+def test_publishing_for_each_role(client, actors, meetings, actor):
+    question = _waiting(actors.sanitas)
+    actors.login(client, actor)
     response = client.post(_moderate_url(question), _publish(question))
     question.refresh_from_db()
     if actor == "visitor":
@@ -141,10 +141,10 @@ def test_publishing_for_each_role(client, world, actor):
     assert question.status == QuestionStatus.MODERATION
 
 
-@pytest.mark.parametrize("actor", ["referent_joue", "facilitator_rabiere", "delegate"])
-def test_rejecting_out_of_scope_is_404(client, world, actor, mailoutbox):
-    question = _waiting(world["sanitas"])
-    login(client, world["users"][actor])
+@pytest.mark.parametrize("actor", ["referent_joue", "facilitator_rabiere", "delegate_all"])
+def test_rejecting_out_of_scope_is_404(client, actors, meetings, actor, mailoutbox):
+    question = _waiting(actors.sanitas)
+    actors.login(client, actor)
     response = client.post(_moderate_url(question), _reject(question, "Hors sujet"))
     assert response.status_code == 404
     question.refresh_from_db()
@@ -152,17 +152,17 @@ def test_rejecting_out_of_scope_is_404(client, world, actor, mailoutbox):
     assert mailoutbox == []
 
 
-def test_moderate_is_post_only_and_unknown_is_404(client, world):
-    question = _waiting(world["sanitas"])
-    login(client, world["users"]["coordinator"])
+def test_moderate_is_post_only_and_unknown_is_404(client, actors, meetings):
+    question = _waiting(actors.sanitas)
+    actors.login(client, "coordinator")
     assert client.get(_moderate_url(question)).status_code == 405
     assert client.post("/espace-pro/questions/999999/moderer/").status_code == 404
 
 
-def test_publish_with_the_theme_corrected(client, world):
+def test_publish_with_the_theme_corrected(client, actors, meetings):
     english(client)
-    question = _waiting(world["sanitas"], theme=Theme.OTHER)
-    login(client, world["users"]["referent_tours"])
+    question = _waiting(actors.sanitas, theme=Theme.OTHER)
+    actors.login(client, "referent_tours")
     response = client.post(_moderate_url(question), _publish(question, Theme.MOBILITY), follow=True)
     question.refresh_from_db()
     assert (question.status, question.theme) == (QuestionStatus.RECEIVED, Theme.MOBILITY)
@@ -170,19 +170,19 @@ def test_publish_with_the_theme_corrected(client, world):
     assert Question.objects.public().filter(pk=question.pk).exists()
 
 
-def test_an_invalid_theme_is_refused_and_nothing_changes(client, world):
-    question = _waiting(world["sanitas"])
-    login(client, world["users"]["referent_tours"])
+def test_an_invalid_theme_is_refused_and_nothing_changes(client, actors, meetings):
+    question = _waiting(actors.sanitas)
+    actors.login(client, "referent_tours")
     response = client.post(_moderate_url(question), _publish(question, "nope"))
     assert response.status_code == 400
     question.refresh_from_db()
     assert (question.status, question.theme) == (QuestionStatus.MODERATION, Theme.HOUSING)
 
 
-def test_reject_requires_a_reason_and_keeps_the_page(client, world, mailoutbox):
+def test_reject_requires_a_reason_and_keeps_the_page(client, actors, meetings, mailoutbox):
     english(client)
-    question = _waiting(world["sanitas"])
-    login(client, world["users"]["facilitator_sanitas"])
+    question = _waiting(actors.sanitas)
+    actors.login(client, "facilitator_sanitas")
     response = client.post(_moderate_url(question), _reject(question, "   "))
     assert response.status_code == 400
     page = response.content.decode()
@@ -193,28 +193,38 @@ def test_reject_requires_a_reason_and_keeps_the_page(client, world, mailoutbox):
     assert mailoutbox == []
 
 
-def test_a_refused_form_is_shown_even_when_its_question_is_on_another_page(client, world):
+def test_a_refused_form_is_shown_even_when_its_question_is_on_another_page(
+    client, actors, meetings
+):
     english(client)
     today = timezone.localdate()
-    for _ in range(21):
+    waiting = [
         _waiting(
-            world["sanitas"],
+            actors.sanitas,
             received_on=today - timedelta(days=5),
             due_on=today + timedelta(days=25),
         )
-    last = _waiting(world["sanitas"], text="La toute dernière question ?")
-    login(client, world["users"]["facilitator_sanitas"])
-    assert last.text not in client.get(QUEUE).content.decode()  # on page 2
+        for _ in range(21)
+    ]
+    last = _waiting(actors.sanitas, text="La toute dernière question ?")
+    actors.login(client, "facilitator_sanitas")
+    response = client.get(QUEUE)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert waiting[0].text in page
+    assert last.text not in page  # on page 2
     response = client.post(_moderate_url(last), _reject(last, ""))
     assert response.status_code == 400
     assert last.text in response.content.decode()
 
 
 @pytest.mark.parametrize("status", [QuestionStatus.RECEIVED, QuestionStatus.REJECTED])
-def test_an_already_moderated_question_does_not_change(client, world, status, mailoutbox):
+def test_an_already_moderated_question_does_not_change(
+    client, actors, meetings, status, mailoutbox
+):
     english(client)
     question = QuestionFactory(status=status)
-    login(client, world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     response = client.post(_moderate_url(question), _reject(question, "Trop tard"), follow=True)
     assert response.status_code == 200
     assert "This question has already been moderated: nothing changed." in (
@@ -226,10 +236,10 @@ def test_an_already_moderated_question_does_not_change(client, world, status, ma
     assert mailoutbox == []
 
 
-def test_reject_sends_the_reason_by_email(client, world, mailoutbox, commit):
+def test_reject_sends_the_reason_by_email(client, actors, meetings, mailoutbox, commit):
     english(client)
-    question = _waiting(world["sanitas"], asker_email="karim@example.org")
-    login(client, world["users"]["facilitator_sanitas"])
+    question = _waiting(actors.sanitas, asker_email="karim@example.org")
+    actors.login(client, "facilitator_sanitas")
     reason = "Votre question donne l'adresse d'un voisin : reformulez-la sans elle."
     with commit():
         response = client.post(_moderate_url(question), _reject(question, reason), follow=True)
@@ -243,10 +253,12 @@ def test_reject_sends_the_reason_by_email(client, world, mailoutbox, commit):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_queue_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_queue_query_count_does_not_grow(
+    client, actors, meetings, django_assert_num_queries, count
+):
     for index in range(count):
-        _waiting(world["sanitas"] if index % 2 else world["rabiere"])
-    login(client, world["users"]["coordinator"])
+        _waiting(actors.sanitas if index % 2 else actors.rabiere)
+    actors.login(client, "coordinator")
     # session, user, scopes, count, questions with QPV and asker, menu of QPV (base.html); the
     # door (questions.moderate_question somewhere) needs no query
     with django_assert_num_queries(6):
@@ -264,8 +276,10 @@ def _confirm_link(message) -> str:
     return "/" + match.group(0).split("://", 1)[1].split("/", 1)[1]
 
 
-def test_guest_question_from_the_form_to_the_public_qa(client, world, mailoutbox, commit):
-    sanitas = world["sanitas"]
+def test_guest_question_from_the_form_to_the_public_qa(
+    client, actors, meetings, mailoutbox, commit
+):
+    sanitas = actors.sanitas
     text = "Quand les bancs de la place Saint-Paul seront-ils remplacés ?"
     with commit():
         response = client.post(
@@ -287,9 +301,11 @@ def test_guest_question_from_the_form_to_the_public_qa(client, world, mailoutbox
     link = _confirm_link(message)
 
     # Not confirmed yet: not in the queue. A GET (a mail scanner) confirms nothing.
-    moderator = world["users"]["facilitator_sanitas"]
-    login(client, moderator)
-    assert text not in client.get(QUEUE).content.decode()
+    actors.login(client, "facilitator_sanitas")
+    response = client.get(QUEUE)
+    assert response.status_code == 200
+    assert response.context["items"] == []
+    assert text not in response.content.decode()
     client.logout()
     assert client.get(link).status_code == 200
     question.refresh_from_db()
@@ -299,7 +315,7 @@ def test_guest_question_from_the_form_to_the_public_qa(client, world, mailoutbox
     assert question.status == QuestionStatus.MODERATION
     assert not Question.objects.public().filter(pk=question.pk).exists()
 
-    login(client, moderator)
+    actors.login(client, "facilitator_sanitas")
     assert text in client.get(QUEUE).content.decode()
     response = client.post(_moderate_url(question), _publish(question))
     assert response.status_code == 302
@@ -307,4 +323,7 @@ def test_guest_question_from_the_form_to_the_public_qa(client, world, mailoutbox
     assert question.status == QuestionStatus.RECEIVED
     assert list(Question.objects.public()) == [question]
     assert question.public_asker == ""  # the name was not to be shown
-    assert text not in client.get(QUEUE).content.decode()
+    response = client.get(QUEUE)
+    assert response.status_code == 200
+    assert response.context["items"] == []
+    assert text not in response.content.decode()

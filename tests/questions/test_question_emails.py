@@ -14,7 +14,8 @@ from qpv.models import QPV
 from questions import emails as question_emails
 from questions import services, tokens
 from questions.models import AnswerStatus, QuestionStatus
-from tests.factories import OrganisationFactory, UserFactory, grant
+from tests.participation.factories import UserFactory, grant
+from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import AnswerFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,17 +16,10 @@ from django.utils import timezone
 
 from dialogue import tokens
 from dialogue.models import MeetingStatus
-from participation.roles import Role
-from qpv.models import QPV
 from questions import tokens as question_tokens
 from questions.models import DEFAULT_ANSWER_DAYS, Channel, Question, QuestionStatus, Theme
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
+from tests.participation.factories import UserFactory
 from tests.questions.factories import AnswerFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +33,7 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "delegate",
+    "delegate_all",
     "coordinator",
 ]
 STAFF = set(ACTORS) - {"visitor", "resident"}
@@ -55,33 +48,12 @@ def _started_meeting(space, **kwargs):
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    space = DialogueSpaceFactory(qpv=sanitas, name="Café du Sanitas")
-    rabiere_space = DialogueSpaceFactory(qpv=rabiere, name="Café de la Rabière")
-    organisation = OrganisationFactory(name="Tours Habitat")
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "facilitator_space": (Role.FACILITATOR, {"dialogue_space": space}),
-        "facilitator_rabiere": (Role.FACILITATOR, {"qpv": rabiere}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": organisation}),
-        "delegate": (Role.DELEGATE, {}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory(full_name="Awa Diallo")}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
+def meetings(actors):
+    """A meeting of Café du Sanitas ("meeting") and one of Café de la Rabière ("rabiere_meeting"),
+    both begun an hour ago."""
+    rabiere_space = DialogueSpaceFactory(qpv=actors.rabiere, name="Café de la Rabière")
     return {
-        "users": users,
-        "sanitas": sanitas,
-        "rabiere": rabiere,
-        "space": space,
-        "organisation": organisation,
-        "meeting": _started_meeting(space, title="Café de novembre"),
+        "meeting": _started_meeting(actors.space, title="Café de novembre"),
         "rabiere_meeting": _started_meeting(rabiere_space, title="Café de la Rabière"),
     }
 
@@ -89,11 +61,6 @@ def world(db):
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def login(client, user) -> None:
-    if user is not None:
-        client.force_login(user)
 
 
 def english(client) -> None:
@@ -130,9 +97,9 @@ def _meeting_url(meeting) -> str:
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("target", ["meeting", "rabiere_meeting"])
-def test_meeting_questions_page_for_each_role(client, world, actor, target):
-    login(client, world["users"][actor])
-    response = client.get(_meeting_url(world[target]))
+def test_meeting_questions_page_for_each_role(client, actors, meetings, actor, target):
+    actors.login(client, actor)
+    response = client.get(_meeting_url(meetings[target]))
     allowed = LOG_SANITAS if target == "meeting" else LOG_RABIERE
     if actor == "visitor":
         _assert_login_redirect(response)
@@ -142,41 +109,43 @@ def test_meeting_questions_page_for_each_role(client, world, actor, target):
     else:
         # The delegate sees every meeting (its log), not this page: 403. The others do not see
         # the meeting at all: 404, as for an unknown one.
-        assert response.status_code == (403 if actor == "delegate" else 404)
+        assert response.status_code == (403 if actor == "delegate_all" else 404)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_logging_a_question_for_each_role(client, world, actor):
-    login(client, world["users"][actor])
-    response = client.post(_meeting_url(world["meeting"]), _log_data())
+def test_logging_a_question_for_each_role(client, actors, meetings, actor):
+    actors.login(client, actor)
+    response = client.post(_meeting_url(meetings["meeting"]), _log_data())
     if actor == "visitor":
         _assert_login_redirect(response)
     elif actor in LOG_SANITAS:
         assert response.status_code == 302
-        assert response.url == _meeting_url(world["meeting"])
+        assert response.url == _meeting_url(meetings["meeting"])
     else:
-        assert response.status_code == (403 if actor == "delegate" else 404)
+        assert response.status_code == (403 if actor == "delegate_all" else 404)
     assert Question.objects.count() == (1 if actor in LOG_SANITAS else 0)
 
 
-def test_facilitator_of_sanitas_cannot_log_at_a_rabiere_meeting(client, world):
-    login(client, world["users"]["facilitator_sanitas"])
-    response = client.post(_meeting_url(world["rabiere_meeting"]), _log_data())
+def test_facilitator_of_sanitas_cannot_log_at_a_rabiere_meeting(client, actors, meetings):
+    actors.login(client, "facilitator_sanitas")
+    response = client.post(_meeting_url(meetings["rabiere_meeting"]), _log_data())
     assert response.status_code == 404  # out of their scope: as if it did not exist
     assert not Question.objects.exists()
 
 
-def test_logged_question_is_received_on_the_meeting_day_and_due_in_30_days(client, world):
-    meeting = world["meeting"]
-    facilitator = world["users"]["facilitator_sanitas"]
-    login(client, facilitator)
+def test_logged_question_is_received_on_the_meeting_day_and_due_in_30_days(
+    client, actors, meetings
+):
+    meeting = meetings["meeting"]
+    facilitator = actors["facilitator_sanitas"]
+    actors.login(client, "facilitator_sanitas")
     client.post(
         _meeting_url(meeting),
         _log_data(asker_name="  Mme   Martin ", show_name="on", public_display=None),
     )
     question = Question.objects.get()
     day = timezone.localdate(meeting.starts_at)
-    assert question.qpv == world["sanitas"]
+    assert question.qpv == actors.sanitas
     assert question.meeting == meeting
     assert question.channel == Channel.MEETING
     assert question.status == QuestionStatus.RECEIVED  # heard aloud: no moderation
@@ -192,10 +161,10 @@ def test_logged_question_is_received_on_the_meeting_day_and_due_in_30_days(clien
     assert question.created_by == facilitator
 
 
-def test_several_questions_in_a_row_with_htmx(client, world):
+def test_several_questions_in_a_row_with_htmx(client, actors, meetings):
     english(client)
-    login(client, world["users"]["facilitator_sanitas"])
-    url = _meeting_url(world["meeting"])
+    actors.login(client, "facilitator_sanitas")
+    url = _meeting_url(meetings["meeting"])
     for number in (1, 2, 3):
         response = client.post(
             url, _log_data(text=f"Question numéro {number} ?"), HTTP_HX_REQUEST="true"
@@ -216,10 +185,10 @@ def test_several_questions_in_a_row_with_htmx(client, world):
     assert response["Vary"].count("HX-Request") == 1
 
 
-def test_without_javascript_the_form_comes_back_empty_with_a_message(client, world):
+def test_without_javascript_the_form_comes_back_empty_with_a_message(client, actors, meetings):
     english(client)
-    login(client, world["users"]["referent_tours"])
-    url = _meeting_url(world["meeting"])
+    actors.login(client, "referent_tours")
+    url = _meeting_url(meetings["meeting"])
     response = client.post(url, _log_data(), follow=True)
     assert response.status_code == 200
     page = response.content.decode()
@@ -241,13 +210,13 @@ def test_without_javascript_the_form_comes_back_empty_with_a_message(client, wor
         ({"show_name": "on"}, "asker_name", "invalid"),
     ],
 )
-def test_logging_bad_input_keeps_what_was_typed(client, world, overrides, field, code):
+def test_logging_bad_input_keeps_what_was_typed(client, actors, meetings, overrides, field, code):
     english(client)
-    login(client, world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     data = _log_data(asker_name="", **overrides)
     for htmx in (False, True):
         headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-        response = client.post(_meeting_url(world["meeting"]), data, **headers)
+        response = client.post(_meeting_url(meetings["meeting"]), data, **headers)
         assert response.status_code == 400
         errors = response.context["form"].errors.as_data()
         assert field in errors
@@ -257,37 +226,41 @@ def test_logging_bad_input_keeps_what_was_typed(client, world, overrides, field,
     assert not Question.objects.exists()
 
 
-def test_logging_messages_are_clear(client, world):
+def test_logging_messages_are_clear(client, actors, meetings):
     english(client)
-    login(client, world["users"]["facilitator_sanitas"])
-    page = client.post(_meeting_url(world["meeting"]), _log_data(text="x" * 5000)).content.decode()
+    actors.login(client, "facilitator_sanitas")
+    page = client.post(
+        _meeting_url(meetings["meeting"]), _log_data(text="x" * 5000)
+    ).content.decode()
     assert "The question is too long: 2000 characters at most (it has 5000)." in page
     page = client.post(
-        _meeting_url(world["meeting"]), _log_data(text=" ", show_name="on")
+        _meeting_url(meetings["meeting"]), _log_data(text=" ", show_name="on")
     ).content.decode()
     assert "Write the question." in page
     assert "Write the name, or untick “Show the name publicly”." in page
 
 
-def test_a_2000_character_question_is_accepted(client, world):
-    login(client, world["users"]["facilitator_sanitas"])
-    response = client.post(_meeting_url(world["meeting"]), _log_data(text="é" * 2000))
+def test_a_2000_character_question_is_accepted(client, actors, meetings):
+    actors.login(client, "facilitator_sanitas")
+    response = client.post(_meeting_url(meetings["meeting"]), _log_data(text="é" * 2000))
     assert response.status_code == 302
     assert len(Question.objects.get().text) == 2000
 
 
 @pytest.mark.parametrize("case", ["future", "cancelled"])
-def test_no_question_logged_before_the_meeting_day_nor_at_a_cancelled_meeting(client, world, case):
+def test_no_question_logged_before_the_meeting_day_nor_at_a_cancelled_meeting(
+    client, actors, meetings, case
+):
     english(client)
     if case == "future":
-        meeting = MeetingFactory(dialogue_space=world["space"])  # next week
+        meeting = MeetingFactory(dialogue_space=actors.space)  # next week
         message = "Questions are logged on the day of the meeting or after it."
     else:
         meeting = _started_meeting(
-            world["space"], status=MeetingStatus.CANCELLED, cancellation_reason="Salle inondée"
+            actors.space, status=MeetingStatus.CANCELLED, cancellation_reason="Salle inondée"
         )
         message = "This meeting was cancelled: no question can be logged for it."
-    login(client, world["users"]["facilitator_sanitas"])
+    actors.login(client, "facilitator_sanitas")
     page = client.get(_meeting_url(meeting)).content.decode()
     assert message in page
     assert 'name="text"' not in page
@@ -297,10 +270,10 @@ def test_no_question_logged_before_the_meeting_day_nor_at_a_cancelled_meeting(cl
 
 @pytest.mark.parametrize("count", [3, 30])
 def test_meeting_questions_query_count_does_not_grow(
-    client, world, django_assert_num_queries, count
+    client, actors, meetings, django_assert_num_queries, count
 ):
-    meeting = world["meeting"]
-    organisation = world["organisation"]
+    meeting = meetings["meeting"]
+    organisation = actors.organisation
     for index in range(count):
         QuestionFactory(
             meeting=meeting,
@@ -308,7 +281,7 @@ def test_meeting_questions_query_count_does_not_grow(
             organisation=organisation if index % 2 else None,
             status=QuestionStatus.FORWARDED if index % 2 else QuestionStatus.RECEIVED,
         )
-    login(client, world["users"]["referent_tours"])
+    actors.login(client, "referent_tours")
     # session, user, meeting with its place and seats, scopes, questions, menu of QPV (base.html)
     with django_assert_num_queries(6):
         response = client.get(_meeting_url(meeting))
@@ -316,19 +289,19 @@ def test_meeting_questions_query_count_does_not_grow(
     assert len(response.context["meeting_questions"]) == count
 
 
-def test_log_partial_for_the_meeting_log_page(world):
+def test_log_partial_for_the_meeting_log_page(meetings):
     from django.template.loader import render_to_string
 
-    QuestionFactory(meeting=world["meeting"], channel=Channel.MEETING)
+    QuestionFactory(meeting=meetings["meeting"], channel=Channel.MEETING)
     html = render_to_string(
         "questions/includes/log_questions.html",
         {
-            "meeting": world["meeting"],
-            "meeting_questions": list(world["meeting"].questions.all()),
+            "meeting": meetings["meeting"],
+            "meeting_questions": list(meetings["meeting"].questions.all()),
             "can_log": True,
         },
     )
-    assert _meeting_url(world["meeting"]) in html
+    assert _meeting_url(meetings["meeting"]) in html
 
 
 # Asked online -------------------------------------------------------------------------------------
@@ -352,9 +325,9 @@ def _ask_data(**overrides) -> dict:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_ask_page_for_each_role(client, world, actor):
-    login(client, world["users"][actor])
-    response = client.get(_ask_url(world["sanitas"]))
+def test_ask_page_for_each_role(client, actors, meetings, actor):
+    actors.login(client, actor)
+    response = client.get(_ask_url(actors.sanitas))
     assert response.status_code == 200
     fields = response.context["form"].fields
     assert ("email" in fields) is (actor == "visitor")
@@ -364,9 +337,9 @@ def test_ask_page_of_an_unknown_qpv_is_404(client):
     assert client.get("/quartiers/nulle-part/questions/poser/").status_code == 404
 
 
-def test_ask_page_explains_before_sending(client, world):
+def test_ask_page_explains_before_sending(client, actors, meetings):
     english(client)
-    page = client.get(_ask_url(world["sanitas"])).content.decode()
+    page = client.get(_ask_url(actors.sanitas)).content.decode()
     assert "reads every question before it is published" in page
     assert "commits to answer within 30 days" in page
     assert "Your name is never shown, unless you tick “Show my name”." in page
@@ -381,17 +354,17 @@ def test_ask_page_explains_before_sending(client, world):
     assert 'class="question-hp"' in page
 
 
-def test_qpv_page_links_to_the_ask_page(client, world):
-    page = client.get(world["sanitas"].get_absolute_url()).content.decode()
-    assert _ask_url(world["sanitas"]) in page
+def test_qpv_page_links_to_the_ask_page(client, actors, meetings):
+    page = client.get(actors.sanitas.get_absolute_url()).content.decode()
+    assert _ask_url(actors.sanitas) in page
 
 
-def test_resident_asks_with_their_account(client, world):
+def test_resident_asks_with_their_account(client, actors, meetings):
     english(client)
-    resident = world["users"]["resident"]
-    login(client, resident)
+    resident = actors["resident"]
+    actors.login(client, "resident")
     response = client.post(
-        _ask_url(world["sanitas"]),
+        _ask_url(actors.sanitas),
         _ask_data(name="Usurpateur", email="autre@example.org", show_name="on"),
     )
     assert response.status_code == 302
@@ -399,18 +372,18 @@ def test_resident_asks_with_their_account(client, world):
     question = Question.objects.get()
     assert question.asked_by == resident
     # The account's identity, not what was posted.
-    assert (question.asker_name, question.asker_email) == ("Awa Diallo", resident.email)
+    assert (question.asker_name, question.asker_email) == (resident.full_name, resident.email)
     assert question.status == QuestionStatus.MODERATION
-    assert (question.channel, question.qpv) == (Channel.ONLINE, world["sanitas"])
+    assert (question.channel, question.qpv) == (Channel.ONLINE, actors.sanitas)
     assert (question.show_name, question.public_display) == (True, True)
     page = client.get(response.url).content.decode()
     assert "Your question is sent." in page
     assert "Awaiting moderation" in page
 
 
-def test_guest_asks_and_is_told_to_check_their_inbox(client, world):
+def test_guest_asks_and_is_told_to_check_their_inbox(client, actors, meetings):
     english(client)
-    response = client.post(_ask_url(world["sanitas"]), _ask_data(public_display=None))
+    response = client.post(_ask_url(actors.sanitas), _ask_data(public_display=None))
     assert response.status_code == 302
     question = Question.objects.get()
     assert question.status == QuestionStatus.UNCONFIRMED
@@ -421,7 +394,10 @@ def test_guest_asks_and_is_told_to_check_their_inbox(client, world):
     assert "Check your inbox" in page
     assert "Karim@Example.org" in page
     # Shown once: reloading the page does not show the address again.
-    assert "Karim@Example.org" not in client.get(response.url).content.decode()
+    reloaded = client.get(response.url)
+    assert reloaded.status_code == 200
+    assert "Check your inbox" in reloaded.content.decode()
+    assert "Karim@Example.org" not in reloaded.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -446,10 +422,12 @@ def test_guest_asks_and_is_told_to_check_their_inbox(client, world):
         ({"email": ""}, "email", "required", "Please give your email address."),
     ],
 )
-def test_asking_bad_input_keeps_what_was_typed(client, world, overrides, field, code, message):
+def test_asking_bad_input_keeps_what_was_typed(
+    client, actors, meetings, overrides, field, code, message
+):
     english(client)
     data = _ask_data(**overrides)
-    response = client.post(_ask_url(world["sanitas"]), data)
+    response = client.post(_ask_url(actors.sanitas), data)
     assert response.status_code == 400
     assert code in _codes(response, field)
     assert message in response.content.decode()
@@ -459,19 +437,21 @@ def test_asking_bad_input_keeps_what_was_typed(client, world, overrides, field, 
     assert not Question.objects.exists()
 
 
-def test_resident_bad_input_is_400_too(client, world):
-    login(client, world["users"]["resident"])
-    response = client.post(_ask_url(world["sanitas"]), _ask_data(text="z" * 5000))
+def test_resident_bad_input_is_400_too(client, actors, meetings):
+    actors.login(client, "resident")
+    response = client.post(_ask_url(actors.sanitas), _ask_data(text="z" * 5000))
     assert response.status_code == 400
     assert response.context["form"]["text"].value() == "z" * 5000
     assert not Question.objects.exists()
 
 
 @pytest.mark.parametrize("actor", ["visitor", "resident"])
-def test_honeypot_looks_like_success_but_creates_nothing(client, world, actor, mailoutbox):
-    login(client, world["users"][actor])
+def test_honeypot_looks_like_success_but_creates_nothing(
+    client, actors, meetings, actor, mailoutbox
+):
+    actors.login(client, actor)
     response = client.post(
-        _ask_url(world["sanitas"]), _ask_data(website="http://spam.example", text="")
+        _ask_url(actors.sanitas), _ask_data(website="http://spam.example", text="")
     )
     assert response.status_code == 302
     assert not Question.objects.exists()
@@ -485,7 +465,7 @@ def _confirm_url(question) -> str:
     return question_tokens.question_confirm_path(question)
 
 
-def test_get_shows_a_button_and_post_confirms(client, world):
+def test_get_shows_a_button_and_post_confirms(client, actors, meetings):
     english(client)
     question = QuestionFactory(status=QuestionStatus.UNCONFIRMED, asked_by=None)
     url = _confirm_url(question)
@@ -496,7 +476,7 @@ def test_get_shows_a_button_and_post_confirms(client, world):
     assert question.status == QuestionStatus.UNCONFIRMED  # a mail scanner confirms nothing
     response = client.post(url)
     assert response.status_code == 302
-    assert response.url == world["sanitas"].get_absolute_url()
+    assert response.url == actors.sanitas.get_absolute_url()
     question.refresh_from_db()
     assert question.status == QuestionStatus.MODERATION
     # Again: nothing changes, the page says so.
@@ -552,9 +532,9 @@ def test_my_questions_requires_login(client):
     _assert_login_redirect(client.get(reverse("questions:my_questions")))
 
 
-def test_my_questions_shows_mine_whatever_their_state(client, world):
+def test_my_questions_shows_mine_whatever_their_state(client, actors, meetings):
     english(client)
-    me, someone = world["users"]["resident"], UserFactory()
+    me, someone = actors["resident"], UserFactory()
     private = QuestionFactory(asked_by=me, public_display=False, text="Ma question privée ?")
     rejected = QuestionFactory(
         asked_by=me,
@@ -564,7 +544,7 @@ def test_my_questions_shows_mine_whatever_their_state(client, world):
     )
     answered = QuestionFactory(
         asked_by=me,
-        organisation=world["organisation"],
+        organisation=actors.organisation,
         status=QuestionStatus.ANSWERED,
         received_on=timezone.localdate() - timedelta(days=12),
         due_on=timezone.localdate() + timedelta(days=18),
@@ -579,7 +559,7 @@ def test_my_questions_shows_mine_whatever_their_state(client, world):
         text="Ma question en retard ?",
     )
     theirs = QuestionFactory(asked_by=someone, public_display=False, text="Leur question privée ?")
-    login(client, me)
+    actors.login(client, "resident")
     response = client.get(reverse("questions:my_questions"))
     page = response.content.decode()
     for question in (private, rejected, answered, late):
@@ -592,35 +572,42 @@ def test_my_questions_shows_mine_whatever_their_state(client, world):
     assert "Late" in page
 
 
-def test_another_residents_private_question_is_visible_nowhere(client, world):
-    me, someone = world["users"]["resident"], UserFactory()
+def test_another_residents_private_question_is_visible_nowhere(client, actors, meetings):
+    someone = UserFactory()
     theirs = QuestionFactory(asked_by=someone, public_display=False, text="Leur question privée ?")
-    login(client, me)
-    assert theirs.text not in client.get(reverse("questions:my_questions")).content.decode()
+    mine = QuestionFactory(asked_by=actors["resident"], text="Ma question ?")
+    actors.login(client, "resident")
+    response = client.get(reverse("questions:my_questions"))
+    assert response.status_code == 200
+    assert mine.text in response.content.decode()
+    assert theirs.text not in response.content.decode()
     assert client.get(reverse("questions:moderation_queue")).status_code == 403
     assert not Question.objects.public().filter(pk=theirs.pk).exists()
-    for url in (
-        reverse("questions:question", kwargs={"pk": theirs.pk}),
-        reverse("questions:questions"),
-        reverse("questions:qpv_questions", kwargs={"slug": "sanitas"}),
+    for url, status in (
+        (reverse("questions:question", kwargs={"pk": theirs.pk}), 404),
+        (reverse("questions:questions"), 200),
+        (reverse("questions:qpv_questions", kwargs={"slug": "sanitas"}), 200),
     ):
         response = client.get(url)
+        assert response.status_code == status, url
         assert theirs.text not in response.content.decode()
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_my_questions_query_count_does_not_grow(client, world, django_assert_num_queries, count):
-    me = world["users"]["resident"]
+def test_my_questions_query_count_does_not_grow(
+    client, actors, meetings, django_assert_num_queries, count
+):
+    me = actors["resident"]
     for index in range(count):
         question = QuestionFactory(
             asked_by=me,
-            organisation=world["organisation"],
+            organisation=actors.organisation,
             status=QuestionStatus.ANSWERED if index % 2 else QuestionStatus.FORWARDED,
             answered_on=timezone.localdate() if index % 2 else None,
         )
         if index % 2:
             AnswerFactory(question=question, status="published")
-    login(client, me)
+    actors.login(client, "resident")
     # session, user, count, questions with QPV, organisation and answer; base.html: menu of QPV,
     # scopes (for the staff area link)
     with django_assert_num_queries(6):

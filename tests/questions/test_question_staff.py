@@ -11,8 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue.models import today_in_paris
-from participation.roles import Role
-from qpv.models import QPV
 from questions import services
 from questions.models import (
     Answer,
@@ -24,7 +22,8 @@ from questions.models import (
     QuestionStatus,
     Theme,
 )
-from tests.factories import MeetingFactory, OrganisationFactory, UserFactory, grant
+from tests.dialogue.factories import MeetingFactory
+from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import AnswerFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,57 +35,36 @@ ACTORS = [
     "referent_tours",
     "referent_joue",
     "correspondent",
-    "other_correspondent",
-    "delegate",
+    "correspondent_other",
+    "delegate_sanitas",
     "coordinator",
 ]
-VIEWERS = {"facilitator_sanitas", "referent_tours", "correspondent", "delegate", "coordinator"}
+VIEWERS = {
+    "facilitator_sanitas",
+    "referent_tours",
+    "correspondent",
+    "delegate_sanitas",
+    "coordinator",
+}
 ANSWERERS = {"referent_tours", "correspondent", "coordinator"}
 ROUTERS = {"referent_tours", "coordinator"}
 
 
 @pytest.fixture
-def world(db):
-    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
-    rabiere = QPV.objects.select_related("commune").get(slug="la-rabiere")
-    organisation = OrganisationFactory(name="Tours Habitat", answer_delay_days=45)
-    organisation.qpvs.add(sanitas)
-    other = OrganisationFactory(name="Val Touraine Habitat")
-    other.qpvs.add(sanitas, rabiere)
-    specs = {
-        "facilitator_sanitas": (Role.FACILITATOR, {"qpv": sanitas}),
-        "referent_tours": (Role.REFERENT, {"commune": sanitas.commune}),
-        "referent_joue": (Role.REFERENT, {"commune": rabiere.commune}),
-        "correspondent": (Role.CORRESPONDENT, {"organisation": organisation}),
-        "other_correspondent": (Role.CORRESPONDENT, {"organisation": other}),
-        "delegate": (Role.DELEGATE, {"qpv": sanitas}),
-        "coordinator": (Role.COORDINATOR, {}),
-    }
-    users = {"visitor": None, "resident": UserFactory()}
-    for name, (role, scope) in specs.items():
-        users[name] = UserFactory()
-        grant(users[name], role, **scope)
-    question = QuestionFactory(
-        organisation=organisation,
+def forwarded(actors):
+    """A question of Sanitas forwarded to Tours Habitat, which answers within 45 days. Tours Habitat
+    serves Sanitas; Val Touraine Habitat, the other organisation, serves Sanitas and La Rabière."""
+    actors.organisation.answer_delay_days = 45
+    actors.organisation.save()
+    actors.organisation.qpvs.add(actors.sanitas)
+    actors.other_organisation.qpvs.add(actors.sanitas, actors.rabiere)
+    return QuestionFactory(
+        organisation=actors.organisation,
         status=QuestionStatus.FORWARDED,
         asker_name="Awa Diallo",
         asker_email="awa.diallo@example.org",
         text="Quand l'ascenseur de la tour 7 sera-t-il réparé ?",
     )
-    return {
-        "users": users,
-        "sanitas": sanitas,
-        "rabiere": rabiere,
-        "organisation": organisation,
-        "other": other,
-        "question": question,
-    }
-
-
-def _login(client, world, actor: str) -> None:
-    user = world["users"][actor]
-    if user is not None:
-        client.force_login(user)
 
 
 def _url(view: str, question: Question | None = None) -> str:
@@ -120,9 +98,9 @@ GET_ACCESS = {
     ("view", "actor", "allowed"),
     [(view, actor, actor in allowed) for view, allowed in GET_ACCESS.items() for actor in ACTORS],
 )
-def test_get_access_by_role(client, world, view, actor, allowed):
-    _login(client, world, actor)
-    response = client.get(_url(view, world["question"]))
+def test_get_access_by_role(client, actors, forwarded, view, actor, allowed):
+    actors.login(client, actor)
+    response = client.get(_url(view, forwarded))
     if allowed:
         assert response.status_code == 200
         assert response.content.decode().count("<h1") == 1
@@ -130,10 +108,9 @@ def test_get_access_by_role(client, world, view, actor, allowed):
         _assert_refused(response, actor, about_the_question=view != "questions_dashboard")
 
 
-def _post_data(view: str, world) -> dict:
-    question = world["question"]
+def _post_data(view: str, question: Question, actors) -> dict:
     return {
-        "question_route": {"organisation": world["other"].pk},
+        "question_route": {"organisation": actors.other_organisation.pk},
         "question_extend": {
             "new_due_on": (question.due_on + timedelta(days=10)).isoformat(),
             "reason": "Attente du devis",
@@ -155,10 +132,10 @@ POST_ACCESS = {
     ("view", "actor", "allowed"),
     [(view, actor, actor in allowed) for view, allowed in POST_ACCESS.items() for actor in ACTORS],
 )
-def test_post_access_by_role(client, world, view, actor, allowed):
-    _login(client, world, actor)
-    question = world["question"]
-    response = client.post(_url(view, question), _post_data(view, world))
+def test_post_access_by_role(client, actors, forwarded, view, actor, allowed):
+    actors.login(client, actor)
+    question = forwarded
+    response = client.post(_url(view, question), _post_data(view, question, actors))
     question.refresh_from_db()
     if allowed:
         assert response.status_code == 302
@@ -166,22 +143,22 @@ def test_post_access_by_role(client, world, view, actor, allowed):
     else:
         _assert_refused(response, actor)
         assert question.status == QuestionStatus.FORWARDED
-        assert question.organisation == world["organisation"]
+        assert question.organisation == actors.organisation
         assert not DueDateChange.objects.exists()
         assert not Answer.objects.exists()
 
 
 @pytest.mark.parametrize("view", ["question_route", "question_extend", "question_close"])
-def test_action_views_are_post_only(client, world, view):
-    _login(client, world, "coordinator")
-    assert client.get(_url(view, world["question"])).status_code == 405
+def test_action_views_are_post_only(client, actors, forwarded, view):
+    actors.login(client, "coordinator")
+    assert client.get(_url(view, forwarded)).status_code == 405
 
 
 @pytest.mark.parametrize(
     "view", ["question_manage", "question_answer", "question_route", "question_close"]
 )
-def test_unknown_question_is_404(client, world, view):
-    _login(client, world, "coordinator")
+def test_unknown_question_is_404(client, actors, view):
+    actors.login(client, "coordinator")
     url = reverse(f"questions:{view}", kwargs={"pk": 999999})
     response = client.post(url) if view in {"question_route", "question_close"} else client.get(url)
     assert response.status_code == 404
@@ -194,9 +171,9 @@ def _dashboard(client, **params):
     return client.get(reverse("questions:questions_dashboard"), params)
 
 
-def test_dashboard_lists_overdue_first_then_by_due_date(client, world):
+def test_dashboard_lists_overdue_first_then_by_due_date(client, actors, forwarded):
     today = today_in_paris()
-    organisation = world["organisation"]
+    organisation = actors.organisation
     late = QuestionFactory(
         organisation=organisation,
         status=QuestionStatus.FORWARDED,
@@ -210,13 +187,13 @@ def test_dashboard_lists_overdue_first_then_by_due_date(client, world):
         due_on=today - timedelta(days=30),
         answered_on=today - timedelta(days=35),
     )
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     response = _dashboard(client)
     assert response.status_code == 200
     assert [q.pk for q in response.context["questions"]] == [
         late.pk,
         later.pk,
-        world["question"].pk,
+        forwarded.pk,
         answered.pk,
     ]
     page = response.content.decode()
@@ -225,44 +202,47 @@ def test_dashboard_lists_overdue_first_then_by_due_date(client, world):
     assert reverse("questions:question_manage", kwargs={"pk": late.pk}) in page
 
 
-def test_correspondent_sees_only_their_organisation_questions(client, world):
-    mine = world["question"]
-    theirs = QuestionFactory(organisation=world["other"], status=QuestionStatus.FORWARDED)
+def test_correspondent_sees_only_their_organisation_questions(client, actors, forwarded):
+    mine = forwarded
+    theirs = QuestionFactory(
+        organisation=actors.other_organisation, status=QuestionStatus.FORWARDED
+    )
     QuestionFactory()  # not routed yet
-    _login(client, world, "correspondent")
+    actors.login(client, "correspondent")
     response = _dashboard(client)
+    assert response.status_code == 200
     assert [q.pk for q in response.context["questions"]] == [mine.pk]
     assert theirs.text not in response.content.decode()
 
 
-def test_referent_of_another_commune_sees_none_of_sanitas(client, world):
-    joue = QuestionFactory(qpv=world["rabiere"])
-    _login(client, world, "referent_joue")
+def test_referent_of_another_commune_sees_none_of_sanitas(client, actors, forwarded):
+    joue = QuestionFactory(qpv=actors.rabiere)
+    actors.login(client, "referent_joue")
     response = _dashboard(client)
     assert [q.pk for q in response.context["questions"]] == [joue.pk]
 
 
-def test_moderation_questions_only_for_those_who_moderate(client, world):
+def test_moderation_questions_only_for_those_who_moderate(client, actors, forwarded):
     pending = QuestionFactory(status=QuestionStatus.MODERATION)
     unconfirmed = QuestionFactory(status=QuestionStatus.UNCONFIRMED)
     for actor, sees in [
         ("facilitator_sanitas", True),
-        ("delegate", False),
+        ("delegate_sanitas", False),
         ("correspondent", False),
     ]:
         client.logout()
-        _login(client, world, actor)
+        actors.login(client, actor)
         pks = {q.pk for q in _dashboard(client).context["questions"]}
         assert (pending.pk in pks) is sees
         assert unconfirmed.pk not in pks
 
 
-def test_delegate_reads_without_action_buttons(client, world):
-    _login(client, world, "delegate")
-    page = client.get(_url("question_manage", world["question"])).content.decode()
-    assert world["question"].text in page or "l&#x27;ascenseur" in page
+def test_delegate_reads_without_action_buttons(client, actors, forwarded):
+    actors.login(client, "delegate_sanitas")
+    page = client.get(_url("question_manage", forwarded)).content.decode()
+    assert forwarded.text in page or "l&#x27;ascenseur" in page
     for view in ("question_route", "question_extend", "question_close", "question_answer"):
-        assert _url(view, world["question"]) not in page
+        assert _url(view, forwarded) not in page
 
 
 @pytest.mark.parametrize(
@@ -277,39 +257,39 @@ def test_delegate_reads_without_action_buttons(client, world):
         ({"organisation": "ORG"}, {"question"}),
     ],
 )
-def test_dashboard_filters(client, world, params, expected):
+def test_dashboard_filters(client, actors, forwarded, params, expected):
     today = today_in_paris()
     rows = {
-        "question": world["question"],
+        "question": forwarded,
         "answered": QuestionFactory(status=QuestionStatus.ANSWERED, answered_on=today),
         "unrouted": QuestionFactory(theme=Theme.SAFETY),
         "late": QuestionFactory(
-            qpv=world["rabiere"],
+            qpv=actors.rabiere,
             received_on=today - timedelta(days=31),
             due_on=today - timedelta(days=1),
         ),
     }
     if params.get("organisation") == "ORG":
-        params = {"organisation": world["organisation"].pk}
-    _login(client, world, "coordinator")
+        params = {"organisation": actors.organisation.pk}
+    actors.login(client, "coordinator")
     response = _dashboard(client, **params)
     assert response.status_code == 200
     assert {q.pk for q in response.context["questions"]} == {rows[name].pk for name in expected}
 
 
 @pytest.mark.parametrize("params", [{"status": "nimportequoi"}, {"organisation": "abc"}])
-def test_dashboard_forged_filter_is_a_clear_400(client, world, params):
-    _login(client, world, "coordinator")
+def test_dashboard_forged_filter_is_a_clear_400(client, actors, forwarded, params):
+    actors.login(client, "coordinator")
     response = _dashboard(client, **params)
     assert response.status_code == 400
     assert "error-summary" in response.content.decode()
     # The list is still there, unfiltered.
-    assert [q.pk for q in response.context["questions"]] == [world["question"].pk]
+    assert [q.pk for q in response.context["questions"]] == [forwarded.pk]
 
 
-def test_dashboard_is_paginated_by_50(client, world):
+def test_dashboard_is_paginated_by_50(client, actors, forwarded):
     QuestionFactory.create_batch(50)
-    _login(client, world, "coordinator")
+    actors.login(client, "coordinator")
     first = _dashboard(client)
     assert len(first.context["questions"]) == 50
     second = _dashboard(client, page=2)
@@ -317,11 +297,13 @@ def test_dashboard_is_paginated_by_50(client, world):
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_dashboard_query_count_does_not_grow(client, world, django_assert_num_queries, count):
+def test_dashboard_query_count_does_not_grow(
+    client, actors, forwarded, django_assert_num_queries, count
+):
     today = today_in_paris()
     for index in range(count):
         question = QuestionFactory(
-            organisation=world["organisation"] if index % 2 else world["other"],
+            organisation=actors.organisation if index % 2 else actors.other_organisation,
             status=QuestionStatus.FORWARDED,
             received_on=today - timedelta(days=index),
             due_on=today + timedelta(days=30 - index),
@@ -329,7 +311,7 @@ def test_dashboard_query_count_does_not_grow(client, world, django_assert_num_qu
         )
         if index % 3 == 0:
             AnswerFactory(question=question)
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     # session, user, scopes, QPV choices, organisation choices, counts, page count, page rows,
     # menu of QPV (base.html)
     with django_assert_num_queries(9):
@@ -347,34 +329,36 @@ def test_dashboard_query_count_does_not_grow(client, world, django_assert_num_qu
         ("facilitator_sanitas", True, True),
         ("coordinator", True, True),
         ("correspondent", False, False),
-        ("delegate", False, False),
+        ("delegate_sanitas", False, False),
     ],
 )
-def test_asker_details_only_for_local_staff(client, world, actor, sees_name, sees_email):
-    _login(client, world, actor)
-    page = client.get(_url("question_manage", world["question"])).content.decode()
+def test_asker_details_only_for_local_staff(
+    client, actors, forwarded, actor, sees_name, sees_email
+):
+    actors.login(client, actor)
+    page = client.get(_url("question_manage", forwarded)).content.decode()
     assert ("Awa Diallo" in page) is sees_name
     assert ("awa.diallo@example.org" in page) is sees_email
 
 
-def test_correspondent_sees_the_name_the_asker_chose_to_show(client, world):
-    question = world["question"]
+def test_correspondent_sees_the_name_the_asker_chose_to_show(client, actors, forwarded):
+    question = forwarded
     question.show_name = True
     question.save()
-    _login(client, world, "correspondent")
+    actors.login(client, "correspondent")
     page = client.get(_url("question_manage", question)).content.decode()
     assert "Awa Diallo" in page
     assert "awa.diallo@example.org" not in page
 
 
-def test_manage_page_offers_the_actions_of_each_role(client, world):
-    question = world["question"]
-    _login(client, world, "correspondent")
+def test_manage_page_offers_the_actions_of_each_role(client, actors, forwarded):
+    question = forwarded
+    actors.login(client, "correspondent")
     page = client.get(_url("question_manage", question)).content.decode()
     assert _url("question_answer", question) in page
     assert _url("question_route", question) not in page
     client.logout()
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     page = client.get(_url("question_manage", question)).content.decode()
     for view in ("question_answer", "question_route", "question_extend", "question_close"):
         assert _url(view, question) in page
@@ -385,17 +369,17 @@ def test_manage_page_offers_the_actions_of_each_role(client, world):
         .fields["organisation"]
         .queryset
     )
-    assert set(organisations) == {world["organisation"], world["other"]}
+    assert set(organisations) == {actors.organisation, actors.other_organisation}
 
 
-def test_manage_page_shows_meeting_and_histories(client, world):
+def test_manage_page_shows_meeting_and_histories(client, actors, forwarded):
     meeting = MeetingFactory(title="Café de mars")
     question = QuestionFactory(
-        meeting=meeting, channel=Channel.MEETING, organisation=world["organisation"]
+        meeting=meeting, channel=Channel.MEETING, organisation=actors.organisation
     )
     question.status = QuestionStatus.FORWARDED
     question.save()
-    coordinator = world["users"]["coordinator"]
+    coordinator = actors["coordinator"]
     services.question_extend_due_date(
         question=question,
         new_due_on=question.due_on + timedelta(days=15),
@@ -404,7 +388,7 @@ def test_manage_page_shows_meeting_and_histories(client, world):
     )
     services.answer_save(question=question, text="Première réponse.", by=coordinator, publish=True)
     services.answer_save(question=question, text="Réponse corrigée.", by=coordinator, publish=True)
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     page = client.get(_url("question_manage", question)).content.decode()
     assert "Café de mars" in page
     assert "Travaux à chiffrer" in page
@@ -413,9 +397,11 @@ def test_manage_page_shows_meeting_and_histories(client, world):
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_manage_query_count_does_not_grow(client, world, django_assert_num_queries, count):
-    question = world["question"]
-    coordinator = world["users"]["coordinator"]
+def test_manage_query_count_does_not_grow(
+    client, actors, forwarded, django_assert_num_queries, count
+):
+    question = forwarded
+    coordinator = actors["coordinator"]
     for index in range(count):
         DueDateChange.objects.create(
             question=question,
@@ -429,7 +415,7 @@ def test_manage_query_count_does_not_grow(client, world, django_assert_num_queri
         AnswerRevision.objects.create(
             answer=answer, previous_text=f"Texte {index}", edited_by=coordinator
         )
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     # session, user, question, scopes, revisions, due date changes, menu of QPV (base.html), route
     # organisations (any?, then the select)
     with django_assert_num_queries(9):
@@ -441,31 +427,33 @@ def test_manage_query_count_does_not_grow(client, world, django_assert_num_queri
 
 
 def test_routing_forwards_and_recomputes_the_due_date(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, forwarded, mailoutbox, django_capture_on_commit_callbacks
 ):
     question = QuestionFactory()
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            _url("question_route", question), {"organisation": world["organisation"].pk}
+            _url("question_route", question), {"organisation": actors.organisation.pk}
         )
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.status == QuestionStatus.FORWARDED
-    assert question.organisation == world["organisation"]
+    assert question.organisation == actors.organisation
     # Tours Habitat has 45 days to answer.
     assert question.due_on == question.received_on + timedelta(days=45)
     [email] = mailoutbox
-    assert email.to == [world["users"]["correspondent"].email]
+    assert email.to == [actors["correspondent"].email]
     assert _url("question_answer", question) in email.body
 
 
 @pytest.mark.parametrize("organisation", ["", "999999", "OUTSIDE"])
-def test_routing_to_no_or_a_foreign_organisation_is_refused(client, world, organisation):
+def test_routing_to_no_or_a_foreign_organisation_is_refused(
+    client, actors, forwarded, organisation
+):
     if organisation == "OUTSIDE":
         organisation = OrganisationFactory(name="Ailleurs").pk
     question = QuestionFactory()
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     response = client.post(_url("question_route", question), {"organisation": organisation})
     assert response.status_code == 400
     assert "error-summary" in response.content.decode()
@@ -473,11 +461,11 @@ def test_routing_to_no_or_a_foreign_organisation_is_refused(client, world, organ
     assert question.organisation is None
 
 
-def test_routing_a_closed_question_is_refused_on_the_form(client, world):
+def test_routing_a_closed_question_is_refused_on_the_form(client, actors, forwarded):
     question = QuestionFactory(status=QuestionStatus.CLOSED, closed_reason="Doublon")
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     response = client.post(
-        _url("question_route", question), {"organisation": world["organisation"].pk}
+        _url("question_route", question), {"organisation": actors.organisation.pk}
     )
     assert response.status_code == 400
     # The forms are gone (the question is closed); their refusal shows at the top.
@@ -499,14 +487,14 @@ def test_routing_a_closed_question_is_refused_on_the_form(client, world):
         ({"new_due_on": "SHIFT-3", "reason": "Devis"}, "new_due_on"),
     ],
 )
-def test_extension_refusals_are_on_the_right_field(client, world, data, field):
-    question = world["question"]
+def test_extension_refusals_are_on_the_right_field(client, actors, forwarded, data, field):
+    question = forwarded
     value = data["new_due_on"]
     if value.startswith("SHIFT"):
         value = (question.due_on + timedelta(days=int(value[5:]))).isoformat()
     elif value == "RECEIVED-1":
         value = (question.received_on - timedelta(days=1)).isoformat()
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     response = client.post(
         _url("question_extend", question), {"new_due_on": value, "reason": data["reason"]}
     )
@@ -518,11 +506,11 @@ def test_extension_refusals_are_on_the_right_field(client, world, data, field):
     assert not DueDateChange.objects.exists()
 
 
-def test_extension_is_kept_in_history(client, world):
-    question = world["question"]
+def test_extension_is_kept_in_history(client, actors, forwarded):
+    question = forwarded
     previous = question.due_on
     new = previous + timedelta(days=20)
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     response = client.post(
         _url("question_extend", question),
         {"new_due_on": new.isoformat(), "reason": "Attente du devis de l'ascensoriste"},
@@ -532,16 +520,16 @@ def test_extension_is_kept_in_history(client, world):
     assert question.due_on == new
     [change] = DueDateChange.objects.all()
     assert (change.previous_due_on, change.new_due_on) == (previous, new)
-    assert change.changed_by == world["users"]["referent_tours"]
+    assert change.changed_by == actors["referent_tours"]
     page = client.get(_url("question_manage", question)).content.decode()
     assert "Attente du devis de l&#x27;ascensoriste" in page
 
 
 def test_closing_requires_a_public_reason(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, forwarded, mailoutbox, django_capture_on_commit_callbacks
 ):
-    question = world["question"]
-    _login(client, world, "referent_tours")
+    question = forwarded
+    actors.login(client, "referent_tours")
     for reason in ("", "   "):
         response = client.post(_url("question_close", question), {"reason": reason})
         assert response.status_code == 400
@@ -564,9 +552,9 @@ def test_closing_requires_a_public_reason(
 # Answers ------------------------------------------------------------------------------------------
 
 
-def test_correspondent_of_another_organisation_cannot_answer(client, world):
-    question = world["question"]
-    _login(client, world, "other_correspondent")
+def test_correspondent_of_another_organisation_cannot_answer(client, actors, forwarded):
+    question = forwarded
+    actors.login(client, "correspondent_other")
     # Not addressed to their organisation: they do not see it at all (404, as an unknown one).
     assert client.get(_url("question_answer", question)).status_code == 404
     response = client.post(
@@ -577,13 +565,15 @@ def test_correspondent_of_another_organisation_cannot_answer(client, world):
     assert not Answer.objects.exists()
 
 
-def test_referent_alone_has_the_other_channel_checkbox(client, world):
-    question = world["question"]
-    _login(client, world, "correspondent")
-    form = client.get(_url("question_answer", question)).context["form"]
-    assert "received_by_other_channel" not in form.fields
+def test_referent_alone_has_the_other_channel_checkbox(client, actors, forwarded):
+    question = forwarded
+    actors.login(client, "correspondent")
+    response = client.get(_url("question_answer", question))
+    assert response.status_code == 200
+    assert "text" in response.context["form"].fields
+    assert "received_by_other_channel" not in response.context["form"].fields
     client.logout()
-    _login(client, world, "referent_tours")
+    actors.login(client, "referent_tours")
     response = client.get(_url("question_answer", question))
     assert "received_by_other_channel" in response.context["form"].fields
     response = client.post(
@@ -597,23 +587,23 @@ def test_referent_alone_has_the_other_channel_checkbox(client, world):
     assert response.status_code == 302
     answer = Answer.objects.get()
     assert answer.received_by_other_channel
-    assert answer.organisation == world["organisation"]
+    assert answer.organisation == actors.organisation
 
 
 @pytest.mark.parametrize("action", ["publish", "draft"])
-def test_empty_answer_is_refused(client, world, action):
-    _login(client, world, "correspondent")
-    response = client.post(
-        _url("question_answer", world["question"]), {"text": "  \n ", "action": action}
-    )
+def test_empty_answer_is_refused(client, actors, forwarded, action):
+    actors.login(client, "correspondent")
+    response = client.post(_url("question_answer", forwarded), {"text": "  \n ", "action": action})
     assert response.status_code == 400
     assert response.context["form"].errors["text"]
     assert not Answer.objects.exists()
 
 
-def test_draft_then_publish(client, world, mailoutbox, django_capture_on_commit_callbacks):
-    question = world["question"]
-    _login(client, world, "correspondent")
+def test_draft_then_publish(
+    client, actors, forwarded, mailoutbox, django_capture_on_commit_callbacks
+):
+    question = forwarded
+    actors.login(client, "correspondent")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             _url("question_answer", question), {"text": "Brouillon", "action": "draft"}
@@ -649,14 +639,17 @@ def test_draft_then_publish(client, world, mailoutbox, django_capture_on_commit_
 
 
 def test_editing_a_published_answer_keeps_the_previous_text(
-    client, world, mailoutbox, django_capture_on_commit_callbacks
+    client, actors, forwarded, mailoutbox, django_capture_on_commit_callbacks
 ):
-    question = world["question"]
-    _login(client, world, "correspondent")
+    question = forwarded
+    actors.login(client, "correspondent")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(_url("question_answer", question), {"text": "Version 1", "action": "publish"})
-        page = client.get(_url("question_answer", question)).content.decode()
+        response = client.get(_url("question_answer", question))
+        assert response.status_code == 200
+        page = response.content.decode()
         # One button only: a published answer is corrected, never turned back into a draft.
+        assert 'value="publish"' in page
         assert 'value="draft"' not in page
         response = client.post(
             _url("question_answer", question), {"text": "Version 2", "action": "publish"}
@@ -666,7 +659,7 @@ def test_editing_a_published_answer_keeps_the_previous_text(
     assert (answer.text, answer.status) == ("Version 2", AnswerStatus.PUBLISHED)
     [revision] = answer.revisions.all()
     assert revision.previous_text == "Version 1"
-    assert revision.edited_by == world["users"]["correspondent"]
+    assert revision.edited_by == actors["correspondent"]
     assert len(mailoutbox) == 1  # the asker is told once, at the first publication
     # Emptying a published answer is refused, and nothing is lost.
     response = client.post(_url("question_answer", question), {"text": "", "action": "publish"})
@@ -677,13 +670,14 @@ def test_editing_a_published_answer_keeps_the_previous_text(
     assert "Version 1" in page and "Version 2" in page
 
 
-def test_a_closed_question_cannot_be_answered(client, world):
+def test_a_closed_question_cannot_be_answered(client, actors, forwarded):
     question = QuestionFactory(
-        status=QuestionStatus.CLOSED, closed_reason="Doublon", organisation=world["organisation"]
+        status=QuestionStatus.CLOSED, closed_reason="Doublon", organisation=actors.organisation
     )
-    _login(client, world, "correspondent")
+    actors.login(client, "correspondent")
     response = client.get(_url("question_answer", question))
     assert response.status_code == 200
+    assert question.text in response.content.decode()
     assert 'name="text"' not in response.content.decode()
     response = client.post(_url("question_answer", question), {"text": "Oui", "action": "publish"})
     assert response.status_code == 400
@@ -691,12 +685,10 @@ def test_a_closed_question_cannot_be_answered(client, world):
     assert not Answer.objects.exists()
 
 
-def test_too_long_answer_is_refused_and_kept(client, world):
-    _login(client, world, "correspondent")
+def test_too_long_answer_is_refused_and_kept(client, actors, forwarded):
+    actors.login(client, "correspondent")
     text = "a" * 10001
-    response = client.post(
-        _url("question_answer", world["question"]), {"text": text, "action": "publish"}
-    )
+    response = client.post(_url("question_answer", forwarded), {"text": text, "action": "publish"})
     assert response.status_code == 400
     assert response.context["form"]["text"].value() == text
 
@@ -709,9 +701,9 @@ def test_thirty_days_after_31_january_is_2_march_in_a_common_year():
     assert services.due_date_for(date(2028, 1, 31)) == date(2028, 3, 1)  # leap year
 
 
-def test_delay_across_the_change_to_summer_time(world, monkeypatch):
+def test_delay_across_the_change_to_summer_time(actors, forwarded, monkeypatch):
     question = QuestionFactory(
-        organisation=world["organisation"],
+        organisation=actors.organisation,
         status=QuestionStatus.FORWARDED,
         received_on=date(2027, 3, 20),
         due_on=date(2027, 4, 19),
@@ -719,9 +711,7 @@ def test_delay_across_the_change_to_summer_time(world, monkeypatch):
     # 18 April 2027, 22:30 UTC is already 19 April, 00:30 in Paris (CEST, UTC+2).
     monkeypatch.setattr(timezone, "now", lambda: datetime(2027, 4, 18, 22, 30, tzinfo=UTC))
     assert today_in_paris() == date(2027, 4, 19)
-    services.answer_save(
-        question=question, text="Réponse", by=world["users"]["coordinator"], publish=True
-    )
+    services.answer_save(question=question, text="Réponse", by=actors["coordinator"], publish=True)
     question.refresh_from_db()
     assert question.answered_on == date(2027, 4, 19)
     assert question.delay_days == 30

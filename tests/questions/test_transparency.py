@@ -20,7 +20,7 @@ from questions.selectors import (
     transparency_figures,
     with_public_status,
 )
-from tests.factories import OrganisationFactory
+from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Issue 8, item 8: faults, with real processes (tests/project/fault_helpers.py).
+"""Issue 8, item 8: faults, with real processes (tests/whole_site/fault_helpers.py).
 
 1. A Celery worker SIGKILLed mid-build: the report's message was never acknowledged (acks_late),
    Redis gives it to the next worker once CELERY_VISIBILITY_TIMEOUT has passed (shortened here), and
@@ -45,11 +45,12 @@ from evaluation.models import ReportStatus
 from participation.roles import Role
 from qpv.models import Commune
 from tests.celery_workers import worker_env
+from tests.dialogue.factories import MeetingFactory
 from tests.dialogue.test_smtp import Inbox
 from tests.evaluation.factories import build_dataset
 from tests.evaluation.test_reports import make_report, pdf_text
-from tests.factories import MeetingFactory, UserFactory, grant
-from tests.project.fault_helpers import (
+from tests.participation.factories import UserFactory, grant
+from tests.whole_site.fault_helpers import (
     PrivateCluster,
     free_port,
     manage,
@@ -318,7 +319,7 @@ def test_registrations_survive_a_mail_server_outage_and_each_email_arrives_once_
 # 3. PostgreSQL restarted during traffic ---------------------------------------------------------------
 
 CREATE_MEETING = """
-from tests.factories import MeetingFactory
+from tests.dialogue.factories import MeetingFactory
 meeting = MeetingFactory(title="Rencontre sous la panne", capacity=None)
 print("MEETING", meeting.pk)
 """
@@ -376,7 +377,7 @@ def portal(private_cluster, tmp_path, redis_client):
     prefix = f"test-faults-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.project.fault_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.whole_site.fault_settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -1,4 +1,4 @@
-"""Hypothesis strategies of the fuzzing tests (tests/project/test_fuzzing.py): hostile values, and
+"""Hypothesis strategies of the fuzzing tests (tests/whole_site/test_fuzzing.py): hostile values, and
 values each kind of form field accepts.
 
 A field's `Kind` gives two strategies: `valid(world)`, what the form accepts (the text kinds also

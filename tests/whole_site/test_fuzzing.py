@@ -2,7 +2,7 @@
 
 For each entry of the inventory below (a view, the method, the role allowed to use it, and the
 parameters it reads), hypothesis sends requests whose values are drawn by
-tests/project/fuzz_strategies.py: all fields valid but with hostile text (markup, SQL, right-to-left
+tests/whole_site/fuzz_strategies.py: all fields valid but with hostile text (markup, SQL, right-to-left
 marks...), one field hostile and the others valid, or anything anywhere (very long strings, NUL
 bytes, invalid UTF-8, wrong types, impossible dates, several values for one key). Each answer must
 be:
@@ -120,17 +120,18 @@ from questions.forms.staff import (
 from questions.forms.staff import QuestionFilterForm as StaffQuestionFilterForm
 from questions.models import QuestionStatus, Theme
 from questions.selectors import PublicStatus
-from tests.factories import (
-    PASSWORD,
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.helpers import OUR_APPS, PortalClient
-from tests.project.fuzz_strategies import (
+from tests.participation.factories import PASSWORD, UserFactory, grant
+from tests.projects.factories import (
+    FundEnvelopeFactory,
+    GrantApplicationFactory,
+    InfluenceRecordFactory,
+    ProjectFactory,
+)
+from tests.qpv.factories import NewsItemFactory, OrganisationFactory
+from tests.questions.factories import QuestionFactory
+from tests.whole_site.fuzz_strategies import (
     OMIT,
     XSS_PAYLOADS,
     Choice,
@@ -150,14 +151,6 @@ from tests.project.fuzz_strategies import (
     hostile_scalar,
     injected_markup,
 )
-from tests.projects.factories import (
-    FundEnvelopeFactory,
-    GrantApplicationFactory,
-    InfluenceRecordFactory,
-    NewsItemFactory,
-    ProjectFactory,
-)
-from tests.questions.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
 

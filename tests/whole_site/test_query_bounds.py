@@ -92,8 +92,8 @@ from questions.models import (
     Theme,
 )
 from questions.tokens import question_confirm_path
-from tests.factories import UserFactory, grant
 from tests.helpers import OUR_APPS, PortalClient
+from tests.participation.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

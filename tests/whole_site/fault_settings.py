@@ -1,4 +1,4 @@
-"""The production settings, for the portal that tests/project/test_faults.py runs under gunicorn.
+"""The production settings, for the portal that tests/whole_site/test_faults.py runs under gunicorn.
 
 One difference only: static files are not collected (WhiteNoise's compressed manifest takes about
 40 seconds to build and no static file is requested); `{% static %}` then needs no manifest.

@@ -1,4 +1,4 @@
-"""Real processes for the fault tests (tests/project/test_faults.py): Celery workers on Redis, a
+"""Real processes for the fault tests (tests/whole_site/test_faults.py): Celery workers on Redis, a
 private PostgreSQL cluster, the portal under gunicorn. Each is a process group of its own, so that a
 test can SIGKILL it whole and a finalizer can always end it (and nothing else).
 """

@@ -80,22 +80,16 @@ from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
 from questions.models import AnswerStatus, QuestionStatus
 from questions.tokens import question_confirm_path
-from tests.factories import (
-    DialogueSpaceFactory,
-    MeetingFactory,
-    OrganisationFactory,
-    RegistrationFactory,
-    UserFactory,
-    grant,
-)
+from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.helpers import PortalClient, activate_totp
+from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import (
     FundEnvelopeFactory,
     GrantApplicationFactory,
     InfluenceRecordFactory,
-    NewsItemFactory,
     ProjectFactory,
 )
+from tests.qpv.factories import NewsItemFactory, OrganisationFactory
 from tests.questions.factories import AnswerFactory, QuestionFactory
 
 ROLES = ("visitor", "resident", "facilitator", "referent_in", "referent_out")
