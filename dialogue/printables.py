@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from dialogue.emails import DAY_FORMAT, TIME_FORMAT
-from dialogue.models import Meeting, Registration, RegistrationStatus
+from dialogue.models import Meeting, Registration, RegistrationStatus, registrant_label
 from participation.mail import PARIS, absolute
 
 # The sign-in sheet: rows that fit under the header of the first page, then on following pages
@@ -133,12 +133,16 @@ def sheet_rows(names: list[str]) -> list[SheetRow]:
 
 def signin_sheet_pdf(meeting: Meeting) -> bytes:
     # Only the names: the sheet lies on a table at the door, emails and phones have no use there.
-    names = list(
-        Registration.objects.filter(meeting=meeting, status=RegistrationStatus.CONFIRMED)
-        .order_by("name", "pk")
-        .values_list("name", flat=True)
-    )
     with translation.override("fr"), timezone.override(PARIS):
+        # Never an email address: a registrant without a name is "Inscrit·e n° N" (issue 17).
+        names = [
+            registrant_label(pk, name)
+            for pk, name in Registration.objects.filter(
+                meeting=meeting, status=RegistrationStatus.CONFIRMED
+            )
+            .order_by("name", "pk")
+            .values_list("pk", "name")
+        ]
         return render_pdf(
             "dialogue/print/signin_sheet.html",
             {

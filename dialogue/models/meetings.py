@@ -14,6 +14,11 @@ from dialogue.models.log import AgeBand, Gender
 from participation.scopes import Reach, ScopedQuerySet
 
 
+def registrant_label(pk: int | None, name: str) -> str:
+    """A registrant's name or, for an account without one, "Inscrit·e n° <registration number>"."""
+    return name or _("Registrant no. %(number)s") % {"number": pk}
+
+
 def today_in_paris() -> date:
     """Today's date in Paris (TIME_ZONE): the calendar day of due dates, retention and agendas."""
     return timezone.localdate()
@@ -371,7 +376,12 @@ class Registration(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} — {self.meeting}"
+        return f"{self.display_name} — {self.meeting}"
+
+    @property
+    def display_name(self) -> str:
+        """What paper and screens print: the name, never the email address (issue 17)."""
+        return registrant_label(self.pk, self.name)
 
     @property
     def is_active(self) -> bool:

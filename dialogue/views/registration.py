@@ -57,7 +57,8 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
                 registration = registration_create(
                     meeting=meeting,
                     user=request.user,
-                    name=request.user.get_full_name(),
+                    # The account's name, or none: an email address is never printed as a name.
+                    name=request.user.full_name,
                     email=request.user.email,
                     comeback_opt_in=one_click.cleaned_data.get("comeback_opt_in", False),
                 )

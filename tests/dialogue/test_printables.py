@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from dialogue import printables
-from dialogue.models import MeetingMode, MeetingStatus, RegistrationStatus
+from dialogue.models import MeetingMode, MeetingStatus, Registration, RegistrationStatus
 from participation.roles import Role
 from qpv.models import QPV
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
@@ -278,3 +280,51 @@ def test_query_counts_do_not_grow(client, actors, meeting, registrants, django_a
         assert client.get(url("meeting_poster", meeting)).status_code == 200
     with django_assert_num_queries(5):
         assert client.get(url("meeting_signin_sheet", meeting)).status_code == 200
+
+
+def test_an_account_without_a_name_is_a_number_never_its_email(client, meeting, tmp_path):
+    """Issue 17: paper and screens print a name, or "Inscrit·e n° N", never an email address."""
+    account = UserFactory(email="sans.nom@example.org", full_name="")
+    client.force_login(account)
+    client.post(reverse("dialogue:register", kwargs={"pk": meeting.pk}))
+    registration = Registration.objects.get(user=account)
+    assert registration.status == RegistrationStatus.CONFIRMED
+    assert registration.name == ""
+    RegistrationFactory(meeting=meeting, name="Awa Diallo")
+    # Now started half an hour ago: the door's screen lists the registrants.
+    meeting.starts_at = timezone.now() - timedelta(minutes=30)
+    meeting.ends_at = meeting.starts_at + timedelta(hours=2)
+    meeting.save(update_fields=["starts_at", "ends_at"])
+    text = text_of(printables.signin_sheet_pdf(meeting), tmp_path)
+    assert "@" not in text
+    assert "Awa Diallo" in text
+    assert f"Inscrit·e n° {registration.pk}" in text
+    # The door's screen and the registrant list, seen by the staff of the place, say the same.
+    staff = UserFactory()
+    grant(staff, Role.COORDINATOR)
+    client.force_login(staff)
+    for name in ("checkin", "meeting_registrations"):
+        response = client.get(reverse(f"dialogue:{name}", kwargs={"pk": meeting.pk}))
+        assert response.status_code == 200
+        row = response.content.decode()
+        assert f"Inscrit·e n° {registration.pk}" in row
+        assert "Awa Diallo" in row
+
+
+def test_names_that_were_emails_are_replaced_by_the_account_name_or_nothing():
+    from importlib import import_module
+
+    from django.apps import apps as global_apps
+
+    migration = import_module("dialogue.migrations.0007_registration_names_not_emails")
+    named = UserFactory(full_name="Karim Benali")
+    unnamed = UserFactory(full_name="")
+    meeting = MeetingFactory()
+    first = RegistrationFactory(meeting=meeting, user=named, name=named.email, email=named.email)
+    second = RegistrationFactory(
+        meeting=meeting, user=unnamed, name=unnamed.email, email=unnamed.email
+    )
+    guest = RegistrationFactory(meeting=meeting, name="Zoé Martin")
+    migration.names_not_emails(global_apps, None)
+    names = dict(Registration.objects.values_list("pk", "name"))
+    assert names == {first.pk: "Karim Benali", second.pk: "", guest.pk: "Zoé Martin"}
