@@ -135,13 +135,13 @@ def signin_sheet_pdf(meeting: Meeting) -> bytes:
     # Only the names: the sheet lies on a table at the door, emails and phones have no use there.
     with translation.override("fr"), timezone.override(PARIS):
         # Never an email address: a registrant without a name is "Inscrit·e n° N" (issue 17).
+        rows = Registration.objects.filter(
+            meeting=meeting, status=RegistrationStatus.CONFIRMED
+        ).values_list("pk", "name")
+        # The names in alphabetical order, then the numbered registrants (easier to find by eye).
         names = [
             registrant_label(pk, name)
-            for pk, name in Registration.objects.filter(
-                meeting=meeting, status=RegistrationStatus.CONFIRMED
-            )
-            .order_by("name", "pk")
-            .values_list("pk", "name")
+            for pk, name in sorted(rows, key=lambda row: (row[1] == "", row[1], row[0]))
         ]
         return render_pdf(
             "dialogue/print/signin_sheet.html",

@@ -299,6 +299,7 @@ def test_an_account_without_a_name_is_a_number_never_its_email(client, meeting, 
     assert "@" not in text
     assert "Awa Diallo" in text
     assert f"Inscrit·e n° {registration.pk}" in text
+    assert text.index("Awa Diallo") < text.index("Inscrit·e n°")  # names first, then numbers
     # The door's screen and the registrant list, seen by the staff of the place, say the same.
     staff = UserFactory()
     grant(staff, Role.COORDINATOR)
