@@ -27,7 +27,7 @@ from dialogue.tokens import InvalidLink
 from participation.http import AuthenticatedHttpRequest
 from participation.models import User
 from participation.ratelimit import rate_limited
-from participation.scopes import get_object_for, require_perm, require_perm_somewhere
+from participation.scopes import get_object_for, require_perm_somewhere
 from qpv.models import QPV
 from questions import services
 from questions.forms.intake import AskQuestionForm, MeetingQuestionForm, ModerationForm
@@ -220,7 +220,6 @@ def my_questions(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _require_moderator(request: HttpRequest) -> None:
     """The queue is for those who check the online questions of some QPV (else 403)."""
-    require_perm(request, "participation.access_staff_area")
     require_perm_somewhere(request, "questions.moderate_question", Question.objects.all())
 
 
