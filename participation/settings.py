@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "auditlog",
     "rules.apps.AutodiscoverRulesConfig",
     "participation",
+    "notifications",
     "qpv",
     "dialogue",
     "questions",

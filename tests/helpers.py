@@ -27,7 +27,16 @@ from participation.roles import scopes_of
 
 # The packages of the product, lowest layer first (`[tool.importlinter]` in pyproject.toml): the
 # tests that walk every route or module of ours take them from here. `devtools` is development only.
-OUR_APPS = ("participation", "qpv", "dialogue", "questions", "projects", "evaluation", "portal")
+OUR_APPS = (
+    "participation",
+    "notifications",
+    "qpv",
+    "dialogue",
+    "questions",
+    "projects",
+    "evaluation",
+    "portal",
+)
 
 
 def activate_totp(user) -> str:

@@ -20,6 +20,7 @@ SOURCES = [
     "projects",
     "evaluation",
     "portal",
+    "notifications",
     "devtools",
     "templates",
     "locale",
