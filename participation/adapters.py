@@ -7,6 +7,10 @@ from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 
 from participation.mail import OutgoingEmail, queue_email
 from participation.roles import scopes_of
@@ -35,6 +39,16 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         message = self.render_mail(template_prefix, email, ctx)
         queue_email(OutgoingEmail.from_message(message))
+
+    def post_login(self, request, user, **kwargs) -> HttpResponse:
+        """An account without a name is asked for one once, at its next login, then goes on."""
+        response = super().post_login(request, user, **kwargs)
+        if user.full_name or user.name_asked_at or not isinstance(response, HttpResponseRedirect):
+            return response
+        user.name_asked_at = timezone.now()
+        user.save(update_fields=["name_asked_at"])
+        query = urlencode({"next": response.url})
+        return HttpResponseRedirect(f"{reverse('account_name')}?{query}")
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -40,7 +40,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account: logged in by email, never by a username."""
 
     email = models.EmailField(_("email address"), unique=True)
+    # The name printed on sign-in sheets and the door's screen (issue 17): "first last" or the
+    # display name the resident chose; never the email address.
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # Optional, self-declared: the residents' own neighbourhood, whose meetings come first.
+    home_qpv = models.ForeignKey(
+        "qpv.QPV",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("my neighbourhood"),
+    )
+    # Accounts without a name are asked once, at their next login (participation.adapters).
+    name_asked_at = models.DateTimeField(_("name asked at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 

@@ -200,6 +200,8 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "participation.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# A name (and, if they wish, their neighbourhood) for the sign-in sheets: never the email (issue 17).
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -13,12 +13,13 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import pseudonym
 from participation.models import RoleAssignment, User
 from projects.models import GrantApplication, Project
-from qpv.models import Follow
+from qpv.models import QPV, Follow
 from questions.models import AnswerStatus, Question
 
 ERASED = "—"
@@ -30,6 +31,18 @@ def _published_answer(question: Question) -> str:
     if answer is None or answer.status != AnswerStatus.PUBLISHED:
         return ""
     return answer.text
+
+
+@transaction.atomic
+def set_name(*, user: User, full_name: str, home_qpv: QPV | None) -> None:
+    """The name printed on sign-in sheets, and the resident's own neighbourhood (optional)."""
+    user.full_name = full_name
+    user.home_qpv = home_qpv
+    user.save(update_fields=["full_name", "home_qpv"])
+    # Their upcoming registrations print the new name too (the sheet is printed on the day).
+    Registration.objects.filter(user=user, meeting__starts_at__gte=timezone.now()).update(
+        name=full_name
+    )
 
 
 def personal_data_of(user: User) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
 from participation.datacache import public_page
-from participation.http import AuthenticatedHttpRequest
+from participation.http import AuthenticatedHttpRequest, safe_next
 from portal import services
-from portal.forms import AccountDeleteForm
+from portal.forms import AccountDeleteForm, NameForm
 from projects.models import Project
 from qpv.models import QPV, Follow, NewsItem, Organisation
 from questions.selectors import public_questions_of, transparency_figures
@@ -95,6 +96,34 @@ def qpv_page(request: HttpRequest, slug: str) -> HttpResponse:
 def sitemap(request: HttpRequest) -> HttpResponse:
     qpvs = QPV.objects.for_listing()
     return render(request, "pages/sitemap.html", {"qpvs": qpvs})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_name(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The name printed on sign-in sheets (and the neighbourhood): asked once to accounts without
+    a name at their next login, and changeable from "Mon espace" at any time."""
+    next_url = safe_next(request, default=reverse("account_home"))
+    if request.method == "POST":
+        form = NameForm(request.POST)
+        if form.is_valid():
+            services.set_name(
+                user=request.user,
+                full_name=form.cleaned_data["full_name"],
+                home_qpv=form.cleaned_data["home_qpv"],
+            )
+            messages.success(request, _("Your name is saved."))
+            return redirect(next_url)
+    else:
+        user = request.user
+        form = NameForm(initial={"display_name": user.full_name, "home_qpv": user.home_qpv_id})
+    return render(
+        request,
+        "participation/account_name.html",
+        {"form": form, "next_url": next_url},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @never_cache

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +19,7 @@ from dialogue.services.registrations import (
     registration_create,
 )
 from dialogue.tokens import InvalidLink, token_from_confirm_link, token_from_manage_link
-from participation.http import AuthenticatedHttpRequest
+from participation.http import AuthenticatedHttpRequest, safe_next
 from participation.ratelimit import rate_limited
 
 
@@ -169,10 +169,4 @@ def cancel_mine(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.messages[0])
         return redirect("dialogue:my_registrations")
     messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
-    next_url = request.POST.get("next", "")
-    # A path of the site only: redirect() would take any other word for the name of a URL.
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}
-    ):
-        return redirect(next_url)
-    return redirect("dialogue:my_registrations")
+    return redirect(safe_next(request, default=reverse("dialogue:my_registrations")))

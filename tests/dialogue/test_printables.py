@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from participation.roles import Role
 from qpv.models import QPV
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.dialogue.test_emails import french_day
+from tests.helpers import PortalClient
 from tests.participation.factories import UserFactory, grant
 from tests.qpv.factories import OrganisationFactory
 
@@ -37,6 +39,33 @@ def text_of(pdf: bytes, tmp_path: Path) -> str:
         ["pdftotext", "-layout", str(source), "-"], capture_output=True, check=True, text=True
     )
     return result.stdout
+
+
+class _ShownText(HTMLParser):
+    """The text a screen shows: no tags, no attributes (a mailto link's address is not shown)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in ("script", "style", "template"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("script", "style", "template"):
+            self._hidden -= 1
+
+    def handle_data(self, data) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def shown_text(html: str) -> str:
+    parser = _ShownText()
+    parser.feed(html)
+    return " ".join(parser.parts)
 
 
 def rasterise(pdf: bytes, tmp_path: Path) -> tuple[list[Path], bytes]:
@@ -303,6 +332,7 @@ def test_an_account_without_a_name_is_a_number_never_its_email(client, meeting, 
     # The door's screen and the registrant list, seen by the staff of the place, say the same.
     staff = UserFactory()
     grant(staff, Role.COORDINATOR)
+    client = PortalClient()  # the resident's own messages ("sent to <address>") stay with them
     client.force_login(staff)
     for name in ("checkin", "meeting_registrations"):
         response = client.get(reverse(f"dialogue:{name}", kwargs={"pk": meeting.pk}))
@@ -310,6 +340,9 @@ def test_an_account_without_a_name_is_a_number_never_its_email(client, meeting, 
         row = response.content.decode()
         assert f"Inscrit·e n° {registration.pk}" in row
         assert "Awa Diallo" in row
+        # What the screen shows (links to write or call aside): no address.
+        shown = shown_text(row)
+        assert "@" not in shown, (name, shown[max(0, shown.find("@") - 200) : shown.find("@") + 50])
 
 
 def test_names_that_were_emails_are_replaced_by_the_account_name_or_nothing():

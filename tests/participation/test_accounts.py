@@ -27,6 +27,8 @@ def test_signup_requires_the_emailed_code_then_verifies(client, mailoutbox, on_c
             reverse("account_signup"),
             {
                 "email": "Nouvelle.Habitante@Example.org",
+                "first_name": "Nadia",
+                "last_name": "Habitante",
                 "password1": PASSWORD,
                 "password2": PASSWORD,
             },
@@ -59,7 +61,12 @@ def test_signup_requires_the_emailed_code_then_verifies(client, mailoutbox, on_c
 def test_signup_form_errors_are_french_and_keep_the_email(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "habitant@example.org", "password1": PASSWORD, "password2": "autre-chose-123"},
+        {
+            "email": "habitant@example.org",
+            "display_name": "Habitant",
+            "password1": PASSWORD,
+            "password2": "autre-chose-123",
+        },
     )
     assert response.status_code == 200
     page = response.content.decode()

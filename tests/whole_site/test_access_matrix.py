@@ -1123,6 +1123,12 @@ TABLE += [
         "  L 405 405 405 405 405 405 405",
     ),
     E(
+        "compte/mon-nom/",
+        page("account_name"),
+        "  L 200 200 200 200 200 200 200",
+        "  L 400 400 400 400 400 400 400",
+    ),
+    E(
         "compte/supprimer/",
         page("account_delete"),
         "  L 200 200 200 200 200 200 200",

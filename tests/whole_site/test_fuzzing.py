@@ -76,7 +76,7 @@ from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
 from participation import audit
 from participation.roles import Role
-from portal.forms import AccountDeleteForm
+from portal.forms import AccountDeleteForm, NameForm
 from projects.forms.fund import (
     BUDGET_LINES,
     ApplicationForm,
@@ -600,6 +600,20 @@ INVENTORY: list[Endpoint] = [
         "resident",
         {"confirmation": Choice([PASSWORD, "SUPPRIMER"], required=True)},
         forms=(AccountDeleteForm,),
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "account_name",
+        "POST",
+        "resident",
+        {
+            "first_name": Text(70),
+            "last_name": Text(70),
+            "display_name": Text(150),
+            "home_qpv": Choice(of=lambda w: [w.sanitas.pk]),
+            "next": Raw(examples=("/compte/", "https://evil.example/")),
+        },
+        forms=(NameForm,),
         statuses=STATUS_FORM,
     ),
     Endpoint(
@@ -1508,6 +1522,10 @@ INVENTORY: list[Endpoint] = [
             "email": Email(required=True),
             "password1": Choice([PASSWORD], required=True),
             "password2": Choice([PASSWORD], required=True),
+            "first_name": Text(70),
+            "last_name": Text(70),
+            "display_name": Text(150),
+            "home_qpv": Choice(of=lambda w: [w.sanitas.pk]),
         },
     ),
     Endpoint("account_reset_password", "POST", None, {"email": Email(required=True)}),

@@ -730,6 +730,7 @@ PAGES: list[Page] = [
     Page("my_data", "resident"),
     Page("my_data_json", "resident"),
     Page("account_delete", "resident", grows=False),
+    Page("account_name", "resident", grows=False),
     Page("account_email", "resident"),
     Page("mfa_index", "facilitator", grows=False),
     # Espace pro: spaces and meetings.
