@@ -728,6 +728,7 @@ PAGES: list[Page] = [
     Page("account_home", "resident", grows=False),
     Page("account_home", "facilitator", label="many roles"),
     Page("my_data", "resident"),
+    Page("notifications:preferences", "resident", grows=False),
     Page("my_data_json", "resident"),
     Page("account_delete", "resident", grows=False),
     Page("account_email", "resident"),
@@ -804,6 +805,7 @@ PAGES: list[Page] = [
     Page("evaluation:reports", "referent"),
     Page("evaluation:report", "referent", REPORT, grows=False),
     Page("evaluation:report_status", "referent", REPORT, grows=False),
+    Page("notifications:sms_usage", "coordinator", grows=False),
     Page("audit_log", "coordinator", grows=False, label="full pages in both datasets"),
     Page("audit_log", "coordinator", query="model=evaluation.report"),
     # Static pages and the site map.
@@ -828,6 +830,8 @@ EXCLUDED: dict[str, str] = {
 
 POST_ONLY: frozenset[str] = frozenset(
     {
+        "notifications:stop_sms",
+        "notifications:inbound_sms",
         "qpv:follow",
         "qpv:unfollow",
         "dialogue:my_registration_cancel",
