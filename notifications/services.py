@@ -19,6 +19,7 @@ from django.utils import timezone
 from notifications.models import (
     PENDING,
     ContactPreference,
+    OptOutSource,
     SmsOptOut,
     TextMessage,
     TextStatus,
@@ -130,6 +131,20 @@ def sms_opt_out(*, phone: str, source: str, now: datetime | None = None) -> SmsO
     )
     cancel_pending_to(number, reason="The number opted out (STOP).")
     return opt_out
+
+
+@transaction.atomic
+def sms_stop_for_account(*, user: User) -> None:
+    """ "Arrêter tous les SMS" in the settings: the account's SMS boxes are unticked and its number
+    opted out (as by STOP: other accounts and guests giving it get no SMS either)."""
+    preference = ContactPreference.objects.select_for_update().filter(user=user).first()
+    if preference is None:
+        return
+    if preference.phone:
+        sms_opt_out(phone=preference.phone, source=OptOutSource.SETTINGS)
+    preference.sms_updates = preference.sms_reminders = False
+    preference.sms_consent_at = None
+    preference.save(update_fields=["sms_updates", "sms_reminders", "sms_consent_at", "updated_at"])
 
 
 @transaction.atomic

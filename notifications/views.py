@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from notifications.forms import ContactPreferenceForm
 from notifications.inbound import MalformedPayload, inbound_sms_receive
-from notifications.models import OptOutSource
 from notifications.selectors import (
     opt_out_of,
     preference_for_page,
@@ -26,7 +25,7 @@ from notifications.selectors import (
     sms_usage_by_meeting,
     sms_usage_by_month,
 )
-from notifications.services import contact_preference_update, sms_opt_out
+from notifications.services import contact_preference_update, sms_stop_for_account
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import require_perm
 
@@ -67,13 +66,7 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def stop_sms(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Arrêter tous les SMS": the account's number is opted out, its SMS boxes unticked."""
-    preference = preference_for_page(request.user)
-    if preference.phone:
-        sms_opt_out(phone=preference.phone, source=OptOutSource.SETTINGS)
-    elif preference.pk:
-        preference.sms_updates = preference.sms_reminders = False
-        preference.sms_consent_at = None
-        preference.save(update_fields=["sms_updates", "sms_reminders", "sms_consent_at"])
+    sms_stop_for_account(user=request.user)
     messages.success(request, _("You will receive no more SMS from the portal."))
     return redirect("notifications:preferences")
 
