@@ -825,13 +825,14 @@ EXCLUDED: dict[str, str] = {
     "dialogue:feedback_on_the_spot": "a redirect to the feedback form (listed) with a new token",
     "qpv:unsubscribe": "a write by a signed one-click link, answering a short confirmation",
     "healthz": "the load balancer's probe: SELECT 1",
+    "notifications:inbound_sms": "the SMS provider's webhook: a 404 without its secret, then a JSON"
+    " POST (tests/notifications/test_inbound.py)",
     "evaluation:export_xlsx": "the indicator queries of export_csv (measured), written as XLSX",
 }
 
 POST_ONLY: frozenset[str] = frozenset(
     {
         "notifications:stop_sms",
-        "notifications:inbound_sms",
         "qpv:follow",
         "qpv:unfollow",
         "dialogue:my_registration_cancel",
@@ -1024,6 +1025,7 @@ def test_post_only_urls_refuse_a_get():
         "qpv:follow": {"slug": world.sanitas.slug},
         "qpv:unfollow": {"slug": world.sanitas.slug},
         "dialogue:checkin_toggle": {"pk": world.upcoming.pk, "registration_pk": registration.pk},
+        "notifications:stop_sms": {},
     }
     refused = {
         name: client.get(reverse(name, kwargs=special.get(name, args))).status_code
