@@ -728,6 +728,7 @@ PAGES: list[Page] = [
     Page("account_home", "resident", grows=False),
     Page("account_home", "facilitator", label="many roles"),
     Page("my_data", "resident"),
+    Page("notifications:preferences", "resident", grows=False),
     Page("my_data_json", "resident"),
     Page("account_delete", "resident", grows=False),
     Page("account_name", "resident", grows=False),
@@ -805,6 +806,7 @@ PAGES: list[Page] = [
     Page("evaluation:reports", "referent"),
     Page("evaluation:report", "referent", REPORT, grows=False),
     Page("evaluation:report_status", "referent", REPORT, grows=False),
+    Page("notifications:sms_usage", "coordinator", grows=False),
     Page("audit_log", "coordinator", grows=False, label="full pages in both datasets"),
     Page("audit_log", "coordinator", query="model=evaluation.report"),
     # Static pages and the site map.
@@ -824,11 +826,14 @@ EXCLUDED: dict[str, str] = {
     "dialogue:feedback_on_the_spot": "a redirect to the feedback form (listed) with a new token",
     "qpv:unsubscribe": "a write by a signed one-click link, answering a short confirmation",
     "healthz": "the load balancer's probe: SELECT 1",
+    "notifications:inbound_sms": "the SMS provider's webhook: a 404 without its secret, then a JSON"
+    " POST (tests/notifications/test_inbound.py)",
     "evaluation:export_xlsx": "the indicator queries of export_csv (measured), written as XLSX",
 }
 
 POST_ONLY: frozenset[str] = frozenset(
     {
+        "notifications:stop_sms",
         "qpv:follow",
         "qpv:unfollow",
         "dialogue:my_registration_cancel",
@@ -1021,6 +1026,7 @@ def test_post_only_urls_refuse_a_get():
         "qpv:follow": {"slug": world.sanitas.slug},
         "qpv:unfollow": {"slug": world.sanitas.slug},
         "dialogue:checkin_toggle": {"pk": world.upcoming.pk, "registration_pk": registration.pk},
+        "notifications:stop_sms": {},
     }
     refused = {
         name: client.get(reverse(name, kwargs=special.get(name, args))).status_code
