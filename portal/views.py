@@ -1,5 +1,6 @@
-"""The pages that combine several apps: home, the QPV page, the site map, "Mes données" and the
-deletion of an account. They sit here, above the apps they read from."""
+"""The pages that combine several apps: home, the QPV page, the site map, "Mon espace" (the
+account home), "Mes données" and the deletion of an account. They sit here, above the apps they
+read from."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
 from participation.datacache import public_page
 from participation.http import AuthenticatedHttpRequest
-from portal import services
+from portal import selectors, services
 from portal.forms import AccountDeleteForm
 from projects.models import Project
 from qpv.models import QPV, Follow, NewsItem, Organisation
@@ -95,6 +96,16 @@ def qpv_page(request: HttpRequest, slug: str) -> HttpResponse:
 def sitemap(request: HttpRequest) -> HttpResponse:
     qpvs = QPV.objects.for_listing()
     return render(request, "pages/sitemap.html", {"qpvs": qpvs})
+
+
+@never_cache
+@login_required
+@require_GET
+def account_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Mon espace": what the account gave and where each thing stands (portal.selectors)."""
+    return render(
+        request, "participation/account_home.html", {"space": selectors.my_space(request.user)}
+    )
 
 
 @never_cache
