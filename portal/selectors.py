@@ -10,50 +10,36 @@ whatever the number of registrations, questions, events, ideas, applications or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import OuterRef, Prefetch, Subquery, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, Registration, RegistrationStatus
 from dialogue.selectors.feedback import feedback_to_give
 from participation.models import RoleAssignment, User
 from projects.models import GrantApplication, GrantPayment, Project, ProjectOrigin
 from projects.selectors import MONEY
-from questions.models import ACCEPTED_STATUSES, DueDateChange, Question, QuestionStatus
+from questions.models import Question, QuestionStatus
+from questions.selectors import followed_questions_of, with_history
 
-# "Mon espace" shows the latest questions; "Mes questions" (paginated) shows them all.
+# "Mon espace" shows the latest questions asked and followed; "Mes questions" (paginated) all.
 QUESTIONS_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One dated line of a question's history, as the asker reads it."""
-
-    on: date
-    text: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class QuestionItem:
-    question: Question
-    history: list[HistoryEntry]
 
 
 @dataclass(frozen=True)
 class MySpace:
     registrations: list[Registration]
     feedback_meetings: list[Meeting]
-    questions: list[QuestionItem]
+    # Each with its dated steps in `history` (questions.selectors.with_history).
+    questions: list[Question]
     more_questions: bool
     ideas: list[Project]
     applications: list[GrantApplication]
     assignments: list[RoleAssignment]
-    # The questions the account follows (questions.selectors.followed_questions_of, issue 17).
-    followed_questions: list[Question] = field(default_factory=list)
+    # The public questions the account follows (questions.selectors.followed_questions_of).
+    followed_questions: list[Question]
 
 
 def next_registrations(user: User, *, now: datetime | None = None) -> list[Registration]:
@@ -70,66 +56,17 @@ def next_registrations(user: User, *, now: datetime | None = None) -> list[Regis
     )
 
 
-def question_history(question: Question) -> list[HistoryEntry]:
-    """The dated steps of a question, oldest first, from its fields, its due date changes and its
-    answer (prefetched by `my_questions`)."""
-    received = question.received_on
-    entries = [HistoryEntry(received, _("Question received"))]
-    if question.status == QuestionStatus.REJECTED:
-        entries.append(
-            HistoryEntry(received, _("Question not published"), question.rejected_reason)
-        )
-    elif question.status in ACCEPTED_STATUSES and question.public_display:
-        entries.append(HistoryEntry(received, _("Question published")))
-    if question.forwarded_at is not None and question.organisation is not None:
-        entries.append(
-            HistoryEntry(
-                timezone.localdate(question.forwarded_at),
-                _("Passed to %(organisation)s") % {"organisation": question.organisation.name},
-            )
-        )
-    for change in question.due_date_changes.all():
-        entries.append(
-            HistoryEntry(
-                timezone.localdate(change.changed_at),
-                _("Due date extended to %(day)s") % {"day": change.new_due_on.strftime("%d/%m/%Y")},
-                change.reason,
-            )
-        )
-    answer = getattr(question, "answer", None)
-    if question.status == QuestionStatus.ANSWERED and answer is not None and answer.is_published:
-        published = answer.published_at
-        entries.append(
-            HistoryEntry(
-                timezone.localdate(published) if published else question.answered_on or received,
-                _("Answer published"),
-            )
-        )
-    if question.status == QuestionStatus.CLOSED:
-        # No date of closing is kept before the questions' events (issue 17): the due date.
-        entries.append(
-            HistoryEntry(
-                min(question.due_on, timezone.localdate()),
-                _("Closed without answer"),
-                question.closed_reason,
-            )
-        )
-    return sorted(entries, key=lambda entry: entry.on)
-
-
-def my_questions(user: User, *, limit: int = QUESTIONS_SHOWN) -> tuple[list[QuestionItem], bool]:
-    """The account's latest questions with their history, and whether it asked more."""
+def my_questions(user: User, *, limit: int = QUESTIONS_SHOWN) -> tuple[list[Question], bool]:
+    """The account's latest questions, each with its dated history, and whether it asked more."""
     questions = list(
-        Question.objects.filter(asked_by=user)
-        .exclude(status=QuestionStatus.UNCONFIRMED)
-        .select_related("qpv", "organisation", "answer")
-        .prefetch_related(
-            Prefetch("due_date_changes", queryset=DueDateChange.objects.order_by("changed_at"))
-        )
-        .order_by("-created_at", "-pk")[: limit + 1]
+        with_history(
+            Question.objects.filter(asked_by=user)
+            .exclude(status=QuestionStatus.UNCONFIRMED)
+            .select_related("qpv", "organisation")
+            .order_by("-created_at", "-pk")
+        )[: limit + 1]
     )
-    more = len(questions) > limit
-    return [QuestionItem(q, question_history(q)) for q in questions[:limit]], more
+    return questions[:limit], len(questions) > limit
 
 
 def my_ideas(user: User) -> list[Project]:
@@ -170,6 +107,7 @@ def my_space(user: User, *, now: datetime | None = None) -> MySpace:
         feedback_meetings=feedback_to_give(user, now=now),
         questions=questions,
         more_questions=more_questions,
+        followed_questions=list(followed_questions_of(user)[:QUESTIONS_SHOWN]),
         ideas=my_ideas(user),
         applications=my_applications(user),
         assignments=list(
