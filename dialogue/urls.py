@@ -127,6 +127,7 @@ urlpatterns = [
         name="minutes_attachment",
     ),
     path("avis/<str:token>/", feedback.feedback_form, name="feedback"),
+    path("compte/avis/<int:pk>/", feedback.feedback_mine, name="feedback_mine"),
     path("rencontres/<int:pk>/avis/", feedback.feedback_on_the_spot, name="feedback_on_the_spot"),
     path("espace-pro/rencontres/<int:pk>/avis/qr/", feedback.feedback_qr, name="feedback_qr"),
 ]

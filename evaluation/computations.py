@@ -468,6 +468,7 @@ def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
             "questions_on_time_rate": figures.on_time_percent,
             "questions_delay_median": figures.median_delay_days,
             "questions_overdue": figures.overdue,
+            "questions_logged_late": figures.logged_late,
         }
     return values
 
@@ -691,6 +692,7 @@ FAMILIES: tuple[tuple[Callable[[Grouping, date], dict[Any, Values]], frozenset[s
                 "questions_on_time_rate",
                 "questions_delay_median",
                 "questions_overdue",
+                "questions_logged_late",
             ]
         ),
     ),

@@ -676,6 +676,18 @@ CATALOGUE: tuple[Indicator, ...] = (
         ),
         "count",
     ),
+    _i(
+        "questions_logged_late",
+        "impact",
+        _("Questions logged more than 7 days after their meeting"),
+        _(
+            "Questions of the cohort heard at a meeting (channel “meeting”) that the staff logged "
+            "more than 7 calendar days after the meeting's day: Paris date of the logging minus "
+            "the reception date, which is the meeting's date. Their due date counts from the "
+            "meeting, so late logging shortens the institution's delay."
+        ),
+        "count",
+    ),
     # -- Parole --
     _i(
         "speaking_share_residents",

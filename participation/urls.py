@@ -19,7 +19,6 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
     path("", include("notifications.urls")),
-    path("compte/", views.account_home, name="account_home"),
     path("compte/", include("allauth.urls")),
     path("espace-pro/journal-d-audit/", views.audit_log, name="audit_log"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),

@@ -14,20 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from participation import audit
-from participation.http import AuthenticatedHttpRequest
-from participation.models import RoleAssignment
 from participation.scopes import require_perm
-
-
-@login_required
-def account_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The resident's and staff member's landing page after login: who they are and what they hold."""
-    assignments = (
-        RoleAssignment.objects.filter(user=request.user)
-        .select_related("qpv", "commune", "organisation", "dialogue_space__qpv")
-        .order_by("role")
-    )
-    return render(request, "participation/account_home.html", {"assignments": assignments})
 
 
 @require_GET

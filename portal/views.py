@@ -1,5 +1,6 @@
-"""The pages that combine several apps: home, the QPV page, the site map, "Mes données" and the
-deletion of an account. They sit here, above the apps they read from."""
+"""The pages that combine several apps: home, the QPV page, the site map, "Mon espace" (the
+account home), "Mes données" and the deletion of an account. They sit here, above the apps they
+read from."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dialogue.models import DialogueSpace, Meeting, today_in_paris
 from participation.datacache import public_page
 from participation.http import AuthenticatedHttpRequest, safe_next
-from portal import services
+from portal import selectors, services
 from portal.forms import AccountDeleteForm, NameForm
 from projects.models import Project
 from qpv.models import QPV, Follow, NewsItem, Organisation
@@ -123,6 +124,16 @@ def account_name(request: AuthenticatedHttpRequest) -> HttpResponse:
         "participation/account_name.html",
         {"form": form, "next_url": next_url},
         status=400 if form.is_bound else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def account_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Mon espace": what the account gave and where each thing stands (portal.selectors)."""
+    return render(
+        request, "participation/account_home.html", {"space": selectors.my_space(request.user)}
     )
 
 

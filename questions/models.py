@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dialogue.models import today_in_paris
 from participation.scopes import Reach, ScopedQuerySet
@@ -50,7 +51,20 @@ class QuestionStatus(models.TextChoices):
     CLOSED = "closed", _("Closed without answer")
 
 
+class Addressee(models.TextChoices):
+    """Whom the asker addresses the question to, in their own words (issue 17, item 7). Staff may
+    correct it when they moderate or forward; the organisation that answers is `organisation`."""
+
+    CITY = "city", pgettext_lazy("addressee of a question", "The city")
+    LANDLORD = "landlord", pgettext_lazy("addressee of a question", "The landlord")
+    METROPOLE = "metropole", pgettext_lazy("addressee of a question", "The metropole")
+    STATE = "state", pgettext_lazy("addressee of a question", "The State")
+    UNKNOWN = "unknown", pgettext_lazy("addressee of a question", "I don't know")
+
+
 OPEN_STATUSES = (QuestionStatus.RECEIVED, QuestionStatus.FORWARDED)
+# The asker's own questions that are still on their way: typing one of them again is a duplicate.
+PENDING_OR_OPEN_STATUSES = (QuestionStatus.UNCONFIRMED, QuestionStatus.MODERATION, *OPEN_STATUSES)
 # Questions that exist for everyone (the Q&A, the figures): accepted by staff, in any state.
 ACCEPTED_STATUSES = (*OPEN_STATUSES, QuestionStatus.ANSWERED, QuestionStatus.CLOSED)
 
@@ -116,6 +130,12 @@ class Question(models.Model):
         blank=True,
         related_name="questions",
         verbose_name=_("addressed to"),
+    )
+    addressed_to = models.CharField(
+        _("intended for (as the asker said)"),
+        max_length=10,
+        choices=Addressee.choices,
+        default=Addressee.UNKNOWN,
     )
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -290,3 +310,99 @@ class DueDateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.previous_due_on} → {self.new_due_on}"
+
+
+# The history of a question (issue 17): one row per step the asker sees in "Mon espace" ---------
+
+
+class QuestionEventKind(models.TextChoices):
+    RECEIVED = "received", pgettext_lazy("question event", "Received")
+    PUBLISHED = "published", pgettext_lazy("question event", "Accepted by the team")
+    REJECTED = "rejected", pgettext_lazy("question event", "Not published")
+    ADDRESSEE_CHANGED = "addressee_changed", pgettext_lazy("question event", "Addressee corrected")
+    FORWARDED = "forwarded", pgettext_lazy("question event", "Passed on")
+    DUE_DATE_EXTENDED = "due_date_extended", pgettext_lazy("question event", "Due date extended")
+    ANSWERED = "answered", pgettext_lazy("question event", "Answered")
+    CLOSED = "closed", pgettext_lazy("question event", "Closed without answer")
+
+
+class QuestionEventQuerySet(models.QuerySet):
+    def in_order(self) -> QuestionEventQuerySet:
+        """Oldest first, with what a history line shows (no query per line)."""
+        return self.select_related("organisation", "due_date_change").order_by("at", "pk")
+
+
+class QuestionEvent(models.Model):
+    """A dated step of a question, written by questions.services.record_question_event.
+
+    It holds no personal data: the asker is the question's, never copied here; `note` is a reason
+    written by the staff (a reason for not publishing or for closing, already sent to the asker).
+    """
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="events", verbose_name=_("question")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=QuestionEventKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    # Forwarded: to whom. Kept if the question is forwarded again to another organisation.
+    organisation = models.ForeignKey(
+        "qpv.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    # Due date extended: the change itself (previous and new date, reason).
+    due_date_change = models.ForeignKey(
+        DueDateChange,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("due date change"),
+    )
+    # The due date in force after this step (received, forwarded, extended), else empty.
+    due_on = models.DateField(_("answer due on"), null=True, blank=True)
+    # Addressee corrected: the new one.
+    addressed_to = models.CharField(
+        _("intended for"), max_length=10, choices=Addressee.choices, blank=True
+    )
+
+    objects = QuestionEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("question event")
+        verbose_name_plural = _("question events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["question", "at"], name="question_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class QuestionFollow(models.Model):
+    """A resident follows a public question asked by someone else ("follow that one" rather than
+    asking it again): it shows in their "Mon espace" (questions.selectors.followed_questions_of)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="question_follows",
+        verbose_name=_("user"),
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="follows", verbose_name=_("question")
+    )
+    created_at = models.DateTimeField(_("followed since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("question followed")
+        verbose_name_plural = _("questions followed")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="question_follow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.question_id}"

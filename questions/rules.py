@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from participation.roles import scopes_of
 from participation.scopes import (
+    EVERYTHING,
     NOTHING,
     Rule,
     add_perm,
@@ -36,6 +37,22 @@ is_accepted_question = Rule(
     lambda user, reach: Q(status__in=ACCEPTED_STATUSES),
 )
 
+# Shown on the public Q&A: accepted, and the asker agreed to public display (QuestionQuerySet.public).
+is_public_question = Rule(
+    "is_public_question",
+    lambda user, question: (
+        question is not None and question.status in ACCEPTED_STATUSES and question.public_display
+    ),
+    lambda user, reach: Q(status__in=ACCEPTED_STATUSES, public_display=True),
+)
+
+# Any account, whatever its roles (a resident following a question).
+is_signed_in = Rule(
+    "is_signed_in",
+    lambda user, obj: user.is_authenticated,
+    lambda user, reach: EVERYTHING if user.is_authenticated else NOTHING,
+)
+
 
 # Questions and answers. Logging questions heard at a meeting: the meeting's people. Moderating
 # online questions: the local staff. Routing, due dates, closing: referents and coordinators.
@@ -52,3 +69,5 @@ add_perm(
     "questions.view_question_staff",
     is_local_staff | ((is_delegate_for | is_correspondent_of_question) & is_accepted_question),
 )
+# "Follow that one" rather than asking it again: any account, on a public question only.
+add_perm("questions.follow_question", is_signed_in & is_public_question)

@@ -16,6 +16,11 @@ Definitions (also read by the indicators and reports):
 - "still open": received or forwarded, not answered nor closed. "overdue": still open with a due date
   before `today` (Paris date, default today).
 - Whether the asker agreed to public display does not matter: these are counts, not contents.
+- "heard at meetings": the cohort's questions logged by staff from a meeting (channel "meeting");
+  "logged late": those of them logged (`created_at`, Paris date) more than LOGGED_LATE_DAYS (7)
+  calendar days after their meeting's day (`received_on`, which is the meeting's Paris date).
+  Their due date counts from the meeting, so late logging eats into the institution's delay and
+  shows here instead of hiding.
 
 Everything is computed by the database, in one query for a scope and one grouped query for the
 13 QPV. PostgreSQL has `percentile_cont ... WITHIN GROUP`; SQLite (local run only) has no
@@ -27,31 +32,51 @@ pinned by the tests hold on both.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
     CharField,
     Count,
+    Exists,
     F,
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
+    Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextChoices,
     Value,
     When,
 )
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import pgettext_lazy
 
 from dialogue.models import today_in_paris
 from qpv.models import QPV, Commune, Organisation
-from questions.models import Question, QuestionStatus, open_question_filter, overdue_question_filter
+from questions.models import (
+    PENDING_OR_OPEN_STATUSES,
+    Channel,
+    Question,
+    QuestionEvent,
+    QuestionFollow,
+    QuestionStatus,
+    open_question_filter,
+    overdue_question_filter,
+)
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -160,6 +185,8 @@ class TransparencyFigures:
     overdue: int = 0
     median_delay_days: float | None = None
     p90_delay_days: float | None = None
+    heard_at_meetings: int = 0
+    logged_late: int = 0
 
     @property
     def answered_percent(self) -> int | None:
@@ -169,6 +196,10 @@ class TransparencyFigures:
     def on_time_percent(self) -> int | None:
         """Share of the received questions answered within their due date."""
         return _percent(self.answered_on_time, self.received)
+
+    @property
+    def logged_late_days(self) -> int:
+        return LOGGED_LATE_DAYS
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -181,11 +212,27 @@ def _round_delay(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+PARIS = ZoneInfo("Europe/Paris")
+# A question heard at a meeting and logged more than this many days after it is "logged late".
+LOGGED_LATE_DAYS = 7
+
+
+def logged_late_filter() -> Q:
+    """Heard at a meeting and logged more than LOGGED_LATE_DAYS days after the meeting's day: the
+    Paris date of `created_at` (the current time zone, Europe/Paris) minus `received_on`."""
+    logging_delay = DaysBetween(F("received_on"), TruncDate("created_at", tzinfo=PARIS))
+    return Q(channel=Channel.MEETING) & Q(
+        GreaterThan(logging_delay, Value(LOGGED_LATE_DAYS)),
+    )
+
+
 def transparency_aggregates(today: date) -> dict[str, Aggregate]:
     """The aggregates of the figures over a query of questions (the indicators reuse them)."""
     answered = Q(status=QuestionStatus.ANSWERED)
     delay = DaysBetween(F("received_on"), F("answered_on"))
     return {
+        "heard_at_meetings": Count("pk", filter=Q(channel=Channel.MEETING)),
+        "logged_late": Count("pk", filter=logged_late_filter()),
         "received": Count("pk"),
         "answered": Count("pk", filter=answered),
         "answered_on_time": Count("pk", filter=answered & Q(answered_on__lte=F("due_on"))),
@@ -208,6 +255,8 @@ def transparency_figures_of(row: dict[str, Any]) -> TransparencyFigures:
         overdue=row["overdue"] or 0,
         median_delay_days=_round_delay(row["median_delay_days"]),
         p90_delay_days=_round_delay(row["p90_delay_days"]),
+        heard_at_meetings=row["heard_at_meetings"] or 0,
+        logged_late=row["logged_late"] or 0,
     )
 
 
@@ -350,3 +399,164 @@ def prepare_for_display(questions: list[Question], today: date) -> list[Question
             meeting if meeting is not None and meeting.dialogue_space.is_active else None
         )
     return questions
+
+
+# Similar questions, before sending (issue 17, item 7) -------------------------------------------
+
+SIMILAR_LIMIT = 3
+# Words that say nothing of the subject (French, lower case): left out of the comparison.
+STOP_WORDS = frozenset({
+    "les", "des", "une", "est", "que", "qui", "quoi", "quand", "pour", "dans", "sur", "pas",
+    "plus", "par", "avec", "sans", "sous", "chez", "vers", "mais", "donc", "car", "comme", "tout",
+    "tous", "toute", "toutes", "tres", "trop", "peu", "aussi", "encore", "deja", "bien", "mal",
+    "alors", "ainsi", "elle", "elles", "ils", "nous", "vous", "leur", "leurs", "notre", "nos",
+    "votre", "vos", "mon", "mes", "ton", "tes", "son", "ses", "cette", "ces", "cet", "est-ce",
+    "sont", "sera", "seront", "serait", "etre", "avoir", "ont", "fait", "faire", "faut", "peut",
+    "peuvent", "pourrait", "pourquoi", "comment", "combien", "quel", "quelle", "quels", "quelles",
+    "lequel", "laquelle", "dont", "ici", "aux", "avez", "avons", "ete", "etait", "y-a-t-il",
+    "a-t-il", "va-t-il", "vont", "veut", "voudrais", "voudrait", "merci", "bonjour", "question",
+    "questions", "savoir", "besoin", "depuis", "apres", "avant", "pendant", "entre", "contre",
+    "font", "doit", "doivent", "mettre", "cela", "ceci", "celle", "celui", "ceux", "toujours",
+    "jamais", "rien", "chaque", "autre", "autres", "meme", "lors", "moins", "beaucoup", "non",
+    "oui",
+})  # fmt: skip
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+MAX_SIGNIFICANT_WORDS = 8
+MIN_SIGNIFICANT_WORDS = 2
+# The average, over the significant words typed, of how well each one is found in a question.
+SIMILARITY_THRESHOLD = 0.5
+
+
+def _plain(word: str) -> str:
+    """Lower case without accents, to compare with the stop words."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def significant_words(text: str) -> list[str]:
+    """The words that carry the subject of a question: 3 letters or more, not a stop word, each
+    once, the longest first (at most MAX_SIGNIFICANT_WORDS), in lower case."""
+    seen: dict[str, str] = {}
+    for match in WORD.finditer(text):
+        word = match.group().lower().replace("’", "'")
+        # "l'ascenseur" → "ascenseur": the elided article says nothing.
+        word = re.sub(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)'", "", word)
+        plain = _plain(word)
+        if len(word) < 3 or plain in STOP_WORDS or word in seen:
+            continue
+        seen[word] = plain
+    return sorted(seen, key=len, reverse=True)[:MAX_SIGNIFICANT_WORDS]
+
+
+def _uses_trigrams() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _word_score(word: str, *, trigram: bool) -> Func | Case:
+    """How well `word` is found in a question's text, from 0 to 1.
+
+    PostgreSQL: pg_trgm's word_similarity (word, text) — the best trigram similarity between the
+    word and any word of the text, so that "réparé" finds "réparée" and a typo still matches.
+    SQLite (the local run only, no pg_trgm): 1 when the text contains the word (LIKE, whose case
+    folding is ASCII only), else 0.
+    """
+    if trigram:
+        return TrigramWordSimilarity(word, "text")
+    return Case(
+        When(text__icontains=word, then=Value(1.0)), default=Value(0.0), output_field=FloatField()
+    )
+
+
+def similar_open_questions(
+    *,
+    qpv: QPV,
+    text: str,
+    limit: int = SIMILAR_LIMIT,
+    exclude_pk: int | None = None,
+    trigram: bool | None = None,
+) -> list[Question]:
+    """The public questions of the QPV still waiting for an answer (received or forwarded) that
+    look like `text`, the closest first, each with `similarity` (0 to 1). One query; none when the
+    text has fewer than MIN_SIGNIFICANT_WORDS significant words.
+
+    Why not pg_trgm's similarity() of the two whole texts: French questions share many short
+    words ("quand", "est-ce que", "le", "la"...), so two unrelated questions score about as high as
+    two about the same lift (0.24 against 0.35 on the demo questions). The score here is the
+    average, over the significant words typed, of how well each is found in the question
+    (`_word_score`): 0.55 to 1 for questions on the same subject, below 0.4 otherwise. `trigram`
+    forces one method or the other (None: trigrams on PostgreSQL).
+    """
+    words = significant_words(text)
+    if len(words) < MIN_SIGNIFICANT_WORDS:
+        return []
+    use_trigrams = _uses_trigrams() if trigram is None else trigram
+    total: Any = Value(0.0)
+    for word in words:
+        total = total + _word_score(word, trigram=use_trigrams)
+    candidates = Question.objects.public().open().filter(qpv=qpv)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return list(
+        candidates.annotate(similarity=total / Value(float(len(words))))
+        .filter(similarity__gte=SIMILARITY_THRESHOLD)
+        .select_related("organisation")
+        .order_by("-similarity", "-received_on", "-pk")[:limit]
+    )
+
+
+def duplicate_question(
+    *, qpv: QPV, text: str, user: Any = None, email: str = ""
+) -> Question | None:
+    """The same text (case and surrounding spaces aside) already asked by the same person (the
+    account, else the email address) in the QPV, and still on its way (email to confirm,
+    moderation, received or forwarded)."""
+    if user is not None:
+        asker = Q(asked_by=user)
+    elif email.strip():
+        asker = Q(asked_by__isnull=True, asker_email__iexact=email.strip())
+    else:
+        return None
+    return (
+        Question.objects.filter(
+            asker, qpv=qpv, status__in=PENDING_OR_OPEN_STATUSES, text__iexact=text.strip()
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+# Questions followed, and the history of a question ---------------------------------------------
+
+
+def followed_questions_of(user: Any) -> QuerySet[Question]:
+    """The public questions the user follows (questions.services.question_follow), the latest
+    followed first, with what a list item shows. For "Mon espace"."""
+    if not user.is_authenticated:
+        return Question.objects.none()
+    follows = QuestionFollow.objects.filter(user=user, question=OuterRef("pk"))
+    return (
+        Question.objects.public()
+        .filter(Exists(follows))
+        .with_relations()
+        .annotate(followed_at=Subquery(follows.values("created_at")[:1]))
+        .order_by("-followed_at", "-pk")
+    )
+
+
+def is_following(user: Any, question: Question) -> bool:
+    return bool(
+        user.is_authenticated
+        and QuestionFollow.objects.filter(user=user, question=question).exists()
+    )
+
+
+def history_of(question: Question) -> list[QuestionEvent]:
+    """The dated steps of a question, oldest first (one query)."""
+    return list(QuestionEvent.objects.filter(question=question).in_order())
+
+
+def with_history(questions: QuerySet[Question]) -> QuerySet[Question]:
+    """Questions with their steps in `history` (a list, oldest first): one query for all."""
+    return questions.prefetch_related(
+        Prefetch("events", queryset=QuestionEvent.objects.in_order(), to_attr="history")
+    )

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,25 +20,92 @@ from participation.models import User
 from qpv.models import QPV, Organisation
 from questions import emails as question_emails
 from questions.models import (
+    ACCEPTED_STATUSES,
     DEFAULT_ANSWER_DAYS,
     OPEN_STATUSES,
+    Addressee,
     Answer,
     AnswerRevision,
     AnswerStatus,
     Channel,
     DueDateChange,
     Question,
+    QuestionEvent,
+    QuestionEventKind,
+    QuestionFollow,
     QuestionStatus,
 )
+from questions.selectors import duplicate_question
 
 
 class QuestionError(ValidationError):
     """A refused action on a question, with a message for the form."""
 
 
+class DuplicateQuestion(QuestionError):
+    """The same person asked the same text in the same QPV, and it is still on its way."""
+
+    def __init__(self, question: Question) -> None:
+        super().__init__(_("You already asked this question."), code="duplicate")
+        self.question = question
+
+
 def due_date_for(received_on: date, organisation: Organisation | None = None) -> date:
     days = organisation.answer_delay_days if organisation is not None else DEFAULT_ANSWER_DAYS
     return received_on + timedelta(days=days)
+
+
+def meeting_question_due_on(meeting: Meeting) -> date:
+    """The due date of a question heard at a meeting: counted from the meeting's day (Paris), not
+    from the day staff log it, so that logging late does not give the institutions more time."""
+    return due_date_for(timezone.localdate(meeting.starts_at))
+
+
+# The history of a question ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_question_event(
+    *,
+    question: Question,
+    kind: QuestionEventKind,
+    at: datetime | None = None,
+    note: str = "",
+    organisation: Organisation | None = None,
+    due_date_change: DueDateChange | None = None,
+    due_on: date | None = None,
+    addressed_to: str = "",
+) -> QuestionEvent:
+    """Write one dated step of a question's history (what the asker reads in "Mon espace").
+
+    Every service of this module whose action changes a question's status (or its organisation,
+    due date or addressee) calls this, inside its own transaction: the step is written with the
+    change, or not at all. `note` is staff-written (a reason); never put the asker's name or email
+    in an event (the guest-data purge and account deletion do not look here).
+    """
+    event = QuestionEvent.objects.create(
+        question=question,
+        kind=kind,
+        at=at or timezone.now(),
+        note=note,
+        organisation=organisation,
+        due_date_change=due_date_change,
+        due_on=due_on,
+        addressed_to=addressed_to,
+    )
+    _on_event(event)
+    return event
+
+
+def _on_event(event: QuestionEvent) -> None:
+    """The hook point of a new step of a question's history: nothing is sent from here yet.
+
+    Telling the asker at every step (issue 17, item 3: published, passed on, due date extended,
+    answered, closed; by email and SMS as they chose) goes HERE, queued on commit like every email
+    (participation.mail.queue_email), so that each status change sends one message, and only if
+    the change is saved. Until then, the askers get only the emails the services below already
+    send (confirmation link, not published, closed, answered): do not send those twice.
+    """
 
 
 def _locked(question: Question) -> Question:
@@ -59,23 +126,29 @@ def question_log_at_meeting(
     asker_name: str = "",
     show_name: bool = False,
     public_display: bool = True,
+    addressed_to: str = Addressee.UNKNOWN,
 ) -> Question:
-    """Staff note a question asked aloud: accepted at once (no moderation), received that day."""
-    received_on = timezone.localdate(meeting.starts_at)
-    return Question.objects.create(
+    """Staff note a question asked aloud: accepted at once (no moderation), received on the day of
+    the meeting, due counted from that day (meeting_question_due_on) even when logged later."""
+    question = Question.objects.create(
         qpv=meeting.dialogue_space.qpv,
         meeting=meeting,
         channel=Channel.MEETING,
         text=text.strip(),
         theme=theme,
+        addressed_to=addressed_to or Addressee.UNKNOWN,
         asker_name=asker_name.strip(),
         show_name=show_name and bool(asker_name.strip()),
         public_display=public_display,
         status=QuestionStatus.RECEIVED,
-        received_on=received_on,
-        due_on=due_date_for(received_on),
+        received_on=timezone.localdate(meeting.starts_at),
+        due_on=meeting_question_due_on(meeting),
         created_by=by,
     )
+    record_question_event(
+        question=question, kind=QuestionEventKind.RECEIVED, due_on=question.due_on
+    )
+    return question
 
 
 @transaction.atomic
@@ -89,14 +162,23 @@ def question_ask_online(
     user: User | None = None,
     show_name: bool = False,
     public_display: bool = True,
+    addressed_to: str = Addressee.UNKNOWN,
 ) -> Question:
-    """A resident asks online. An account goes to moderation; a guest confirms the email first."""
+    """A resident asks online. An account goes to moderation; a guest confirms the email first.
+
+    The same text asked again by the same person in the same QPV while the first is still on its
+    way is refused (DuplicateQuestion, which names the first one).
+    """
+    duplicate = duplicate_question(qpv=qpv, text=text, user=user, email=email)
+    if duplicate is not None:
+        raise DuplicateQuestion(duplicate)
     today = today_in_paris()
     question = Question.objects.create(
         qpv=qpv,
         channel=Channel.ONLINE,
         text=text.strip(),
         theme=theme,
+        addressed_to=addressed_to or Addressee.UNKNOWN,
         asked_by=user,
         asker_name=name.strip(),
         asker_email=email.strip().lower(),
@@ -108,6 +190,11 @@ def question_ask_online(
     )
     if user is None:
         question_emails.question_confirmation_link(question)
+    else:
+        # An account's question reaches the team at once; a guest's when the email is confirmed.
+        record_question_event(
+            question=question, kind=QuestionEventKind.RECEIVED, due_on=question.due_on
+        )
     return question
 
 
@@ -120,14 +207,34 @@ def question_confirm_guest(*, question: Question) -> Question:
         question.received_on = today_in_paris()
         question.due_on = due_date_for(question.received_on)
         question.save(update_fields=["status", "received_on", "due_on"])
+        record_question_event(
+            question=question, kind=QuestionEventKind.RECEIVED, due_on=question.due_on
+        )
     return question
+
+
+def _correct_addressee(question: Question, addressed_to: str) -> None:
+    """Staff correct whom the question is for (saved by the caller), as a step of its history."""
+    if addressed_to and addressed_to != question.addressed_to:
+        question.addressed_to = addressed_to
+        question.save(update_fields=["addressed_to"])
+        record_question_event(
+            question=question, kind=QuestionEventKind.ADDRESSEE_CHANGED, addressed_to=addressed_to
+        )
 
 
 @transaction.atomic
 def question_moderate(
-    *, question: Question, accept: bool, reason: str = "", theme: str = "", by: User
+    *,
+    question: Question,
+    accept: bool,
+    reason: str = "",
+    theme: str = "",
+    addressed_to: str = "",
+    by: User,
 ) -> Question:
-    """Publish (the staff may correct the theme the resident chose) or reject with a reason."""
+    """Publish (the staff may correct the theme and the addressee the resident chose) or reject
+    with a reason."""
     question = _locked(question)
     if question.status != QuestionStatus.MODERATION:
         raise QuestionError(_("This question has already been moderated."), code="moderated")
@@ -135,6 +242,8 @@ def question_moderate(
         question.status = QuestionStatus.RECEIVED
         question.theme = theme or question.theme
         question.save(update_fields=["status", "theme"])
+        record_question_event(question=question, kind=QuestionEventKind.PUBLISHED)
+        _correct_addressee(question, addressed_to)
         return question
     if not reason.strip():
         raise QuestionError(
@@ -143,22 +252,36 @@ def question_moderate(
     question.status = QuestionStatus.REJECTED
     question.rejected_reason = reason.strip()
     question.save(update_fields=["status", "rejected_reason"])
+    record_question_event(
+        question=question, kind=QuestionEventKind.REJECTED, note=question.rejected_reason
+    )
     question_emails.question_rejected(question)
     return question
 
 
 @transaction.atomic
-def question_route(*, question: Question, organisation: Organisation, by: User) -> Question:
-    """Address the question to an organisation: its correspondents are emailed a link to answer."""
+def question_route(
+    *, question: Question, organisation: Organisation, by: User, addressed_to: str = ""
+) -> Question:
+    """Address the question to an organisation: its correspondents are emailed a link to answer.
+    The staff may correct at the same time whom the asker said the question is for."""
     question = _locked(question)
     if question.status not in (QuestionStatus.RECEIVED, QuestionStatus.FORWARDED):
         raise QuestionError(_("Only an open question can be forwarded."), code="not_open")
+    _correct_addressee(question, addressed_to)
     if not question.due_date_changes.exists():
         question.due_on = due_date_for(question.received_on, organisation)
     question.organisation = organisation
     question.status = QuestionStatus.FORWARDED
     question.forwarded_at = timezone.now()
     question.save(update_fields=["organisation", "status", "due_on", "forwarded_at"])
+    record_question_event(
+        question=question,
+        kind=QuestionEventKind.FORWARDED,
+        at=question.forwarded_at,
+        organisation=organisation,
+        due_on=question.due_on,
+    )
     question_emails.question_forwarded(question)
     return question
 
@@ -183,7 +306,7 @@ def question_extend_due_date(
             % {"due": question.due_on.strftime("%d/%m/%Y")},
             code="not_later",
         )
-    DueDateChange.objects.create(
+    change = DueDateChange.objects.create(
         question=question,
         previous_due_on=question.due_on,
         new_due_on=new_due_on,
@@ -192,6 +315,13 @@ def question_extend_due_date(
     )
     question.due_on = new_due_on
     question.save(update_fields=["due_on"])
+    record_question_event(
+        question=question,
+        kind=QuestionEventKind.DUE_DATE_EXTENDED,
+        at=change.changed_at,
+        due_date_change=change,
+        due_on=new_due_on,
+    )
     return question
 
 
@@ -209,6 +339,9 @@ def question_close(*, question: Question, reason: str, by: User) -> Question:
     question.status = QuestionStatus.CLOSED
     question.closed_reason = reason.strip()
     question.save(update_fields=["status", "closed_reason"])
+    record_question_event(
+        question=question, kind=QuestionEventKind.CLOSED, note=question.closed_reason
+    )
     question_emails.question_closed(question)
     return question
 
@@ -252,8 +385,37 @@ def answer_save(
         question.status = QuestionStatus.ANSWERED
         question.answered_on = today_in_paris()
         question.save(update_fields=["status", "answered_on"])
+        record_question_event(
+            question=question, kind=QuestionEventKind.ANSWERED, at=answer.published_at
+        )
         question_emails.answer_published(answer)
     return answer
+
+
+# Following a question asked by someone else ------------------------------------------------------
+
+
+def question_follow(*, user: User, question: Question) -> QuestionFollow:
+    """Follow a public question ("follow that one" instead of asking it again); following it
+    again changes nothing. Only accepted questions shown publicly can be followed."""
+    if not (question.status in ACCEPTED_STATUSES and question.public_display):
+        raise QuestionError(_("Only a public question can be followed."), code="not_public")
+    follow = QuestionFollow.objects.filter(user=user, question=question).first()
+    if follow is not None:
+        return follow
+    try:
+        with transaction.atomic():
+            return QuestionFollow.objects.create(user=user, question=question)
+    except IntegrityError:
+        # A double click raced us to the unique constraint: the follow exists, which is the goal.
+        return QuestionFollow.objects.get(user=user, question=question)
+
+
+@transaction.atomic
+def question_unfollow(*, user: User, question: Question) -> bool:
+    """Stop following; True if there was something to stop."""
+    deleted, _counts = QuestionFollow.objects.filter(user=user, question=question).delete()
+    return bool(deleted)
 
 
 @transaction.atomic

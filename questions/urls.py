@@ -2,15 +2,22 @@
 
 from django.urls import path
 
-from questions.views import intake, public, staff
+from questions.views import follows, intake, public, staff
 
 app_name = "questions"
 
 urlpatterns = [
     path("questions/", public.questions, name="questions"),
     path("questions/<int:pk>/", public.question_detail, name="question"),
+    path("questions/<int:pk>/suivre/", follows.follow, name="follow"),
+    path("questions/<int:pk>/ne-plus-suivre/", follows.unfollow, name="unfollow"),
     path("quartiers/<slug:slug>/questions/", public.qpv_questions, name="qpv_questions"),
     path("quartiers/<slug:slug>/questions/poser/", intake.question_ask, name="question_ask"),
+    path(
+        "quartiers/<slug:slug>/questions/semblables/",
+        intake.similar_questions,
+        name="similar_questions",
+    ),
     path(
         "questions/confirmer/<str:signed>/",
         intake.question_confirm,

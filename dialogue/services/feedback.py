@@ -5,6 +5,12 @@ itself lives in one email or one browser session. A Feedback row has no link to 
 person, and keeps the day of the answer only. The token's `used_at` is cut to the day as well: with a
 precise time, the order in which tokens were used would match the order of the Feedback rows'
 primary keys, and a token given on the spot is known to the session that received it.
+
+An account that attended has one token per meeting, derived from the meeting and the account with
+the secret key (`account_feedback_token`) rather than drawn at random: its invitation email carries
+it, and "Mon espace" (the account route, `feedback_token_of_account`) finds it again, so the same
+person answers once, by either way. The server can therefore tell that an account answered (to the
+day), never what: the Feedback row still has no link to its token. Guests keep random tokens.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Field, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from dialogue import emails
@@ -34,6 +41,8 @@ from dialogue.models import (
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from participation.models import User
+
 # Answers are taken for 30 days after the end of the meeting: later, memories blur.
 FEEDBACK_WINDOW = timedelta(days=30)
 SCORE_FIELDS = ("felt_heard", "felt_legitimate", "understood_institutions")
@@ -44,6 +53,7 @@ MIN_ANSWERS_SHOWN = 3
 COMMENT_MAX_LENGTH = 2000
 
 _shuffle = random.SystemRandom().shuffle
+ACCOUNT_TOKEN_SALT = "dialogue.feedback.account"  # noqa: S105  (a salt, not a secret)
 
 
 class FeedbackError(ValidationError):
@@ -84,6 +94,35 @@ def feedback_tokens_create(*, meeting: Meeting, count: int) -> list[str]:
     return raw
 
 
+def account_feedback_token(*, meeting_id: int, user_id: int) -> str:
+    """The survey token of an account for a meeting: the same each time, never stored (only its
+    hash is, like every token's)."""
+    return salted_hmac(
+        ACCOUNT_TOKEN_SALT, f"{meeting_id}:{user_id}", algorithm="sha256"
+    ).hexdigest()
+
+
+def account_feedback_token_hash(*, meeting_id: int, user_id: int) -> str:
+    return feedback_token_hash(account_feedback_token(meeting_id=meeting_id, user_id=user_id))
+
+
+def feedback_token_of_account(*, meeting: Meeting, user: User) -> FeedbackToken | None:
+    """The account's token for the meeting, if it was created (by its invitation or an answer)."""
+    token_hash = account_feedback_token_hash(meeting_id=meeting.pk, user_id=user.pk)
+    return FeedbackToken.objects.filter(token_hash=token_hash).first()
+
+
+def feedback_token_for_account(*, meeting: Meeting, user: User) -> FeedbackToken:
+    """The account's token for the meeting, created on its first answer from "Mon espace"."""
+    now = timezone.now()
+    token, _created = FeedbackToken.objects.get_or_create(
+        token_hash=account_feedback_token_hash(meeting_id=meeting.pk, user_id=user.pk),
+        # The day only, like `used_at`: a precise time would tell when the account answered.
+        defaults={"meeting": meeting, "created_at": _start_of_day(now)},
+    )
+    return token
+
+
 @transaction.atomic
 def feedback_invitations_send(meeting: Meeting) -> int:
     """Thank each attendee with an email and give them their own link to the anonymous survey.
@@ -91,22 +130,44 @@ def feedback_invitations_send(meeting: Meeting) -> int:
     Idempotent: `feedback_sent_at` is claimed by a conditional UPDATE in the same transaction, so a
     second call (or a concurrent one, which waits for the row) sends nothing. Nothing is claimed
     while no attendee has an email yet, so a later save of the attendance still sends. One email per
-    address, however many registrations it has. The tokens are created in an order independent of
-    the recipients, and the raw tokens are never stored nor logged: only the emails carry them.
-    Returns the number of emails queued.
+    address, however many registrations it has. Guests' tokens are random, accounts' are derived
+    (`account_feedback_token`): an account that already answered from "Mon espace" gets no email.
+    The rows are inserted in an order independent of the recipients, and the raw tokens are never
+    stored nor logged: only the emails carry them. Returns the number of emails queued.
     """
     now = timezone.now()
     if not feedback_is_open(meeting, now=now):
         return 0
     recipients: dict[str, str] = {}
+    accounts: dict[str, int] = {}
     attendees = (
         meeting.registrations.filter(attended=True)
         .exclude(email="")
         .order_by("pk")
-        .values_list("email", "name")
+        .values_list("email", "name", "user_id")
     )
-    for email, name in attendees:
-        recipients.setdefault(email.strip().lower(), name)
+    for email, name, user_id in attendees:
+        address = email.strip().lower()
+        recipients.setdefault(address, name)
+        if user_id is not None:
+            accounts.setdefault(address, user_id)
+    tokens = {
+        address: (
+            account_feedback_token(meeting_id=meeting.pk, user_id=accounts[address])
+            if address in accounts
+            else new_feedback_token()
+        )
+        for address in recipients
+    }
+    answered = set(
+        FeedbackToken.objects.filter(
+            token_hash__in=[feedback_token_hash(tokens[address]) for address in accounts],
+            used_at__isnull=False,
+        ).values_list("token_hash", flat=True)
+    )
+    for address in list(recipients):
+        if feedback_token_hash(tokens[address]) in answered:
+            del recipients[address]
     if not recipients:
         return 0
     claimed = Meeting.objects.filter(pk=meeting.pk, feedback_sent_at__isnull=True).update(
@@ -115,9 +176,22 @@ def feedback_invitations_send(meeting: Meeting) -> int:
     if not claimed:
         return 0
     meeting.feedback_sent_at = now
-    tokens = feedback_tokens_create(meeting=meeting, count=len(recipients))
+    rows = [
+        FeedbackToken(
+            meeting=meeting, token_hash=feedback_token_hash(tokens[address]), created_at=now
+        )
+        for address in recipients
+    ]
+    _shuffle(rows)
+    # An account's token may exist already, unused: created by an answer from "Mon espace" that
+    # was then refused (invalid, or closed meanwhile).
+    FeedbackToken.objects.bulk_create(rows, ignore_conflicts=True)
     emails.feedback_invitations(
-        meeting, recipients=recipients, tokens=tokens, deadline=feedback_deadline(meeting), now=now
+        meeting,
+        recipients=recipients,
+        tokens=[tokens[address] for address in sorted(recipients)],
+        deadline=feedback_deadline(meeting),
+        now=now,
     )
     return len(recipients)
 

@@ -1,8 +1,9 @@
 """The anonymous survey after a meeting: the form behind each token, answers on the spot by QR code.
 
-No login anywhere on the residents' side: the token is the right to answer, once. The token given
+No login needed on the residents' side: the token is the right to answer, once. The token given
 on the spot is kept in the browser's session (one per meeting, so reloading does not mint more)
-only until it is used; then the session keeps "answered" and no longer the token.
+only until it is used; then the session keeps "answered" and no longer the token. An account that
+attended may also answer from "Mon espace" (`feedback_mine`), with the token of its invitation.
 
 Abuse: anybody can open the on-the-spot link from many fresh sessions and answer many times. Rate
 limits (per address, per meeting) come with the abuse-protection issue; until then the staff see
@@ -12,10 +13,12 @@ the number of tokens next to the number of answers on the meeting log.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,16 +29,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dialogue.forms.feedback import FeedbackForm
-from dialogue.models import FeedbackToken, Meeting
+from dialogue.models import FeedbackToken, Meeting, Registration
 from dialogue.services.feedback import (
     FeedbackError,
     feedback_deadline,
     feedback_is_open,
     feedback_submit,
+    feedback_token_for_account,
     feedback_token_lookup,
+    feedback_token_of_account,
     feedback_tokens_create,
 )
 from dialogue.shortcuts import meeting_for
+from participation.http import AuthenticatedHttpRequest
 from participation.ratelimit import rate_limited
 
 SESSION_KEY = "feedback_on_the_spot"
@@ -81,6 +87,32 @@ def _unlogged(view):
     return wrapper
 
 
+def _survey(
+    request: HttpRequest, meeting: Meeting, token: Callable[[], FeedbackToken], *, raw: str = ""
+) -> HttpResponse:
+    """The form of an open survey and its answer, with the token `token()` gives at the answer."""
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            feedback_submit(token=token(), data=form.cleaned_data)
+        except FeedbackError as exc:
+            if exc.code == "used":
+                return _answered(request, meeting, status=409)
+            if exc.code == "closed":
+                return _closed(request, meeting)
+            form.add_error(None, exc)
+        else:
+            if raw:
+                _forget_on_the_spot_token(request, meeting, raw)
+            return render(request, "dialogue/feedback/thanks.html", {"meeting": meeting})
+    return render(
+        request,
+        "dialogue/feedback/form.html",
+        {"form": form, "meeting": meeting, "deadline": feedback_deadline(meeting)},
+        status=400 if form.is_bound else 200,
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @_unlogged
@@ -93,24 +125,36 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
         return _answered(request, meeting, status=409 if request.method == "POST" else 200)
     if not feedback_is_open(meeting):
         return _closed(request, meeting)
-    form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            feedback_submit(token=found, data=form.cleaned_data)
-        except FeedbackError as exc:
-            if exc.code == "used":
-                return _answered(request, meeting, status=409)
-            if exc.code == "closed":
-                return _closed(request, meeting)
-            form.add_error(None, exc)
-        else:
-            _forget_on_the_spot_token(request, meeting, token)
-            return render(request, "dialogue/feedback/thanks.html", {"meeting": meeting})
-    return render(
+    return _survey(request, meeting, lambda: found, raw=token)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def feedback_mine(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The survey of a meeting the account attended, from "Mon espace": one answer per account
+    (its token is the one its invitation email carried, dialogue.services.feedback)."""
+    meeting = get_object_or_404(
+        Meeting.objects.public()
+        .select_related("dialogue_space__qpv")
+        .filter(
+            Exists(
+                Registration.objects.filter(
+                    meeting=OuterRef("pk"), user=request.user, attended=True
+                )
+            )
+        ),
+        pk=pk,
+    )
+    found = feedback_token_of_account(meeting=meeting, user=request.user)
+    if found is not None and found.used_at is not None:
+        return _answered(request, meeting, status=409 if request.method == "POST" else 200)
+    if not feedback_is_open(meeting):
+        return _closed(request, meeting)
+    return _survey(
         request,
-        "dialogue/feedback/form.html",
-        {"form": form, "meeting": meeting, "deadline": feedback_deadline(meeting)},
-        status=400 if form.is_bound else 200,
+        meeting,
+        lambda: found or feedback_token_for_account(meeting=meeting, user=request.user),
     )
 
 

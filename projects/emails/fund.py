@@ -4,18 +4,31 @@ Same rules as dialogue.emails: rendered at once inside the caller's transaction,
 `queue_email`, sent by Celery once the transaction commits (a refused action sends nothing).
 Templates: templates/projects/emails/fund_*.txt and .html (they extend the portal's email layout).
 
-The collective's contact gets one email per step (received, decided). The referents of the
-envelope's commune are colleagues: one email for all of them, with the link to the staff page.
+The collective's contact gets the receipt of its application by email. Then each change (decided,
+paid) is one short message to the applicant through notifications.notify_resident: to the account
+that applied, by email and/or SMS as it chose, linking to its "Mon espace"; to the contact email
+of the application when no account follows it. The referents of the envelope's commune are
+colleagues: one email for all of them, with the link to the staff page.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from notifications.models import Topic
+from notifications.services import notify_resident
 from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
-from projects.models import GrantApplication, GrantStatus
+from projects.models import GrantApplication, GrantPayment, GrantStatus
 from projects.selectors import euros, place_name
+
+# The title of an application in an SMS: the rest of the 160 characters is the sentence and the link.
+SMS_TITLE_LENGTH = 40
 
 
 def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> OutgoingEmail:
@@ -89,35 +102,109 @@ def grant_new_application(application: GrantApplication) -> int:
     return len(recipients)
 
 
+def _short(title: str) -> str:
+    """A title as an SMS quotes it: short enough to leave room for the link."""
+    return Truncator(title).chars(SMS_TITLE_LENGTH)
+
+
+def _tell_applicant(
+    application: GrantApplication, *, subject: str, lines: list[str], sms_text: str
+) -> None:
+    """One message to whoever applied: the account (as it chose, linking to its "Mon espace"), or
+    the contact given on the application when no account follows it."""
+    user = application.submitted_by
+    if user is not None:
+        notify_resident(
+            topic=Topic.UPDATES,
+            subject=subject,
+            lines=lines,
+            sms_text=sms_text,
+            user=user,
+            link=absolute(reverse("account_home") + "#fph"),
+        )
+    else:
+        notify_resident(
+            topic=Topic.UPDATES,
+            subject=subject,
+            lines=lines,
+            sms_text=sms_text,
+            email=application.contact_email,
+            name=application.contact_name,
+            link=absolute(reverse("projects:envelopes")),
+        )
+
+
 @in_french
 def grant_decided(application: GrantApplication) -> None:
-    """To the collective: the committee's decision, the amount granted or the reason of refusal."""
+    """To the applicant: the committee's decision, the amount granted or the reason of refusal."""
+    meeting = application.decision_meeting
+    title = application.title
     if application.status == GrantStatus.GRANTED:
+        amount = euros(application.amount_granted)
         subject = _("Your application is granted: %(amount)s for %(title)s") % {
-            "amount": euros(application.amount_granted),
-            "title": application.title,
+            "amount": amount,
+            "title": title,
+        }
+        values = {
+            "amount": amount,
+            "title": title,
+            "requested": euros(application.amount_requested),
+        }
+        if meeting is not None:
+            values["day"] = date_format(timezone.localtime(meeting.starts_at), "j F Y")
+            first = (
+                _(
+                    "The residents' committee of %(day)s granted %(amount)s to “%(title)s” "
+                    "(%(requested)s requested)."
+                )
+                % values
+            )
+        else:
+            first = (
+                _(
+                    "The residents' committee granted %(amount)s to “%(title)s” (%(requested)s requested)."
+                )
+                % values
+            )
+        lines = [first]
+        if application.decision_reason:
+            lines.append(_("Reason: %(reason)s") % {"reason": application.decision_reason})
+        sms_text = _("Participation fund: %(amount)s granted for “%(title)s”.") % {
+            "amount": amount,
+            "title": _short(title),
         }
     else:
         subject = _("Your application to the participation fund is not granted — %(title)s") % {
-            "title": application.title
+            "title": title
         }
-    meeting = application.decision_meeting
-    queue_email(
-        _email(
-            "fund_application_decided",
-            subject=subject,
-            to=[application.contact_email],
-            context={
-                **_context(application),
-                "name": application.contact_name,
-                "is_granted": application.status == GrantStatus.GRANTED,
-                "is_partial": (
-                    application.status == GrantStatus.GRANTED
-                    # Granted: amount_granted is set.
-                    and application.amount_granted < application.amount_requested  # type: ignore[operator]
-                ),
-                "meeting": meeting,
-                "meeting_day": (meeting.starts_at if meeting is not None else None),
-            },
-        )
+        lines = [
+            _("The residents' committee did not grant “%(title)s”.") % {"title": title},
+            _("Reason: %(reason)s") % {"reason": application.decision_reason},
+        ]
+        sms_text = _(
+            "Participation fund: “%(title)s” is not granted. The reason is in My space."
+        ) % {"title": _short(title)}
+    _tell_applicant(application, subject=subject, lines=lines, sms_text=sms_text)
+
+
+@in_french
+def grant_paid(payment: GrantPayment, *, paid_in_all: Decimal) -> None:
+    """To the applicant: a payment of its grant is recorded, and how much is paid in all."""
+    application = payment.application
+    values = {
+        "amount": euros(payment.amount),
+        "title": application.title,
+        "day": date_format(payment.paid_on, "j F Y"),
+        "paid": euros(paid_in_all),
+        "granted": euros(application.amount_granted),
+    }
+    _tell_applicant(
+        application,
+        subject=_("Payment of %(amount)s for “%(title)s”") % values,
+        lines=[
+            _("A payment of %(amount)s was made on %(day)s for “%(title)s”.") % values,
+            _("In all, %(paid)s of the %(granted)s granted are paid.") % values,
+        ],
+        sms_text=_("Participation fund: %(amount)s paid for “%(title)s”.")
+        % {**values, "title": _short(application.title)},
     )

@@ -1,41 +1,72 @@
-"""The emails of projects, in French, each with a plain-text part and HTML (see dialogue.emails).
+"""Messages of projects: what happens to the ideas residents propose online, in French.
 
-Rendered at once inside the caller's transaction and queued with `queue_email`: Celery sends them
-once the transaction commits, so a refused action sends nothing.
-Templates: templates/projects/emails/<name>.txt and .html (they extend the dialogue emails' base).
+Each moderation decision (published, or not with the reason) is one short message to the resident
+who proposed the idea, through notifications.notify_resident (by email and/or SMS as they chose,
+linking to their "Mon espace"), queued on commit: a refused action sends nothing.
 """
 
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
+from notifications.models import Topic
+from notifications.services import notify_resident
+from participation.mail import absolute, in_french
+from projects.models import Project
+
+# The title of an idea in an SMS: the rest of the 160 characters is the sentence and the link.
+SMS_TITLE_LENGTH = 40
 
 
-def _email(name: str, *, subject: str, to: str | list[str], context: dict) -> OutgoingEmail:
-    return render_email(f"projects/emails/{name}", subject=subject, to=to, context=context)
+def _tell_proposer(project: Project, *, subject: str, lines: list[str], sms_text: str) -> None:
+    user = project.proposed_by
+    if user is None:  # the account was deleted since
+        return
+    notify_resident(
+        topic=Topic.UPDATES,
+        subject=subject,
+        lines=lines,
+        sms_text=sms_text,
+        user=user,
+        link=absolute(reverse("account_home") + "#idees"),
+    )
 
 
 @in_french
-def idea_rejected(project) -> None:
+def idea_accepted(project: Project) -> None:
+    """Moderation published an idea: the resident who proposed it is told."""
+    values = {"title": project.title, "qpv": project.qpv.name}
+    _tell_proposer(
+        project,
+        subject=_("Your idea is published — %(title)s") % values,
+        lines=[
+            _("Your idea “%(title)s” is published on the projects of %(qpv)s. Thank you!") % values,
+            _("Residents and the team of the neighbourhood can now take it further."),
+        ],
+        sms_text=_("Your idea “%(title)s” is published.")
+        % {"title": Truncator(project.title).chars(SMS_TITLE_LENGTH)},
+    )
+
+
+@in_french
+def idea_rejected(project: Project) -> None:
     """Moderation refused to publish an idea: the resident who proposed it learns why."""
-    user = project.proposed_by
-    if user is None or not user.email:
-        return
-    queue_email(
-        _email(
-            "idea_rejected",
-            subject=_("Your project idea was not published — %(qpv)s") % {"qpv": project.qpv.name},
-            to=user.email,
-            context={
-                "name": user.full_name,
-                "project": project,
-                "qpv": project.qpv,
-                "reason": project.rejected_reason,
-                "propose_url": absolute(
+    values = {"title": project.title, "qpv": project.qpv.name}
+    _tell_proposer(
+        project,
+        subject=_("Your project idea was not published — %(qpv)s") % values,
+        lines=[
+            _("Your idea “%(title)s” was not published.") % values,
+            _("The reason given by the team: %(reason)s") % {"reason": project.rejected_reason},
+            _("You may propose another idea: %(url)s")
+            % {
+                "url": absolute(
                     reverse("projects:project_propose", kwargs={"slug": project.qpv.slug})
-                ),
+                )
             },
-        )
+        ],
+        sms_text=_("Your idea “%(title)s” was not published: the reason is in My space.")
+        % {"title": Truncator(project.title).chars(SMS_TITLE_LENGTH)},
     )

@@ -5,7 +5,8 @@ FOR NO KEY UPDATE on PostgreSQL: decisions on one envelope queue up behind each 
 applications, which only reference the envelope, are not held up) and recomputes the committed sum
 under that lock: the remainder read there is the truth, whatever other decisions are in flight.
 Changing the amount of an envelope takes the same lock. Emails are queued on commit
-(projects.emails.fund): a refused action sends nothing.
+(projects.emails.fund): a refused action sends nothing. The applicant is told of each decision and
+payment (one message each, notifications.notify_resident).
 """
 
 from __future__ import annotations
@@ -369,6 +370,8 @@ def grant_record_payment(
             },
             code="above_granted",
         )
-    return GrantPayment.objects.create(
+    payment = GrantPayment.objects.create(
         application=application, amount=amount, paid_on=paid_on, note=note.strip(), recorded_by=by
     )
+    emails_fund.grant_paid(payment, paid_in_all=already + amount)
+    return payment

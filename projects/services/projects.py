@@ -452,13 +452,15 @@ def idea_propose(
 
 @transaction.atomic
 def idea_moderate(*, project: Project, accept: bool, by: User, reason: str = "") -> Project:
-    """Publish an idea, or refuse it with a reason emailed to the resident who proposed it."""
+    """Publish an idea, or refuse it with a reason; either way the resident who proposed it is
+    told (one message, projects.emails.projects)."""
     project = _locked(project)
     if project.moderation != ModerationStatus.PENDING:
         raise ProjectError(_("This idea has already been moderated."), code="moderated")
     if accept:
         project.moderation = ModerationStatus.PUBLISHED
         project.save(update_fields=["moderation", "updated_at"])
+        emails.idea_accepted(project)
         return project
     reason = reason.strip()
     if not reason:

@@ -185,7 +185,8 @@ def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"title": application.title, "email": application.contact_email},
             )
-            return redirect("projects:envelopes")
+            # The resident follows the application from "Mon espace", where it is now listed.
+            return redirect(reverse("account_home") + "#fph")
     refused = request.method == "POST"
     return render(
         request,

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -210,10 +211,10 @@ def project_propose(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     if form.is_bound:
         # A robot filled the hidden field: it is told all went well, and nothing is kept.
         if form.is_spam:
-            return _proposed(request, qpv, None)
+            return _proposed(request)
         if form.is_valid():
             data = form.cleaned_data
-            project = idea_propose(
+            idea_propose(
                 qpv=qpv,
                 title=data["title"],
                 summary=data["summary"],
@@ -221,7 +222,7 @@ def project_propose(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
                 carrier_name=data["carrier_name"],
                 user=request.user,
             )
-            return _proposed(request, qpv, project)
+            return _proposed(request)
     return render(
         request,
         "projects/project_propose.html",
@@ -230,15 +231,14 @@ def project_propose(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     )
 
 
-def _proposed(request: HttpRequest, qpv: QPV, project: Project | None) -> HttpResponse:
+def _proposed(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         _(
             "Thank you, your idea is sent. The team checks it before publication; you will "
-            "be told by email if it cannot be published."
+            "be told when it is published, or why it cannot be."
         ),
     )
-    # The resident sees the idea's page (awaiting moderation) at once; its address stays theirs.
-    if project is None:
-        return redirect("projects:qpv_projects", slug=qpv.slug)
-    return redirect(project)
+    # The resident follows the idea (awaiting moderation) from "Mon espace", where it is listed.
+    # A robot that filled the hidden field is sent there too: nothing tells it apart.
+    return redirect(reverse("account_home") + "#idees")

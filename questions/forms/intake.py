@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from questions.models import QUESTION_MAX_LENGTH, Theme
+from questions.models import QUESTION_MAX_LENGTH, Addressee, Theme
 
 THEME_CHOICES = [("", _("Choose a theme")), *Theme.choices]
 THEME_LABEL = _("Theme")
+# The staff read "not said" where the resident answered "I don't know".
+STAFF_ADDRESSEE_CHOICES = [
+    (
+        value,
+        pgettext_lazy("addressee of a question", "Not said")
+        if value == Addressee.UNKNOWN
+        else label,
+    )
+    for value, label in Addressee.choices
+]
 
 
 class QuestionTextField(forms.CharField):
@@ -25,6 +36,20 @@ class QuestionTextField(forms.CharField):
                 ),
             },
             widget=forms.Textarea(attrs={"rows": 4, "maxlength": QUESTION_MAX_LENGTH}),
+            **kwargs,
+        )
+
+
+class AddresseeField(forms.ChoiceField):
+    """Whom the question is for. Optional: empty is "I don't know" for a new question, and
+    "unchanged" on the staff's forms (moderation, forwarding)."""
+
+    def __init__(self, *, staff: bool, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", Addressee.UNKNOWN)
+        super().__init__(
+            choices=STAFF_ADDRESSEE_CHOICES if staff else Addressee.choices,
+            error_messages={"invalid_choice": _("Choose one of the answers of the list.")},
             **kwargs,
         )
 
@@ -46,6 +71,7 @@ class MeetingQuestionForm(forms.Form):
 
     text = QuestionTextField(label=_("Question heard"))
     theme = _theme_field()
+    addressed_to = AddresseeField(staff=True, label=_("For whom, as the person said"))
     asker_name = forms.CharField(
         label=_("Name of the person who asked (optional)"),
         max_length=150,
@@ -85,6 +111,12 @@ class AskQuestionForm(forms.Form):
         ),
     )
     theme = _theme_field()
+    addressed_to = AddresseeField(
+        staff=False,
+        label=_("Who is your question for?"),
+        widget=forms.RadioSelect,
+        help_text=_("If you do not know, the team of the neighbourhood finds who must answer."),
+    )
     public_display = forms.BooleanField(
         label=_("I agree that my question and its answer are shown publicly"),
         required=False,
@@ -112,6 +144,9 @@ class AskQuestionForm(forms.Form):
             "invalid": _("Enter a valid email address, e.g. prenom.nom@example.org."),
         },
     )
+    # Set by the button "Send my question anyway", shown when similar questions are open: without
+    # it, a question like an open one is not sent at once (the view shows those first).
+    send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # A field people never see: robots that fill every field give themselves away.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -119,9 +154,21 @@ class AskQuestionForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, guest: bool, **kwargs):
+    def __init__(self, *args, guest: bool, similar_url: str = "", **kwargs):
+        """`similar_url`: where htmx asks, as the resident types, for the open questions like
+        theirs (shown under the field before sending)."""
         super().__init__(*args, **kwargs)
         self.guest = guest
+        if similar_url:
+            self.fields["text"].widget.attrs.update(
+                {
+                    "hx-get": similar_url,
+                    "hx-trigger": "keyup changed delay:600ms",
+                    "hx-target": "#similar-questions",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "this:replace",
+                }
+            )
         if not guest:
             # An account already has a name and a confirmed email.
             del self.fields["name"]
@@ -148,6 +195,7 @@ class ModerationForm(forms.Form):
         choices=[(PUBLISH, _("Publish")), (REJECT, _("Reject"))], widget=forms.HiddenInput
     )
     theme = _theme_field(label=_("Theme (correct it if needed)"), required=False)
+    addressed_to = AddresseeField(staff=True, label=_("For whom (correct it if needed)"))
     reason = forms.CharField(
         label=_("Reason for not publishing"),
         required=False,

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qpv.models import QPV, Organisation
+from questions.forms.intake import AddresseeField
 from questions.models import QuestionQuerySet, QuestionStatus, Theme
 
 # "Open" gathers the two statuses of a question still waiting for its answer.
@@ -117,6 +118,11 @@ class RouteForm(forms.Form):
             "Its correspondents receive the question by email, with a link to answer. The due "
             "date follows the organisation's answer delay."
         ),
+    )
+    addressed_to = AddresseeField(
+        staff=True,
+        label=_("For whom, as the asker said (correct it if needed)"),
+        help_text=_("The asker sees the correction in the history of the question."),
     )
 
     def __init__(self, data=None, *, qpv: QPV, current: Organisation | None = None, **kwargs):

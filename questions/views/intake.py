@@ -31,10 +31,24 @@ from participation.scopes import get_object_for, require_perm_somewhere
 from qpv.models import QPV
 from questions import services
 from questions.forms.intake import AskQuestionForm, MeetingQuestionForm, ModerationForm
-from questions.models import DEFAULT_ANSWER_DAYS, QUESTION_MAX_LENGTH, Question, QuestionStatus
+from questions.models import (
+    ACCEPTED_STATUSES,
+    DEFAULT_ANSWER_DAYS,
+    QUESTION_MAX_LENGTH,
+    Question,
+    QuestionStatus,
+)
+from questions.selectors import (
+    LOGGED_LATE_DAYS,
+    duplicate_question,
+    followed_questions_of,
+    similar_open_questions,
+    with_history,
+)
 from questions.tokens import question_token_from_confirm_link
 
 MEETING_QUESTIONS_FORM = "questions/includes/question_ask_meeting_block.html"
+SIMILAR_QUESTIONS = "questions/includes/similar_questions.html"
 MODERATION_PER_PAGE = 20
 MY_QUESTIONS_PER_PAGE = 30
 # Where the "check your inbox" page finds the address a guest just typed (popped once shown).
@@ -52,6 +66,23 @@ def _meeting_refusal(meeting: Meeting) -> str:
     if timezone.localdate(meeting.starts_at) > timezone.localdate():
         return _("Questions are logged on the day of the meeting or after it.")
     return ""
+
+
+def _due_date_notice(meeting: Meeting) -> dict:
+    """What the form says of the due date of a question logged now: counted from the meeting's
+    day, so already passed when the meeting is older than the answer delay, and "logged late"
+    in the public figures after LOGGED_LATE_DAYS days."""
+    today = timezone.localdate()
+    due_on = services.meeting_question_due_on(meeting)
+    days_after = (today - timezone.localdate(meeting.starts_at)).days
+    return {
+        "due_on": due_on,
+        "answer_days": DEFAULT_ANSWER_DAYS,
+        "due_already_passed": due_on < today,
+        "logged_late": days_after > LOGGED_LATE_DAYS,
+        "days_after_meeting": days_after,
+        "logged_late_days": LOGGED_LATE_DAYS,
+    }
 
 
 @login_required
@@ -89,6 +120,7 @@ def meeting_questions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         "refusal": refusal,
         "logged": logged,
         "meeting_questions": questions,
+        **_due_date_notice(meeting),
     }
     template = MEETING_QUESTIONS_FORM if request.htmx else "questions/meeting_questions.html"
     response = render(request, template, context, status=status)
@@ -102,6 +134,9 @@ def meeting_questions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @rate_limited("online_question")
 @require_http_methods(["GET", "POST"])
 def question_ask(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask online. Before sending, a question like one still open in the QPV is shown, to follow
+    instead ("Send my question anyway" sends it); the same text asked again by the same person is
+    refused with a link to the first one."""
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     guest = not request.user.is_authenticated
     if request.method == "GET" and "envoyee" in request.GET:
@@ -110,43 +145,105 @@ def question_ask(request: HttpRequest, slug: str) -> HttpResponse:
             "questions/ask.html",
             {"qpv": qpv, "sent_to": request.session.pop(SENT_TO_SESSION_KEY, "")},
         )
-    form = AskQuestionForm(request.POST or None, guest=guest)
+    form = AskQuestionForm(
+        request.POST or None,
+        guest=guest,
+        similar_url=reverse("questions:similar_questions", kwargs={"slug": qpv.slug}),
+    )
+    similar: list[Question] = []
+    duplicate = None
     if form.is_bound:
         # A robot filled the hidden field: it is told all went well, and nothing is kept.
         if form.is_spam:
             return _asked(request, qpv, guest=guest, email=request.POST.get("email", ""))
         if form.is_valid():
             data = form.cleaned_data
-            if guest:
-                identity = {"name": data["name"], "email": data["email"]}
-            else:
-                user = cast(User, request.user)  # not a guest: signed in
-                identity = {
-                    "name": user.full_name,
-                    "email": user.email,
-                    "user": user,
-                }
-            services.question_ask_online(
-                qpv=qpv,
-                text=data["text"],
-                theme=data["theme"],
-                show_name=data["show_name"],
-                public_display=data["public_display"],
-                **identity,
+            identity = _identity(request, data)
+            duplicate = duplicate_question(
+                qpv=qpv, text=data["text"], user=identity.get("user"), email=identity["email"]
             )
-            return _asked(request, qpv, guest=guest, email=identity["email"])
-    return render(
+            if duplicate is None and not data["send_anyway"]:
+                similar = similar_open_questions(qpv=qpv, text=data["text"])
+            if duplicate is None and not similar:
+                try:
+                    services.question_ask_online(
+                        qpv=qpv,
+                        text=data["text"],
+                        theme=data["theme"],
+                        addressed_to=data["addressed_to"],
+                        show_name=data["show_name"],
+                        public_display=data["public_display"],
+                        **identity,
+                    )
+                except services.DuplicateQuestion as error:  # sent twice at the same instant
+                    duplicate = error.question
+                else:
+                    return _asked(request, qpv, guest=guest, email=identity["email"])
+            if duplicate is not None:
+                form.add_error("text", services.DuplicateQuestion(duplicate))
+    context = {
+        "qpv": qpv,
+        "form": form,
+        "sent_to": None,
+        "max_length": QUESTION_MAX_LENGTH,
+        "answer_days": DEFAULT_ANSWER_DAYS,
+        # Shown before sending: the open questions like this one (the form keeps the text).
+        "similar": _with_follow_state(request, similar),
+        "duplicate": duplicate,
+        "duplicate_link": _duplicate_link(request, duplicate),
+    }
+    # An invalid form or a duplicate is a 400; similar questions to look at first are not an error.
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "questions/ask.html", context, status=status)
+
+
+def _identity(request: HttpRequest, data: dict) -> dict:
+    """Who asks: the name and email typed by a guest, or the account."""
+    if not request.user.is_authenticated:
+        return {"name": data["name"], "email": data["email"]}
+    user = cast(User, request.user)
+    return {"name": user.full_name, "email": user.email, "user": user}
+
+
+def _with_follow_state(request: HttpRequest, questions: list[Question]) -> list[Question]:
+    """Mark `followed` on the questions the user already follows (one query, none for a guest)."""
+    followed: set[int] = set()
+    if questions and request.user.is_authenticated:
+        followed = set(
+            followed_questions_of(request.user)
+            .filter(pk__in=[question.pk for question in questions])
+            .values_list("pk", flat=True)
+        )
+    for question in questions:
+        question.followed = question.pk in followed  # type: ignore[attr-defined]  # for the template
+    return questions
+
+
+def _duplicate_link(request: HttpRequest, question: Question | None) -> str:
+    """Where the asker of a duplicate sees the first question: its page, when they may see it
+    (their account's question, or a public one); else nothing (a guest's question not accepted
+    yet is seen by nobody but the team)."""
+    if question is None:
+        return ""
+    is_asker = request.user.is_authenticated and question.asked_by_id == request.user.pk
+    is_public = question.status in ACCEPTED_STATUSES and question.public_display
+    return question.get_absolute_url() if is_asker or is_public else ""
+
+
+@require_GET
+def similar_questions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The open questions of the QPV like the text being typed (htmx, as the resident types):
+    a short list with links, and "Follow this one". Empty when nothing is alike."""
+    qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
+    text = request.GET.get("text", "")[:QUESTION_MAX_LENGTH]
+    questions = similar_open_questions(qpv=qpv, text=text)
+    response = render(
         request,
-        "questions/ask.html",
-        {
-            "qpv": qpv,
-            "form": form,
-            "sent_to": None,
-            "max_length": QUESTION_MAX_LENGTH,
-            "answer_days": DEFAULT_ANSWER_DAYS,
-        },
-        status=400 if form.is_bound else 200,
+        SIMILAR_QUESTIONS,
+        {"qpv": qpv, "similar": _with_follow_state(request, questions), "live": True},
     )
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def _asked(request: HttpRequest, qpv: QPV, *, guest: bool, email: str) -> HttpResponse:
@@ -202,7 +299,7 @@ def question_confirm(request: HttpRequest, signed: str) -> HttpResponse:
 @require_GET
 def my_questions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own questions, public or not, whatever their state."""
-    questions = (
+    questions = with_history(
         Question.objects.filter(asked_by=request.user)
         .select_related("qpv", "organisation", "answer__organisation")
         .order_by("-created_at", "-pk")
@@ -211,7 +308,11 @@ def my_questions(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "questions/my_questions.html",
-        {"page": page, "questions": page.object_list},
+        {
+            "page": page,
+            "questions": page.object_list,
+            "followed": list(followed_questions_of(request.user)[:MY_QUESTIONS_PER_PAGE]),
+        },
     )
 
 
@@ -243,7 +344,10 @@ def _moderation_page(
         form = (
             bound
             if bound is not None and question.pk == bound_pk
-            else ModerationForm(prefix=f"q{question.pk}", initial={"theme": question.theme})
+            else ModerationForm(
+                prefix=f"q{question.pk}",
+                initial={"theme": question.theme, "addressed_to": question.addressed_to},
+            )
         )
         items.append({"question": question, "form": form})
     return render(
@@ -284,6 +388,7 @@ def question_moderate(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             accept=accept,
             reason=form.cleaned_data["reason"],
             theme=form.cleaned_data["theme"],
+            addressed_to=form.cleaned_data["addressed_to"],
             by=request.user,
         )
     except services.QuestionError as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
@@ -24,8 +24,9 @@ from participation.datacache import public_page
 from participation.http import HtmxHttpRequest
 from qpv.models import QPV, Organisation
 from questions.forms.public import QuestionFilterForm
-from questions.models import ACCEPTED_STATUSES, Question
+from questions.models import ACCEPTED_STATUSES, Question, QuestionFollow
 from questions.selectors import (
+    history_of,
     prepare_for_display,
     public_questions,
     transparency_by_qpv,
@@ -112,9 +113,14 @@ def qpv_questions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @public_page
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = today_in_paris()
-    queryset = Question.objects.with_relations().select_related("meeting__dialogue_space")
-    question = get_object_or_404(with_public_status(queryset, today), pk=pk)
     user = request.user
+    queryset = Question.objects.with_relations().select_related("meeting__dialogue_space")
+    if user.is_authenticated:
+        # Whether the user follows it, in the same query.
+        queryset = queryset.annotate(
+            followed=Exists(QuestionFollow.objects.filter(user=user, question=OuterRef("pk")))
+        )
+    question = get_object_or_404(with_public_status(queryset, today), pk=pk)
     is_accepted = question.status in ACCEPTED_STATUSES
     is_public = is_accepted and question.public_display
     is_asker = user.is_authenticated and question.asked_by_id == user.pk
@@ -128,6 +134,8 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revisions = []
     if question.public_answer is not None:
         revisions = list(question.public_answer.revisions.all())
+    # "Follow this question": residents who did not ask it, on a public question.
+    can_follow = is_public and not is_asker and user.has_perm("questions.follow_question", question)
     return render(
         request,
         "questions/question_detail.html",
@@ -138,5 +146,11 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_asker": is_asker,
             "can_view_staff": can_view_staff,
             "revisions": revisions,
+            # The asker reads the dated steps of their question.
+            "history": history_of(question) if is_asker else [],
+            "can_follow": can_follow,
+            "is_followed": getattr(question, "followed", False),
+            # A visitor is offered to log in to follow it, and comes back here.
+            "offer_login_to_follow": is_public and not user.is_authenticated,
         },
     )

@@ -40,6 +40,7 @@ from questions.models import (
     open_question_filter,
     overdue_question_filter,
 )
+from questions.selectors import history_of
 
 QUESTIONS_PER_PAGE = 50
 ANSWERABLE_STATUSES = (*OPEN_STATUSES, QuestionStatus.ANSWERED)
@@ -160,6 +161,7 @@ def _render_manage(
             list(answer.revisions.select_related("edited_by")) if answer is not None else []
         ),
         "due_date_changes": list(question.due_date_changes.select_related("changed_by")),
+        "history": history_of(question),
         "days_late": _days_late(question, today),
         "today": today,
         "can_see_personal": can_see_personal,
@@ -181,7 +183,12 @@ def _render_manage(
         ),
         "can_route": can_route,
         "route_form": (
-            route_form or RouteForm(qpv=question.qpv, current=question.organisation)
+            route_form
+            or RouteForm(
+                qpv=question.qpv,
+                current=question.organisation,
+                initial={"addressed_to": question.addressed_to},
+            )
             if can_route
             else None
         ),
@@ -215,7 +222,12 @@ def question_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         organisation = form.cleaned_data["organisation"]
         try:
-            services.question_route(question=question, organisation=organisation, by=request.user)
+            services.question_route(
+                question=question,
+                organisation=organisation,
+                addressed_to=form.cleaned_data["addressed_to"],
+                by=request.user,
+            )
         except services.QuestionError as error:
             _add_error(form, error, {})
         else:

@@ -106,9 +106,13 @@ def test_a_resident_signs_up_follows_asks_and_reads_the_answer(
     )
     assert any("Fil Bleu" in m.body or ANSWER in m.body for m in emails_to(mailoutbox, RESIDENT))
 
-    # The resident reads the answer in their account, then on the public page.
+    # The resident follows it in "Mon espace" (its dated steps), reads the answer in their
+    # questions, then on the public page.
     ui.follow(page.locator(".site-header").get_by_role("link", name="Mon compte"))
-    ui.follow(page.locator("main").get_by_role("link", name="Mes questions"))
+    expect(page.locator("#questions")).to_contain_text("Fil Bleu")
+    ui.follow(
+        page.locator("#questions").get_by_role("link", name="Mes questions en détail", exact=True)
+    )
     card = page.locator(".my-questions li").filter(has_text=QUESTION)
     expect(card.locator(".question-answer")).to_contain_text(ANSWER)
     expect(card.locator(".question-answer")).to_contain_text("Fil Bleu")

@@ -800,6 +800,9 @@ def test_applying_online(client, actors, fund, mailoutbox, django_capture_on_com
             _application_data(project=str(project.pk), line_amount_2="300,00"),
         )
     assert response.status_code == 302
+    # The resident lands on "Mon espace", on their applications, where the new one is listed.
+    assert response["Location"] == reverse("account_home") + "#fph"
+    assert "Fête des voisins" in client.get(response["Location"]).content.decode()
     application = GrantApplication.objects.get(title="Fête des voisins")
     assert application.envelope == fund["envelope"]
     assert application.project == project

@@ -393,7 +393,11 @@ def test_resident_proposes_an_idea_which_waits_for_moderation(client, sanitas):
     )
     project = Project.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == project.get_absolute_url()
+    # The resident lands on "Mon espace", on their ideas, where the new one waits for moderation.
+    assert response["Location"] == reverse("account_home") + "#idees"
+    ideas = client.get(response["Location"]).content.decode()
+    assert "Un repair café" in ideas
+    assert project.get_absolute_url() in ideas
     assert project.title == "Un repair café"
     assert project.origin == ProjectOrigin.ONLINE
     assert project.stage == ProjectStage.IDEA

@@ -17,6 +17,8 @@ from tests.dialogue.factories import MeetingFactory
 from tests.participation.factories import UserFactory
 from tests.qpv.factories import OrganisationFactory
 
+# The models the questions app took over (its later models have content types of their own).
+MOVED = ("question", "answer", "answerrevision", "duedatechange")
 BEFORE = [
     ("dialogue", "0005_indexes_for_pages"),
     ("projects", "0002_indexes_for_pages"),
@@ -48,7 +50,7 @@ def test_an_upgraded_database_keeps_every_question_answer_and_link():
         OldAnswer = old.get_model("dialogue", "Answer")
         OldProject = old.get_model("projects", "Project")
         ContentType = old.get_model("contenttypes", "ContentType")
-        assert not ContentType.objects.filter(app_label="questions").exists()
+        assert not ContentType.objects.filter(app_label="questions", model__in=MOVED).exists()
         received = date(2026, 3, 2)
         questions = [
             OldQuestion.objects.create(

@@ -17,7 +17,16 @@ from django.utils import timezone
 from dialogue import tokens
 from dialogue.models import MeetingStatus
 from questions import tokens as question_tokens
-from questions.models import DEFAULT_ANSWER_DAYS, Channel, Question, QuestionStatus, Theme
+from questions.models import (
+    DEFAULT_ANSWER_DAYS,
+    Channel,
+    Question,
+    QuestionEvent,
+    QuestionEventKind,
+    QuestionFollow,
+    QuestionStatus,
+    Theme,
+)
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 from tests.participation.factories import UserFactory
 from tests.questions.factories import AnswerFactory, QuestionFactory
@@ -607,9 +616,17 @@ def test_my_questions_query_count_does_not_grow(
         )
         if index % 2:
             AnswerFactory(question=question, status="published")
+        # Each with its history, and a question of someone else followed.
+        for kind in (QuestionEventKind.RECEIVED, QuestionEventKind.FORWARDED):
+            QuestionEvent.objects.create(
+                question=question, kind=kind, organisation=actors.organisation
+            )
+        QuestionFollow.objects.create(
+            user=me, question=QuestionFactory(organisation=actors.organisation)
+        )
     actors.login(client, "resident")
-    # session, user, count, questions with QPV, organisation and answer; base.html: menu of QPV,
-    # scopes (for the staff area link)
-    with django_assert_num_queries(6):
+    # session, user, count, questions with QPV, organisation and answer, their history, the
+    # questions followed; base.html: menu of QPV, scopes (for the staff area link)
+    with django_assert_num_queries(8):
         response = client.get(reverse("questions:my_questions"))
     assert response.status_code == 200

@@ -19,6 +19,8 @@ from questions.models import (
     Channel,
     DueDateChange,
     Question,
+    QuestionEvent,
+    QuestionEventKind,
     QuestionStatus,
     Theme,
 )
@@ -415,10 +417,13 @@ def test_manage_query_count_does_not_grow(
         AnswerRevision.objects.create(
             answer=answer, previous_text=f"Texte {index}", edited_by=coordinator
         )
+        QuestionEvent.objects.create(
+            question=question, kind=QuestionEventKind.FORWARDED, organisation=question.organisation
+        )
     actors.login(client, "referent_tours")
-    # session, user, question, scopes, revisions, due date changes, menu of QPV (base.html), route
-    # organisations (any?, then the select)
-    with django_assert_num_queries(9):
+    # session, user, question, scopes, revisions, due date changes, history (with organisations
+    # and due date changes), menu of QPV (base.html), route organisations (any?, then the select)
+    with django_assert_num_queries(10):
         response = client.get(_url("question_manage", question))
     assert response.status_code == 200
 

@@ -219,6 +219,10 @@ def build_world() -> SimpleNamespace:
     registration = RegistrationFactory(
         meeting=a.planned, user=resident, email=resident.email, name="Habitante"
     )
+    # The resident came to the held meeting of side A: its survey, from "Mon espace".
+    RegistrationFactory(
+        meeting=a.held, user=resident, email=resident.email, name="Habitante", attended=True
+    )
     follow = Follow.objects.create(user=resident, qpv=a.qpv)
     UserSession.objects.create(
         user=resident, ip="127.0.0.1", session_key="s" * 32, user_agent="Firefox"
@@ -758,6 +762,13 @@ TABLE += [
         "404 404 404 404 404 404 404 404",
         "invalid",
     ),
+    # The survey of a meeting the account came to, from "Mon espace": nobody else's.
+    E(
+        "compte/avis/<int:pk>/",
+        fixed(lambda w: reverse("dialogue:feedback_mine", args=[w.A.held.pk])),
+        "  L 200 404 404 404 404 404 404",
+        "  L 200 404 404 404 404 404 404",
+    ),
     E(
         "rencontres/<int:pk>/avis/",
         of("dialogue:feedback_on_the_spot", "running"),
@@ -1135,7 +1146,7 @@ TABLE += [
         "compte/",
         page("account_home"),
         "  L 200 200 200 200 200 200 200",
-        "  L 200 200 200 200 200 200 200",
+        "  L 405 405 405 405 405 405 405",
     ),
     E(
         "compte/mes-donnees/",

@@ -265,6 +265,14 @@ class World:
         )
 
     @cached_property
+    def attended_meeting(self):
+        """The past meeting, which the resident came to: its survey is in "Mon espace"."""
+        RegistrationFactory(
+            meeting=self.past_meeting, user=self.resident, email=self.resident.email, attended=True
+        )
+        return self.past_meeting
+
+    @cached_property
     def pending_registration(self):
         return RegistrationFactory(
             meeting=self.future_meeting, status=RegistrationStatus.PENDING, confirmed_at=None
@@ -1044,6 +1052,21 @@ INVENTORY: list[Endpoint] = [
         forms=(FeedbackForm,),
         path={"token": (lambda w: w.feedback_token,)},
         statuses=frozenset({200, 400, 404, 409, 410}),
+    ),
+    Endpoint(
+        "dialogue:feedback_mine",
+        "POST",
+        "resident",
+        {
+            "felt_heard": Choice(["1", "2", "3", "4", "5"], required=True),
+            "felt_legitimate": Choice(["1", "2", "3", "4", "5"], required=True),
+            "understood_institutions": Choice(["1", "2", "3", "4", "5"], required=True),
+            "will_come_back": Choice(ComeBack.values, required=True),
+            "comment": Text(2000),
+        },
+        forms=(FeedbackForm,),
+        args=lambda w: {"pk": w.attended_meeting.pk},
+        statuses=frozenset({200, 400, 409}),
     ),
     # dialogue: questions ------------------------------------------------------------------------
     Endpoint(

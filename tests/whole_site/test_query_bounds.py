@@ -299,6 +299,16 @@ def _build_world() -> World:
         confirmed_at=now,
     )
     (feedback_token,) = feedback_tokens_create(meeting=held, count=1)
+    # The resident came to the held meeting: "Mon espace" offers its survey.
+    Registration.objects.create(
+        meeting=held,
+        user=users["resident"],
+        name=users["resident"].full_name,
+        email=users["resident"].email,
+        status=RegistrationStatus.CONFIRMED,
+        confirmed_at=now - timedelta(days=3),
+        attended=True,
+    )
     return World(
         tours=tours,
         sanitas=sanitas,
@@ -690,6 +700,7 @@ PAGES: list[Page] = [
     ),
     Page("dialogue:registration_manage", kwargs=_signed(manage_path, "registration"), grows=False),
     Page("dialogue:feedback", kwargs=lambda world: {"token": world.feedback_token}, grows=False),
+    Page("dialogue:feedback_mine", "resident", HELD, grows=False),
     # The public Q&A.
     Page("questions:questions"),
     Page("questions:questions", query="qpv=sanitas&status=answered", label="filtered"),
@@ -725,7 +736,7 @@ PAGES: list[Page] = [
     # The resident's own pages.
     Page("dialogue:my_registrations", "resident"),
     Page("questions:my_questions", "resident"),
-    Page("account_home", "resident", grows=False),
+    Page("account_home", "resident"),
     Page("account_home", "facilitator", label="many roles"),
     Page("my_data", "resident"),
     Page("notifications:preferences", "resident", grows=False),
