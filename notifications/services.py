@@ -52,6 +52,8 @@ def notify_resident(
     phone: str = "",
     link: str = "",
     meeting_id: int | None = None,
+    template: str = STATUS_CHANGE_TEMPLATE,
+    context: dict | None = None,
 ) -> None:
     """One message for one change.
 
@@ -59,22 +61,22 @@ def notify_resident(
     in one short sentence (the link to "Mon espace" is added). An account is written to at its
     address when it keeps email for the topic, and by SMS when it chose SMS for it; a guest gets the
     email at `email` (and an SMS at `phone` when they gave a number instead of an email). `link`
-    defaults to "Mon espace" for an account.
+    defaults to "Mon espace" for an account. `template` and `context`: a fuller email of the
+    caller's (an answer's text), sent with the same choices; the SMS stays `sms_text`.
     """
     preference = preference_of(user)
     if user is not None and not link:
         link = absolute(reverse("account_home"))
     address = email or (user.email if user is not None else "")
     if address and preference.wants_email(topic):
-        context = {
+        email_context = {
+            **(context or {}),
             "name": name or (user.full_name if user is not None else ""),
             "lines": lines,
             "link": link,
             "is_account": user is not None,
         }
-        queue_email(
-            render_email(STATUS_CHANGE_TEMPLATE, subject=subject, to=address, context=context)
-        )
+        queue_email(render_email(template, subject=subject, to=address, context=email_context))
     number = phone or (preference.phone if preference.wants_sms(topic) else "")
     if number:
         text = f"{sms_text} {link}".strip() if link else sms_text

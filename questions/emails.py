@@ -19,18 +19,31 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dialogue.emails import DAY_FORMAT
 from dialogue.models import today_in_paris
+from notifications.models import Topic
+from notifications.services import notify_resident
 from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
 from questions import tokens
-from questions.models import Answer, Question, QuestionStatus, open_question_filter
+from questions.models import (
+    Answer,
+    DueDateChange,
+    Question,
+    QuestionEvent,
+    QuestionEventKind,
+    QuestionStatus,
+    open_question_filter,
+)
 
 # A weekly job: a second run within the same ISO week (a retried task, a doubled beat) sends nothing.
 REMINDERS_LOCK_TIMEOUT = 8 * 24 * 3600
 ANSWERED_LOOKBACK = timedelta(days=7)
+# The question's first words in an SMS: the rest of the 160 characters is the sentence and the link.
+SMS_QUESTION_LENGTH = 40
 
 
 def _email(name: str, *, subject: str, to: str, context: dict) -> OutgoingEmail:
@@ -127,73 +140,190 @@ def question_confirmation_link(question: Question) -> None:
     )
 
 
+def _tell_asker(
+    question: Question,
+    *,
+    subject: str,
+    lines: list[str],
+    sms_text: str,
+    template: str = "",
+    context: dict | None = None,
+) -> None:
+    """One message to whoever asked: the account (as it chose, linking to its "Mon espace"), or
+    the guest at the address they confirmed (linking to the public question, when it is shown).
+    Questions noted at a meeting without a contact reach nobody."""
+    options: dict = {
+        "topic": Topic.UPDATES,
+        "subject": subject,
+        "lines": lines,
+        "sms_text": sms_text,
+    }
+    if template:
+        options |= {"template": f"questions/emails/{template}", "context": context or {}}
+    if question.asked_by_id and question.asked_by is not None:
+        notify_resident(
+            **options,
+            user=question.asked_by,
+            link=absolute(reverse("account_home") + "#questions"),
+        )
+    elif question.asker_email:
+        notify_resident(
+            **options,
+            email=question.asker_email,
+            name=question.asker_name,
+            link=_public_url(question),
+        )
+
+
+def _short(question: Question) -> str:
+    return Truncator(question.text).chars(SMS_QUESTION_LENGTH)
+
+
 @in_french
 def question_rejected(question: Question) -> None:
     """Moderation refused to publish the question: the asker learns why."""
-    to = asker_email(question)
-    if not to:
-        return
-    queue_email(
-        _email(
-            "question_rejected",
-            subject=_("Your question was not published — %(qpv)s") % {"qpv": question.qpv.name},
-            to=to,
-            context={
-                **_question_context(question),
-                "name": asker_name(question),
-                "reason": question.rejected_reason,
-                "ask_url": absolute(
-                    reverse("questions:question_ask", kwargs={"slug": question.qpv.slug})
-                ),
-            },
-        )
+    _tell_asker(
+        question,
+        subject=_("Your question was not published — %(qpv)s") % {"qpv": question.qpv.name},
+        lines=[],
+        sms_text=_("Your question “%(text)s” was not published. The reason is in your email.")
+        % {"text": _short(question)},
+        template="question_rejected",
+        context={
+            **_question_context(question),
+            "reason": question.rejected_reason,
+            "ask_url": absolute(
+                reverse("questions:question_ask", kwargs={"slug": question.qpv.slug})
+            ),
+        },
     )
 
 
 @in_french
 def question_closed(question: Question) -> None:
     """Closed without an answer: the asker gets the public reason."""
-    to = asker_email(question)
-    if not to:
-        return
-    queue_email(
-        _email(
-            "question_closed",
-            subject=_("Your question was closed without an answer — %(qpv)s")
-            % {"qpv": question.qpv.name},
-            to=to,
-            context={
-                **_question_context(question),
-                "name": asker_name(question),
-                "reason": question.closed_reason,
-                "public_url": _public_url(question),
-            },
-        )
+    _tell_asker(
+        question,
+        subject=_("Your question was closed without an answer — %(qpv)s")
+        % {"qpv": question.qpv.name},
+        lines=[],
+        sms_text=_("Your question “%(text)s” was closed without an answer: %(reason)s")
+        % {"text": _short(question), "reason": Truncator(question.closed_reason).chars(60)},
+        template="question_closed",
+        context={
+            **_question_context(question),
+            "reason": question.closed_reason,
+            "public_url": _public_url(question),
+        },
     )
 
 
 @in_french
 def answer_published(answer: Answer) -> None:
-    """The answer is public: the asker gets it, with who answered."""
+    """The answer is public: the asker gets it, with who answered; those who follow the question
+    too (one message each, as they chose)."""
     question = answer.question
-    to = asker_email(question)
-    if not to:
-        return
-    queue_email(
-        _email(
-            "question_answer_published",
-            subject=_("Your question has an answer — %(qpv)s") % {"qpv": question.qpv.name},
-            to=to,
-            context={
-                **_question_context(question),
-                "name": asker_name(question),
-                "answer": answer,
-                "answered_by": answer.organisation.name if answer.organisation is not None else "",
-                "answered": _day(question.answered_on),
-                "public_url": _public_url(question),
-            },
-        )
+    answered_by = answer.organisation.name if answer.organisation is not None else ""
+    context = {
+        **_question_context(question),
+        "answer": answer,
+        "answered_by": answered_by,
+        "answered": _day(question.answered_on),
+        "public_url": _public_url(question),
+    }
+    subject = _("Your question has an answer — %(qpv)s") % {"qpv": question.qpv.name}
+    sms_text = _("Your question “%(text)s” has an answer.") % {"text": _short(question)}
+    _tell_asker(
+        question,
+        subject=subject,
+        lines=[],
+        sms_text=sms_text,
+        template="question_answer_published",
+        context=context,
     )
+    followers = question.follows.select_related("user").exclude(user_id=question.asked_by_id)
+    for follow in followers:
+        notify_resident(
+            topic=Topic.UPDATES,
+            subject=_("A question you follow has an answer — %(qpv)s") % {"qpv": question.qpv.name},
+            lines=[],
+            sms_text=_("A question you follow, “%(text)s”, has an answer.")
+            % {"text": _short(question)},
+            user=follow.user,
+            link=absolute(reverse("account_home") + "#questions"),
+            template="questions/emails/question_answer_published",
+            context={**context, "followed": True},
+        )
+
+
+@in_french
+def question_published(question: Question) -> None:
+    """Checked and accepted by the team: the question now waits for its answer, by a date."""
+    due = _day(question.due_on)
+    _tell_asker(
+        question,
+        subject=_("Your question is accepted — %(qpv)s") % {"qpv": question.qpv.name},
+        lines=[
+            _("The team of the neighbourhood checked your question and accepted it:"),
+            f"« {question.text} »",
+            _("The answer is due by %(day)s. We will tell you at each step.") % {"day": due},
+        ],
+        sms_text=_("Your question “%(text)s” is accepted. Answer due by %(day)s.")
+        % {"text": _short(question), "day": due},
+    )
+
+
+@in_french
+def question_passed_on(question: Question) -> None:
+    """Passed on to the organisation that must answer: the asker learns to whom, and by when."""
+    organisation = question.organisation.name if question.organisation is not None else ""
+    due = _day(question.due_on)
+    _tell_asker(
+        question,
+        subject=_("Your question is passed on to %(organisation)s")
+        % {"organisation": organisation},
+        lines=[
+            _("Your question was passed on to %(organisation)s, who must answer it:")
+            % {"organisation": organisation},
+            f"« {question.text} »",
+            _("The answer is due by %(day)s.") % {"day": due},
+        ],
+        sms_text=_(
+            "Your question “%(text)s” is passed on to %(organisation)s. Answer due by %(day)s."
+        )
+        % {"text": _short(question), "organisation": organisation, "day": due},
+    )
+
+
+@in_french
+def question_due_date_extended(question: Question, change: DueDateChange) -> None:
+    """The due date moved: the asker gets the new date and the reason."""
+    due = _day(change.new_due_on)
+    _tell_asker(
+        question,
+        subject=_("New date for the answer to your question — %(qpv)s")
+        % {"qpv": question.qpv.name},
+        lines=[
+            _("The answer to your question is now due by %(day)s (it was %(previous)s).")
+            % {"day": due, "previous": _day(change.previous_due_on)},
+            _("Reason: %(reason)s") % {"reason": change.reason},
+            f"« {question.text} »",
+        ],
+        sms_text=_("Your question “%(text)s”: answer now due by %(day)s.")
+        % {"text": _short(question), "day": due},
+    )
+
+
+def tell_asker(event: QuestionEvent) -> None:
+    """A new step of a question's history (questions.services.record_question_event): the steps
+    told here are those no other email tells (not published, closed and answered send theirs)."""
+    question = event.question
+    if event.kind == QuestionEventKind.PUBLISHED:
+        question_published(question)
+    elif event.kind == QuestionEventKind.FORWARDED:
+        question_passed_on(question)
+    elif event.kind == QuestionEventKind.DUE_DATE_EXTENDED and event.due_date_change is not None:
+        question_due_date_extended(question, event.due_date_change)
 
 
 # To the organisation ------------------------------------------------------------------------------

@@ -98,14 +98,11 @@ def record_question_event(
 
 
 def _on_event(event: QuestionEvent) -> None:
-    """The hook point of a new step of a question's history: nothing is sent from here yet.
-
-    Telling the asker at every step (issue 17, item 3: published, passed on, due date extended,
-    answered, closed; by email and SMS as they chose) goes HERE, queued on commit like every email
-    (participation.mail.queue_email), so that each status change sends one message, and only if
-    the change is saved. Until then, the askers get only the emails the services below already
-    send (confirmation link, not published, closed, answered): do not send those twice.
-    """
+    """A new step of a question's history: the asker is told (issue 17, item 3), by email and SMS
+    as they chose, once the change is saved. Accepted, passed on and due date extended are told
+    from here; not published, closed and answered by the services below, with their fuller email
+    (the reason, the answer): one message per change either way."""
+    question_emails.tell_asker(event)
 
 
 def _locked(question: Question) -> Question:

@@ -176,7 +176,12 @@ def test_forwarding_emails_every_correspondent_with_the_link(sent):
         asker_name="Awa Diallo",
         asker_email="awa@example.org",
     )
-    [email] = sent(services.question_route, question=question, organisation=organisation, by=None)
+    to_asker, email = sent(
+        services.question_route, question=question, organisation=organisation, by=None
+    )
+    # The asker hears that it is passed on (issue 17), the organisation gets the question.
+    assert to_asker.to == ["awa@example.org"]
+    assert "Tours Habitat" in to_asker.body
     assert sorted(email.to) == sorted([first.email, second.email])
     answer_url = settings.SITE_URL + reverse(
         "questions:question_answer", kwargs={"pk": question.pk}
@@ -194,15 +199,12 @@ def test_forwarding_emails_every_correspondent_with_the_link(sent):
 
 def test_forwarding_to_an_organisation_without_correspondent_uses_its_contact(sent):
     organisation = OrganisationFactory(contact_email="contact@bailleur.example")
-    [email] = sent(
-        services.question_route, question=QuestionFactory(), organisation=organisation, by=None
-    )
+    question = QuestionFactory(asker_email="")  # noted at a meeting, no contact: nobody to tell
+    [email] = sent(services.question_route, question=question, organisation=organisation, by=None)
     assert email.to == ["contact@bailleur.example"]
     nobody = OrganisationFactory(contact_email="")
-    assert (
-        sent(services.question_route, question=QuestionFactory(), organisation=nobody, by=None)
-        == []
-    )
+    question = QuestionFactory(asker_email="")
+    assert sent(services.question_route, question=question, organisation=nobody, by=None) == []
 
 
 # Weekly reminders ---------------------------------------------------------------------------------

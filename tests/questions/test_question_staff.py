@@ -446,7 +446,8 @@ def test_routing_forwards_and_recomputes_the_due_date(
     assert question.organisation == actors.organisation
     # Tours Habitat has 45 days to answer.
     assert question.due_on == question.received_on + timedelta(days=45)
-    [email] = mailoutbox
+    to_asker, email = mailoutbox  # the asker hears it is passed on (issue 17)
+    assert to_asker.to == [question.asker_email]
     assert email.to == [actors["correspondent"].email]
     assert _url("question_answer", question) in email.body
 
