@@ -5,7 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -307,6 +307,38 @@ class RegistrationQuerySet(models.QuerySet):
 
     def waitlist(self) -> RegistrationQuerySet:
         return self.filter(status=RegistrationStatus.WAITLISTED).order_by("waitlisted_at", "pk")
+
+    def with_waitlist_position(self) -> RegistrationQuerySet:
+        """`waitlist_position`: 1 for the next person to get a seat, in the order of `waitlist()`;
+        None unless waitlisted. A subquery counts who is ahead: one query, whatever the list.
+
+        The services set `waitlisted_at` on every registration they put on the waiting list.
+        """
+        ahead = (
+            self.model._default_manager.filter(
+                meeting=models.OuterRef("meeting"), status=RegistrationStatus.WAITLISTED
+            )
+            .filter(
+                models.Q(waitlisted_at__lt=models.OuterRef("waitlisted_at"))
+                | models.Q(
+                    waitlisted_at=models.OuterRef("waitlisted_at"), pk__lt=models.OuterRef("pk")
+                )
+            )
+            .order_by()
+            .values("meeting")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        return self.annotate(
+            waitlist_position=models.Case(
+                models.When(
+                    status=RegistrationStatus.WAITLISTED,
+                    then=Coalesce(models.Subquery(ahead), 0) + 1,
+                ),
+                default=None,
+                output_field=models.IntegerField(),
+            )
+        )
 
 
 def new_token() -> str:

@@ -76,7 +76,7 @@ from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
 from participation import audit
 from participation.roles import Role
-from portal.forms import AccountDeleteForm
+from portal.forms import AccountDeleteForm, ChooseQPVForm
 from projects.forms.fund import (
     BUDGET_LINES,
     ApplicationForm,
@@ -622,6 +622,15 @@ INVENTORY: list[Endpoint] = [
             "next": Raw(examples=("/", "/rencontres/")),
         },
         statuses=frozenset({204, 302}),
+    ),
+    # portal: the neighbourhood chosen on the home page (a cookie, then the home page) ----------
+    Endpoint(
+        "choose_qpv",
+        "POST",
+        None,
+        {"qpv": QPV_SLUG},
+        forms=(ChooseQPVForm,),
+        statuses=frozenset({302, 400}),
     ),
     # qpv: news, following ----------------------------------------------------------------------
     Endpoint("qpv:news", "GET", None, {"qpv": QPV_SLUG, "page": PAGE}, forms=(NewsFilterForm,)),
