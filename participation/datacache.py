@@ -17,7 +17,9 @@ Two users of it:
   visitor's own token put back at each hit, so forms keep working. Pages also depend on the clock
   (a meeting that ends leaves the agenda, a question becomes overdue): entries live
   PAGE_CACHE_SECONDS (60 s by default), the bound of that staleness. Signed-in users, visitors
-  carrying a flash message and anything but GET/HEAD always get a fresh page.
+  carrying a flash message and anything but GET/HEAD always get a fresh page. `public_page_varying`
+  adds a part to the key for a page that depends on a preference cookie too (the home page and
+  the neighbourhood its visitor chose).
 - `versioned`: a value computed from the database (the indicator catalogue of the dashboard), kept
   until the next write or its timeout.
 
@@ -190,7 +192,7 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest) -> str:
+def _page_key(request: HttpRequest, extra: str = "") -> str:
     variant = "|".join(
         (
             request.get_host(),
@@ -198,6 +200,7 @@ def _page_key(request: HttpRequest) -> str:
             getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
             request.headers.get("HX-Request", ""),
             request.headers.get("HX-History-Restore-Request", ""),
+            extra,
         )
     )
     return f"datacache:page:{version()}:{hashlib.sha256(variant.encode()).hexdigest()[:40]}"
@@ -260,12 +263,31 @@ def _response(request: HttpRequest, entry: dict) -> HttpResponse:
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Cache a public page for visitors without a session, until the next write or 60 s."""
+    return _cached_page(view, None)
 
+
+def public_page_varying(
+    variant: Callable[[HttpRequest], str],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """`public_page` for a page that also depends on something the visitor's request carries
+    besides its URL and language (a preference cookie): `variant(request)` names the version of
+    the page and is part of the key. It must be exactly what the view reads (the same
+    normalisation), and never personal: visitors with the same variant share the page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return _cached_page(view, variant)
+
+    return decorator
+
+
+def _cached_page(
+    view: Callable[..., HttpResponse], variant: Callable[[HttpRequest], str] | None
+) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
+        key = _page_key(request, variant(request) if variant is not None else "")
         entry = cache.get(key)
         if entry is not None:
             return _response(request, entry)

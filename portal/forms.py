@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -100,3 +103,24 @@ class SignupForm(NameForm):
         user.full_name = self.cleaned_data["full_name"]
         user.home_qpv = self.cleaned_data["home_qpv"]
         user.save(update_fields=["full_name", "home_qpv"])
+
+
+class ChooseQPVForm(forms.Form):
+    """The home page's "choose my neighbourhood": a QPV, or none to see every neighbourhood alike.
+
+    The choices come from the QPV the page lists already (grouped by commune): no query of its own.
+    """
+
+    qpv = forms.ChoiceField(
+        label=_("Choose my neighbourhood"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, qpvs: Sequence[QPV], **kwargs):
+        super().__init__(*args, **kwargs)
+        communes: dict[str, list[tuple[str, str]]] = {}
+        for qpv in qpvs:
+            communes.setdefault(qpv.commune.name, []).append((qpv.slug, qpv.name))
+        field = cast(forms.ChoiceField, self.fields["qpv"])
+        field.choices = [("", _("All neighbourhoods")), *communes.items()]

@@ -5,6 +5,7 @@ from portal import views
 # Global names (no namespace), as the pages of the project package.
 urlpatterns = [
     path("", views.home, name="home"),
+    path("mon-quartier/", views.choose_qpv, name="choose_qpv"),
     path("quartiers/<slug:slug>/", views.qpv_page, name="qpv_page"),
     path("plan-du-site/", views.sitemap, name="sitemap"),
     # "Mon espace": before allauth's pages, which share the /compte/ prefix.

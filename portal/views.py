@@ -17,30 +17,124 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialogue.models import DialogueSpace, Meeting, today_in_paris
-from participation.datacache import public_page
+from dialogue.models import DialogueSpace, Meeting, MeetingStatus, today_in_paris
+from participation.datacache import public_page, public_page_varying
 from participation.http import AuthenticatedHttpRequest, safe_next
-from portal import selectors, services
-from portal.forms import AccountDeleteForm, NameForm
+from portal import neighbourhood, selectors, services
+from portal.forms import AccountDeleteForm, ChooseQPVForm, NameForm
 from projects.models import Project
 from qpv.models import QPV, Follow, NewsItem, Organisation
-from questions.selectors import public_questions_of, transparency_figures
+from questions.models import QuestionStatus
+from questions.selectors import (
+    prepare_for_display,
+    public_questions,
+    public_questions_of,
+    transparency_figures,
+)
 
 NEXT_MEETINGS_ON_QPV_PAGE = 5
 LATEST_ON_QPV_PAGE = 3
 LATEST_QUESTIONS_ON_QPV_PAGE = 3
+# The home page: at most this many meetings, the visitor's neighbourhoods taking up to the second
+# number of them; the latest answers.
+HOME_MEETINGS = 6
+HOME_MEETINGS_OF_MINE = 4
+HOME_ANSWERS = 3
 
 
+def _my_qpvs(request: HttpRequest, qpvs: list[QPV], slug: str) -> list[QPV]:
+    """The neighbourhoods whose meetings come first: the one chosen, then those followed."""
+    followed: set[int] = set()
+    if request.user.is_authenticated:
+        followed = set(Follow.objects.filter(user=request.user).values_list("qpv_id", flat=True))
+    chosen = [qpv for qpv in qpvs if qpv.slug == slug]
+    return chosen + [qpv for qpv in qpvs if qpv.pk in followed and qpv.slug != slug]
+
+
+def _home(
+    request: HttpRequest,
+    *,
+    qpvs: list[QPV] | None = None,
+    form: ChooseQPVForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    today = today_in_paris()
+    # One query for the QPV list, the "choose" form, the neighbourhoods' names and the header menu.
+    qpvs = list(QPV.objects.for_listing()) if qpvs is None else qpvs
+    slug = neighbourhood.chosen_slug(request)
+    mine = _my_qpvs(request, qpvs, slug)
+    # Meetings one can still go to: the cancelled ones stay in the agenda, marked, not here.
+    upcoming = (
+        Meeting.objects.public()
+        .upcoming()
+        .filter(status=MeetingStatus.PLANNED)
+        .with_place()
+        .with_seats()
+    )
+    my_meetings: list[Meeting] = []
+    if mine:
+        mine_ids = [qpv.pk for qpv in mine]
+        my_meetings = list(
+            upcoming.filter(dialogue_space__qpv__in=mine_ids)[:HOME_MEETINGS_OF_MINE]
+        )
+        upcoming = upcoming.exclude(dialogue_space__qpv__in=mine_ids)
+    if form is None:
+        chosen = mine[0].slug if mine and mine[0].slug == slug else ""
+        form = ChooseQPVForm(initial={"qpv": chosen}, qpvs=qpvs)
+    answered = (
+        public_questions(today)
+        .filter(status=QuestionStatus.ANSWERED)
+        .order_by("-answered_on", "-answer__published_at", "-pk")
+    )
+    return render(
+        request,
+        "qpv/home.html",
+        {
+            "qpvs": qpvs,
+            "menu_qpvs": qpvs,
+            "form": form,
+            "my_qpvs": mine,
+            "several_qpvs": len(mine) > 1,
+            "my_meetings": my_meetings,
+            "other_meetings": list(upcoming[: HOME_MEETINGS - len(my_meetings)]),
+            "latest_answers": prepare_for_display(list(answered[:HOME_ANSWERS]), today),
+        },
+        status=status,
+    )
+
+
+# The home page depends on the neighbourhood the visitor chose (a cookie, portal.neighbourhood):
+# its cached copy is kept per chosen QPV rather than skipped. Thirteen QPV and "none" make 14
+# copies per language, cheap to keep, and the visitors who chose one, residents coming back to
+# their neighbourhood's meetings, are those who open the home page most often: skipping the cache
+# would serve them the slowest page. The key holds the slug the view reads (`chosen_slug`, the
+# same function); a slug of no QPV gets the page without a choice, under a key of its own, as an
+# unknown query string does. Signed-in users (their followed QPV) are never cached.
 @require_GET
-@public_page
+@public_page_varying(neighbourhood.chosen_slug)
 def home(request: HttpRequest) -> HttpResponse:
-    qpvs = QPV.objects.for_listing()
-    return render(request, "qpv/home.html", {"qpvs": qpvs})
+    return _home(request)
+
+
+@require_POST
+def choose_qpv(request: HttpRequest) -> HttpResponse:
+    """Remember the neighbourhood chosen on the home page (or forget it: "all neighbourhoods")."""
+    qpvs = list(QPV.objects.for_listing())
+    form = ChooseQPVForm(request.POST, qpvs=qpvs)
+    if not form.is_valid():
+        return _home(request, qpvs=qpvs, form=form, status=400)
+    response = redirect("home")
+    if form.cleaned_data["qpv"]:
+        neighbourhood.remember(response, form.cleaned_data["qpv"])
+    else:
+        neighbourhood.forget(response)
+    return response
 
 
 @require_GET
+@neighbourhood.remembered_on_visit
 @public_page
 def qpv_page(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(

@@ -7,15 +7,18 @@ from datetime import timedelta
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
-from dialogue import calendar
+from dialogue import calendar, tokens
 from dialogue.forms.public import AgendaFilterForm
 from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration
+from dialogue.remembered import remembered_registrations
+from dialogue.selectors.registrations import visitor_registration
 from participation.datacache import public_page
 from participation.http import HtmxHttpRequest
 from qpv.models import QPV
@@ -109,16 +112,27 @@ def _public_meeting_or_404(pk: int) -> Meeting:
     return get_object_or_404(Meeting.objects.public().with_place().with_seats(), pk=pk)
 
 
+def _cancel_url(registration: Registration) -> str:
+    """Where the page's cancel button posts: the account's cancel view, or the guest's own
+    management link (the registration is theirs: they opened a link emailed to them)."""
+    if registration.user_id is not None:
+        return reverse("dialogue:my_registration_cancel", args=[registration.pk])
+    return tokens.manage_path(registration)
+
+
 @require_GET
 @public_page
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
         Meeting.objects.public().with_place().with_seats().select_related("minutes"), pk=pk
     )
+    # Only a visitor with a session can have a registration here: the cached page of visitors
+    # without one (public_page) never shows anyone's. Once the meeting is closed to registration
+    # (cancelled, started, held), the page says so to everyone alike.
     user_registration = None
-    if request.user.is_authenticated:
-        user_registration = (
-            Registration.objects.active().filter(meeting=meeting, user=request.user).first()
+    if meeting.registration_open:
+        user_registration = visitor_registration(
+            meeting=meeting, user=request.user, remembered=remembered_registrations(request)
         )
     user = request.user
     return render(
@@ -127,6 +141,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "meeting": meeting,
             "user_registration": user_registration,
+            "cancel_url": _cancel_url(user_registration) if user_registration else "",
             "can_manage": user.has_perm("dialogue.manage_meeting", meeting),
             "can_view_personal_data": user.has_perm("dialogue.view_personal_data", meeting),
         },

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dialogue.forms.registration import GuestRegistrationForm, OneClickRegistrationForm
 from dialogue.models import Meeting, Registration, RegistrationStatus
+from dialogue.remembered import remember_registration
 from dialogue.services.registrations import (
     RegistrationError,
     registration_cancel,
@@ -107,6 +108,8 @@ def confirm_guest(request: HttpRequest, signed: str) -> HttpResponse:
         except RegistrationError as exc:
             error = exc.messages[0]
         else:
+            # The meeting page now knows this guest: "you are registered", cancel, calendar.
+            remember_registration(request, registration)
             messages.success(request, _outcome_message(registration))
             return redirect(registration.meeting)
     return render(
@@ -127,6 +130,9 @@ def manage(request: HttpRequest, signed: str) -> HttpResponse:
     registration = get_object_or_404(
         Registration.objects.select_related("meeting__dialogue_space__qpv"), token=token
     )
+    if registration.user_id is None and registration.is_active:
+        # The link proves the guest owns it: their meeting page will show it (confirmed ones).
+        remember_registration(request, registration)
     error = None
     if request.method == "POST":
         try:

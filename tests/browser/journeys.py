@@ -304,6 +304,22 @@ def wait_for_a_fresh_totp_period(page: Page, *, margin: float = 3.0) -> None:
         page.wait_for_timeout((left + 0.2) * 1000)
 
 
+def open_menu(ui: Driver) -> None:
+    """On a phone the header's links are behind its "Menu" button: unfold the menu (a desktop
+    shows it whole: nothing to do)."""
+    toggle = ui.page.locator(".site-menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        ui.press(toggle)
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(ui.page.locator("#site-menu")).to_be_visible()
+
+
+def follow_menu_link(ui: Driver, name: str) -> None:
+    """Follow a link of the header's menu, unfolding it first on a phone."""
+    open_menu(ui)
+    ui.follow(ui.page.locator(".site-header").get_by_role("link", name=name))
+
+
 def log_in(ui: Driver, email: str, password: str, *, totp_secret: str | None = None) -> None:
     """From any page of the portal ("Log in" in the header) or from the login page a staff page sent
     them to: the password, then, for an account with an authenticator app, its current code."""
@@ -311,7 +327,7 @@ def log_in(ui: Driver, email: str, password: str, *, totp_secret: str | None = N
 
     page = ui.page
     if not page.locator('main input[name="login"]').count():
-        ui.follow(page.locator(".site-header").get_by_role("link", name="Se connecter"))
+        follow_menu_link(ui, "Se connecter")
     ui.fill(page.locator('input[name="login"]'), email)
     ui.fill(page.locator('input[name="password"]'), password)
     ui.follow(page.locator('main form button[type="submit"]').first)
@@ -329,7 +345,8 @@ def log_in(ui: Driver, email: str, password: str, *, totp_secret: str | None = N
                 page.keyboard.press("Enter")
             else:
                 page.locator('main form button[type="submit"]').first.click()
-    expect(page.locator(".site-header form[action$='/logout/'] button")).to_be_visible()
+    # In the header's menu (folded on a phone).
+    expect(page.locator(".site-header form[action$='/logout/'] button")).to_be_attached()
 
 
 def at(path_pattern: str) -> re.Pattern:

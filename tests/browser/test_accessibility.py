@@ -461,8 +461,6 @@ def public_visits(site) -> list[Visit]:
         Visit("meeting print", f"/rencontres/{upcoming}/imprimer/"),
         Visit("space", f"/espaces/{site.upcoming.dialogue_space_id}/"),
         Visit("registration form", f"/rencontres/{upcoming}/inscription/"),
-        Visit("guest confirmation", site.guest_confirm, shot=True),
-        Visit("registration management", site.guest_manage, shot=True),
         Visit("minutes", f"/rencontres/{held}/compte-rendu/", shot=True),
         Visit("questions", "/questions/", shot=True),
         Visit("question", f"/questions/{site.answered.pk}/", shot=True),
@@ -486,6 +484,16 @@ def public_visits(site) -> list[Visit]:
         Visit("login by code", "/compte/login/code/"),
         # Last: the context then waits for the code (allauth sends /compte/login/ there).
         Visit("code entry", "/compte/login/code/", shot=True, then=ask_for_a_login_code),
+    ]
+
+
+def guest_link_visits(site) -> list[Visit]:
+    """After the forms: opening a guest's emailed link remembers the registration in this browser,
+    and the meeting page then shows it (and a cancel button) instead of the form (issue 17)."""
+    return [
+        Visit("guest confirmation", site.guest_confirm, shot=True),
+        Visit("registration management", site.guest_manage, shot=True),
+        Visit("meeting of a known guest", f"/rencontres/{site.upcoming.pk}/", shot=True),
     ]
 
 
@@ -681,7 +689,12 @@ def test_every_page_type_passes_axe_and_reflows(subtests, new_context, live_serv
     resident = session_of(live_server, site.resident)
     coordinator = session_of(live_server, site.coordinator)
     runs = [
-        ("logged out", "public", None, public_visits(site) + public_forms(site)),
+        (
+            "logged out",
+            "public",
+            None,
+            public_visits(site) + public_forms(site) + guest_link_visits(site),
+        ),
         ("resident", "resident", resident, resident_visits(site) + resident_forms(site)),
         ("coordinator", "staff", coordinator, staff_visits(site) + staff_forms(site)),
         (

@@ -19,7 +19,7 @@ from dialogue.models import (
 )
 from participation.roles import Role
 from qpv.models import QPV
-from tests.browser.journeys import MODES, Driver, at, emails_to, log_in
+from tests.browser.journeys import MODES, Driver, at, emails_to, follow_menu_link, log_in
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.participation.factories import PASSWORD, UserFactory, grant
 
@@ -78,7 +78,7 @@ def test_a_facilitator_checks_in_runs_the_tracker_and_publishes_minutes(
     log_in(ui, facilitator.email, PASSWORD, totp_secret=facilitator.totp_secret)
 
     # The staff area lists the meeting that has started among the meetings to log.
-    ui.follow(page.locator(".site-header").get_by_role("link", name="Espace pro"))
+    follow_menu_link(ui, "Espace pro")
     expect(page.locator("h1")).to_have_text("Espace pro")
     fits(page)
     ui.follow(page.locator("#to-do-title ~ *").get_by_role("link", name=meeting.title))

@@ -76,7 +76,8 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, organisatio
         OrganisationFactory().qpvs.add(sanitas)
         MeetingFactory(dialogue_space=DialogueSpaceFactory(qpv=sanitas))
         QuestionFactory(qpv=sanitas)
-    with django_assert_num_queries(2):
+    # QPV (list, chooser and header menu), next meetings, latest answers (tests/portal/test_home.py)
+    with django_assert_num_queries(3):
         assert client.get(reverse("home")).status_code == 200
     # QPV, organisations, dialogue spaces, next meetings (with seat counts), header menu,
     # the Q&A figures of the QPV and its latest public questions, latest projects, latest news
@@ -87,8 +88,9 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, organisatio
 def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
     client.force_login(UserFactory())
     sanitas = QPV.objects.get(slug="sanitas")
-    # session, user and the user's roles (for the header) come on top of the anonymous queries
-    with django_assert_num_queries(5):
+    # session, user, the user's roles (for the header) and followed QPV come on top of the
+    # anonymous queries
+    with django_assert_num_queries(7):
         assert client.get(reverse("home")).status_code == 200
     # ... and whether the user follows this QPV
     with django_assert_num_queries(13):

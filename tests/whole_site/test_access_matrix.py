@@ -368,6 +368,13 @@ TABLE: list[Entry] = []
 TABLE += [
     # qpv: the neighbourhoods, following them, news.
     E("", page("home"), EVERYONE, NOT_ALLOWED),
+    # An empty choice is valid: "all neighbourhoods" (the cookie forgotten), then the home page.
+    E(
+        "mon-quartier/",
+        page("choose_qpv"),
+        NOT_ALLOWED,
+        "  R   R   R   R   R   R   R   R",
+    ),
     E(
         "quartiers/<slug:slug>/",
         qpv_page("qpv_page"),

@@ -77,7 +77,7 @@ from evaluation.models import Report, ReportStatus
 from notifications.forms import ContactPreferenceForm
 from participation import audit
 from participation.roles import Role
-from portal.forms import AccountDeleteForm, NameForm
+from portal.forms import AccountDeleteForm, ChooseQPVForm, NameForm
 from projects.forms.fund import (
     BUDGET_LINES,
     ApplicationForm,
@@ -659,6 +659,15 @@ INVENTORY: list[Endpoint] = [
             "next": Raw(examples=("/", "/rencontres/")),
         },
         statuses=frozenset({204, 302}),
+    ),
+    # portal: the neighbourhood chosen on the home page (a cookie, then the home page) ----------
+    Endpoint(
+        "choose_qpv",
+        "POST",
+        None,
+        {"qpv": QPV_SLUG},
+        forms=(ChooseQPVForm,),
+        statuses=frozenset({302, 400}),
     ),
     # qpv: news, following ----------------------------------------------------------------------
     Endpoint("qpv:news", "GET", None, {"qpv": QPV_SLUG, "page": PAGE}, forms=(NewsFilterForm,)),

@@ -18,6 +18,7 @@ a new page cannot escape. The admin's pages are generated from the admin site's 
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections import Counter
@@ -671,6 +672,7 @@ def _signed(maker: Callable, attribute: str) -> Args:
 PAGES: list[Page] = [
     # Public pages of the neighbourhoods, news, meetings.
     Page("home", grows=False),
+    Page("home", "resident", grows=False),
     Page("qpv_page", kwargs=_slug),
     Page("qpv_page", "resident", _slug),
     Page("qpv:news"),
@@ -844,6 +846,7 @@ EXCLUDED: dict[str, str] = {
 
 POST_ONLY: frozenset[str] = frozenset(
     {
+        "choose_qpv",
         "notifications:stop_sms",
         "qpv:follow",
         "qpv:unfollow",
@@ -953,9 +956,14 @@ def _read(client: PortalClient, url: str) -> Reading:
         session = client.session
         session[LAST_ACTIVITY_SESSION_KEY] = int(time.time())
         session.save()
+    # A page may leave a cookie (a QPV page remembers its neighbourhood, a guest's emailed link
+    # their registration in a new session): every page is read as the role arrived, not as the
+    # page read before it left the client.
+    cookies = copy.deepcopy(client.cookies)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
+    client.cookies = cookies
     return Reading(response.status_code, [query["sql"] for query in captured], len(body))
 
 
@@ -1034,6 +1042,7 @@ def test_post_only_urls_refuse_a_get():
     registration = world.registration
     args = {"pk": world.upcoming.pk}
     special = {
+        "choose_qpv": {},
         "qpv:follow": {"slug": world.sanitas.slug},
         "qpv:unfollow": {"slug": world.sanitas.slug},
         "dialogue:checkin_toggle": {"pk": world.upcoming.pk, "registration_pk": registration.pk},
