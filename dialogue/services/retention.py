@@ -2,7 +2,9 @@
 
 Names, phones and emails go; the rows stay, so attendance and every indicator computed from them are
 unchanged. The email is replaced by a pseudonym derived from it (the same address always gives the
-same pseudonym), so "distinct residents" and "returning residents" keep counting the same people.
+same pseudonym), so "distinct residents" and "returning residents" keep counting the same people;
+a guest registered by mobile number only gets the pseudonym of their number in the email field
+(the person key of dialogue.models.PERSON_KEY), and the number goes.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
     registrations = list(
         Registration.objects.filter(user__isnull=True, meeting__ends_at__lt=limit)
         .exclude(email__endswith=f"@{PURGED_DOMAIN}")
-        .only("pk", "email")
+        .only("pk", "email", "phone")
     )
     for registration in registrations:
-        registration.email = pseudonym(registration.email)
+        registration.email = pseudonym(registration.email or registration.phone)
         registration.name = ""
         registration.phone = ""
     Registration.objects.bulk_update(registrations, ["email", "name", "phone"], batch_size=1000)

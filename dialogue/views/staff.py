@@ -406,7 +406,7 @@ def _registrants_csv(
                 [
                     _csv_cell(registration.name),
                     _csv_cell(registration.email),
-                    _csv_cell(registration.phone),
+                    _csv_cell(registration.phone_display),
                     registration.get_status_display(),
                     _local(registration.created_at),
                     position if status == RegistrationStatus.WAITLISTED else "",
