@@ -8,9 +8,15 @@ to the page given for guests. The email is queued on commit (participation.mail)
 
 from __future__ import annotations
 
-from django.urls import reverse
+from datetime import datetime, timedelta
 
-from notifications.models import ContactPreference, Topic
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import PENDING, ContactPreference, TextMessage, TextStatus, Topic
+from notifications.phones import normalise_mobile
 from notifications.sms import queue_sms
 from participation.mail import absolute, queue_email, render_email
 from participation.models import User
@@ -64,3 +70,30 @@ def notify_resident(
     if number:
         text = f"{sms_text} {link}".strip() if link else sms_text
         queue_sms(phone=number, text=text, topic=topic, meeting_id=meeting_id)
+
+
+@transaction.atomic
+def forget_phone(phone: str) -> int:
+    """Leave no trace of a number in the outbox (account deletion, guest purge): what was still to
+    be sent to it is cancelled, and the number and text of every row are blanked. The rows stay,
+    so the counts per meeting and per month do not change. Returns the rows blanked."""
+    numbers = {phone.strip(), normalise_mobile(phone) or ""} - {""}
+    if not numbers:
+        return 0
+    rows = TextMessage.objects.filter(phone__in=numbers)
+    rows.filter(status__in=PENDING).update(
+        status=TextStatus.CANCELLED, error="The number was erased."
+    )
+    return rows.update(phone="", text="")
+
+
+def text_messages_forget_old(*, now: datetime | None = None) -> int:
+    """Blank the number and text of SMS written more than SMS_RETENTION_DAYS ago (daily)."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.SMS_RETENTION_DAYS)
+    return (
+        TextMessage.objects.filter(created_at__lt=limit)
+        .exclude(status__in=PENDING)
+        .exclude(phone="", text="")
+        .update(phone="", text="")
+    )

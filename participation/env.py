@@ -102,6 +102,15 @@ def env_redis_url(name: str) -> str | None:
     return value
 
 
+def env_http_url(name: str, default: str) -> str:
+    """An http(s) address of a service we call (an SMS provider's API), without its trailing /."""
+    value = os.environ.get(name) or default
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(f"{name} must be an https:// URL, got {_redact(value)!r}.")
+    return value.rstrip("/")
+
+
 def _redact(url: str) -> str:
     """Never echo a password found in a URL."""
     parts = urlsplit(url)

@@ -16,6 +16,7 @@ from participation.env import (
     SettingsError,
     env_bool,
     env_database,
+    env_http_url,
     env_int,
     env_list,
     env_redis_url,
@@ -165,6 +166,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=1)
 }
+# An SMS due later than this is queued with a countdown only when it fits under the visibility
+# timeout (else Redis would hand it to a second worker); past it, the minute sweep sends it.
+SMS_LONGEST_COUNTDOWN = int(CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]) // 2
 if LOCAL_BROKER:
     # One folder for the messages (the web process writes, the worker reads), one for the exchange
     # tables (the worker's control commands); the transport needs both to exist.
@@ -289,6 +293,33 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# SMS (notifications.sms): files under var/sms for the local run, Brevo's API in production.
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.FileSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+SMS_BREVO_API_URL = env_http_url("SMS_BREVO_API_URL", "https://api.brevo.com/v3")
+SMS_BREVO_API_KEY = env_str("SMS_BREVO_API_KEY", "")
+# The name shown as the sender: 3 to 11 letters or digits (operators' rule), declared to Brevo.
+SMS_SENDER = env_str("SMS_SENDER", "Quartiers")
+if not (SMS_SENDER.isascii() and SMS_SENDER.isalnum() and 3 <= len(SMS_SENDER) <= 11):
+    raise SettingsError(f"SMS_SENDER={SMS_SENDER!r} must be 3 to 11 letters or digits.")
+if SMS_BACKEND.endswith(".BrevoSmsBackend") and not SMS_BREVO_API_KEY:
+    raise SettingsError("SMS_BREVO_API_KEY must be set when SMS_BACKEND is Brevo's.")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1)
+# The provider down: the first retry waits this many seconds, each next one twice as long
+# (1 h, 2 h, 4 h, 8 h), SMS_MAX_ATTEMPTS tries in all; then the message is marked failed.
+SMS_RETRY_DELAY = env_int("SMS_RETRY_DELAY", 60 * 60, minimum=1)
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 5, minimum=1)
+# A confirmation code not sent within this many seconds is cancelled (it would arrive expired).
+SMS_CODE_LIFETIME = env_int("SMS_CODE_LIFETIME", 15 * 60, minimum=60)
+# Secret part of the inbound webhook's address (/sms/entrant/<secret>/), given to Brevo; empty
+# turns the webhook off (404).
+SMS_INBOUND_SECRET = env_str("SMS_INBOUND_SECRET", "")
+# The sweep (every minute) sends at most this many SMS, for at most this many seconds.
+SMS_SWEEP_BATCH = env_int("SMS_SWEEP_BATCH", 500, minimum=1)
+SMS_SWEEP_SECONDS = env_int("SMS_SWEEP_SECONDS", 50, minimum=1)
+# The phone numbers and texts of sent SMS are blanked after this many days (the counts stay).
+SMS_RETENTION_DAYS = env_int("SMS_RETENTION_DAYS", 90, minimum=1)
+
 # Internationalisation: French first, English available, Paris time.
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -387,6 +418,16 @@ CELERY_BEAT_SCHEDULE = {
     "questions-purge-guest-contacts": {
         "task": "questions.tasks.purge_guest_question_contacts",
         "schedule": crontab(hour=3, minute=35),
+    },
+    # SMS whose time came (held for the morning, retried) or whose task was lost.
+    "notifications-send-due-sms": {
+        "task": "notifications.tasks.send_due_text_messages",
+        "schedule": crontab(),
+    },
+    # Phone numbers and texts of old SMS are blanked; the counts stay (SMS_RETENTION_DAYS).
+    "notifications-forget-old-sms": {
+        "task": "notifications.tasks.forget_old_text_messages",
+        "schedule": crontab(hour=3, minute=40),
     },
     # "The day before": in the morning, so an evening meeting's reminder is read in time.
     "dialogue-meeting-reminders": {

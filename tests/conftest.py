@@ -71,6 +71,18 @@ def _celery_eager(settings):
 
 
 @pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """SMS go to a list in memory (notifications.backends.outbox), emptied for each test; they
+    still go through the TextMessage rows and the Celery task, as in production."""
+    from notifications import backends
+
+    settings.SMS_BACKEND = "notifications.backends.LocmemSmsBackend"
+    backends.outbox.clear()
+    yield backends.outbox
+    backends.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
