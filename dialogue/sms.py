@@ -32,9 +32,10 @@ from participation.mail import absolute, in_french
 
 SMS_DAY_FORMAT = "l j F"
 SMS_TIME_FORMAT = r"G\hi"
-# Room kept for what residents wrote: the title and the place are cut to these lengths.
-TITLE_CHARS = 40
-PLACE_CHARS = 60
+# Room kept for what staff wrote: the title and the place are cut to these lengths, so that a
+# reminder with the site's address and the meeting's link stays one SMS (160 characters).
+TITLE_CHARS = 30
+PLACE_CHARS = 48
 
 _GSM7 = frozenset(GSM7_BASIC + GSM7_EXTENSION)
 # Typography that has a plain GSM-7 twin; other characters lose their accent (ê -> e), and what
@@ -115,14 +116,14 @@ def wants_email_reminder(registration: Registration) -> bool:
 
 
 def _title(meeting: Meeting) -> str:
-    return Truncator(meeting.title).chars(TITLE_CHARS)
+    return Truncator(meeting.title).chars(TITLE_CHARS, truncate="...")
 
 
 def _place(meeting: Meeting) -> str:
     place = ", ".join(part for part in (meeting.venue, meeting.address) if part)
     if not place:
         place = _("online") if meeting.is_online else ""
-    return Truncator(place).chars(PLACE_CHARS)
+    return Truncator(place).chars(PLACE_CHARS, truncate="...")
 
 
 def _when(meeting: Meeting) -> str:

@@ -92,7 +92,8 @@ class GuestRegistrationForm(forms.Form):
         return validate_mobile(phone) if phone else ""
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         given = cleaned.get("email") or cleaned.get("phone")
         if not given and not self.has_error("email") and not self.has_error("phone"):
             raise forms.ValidationError(

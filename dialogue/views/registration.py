@@ -3,12 +3,11 @@ sent by SMS (typed on the code page, in the same browser session)."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -63,8 +62,9 @@ def _meeting_or_404(pk: int) -> Meeting:
 
 
 def _may_send_code(request: HttpRequest, number: str) -> bool:
-    """The rate limits of the codes sent by SMS: per client address, then per number."""
-    digest = hashlib.sha256(number.encode()).hexdigest()[:24]
+    """The rate limits of the codes sent by SMS: per client address, then per number (keyed by a
+    keyed digest: the cache holds no phone number)."""
+    digest = salted_hmac("dialogue.registration.code.limit", number).hexdigest()[:24]
     return allow(request, "registration_code") and allow(
         request, "registration_code_number", key=f"number:{digest}"
     )
@@ -119,6 +119,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
+        registration: Registration | None
         try:
             if request.user.is_authenticated:
                 # A lone checkbox: the form is always valid (unticked or absent means no).
