@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from dialogue import tokens
 from dialogue.models import CODE_VALID_MINUTES, Meeting, Registration
-from notifications.gsm import GSM7_BASIC, GSM7_EXTENSION
+from notifications.gsm import GSM7_BASIC, GSM7_EXTENSION, describe_length
 from notifications.models import ContactPreference, TextKind, Topic
 from notifications.phones import normalise_mobile
 from notifications.sms import queue_sms
@@ -115,15 +114,34 @@ def wants_email_reminder(registration: Registration) -> bool:
     return _preference(registration).email_reminders
 
 
+def _shorten(text: str, limit: int) -> str:
+    """The text, or its first words that fit with "..." (never a word cut in two)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 3]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "..."
+
+
 def _title(meeting: Meeting) -> str:
-    return Truncator(meeting.title).chars(TITLE_CHARS, truncate="...")
+    return _shorten(meeting.title, TITLE_CHARS)
 
 
-def _place(meeting: Meeting) -> str:
-    place = ", ".join(part for part in (meeting.venue, meeting.address) if part)
-    if not place:
-        place = _("online") if meeting.is_online else ""
-    return Truncator(place).chars(PLACE_CHARS, truncate="...")
+def _places(meeting: Meeting) -> list[str]:
+    """Where, from the fullest to the shortest: the venue and its address, the venue alone, both
+    cut (the meeting's page, linked, has the rest)."""
+    full = ", ".join(part for part in (meeting.venue, meeting.address) if part)
+    if not full:
+        return [_("online") if meeting.is_online else ""]
+    return list(dict.fromkeys([full, meeting.venue or full, _shorten(full, PLACE_CHARS)]))
+
+
+def _with_place(template: str, meeting: Meeting, **params: str) -> str:
+    """The text with the fullest place that costs no more SMS than the shortest one."""
+    texts = [gsm7(template % {**params, "place": place}) for place in _places(meeting)]
+    fewest = min(describe_length(text).segments for text in texts)
+    return next(text for text in texts if describe_length(text).segments == fewest)
 
 
 def _when(meeting: Meeting) -> str:
@@ -175,12 +193,13 @@ def registration_code(registration: Registration, *, code: str) -> None:
 @in_french
 def registration_confirmed(registration: Registration) -> None:
     meeting = registration.meeting
-    text = _("Registration confirmed: %(title)s, %(when)s, %(place)s. To cancel: %(link)s") % {
-        "title": _title(meeting),
-        "when": _when(meeting),
-        "place": _place(meeting),
-        "link": absolute(tokens.manage_path(registration)),
-    }
+    text = _with_place(
+        _("Registration confirmed: %(title)s, %(when)s, %(place)s. To cancel: %(link)s"),
+        meeting,
+        title=_title(meeting),
+        when=_when(meeting),
+        link=absolute(tokens.manage_path(registration)),
+    )
     _send(registration.phone, text, topic=Topic.REMINDERS, meeting=meeting)
 
 
@@ -201,15 +220,16 @@ def registration_waitlisted(registration: Registration) -> None:
 @in_french
 def registration_promoted(registration: Registration) -> None:
     meeting = registration.meeting
-    text = _(
-        "A seat has freed up: you are registered for %(title)s, %(when)s, %(place)s. "
-        "To cancel: %(link)s"
-    ) % {
-        "title": _title(meeting),
-        "when": _when(meeting),
-        "place": _place(meeting),
-        "link": absolute(tokens.manage_path(registration)),
-    }
+    text = _with_place(
+        _(
+            "A seat has freed up: you are registered for %(title)s, %(when)s, %(place)s. "
+            "To cancel: %(link)s"
+        ),
+        meeting,
+        title=_title(meeting),
+        when=_when(meeting),
+        link=absolute(tokens.manage_path(registration)),
+    )
     _send(registration.phone, text, topic=Topic.REMINDERS, meeting=meeting)
 
 
@@ -217,12 +237,13 @@ def registration_promoted(registration: Registration) -> None:
 def meeting_changed(meeting: Meeting, *, numbers: list[str]) -> None:
     """The new time and place, to each number (one SMS per number: a number with two seats at
     the meeting, a family's phone, hears it once)."""
-    text = _("Change: %(title)s now takes place %(when)s, %(place)s. %(link)s") % {
-        "title": _title(meeting),
-        "when": _when(meeting),
-        "place": _place(meeting),
-        "link": absolute(meeting.get_absolute_url()),
-    }
+    text = _with_place(
+        _("Change: %(title)s now takes place %(when)s, %(place)s. %(link)s"),
+        meeting,
+        title=_title(meeting),
+        when=_when(meeting),
+        link=absolute(meeting.get_absolute_url()),
+    )
     for number in dict.fromkeys(numbers):
         _send(number, text, topic=Topic.REMINDERS, meeting=meeting)
 
@@ -243,12 +264,13 @@ def meeting_reminder(registration: Registration, *, number: str) -> None:
     """The day before: time, place and the meeting's page. Once per registration (dedupe key)."""
     meeting = registration.meeting
     start = timezone.localtime(meeting.starts_at)
-    text = _("Reminder: %(title)s tomorrow at %(time)s, %(place)s. %(link)s") % {
-        "title": _title(meeting),
-        "time": date_format(start, SMS_TIME_FORMAT),
-        "place": _place(meeting),
-        "link": absolute(meeting.get_absolute_url()),
-    }
+    text = _with_place(
+        _("Reminder: %(title)s tomorrow at %(time)s, %(place)s. %(link)s"),
+        meeting,
+        title=_title(meeting),
+        time=date_format(start, SMS_TIME_FORMAT),
+        link=absolute(meeting.get_absolute_url()),
+    )
     _send(
         number,
         text,
