@@ -13,6 +13,7 @@ from django.utils import timezone
 from dialogue.models import Registration, RegistrationStatus
 from notifications.models import TextKind, TextMessage
 from tests.browser.journeys import MODES, Driver, at
+from tests.browser.test_accessibility import axe_violations, describe, start_axe
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
 
 pytestmark = [
@@ -21,6 +22,13 @@ pytestmark = [
 ]
 
 PHONE = {"width": 360, "height": 740}
+
+
+def assert_accessible(page) -> None:
+    """axe-core's WCAG 2.1 A and AA rules, as tests/browser/test_accessibility.py runs them."""
+    start_axe(page)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
 
 
 @pytest.fixture
@@ -58,6 +66,8 @@ def test_a_visitor_registers_by_phone_and_types_the_code(
     expect(consent).to_be_visible()
     expect(consent).not_to_be_checked()
     ui.check(consent)
+    if not ui.keyboard:
+        assert_accessible(page)
     ui.follow(page.locator(".registration-block button[type=submit]"))
 
     expect(page).to_have_url(at(rf"/rencontres/{meeting.pk}/inscription/code/"))
@@ -70,6 +80,8 @@ def test_a_visitor_registers_by_phone_and_types_the_code(
     # Nothing overflows the phone's width.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, f"journey-visitor-sms-{mode}-code", full_page=False)
+    if not ui.keyboard:
+        assert_accessible(page)
 
     ui.fill(page.get_by_label("Code reçu par SMS"), code)
     ui.follow(page.get_by_role("button", name="Confirmer mon inscription"))
