@@ -75,8 +75,14 @@ def _segments(units: list[int], encoding: str) -> int:
     return segments
 
 
+def sms_text(text: str) -> str:
+    """The text as sent: a form's line breaks (CR LF) become one LF, as phones write them."""
+    return text.replace("\r\n", "\n")
+
+
 def describe_length(text: str) -> SmsLength:
     """`(chars, segments, encoding)` of an SMS text: what a live counter shows to staff."""
+    text = sms_text(text)
     encoding = encoding_of(text)
     return SmsLength(
         chars=len(text), segments=_segments(_units(text, encoding), encoding), encoding=encoding
@@ -85,6 +91,7 @@ def describe_length(text: str) -> SmsLength:
 
 def units_left(text: str) -> int:
     """Room left in the last segment before the text needs one more (for the counter)."""
+    text = sms_text(text)
     encoding = encoding_of(text)
     units = _units(text, encoding)
     total = sum(units)

@@ -8,6 +8,7 @@ to the page given for guests. The email is queued on commit (participation.mail)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,9 +16,17 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import PENDING, ContactPreference, TextMessage, TextStatus, Topic
+from notifications.models import (
+    PENDING,
+    ContactPreference,
+    OptOutSource,
+    SmsOptOut,
+    TextMessage,
+    TextStatus,
+    Topic,
+)
 from notifications.phones import normalise_mobile
-from notifications.sms import queue_sms
+from notifications.sms import cancel_pending_to, queue_sms
 from participation.mail import absolute, queue_email, render_email
 from participation.models import User
 
@@ -88,12 +97,97 @@ def forget_phone(phone: str) -> int:
 
 
 def text_messages_forget_old(*, now: datetime | None = None) -> int:
-    """Blank the number and text of SMS written more than SMS_RETENTION_DAYS ago (daily)."""
+    """Blank the number and text of SMS written more than SMS_RETENTION_DAYS ago (daily), and never
+    later than the guests' data (GUEST_DATA_RETENTION_DAYS): the guest purge leaves no number here."""
     now = now or timezone.now()
-    limit = now - timedelta(days=settings.SMS_RETENTION_DAYS)
+    days = min(settings.SMS_RETENTION_DAYS, settings.GUEST_DATA_RETENTION_DAYS)
+    limit = now - timedelta(days=days)
     return (
         TextMessage.objects.filter(created_at__lt=limit)
         .exclude(status__in=PENDING)
         .exclude(phone="", text="")
         .update(phone="", text="")
     )
+
+
+# Consent and opt-out ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sms_opt_out(*, phone: str, source: str, now: datetime | None = None) -> SmsOptOut | None:
+    """A number wants no more SMS (STOP by SMS, or "Arrêter tous les SMS" in the settings): it is
+    recorded, the SMS boxes of the accounts that gave it are unticked, and what was still to be
+    sent to it is cancelled (confirmation codes excepted: they are asked for on the spot).
+    Returns the opt-out, or None when `phone` is no French mobile number."""
+    number = normalise_mobile(phone)
+    if number is None:
+        return None
+    now = now or timezone.now()
+    opt_out, _created = SmsOptOut.objects.get_or_create(
+        phone=number, defaults={"at": now, "source": source}
+    )
+    ContactPreference.objects.filter(phone=number).update(
+        sms_updates=False, sms_reminders=False, sms_consent_at=None
+    )
+    cancel_pending_to(number, reason="The number opted out (STOP).")
+    return opt_out
+
+
+@transaction.atomic
+def sms_stop_for_account(*, user: User) -> None:
+    """ "Arrêter tous les SMS" in the settings: the account's SMS boxes are unticked and its number
+    opted out (as by STOP: other accounts and guests giving it get no SMS either)."""
+    preference = ContactPreference.objects.select_for_update().filter(user=user).first()
+    if preference is None:
+        return
+    if preference.phone:
+        sms_opt_out(phone=preference.phone, source=OptOutSource.SETTINGS)
+    preference.sms_updates = preference.sms_reminders = False
+    preference.sms_consent_at = None
+    preference.save(update_fields=["sms_updates", "sms_reminders", "sms_consent_at", "updated_at"])
+
+
+@transaction.atomic
+def contact_preference_update(
+    *,
+    user: User,
+    email_updates: bool,
+    email_reminders: bool,
+    phone: str,
+    sms_updates: bool,
+    sms_reminders: bool,
+    now: datetime | None = None,
+) -> ContactPreference:
+    """Save the account's choices. Ticking an SMS box is an explicit consent, dated: a new one when
+    there was none or the number changed, and it lifts an earlier STOP of that number. Unticking
+    both withdraws it. `phone` must be a valid French mobile (the form checks it) or empty, and is
+    required when an SMS box is ticked."""
+    now = now or timezone.now()
+    number = normalise_mobile(phone) if phone else ""
+    if number is None or ((sms_updates or sms_reminders) and not number):
+        raise ValueError("SMS need a French mobile number.")
+    preference, _created = ContactPreference.objects.select_for_update().get_or_create(user=user)
+    wants_sms = sms_updates or sms_reminders
+    had_consent = preference.sms_consent_at is not None and (
+        preference.sms_updates or preference.sms_reminders
+    )
+    if wants_sms and (not had_consent or preference.phone != number):
+        preference.sms_consent_at = now
+        SmsOptOut.objects.filter(phone=number).delete()
+    elif not wants_sms:
+        preference.sms_consent_at = None
+    preference.email_updates = email_updates
+    preference.email_reminders = email_reminders
+    preference.phone = number
+    preference.sms_updates = sms_updates
+    preference.sms_reminders = sms_reminders
+    preference.save()
+    return preference
+
+
+def is_stop(text: str) -> bool:
+    """An SMS that asks to stop: STOP, "Stop.", "stop sms", "STOP SMS !"... in any case."""
+    return bool(_STOP.fullmatch(text.strip().upper().rstrip(".!? \u00a0")))
+
+
+_STOP = re.compile(r"STOP\s*(?:SMS)?")

@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.backends import OutgoingSms, SmsRejected, SmsTemporaryError, get_backend
-from notifications.gsm import describe_length
+from notifications.gsm import describe_length, sms_text
 from notifications.models import SmsOptOut, TextKind, TextMessage, TextStatus
 from notifications.phones import masked, normalise_mobile
 from participation.celery import task_named
@@ -105,6 +105,7 @@ def queue_sms(
         if existing is not None:
             return existing
     number = normalise_mobile(phone)
+    text = sms_text(text)
     length = describe_length(text)
     wanted = max(now, not_before) if not_before else now
     send_at = earliest_send_time(wanted, topic=topic)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
+    path("", include("notifications.urls")),
     path("compte/", views.account_home, name="account_home"),
     path("compte/", include("allauth.urls")),
     path("espace-pro/journal-d-audit/", views.audit_log, name="audit_log"),

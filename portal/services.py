@@ -16,6 +16,7 @@ from django.db import transaction
 
 from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import pseudonym
+from notifications.services import forget_phone
 from participation.models import RoleAssignment, User
 from projects.models import GrantApplication, Project
 from qpv.models import Follow
@@ -132,7 +133,13 @@ def personal_data_of(user: User) -> dict[str, Any]:
 @transaction.atomic
 def account_delete(*, user: User) -> None:
     """Delete an account; what it took part in stays, anonymised, so the figures do not change."""
-    registrations = list(Registration.objects.filter(user=user).only("pk", "email"))
+    registrations = list(Registration.objects.filter(user=user).only("pk", "email", "phone"))
+    # The SMS outbox keeps no trace of the account's numbers (the counts stay).
+    preference = getattr(user, "contact_preference", None)
+    for phone in {registration.phone for registration in registrations} | {
+        preference.phone if preference else ""
+    }:
+        forget_phone(phone)
     known_emails = {user.email.strip().lower()}
     for registration in registrations:
         known_emails.add(registration.email.strip().lower())

@@ -519,6 +519,7 @@ def resident_visits(site) -> list[Visit]:
         Visit("my registrations", "/compte/inscriptions/", shot=True),
         Visit("my questions", "/compte/questions/", shot=True),
         Visit("my data", "/compte/mes-donnees/", shot=True),
+        Visit("contact preferences", "/compte/preferences/", shot=True),
         Visit("delete account", "/compte/supprimer/", shot=True),
         Visit("emails", "/compte/email/"),
         Visit("password change", "/compte/password/change/"),
@@ -568,6 +569,7 @@ def staff_visits(site) -> list[Visit]:
         Visit("reports", "/espace-pro/rapports/", shot=True),
         Visit("report", f"/espace-pro/rapports/{site.report.pk}/"),
         Visit("audit log", "/espace-pro/journal-d-audit/", shot=True),
+        Visit("sms usage", "/espace-pro/sms/"),
     ]
 
 
@@ -577,6 +579,13 @@ def staff_visits(site) -> list[Visit]:
 BROKEN_ERROR_LINKS = """() => [...document.querySelectorAll(".error-summary a[href^='#']")]
   .map((link) => link.getAttribute("href"))
   .filter((href) => !document.getElementById(decodeURIComponent(href.slice(1))))"""
+
+
+def ask_sms_without_a_number(page) -> str | None:
+    """The contact preferences have no empty error: SMS ticked, no number."""
+    page.locator("#id_sms_updates").check()
+    page.locator("#id_phone").fill("")
+    return submit_empty("main form.contact-preferences")(page)
 
 
 def submit_empty(form: str = "main form[method=post]") -> Callable:
@@ -626,6 +635,7 @@ def resident_forms(site) -> list[Visit]:
             then=submit_empty(),
         ),
         Visit("password change errors", "/compte/password/change/", then=submit_empty()),
+        Visit("contact preferences errors", "/compte/preferences/", then=ask_sms_without_a_number),
     ]
 
 

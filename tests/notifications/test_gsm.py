@@ -94,3 +94,8 @@ def test_describe_length_unpacks_as_a_triple():
 )
 def test_units_left(text, left):
     assert units_left(text) == left
+
+
+def test_a_forms_line_breaks_count_as_one():
+    assert describe_length("Bonjour\r\nà demain") == describe_length("Bonjour\nà demain")
+    assert describe_length("Bonjour\r\nà demain").chars == 16

@@ -311,3 +311,8 @@ def test_a_code_is_retried_within_minutes_then_failed(clock, troubled_backend):
     assert message.not_before == clock.now + timedelta(minutes=1)
     assert text_messages_send_due(now=clock.now + timedelta(minutes=2)) == {"retry": 1}
     assert text_messages_send_due(now=clock.now + timedelta(minutes=5)) == {"failed": 1}
+
+
+def test_a_forms_line_breaks_are_sent_as_phones_write_them(clock):
+    message = _queue(text="Rappel :\r\ndemain 18h")
+    assert message.text == "Rappel :\ndemain 18h"

@@ -1111,6 +1111,33 @@ TABLE += [
         "  L 405 405 405 405 405 405 405",
         "  L 403 403 409 404 403 409 409",
     ),
+    # notifications: contact preferences, the SMS webhook, the SMS counts.
+    # An empty POST of the preferences is a valid choice (no email, no SMS): saved, redirected.
+    E(
+        "compte/preferences/",
+        page("notifications:preferences"),
+        "  L 200 200 200 200 200 200 200",
+        "  L   R   R   R   R   R   R   R",
+    ),
+    E(
+        "compte/preferences/arreter-les-sms/",
+        page("notifications:stop_sms"),
+        "  L 405 405 405 405 405 405 405",
+        "  L   R   R   R   R   R   R   R",
+    ),
+    # A wrong secret (or none configured, as here) is a 404 for everyone, whatever the method.
+    E(
+        "sms/entrant/<str:secret>/",
+        fixed(lambda w: reverse("notifications:inbound_sms", args=["wrong-secret"])),
+        "404 404 404 404 404 404 404 404",
+        "404 404 404 404 404 404 404 404",
+    ),
+    E(
+        "espace-pro/sms/",
+        page("notifications:sms_usage"),
+        "  L 403 403 403 403 403 403 200",
+        "  L 405 405 405 405 405 405 405",
+    ),
     # participation: the account, the audit log, the legal pages.
     E(
         "compte/",

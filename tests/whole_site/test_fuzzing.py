@@ -78,6 +78,7 @@ from dialogue.models import (
 )
 from evaluation.forms import ScopePeriodForm, scope_options
 from evaluation.models import Report, ReportStatus
+from notifications.forms import ContactPreferenceForm
 from participation import audit
 from participation.roles import Role
 from portal.forms import AccountDeleteForm
@@ -602,6 +603,20 @@ INFLUENCE_FILTERS = {
 SANITAS = {"slug": "sanitas"}
 
 INVENTORY: list[Endpoint] = [
+    # notifications: contact preferences -------------------------------------------------------
+    Endpoint(
+        "notifications:preferences",
+        "POST",
+        "resident",
+        {
+            "email_updates": Flag(),
+            "sms_updates": Flag(),
+            "email_reminders": Flag(),
+            "sms_reminders": Flag(),
+            "phone": Text(30),
+        },
+        forms=(ContactPreferenceForm,),
+    ),
     # participation: account, audit log, language ----------------------------------------------
     Endpoint(
         "account_delete",
@@ -1586,6 +1601,7 @@ _QUESTION_PAGE = (None, _page("questions:question", pk=lambda w: w.question.pk))
 _PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
 _ENVELOPE = (("referent", _page("projects:envelope_detail", pk=lambda w: w.envelope.pk)),)
 SHOWN_ON = {
+    "POST notifications:preferences": (("resident", _page("notifications:preferences")),),
     "POST qpv:news_create": (
         _SANITAS_PAGE,
         (None, _page("qpv:news")),
@@ -1697,6 +1713,11 @@ INVENTORY = [replace(endpoint, shown_on=SHOWN_ON.get(endpoint.id, ())) for endpo
 # (integers: see test_out_of_range_ids_are_not_found). A new route must join one list or the other.
 NO_INPUT = {
     "home",
+    "notifications:stop_sms",
+    "notifications:sms_usage",
+    # The provider's webhook reads a JSON body, not a form: tests/notifications/test_inbound.py
+    # sends it malformed and odd events; here, without the secret, it is a 404.
+    "notifications:inbound_sms",
     "qpv:news_image",
     "qpv_page",
     "qpv:news_item",
@@ -2105,6 +2126,7 @@ INDIRECT_READS = {
 }
 VIEW_MODULES = [
     "participation.views",
+    "notifications.views",
     "portal.views",
     "qpv.views.follows",
     "qpv.views.news",

@@ -728,6 +728,7 @@ PAGES: list[Page] = [
     Page("account_home", "resident", grows=False),
     Page("account_home", "facilitator", label="many roles"),
     Page("my_data", "resident"),
+    Page("notifications:preferences", "resident", grows=False),
     Page("my_data_json", "resident"),
     Page("account_delete", "resident", grows=False),
     Page("account_email", "resident"),
@@ -804,6 +805,7 @@ PAGES: list[Page] = [
     Page("evaluation:reports", "referent"),
     Page("evaluation:report", "referent", REPORT, grows=False),
     Page("evaluation:report_status", "referent", REPORT, grows=False),
+    Page("notifications:sms_usage", "coordinator", grows=False),
     Page("audit_log", "coordinator", grows=False, label="full pages in both datasets"),
     Page("audit_log", "coordinator", query="model=evaluation.report"),
     # Static pages and the site map.
@@ -825,11 +827,14 @@ EXCLUDED: dict[str, str] = {
     "tests/dialogue/test_registration_by_sms (test_code_page_queries_do_not_grow)",
     "qpv:unsubscribe": "a write by a signed one-click link, answering a short confirmation",
     "healthz": "the load balancer's probe: SELECT 1",
+    "notifications:inbound_sms": "the SMS provider's webhook: a 404 without its secret, then a JSON"
+    " POST (tests/notifications/test_inbound.py)",
     "evaluation:export_xlsx": "the indicator queries of export_csv (measured), written as XLSX",
 }
 
 POST_ONLY: frozenset[str] = frozenset(
     {
+        "notifications:stop_sms",
         "qpv:follow",
         "qpv:unfollow",
         "dialogue:my_registration_cancel",
@@ -1022,6 +1027,7 @@ def test_post_only_urls_refuse_a_get():
         "qpv:follow": {"slug": world.sanitas.slug},
         "qpv:unfollow": {"slug": world.sanitas.slug},
         "dialogue:checkin_toggle": {"pk": world.upcoming.pk, "registration_pk": registration.pk},
+        "notifications:stop_sms": {},
     }
     refused = {
         name: client.get(reverse(name, kwargs=special.get(name, args))).status_code
