@@ -343,7 +343,7 @@ def meeting_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The meeting “%(title)s” is cancelled. Its registrants are told by email.")
+                _("The meeting “%(title)s” is cancelled. Its registrants are told by email or SMS.")
                 % {"title": meeting.title},
             )
             return redirect("dialogue:staff_home")
