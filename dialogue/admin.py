@@ -16,7 +16,7 @@ class DialogueSpaceAdmin(admin.ModelAdmin):
 class RegistrationInline(admin.TabularInline):
     model = Registration
     extra = 0
-    fields = ["name", "email", "status", "created_at"]
+    fields = ["name", "email", "phone", "status", "created_at"]
     readonly_fields = ["created_at"]
 
     def get_queryset(self, request):

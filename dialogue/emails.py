@@ -26,7 +26,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from dialogue import tokens
+from dialogue import sms, tokens
 from dialogue.calendar import meeting_ics
 from dialogue.models import Meeting, MeetingStatus, Registration, RegistrationStatus
 from participation.mail import PARIS, OutgoingEmail, absolute, in_french, queue_email, render_email
@@ -179,6 +179,11 @@ def registration_promoted(registration: Registration) -> None:
 # Changes to a meeting -----------------------------------------------------------------------------
 
 
+def _numbers(registrations: list[Registration]) -> list[str]:
+    """The mobile numbers to text about a change, in the order of the registrations."""
+    return [number for registration in registrations if (number := sms.number_for(registration))]
+
+
 @in_french
 def meeting_changed(meeting: Meeting, *, changes: list[str]) -> int:
     """Tell everyone holding a place (confirmed or waitlisted) the new time or place.
@@ -186,11 +191,19 @@ def meeting_changed(meeting: Meeting, *, changes: list[str]) -> int:
     `changes` are human-readable lines ("Start", "Venue"...), listed in the email. Pending guests
     are not told: they have not confirmed yet, and the link they will open shows the meeting as it
     is now. Confirmed people get the updated .ics (same UID), which updates their calendar entry.
-    One email per person: registrants never see each other's address.
+    One email per person: registrants never see each other's address. Those who gave a mobile
+    number for last-minute changes (or chose SMS for their meeting reminders) get an SMS too
+    (dialogue.sms.number_for); a guest registered by number only gets the SMS alone.
+    Returns the number of people told.
     """
     meeting_context = {**_meeting_context(meeting), "changes": changes}
-    registrations = list(meeting.registrations.holding_a_place())
+    registrations = list(
+        meeting.registrations.holding_a_place().select_related("user__contact_preference")
+    )
+    sms.meeting_changed(meeting, numbers=_numbers(registrations))
     for registration in registrations:
+        if not registration.email:
+            continue
         confirmed = registration.status == RegistrationStatus.CONFIRMED
         queue_email(
             _email(
@@ -212,13 +225,17 @@ def meeting_cancelled(meeting: Meeting) -> int:
     confirmation email. Call this before the registrations themselves are cancelled (if they ever
     are), since the recipients are the active registrations at the time of the call. Confirmed
     people get the .ics marked CANCELLED, which removes or strikes the event in their calendar.
+    The numbers of `meeting_changed` get an SMS too.
     """
     meeting_context = {
         **_meeting_context(meeting),
         "agenda_url": absolute(meeting.dialogue_space.qpv.get_absolute_url()),
     }
-    registrations = list(meeting.registrations.active())
+    registrations = list(meeting.registrations.active().select_related("user__contact_preference"))
+    sms.meeting_cancelled(meeting, numbers=_numbers(registrations))
     for registration in registrations:
+        if not registration.email:
+            continue
         confirmed = registration.status == RegistrationStatus.CONFIRMED
         queue_email(
             _email(
@@ -248,8 +265,12 @@ def _paris_day_bounds(day) -> tuple[datetime, datetime]:
 def send_meeting_reminders(*, now: datetime | None = None) -> int:
     """Remind every confirmed registrant of a planned meeting that starts tomorrow (Paris date).
 
-    Idempotent: `reminder_sent_at` is set in the same transaction that queues the emails, and the
-    rows are locked (skipping rows locked by a concurrent run), so running twice sends once.
+    By email (except accounts that turned the email reminder off) and, for those who chose it, by
+    SMS (dialogue.sms.number_for: accounts per their contact preferences, guests who ticked it at
+    registration): one of each at most per registration. Idempotent: `reminder_sent_at` is set in
+    the same transaction that queues the messages, and the rows are locked (skipping rows locked
+    by a concurrent run), so running twice sends once; the SMS carry a deduplication key besides.
+    Returns the number of registrations reminded (by email, SMS or both).
     """
     now = now or timezone.now()
     tomorrow = timezone.localtime(now, PARIS).date() + timedelta(days=1)
@@ -263,26 +284,36 @@ def send_meeting_reminders(*, now: datetime | None = None) -> int:
             meeting__starts_at__lt=end,
         )
         .select_related(
-            "meeting__dialogue_space__qpv__commune", "meeting__dialogue_space__host_organisation"
+            "meeting__dialogue_space__qpv__commune",
+            "meeting__dialogue_space__host_organisation",
+            "user__contact_preference",
         )
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("meeting__starts_at", "pk")
     )
     meeting_contexts: dict[int, dict] = {}
+    reminded = 0
     for registration in registrations:
         meeting = registration.meeting
-        if meeting.pk not in meeting_contexts:
-            meeting_contexts[meeting.pk] = _meeting_context(meeting)
-        queue_email(
-            _email(
-                "meeting_reminder",
-                subject=_("Reminder: %(title)s tomorrow") % {"title": meeting.title},
-                to=registration.email,
-                context=_registration_context(registration, meeting_contexts[meeting.pk]),
+        by_email = sms.wants_email_reminder(registration)
+        number = sms.number_for(registration, reminder=True)
+        if number:
+            sms.meeting_reminder(registration, number=number)
+        if by_email:
+            if meeting.pk not in meeting_contexts:
+                meeting_contexts[meeting.pk] = _meeting_context(meeting)
+            queue_email(
+                _email(
+                    "meeting_reminder",
+                    subject=_("Reminder: %(title)s tomorrow") % {"title": meeting.title},
+                    to=registration.email,
+                    context=_registration_context(registration, meeting_contexts[meeting.pk]),
+                )
             )
-        )
+        reminded += bool(number or by_email)
+    # Every row is marked, reminded or not (an account that turned both off): it was decided.
     Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(reminder_sent_at=now)
-    return len(registrations)
+    return reminded
 
 
 @in_french

@@ -24,8 +24,13 @@ urlpatterns = [
     path("quartiers/<slug:slug>/rencontres/", public.qpv_agenda, name="qpv_agenda"),
     path("quartiers/<slug:slug>/agenda.ics", public.qpv_agenda_ics, name="qpv_agenda_ics"),
     path("espaces/<int:pk>/", public.space_detail, name="space"),
-    # Registration: residents with an account, guests confirming by email, signed links.
+    # Registration: residents with an account, guests confirming by email or SMS code, signed links.
     path("rencontres/<int:pk>/inscription/", registration.register, name="register"),
+    path(
+        "rencontres/<int:pk>/inscription/code/",
+        registration.registration_code,
+        name="registration_code",
+    ),
     path(
         "inscriptions/confirmer/<str:signed>/",
         registration.confirm_guest,

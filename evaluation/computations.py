@@ -38,7 +38,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Lag, Lower, RowNumber, TruncDate
+from django.db.models.functions import Lag, RowNumber, TruncDate
 from django.utils import timezone
 
 from dialogue.models import (
@@ -317,15 +317,17 @@ def _registrants(grouping: Grouping) -> dict[Any, dict]:
 
     Two window subqueries mark rows, the outer query counts them with a plain GROUP BY:
     - first attendances: over ALL the attendances anywhere that started before the end of the
-      period (history matters), the rows whose meeting started when the address first came;
-    - repeated attendances: over the attendances of the scope and period, the rows whose address
+      period (history matters), the rows whose meeting started when the person first came;
+    - repeated attendances: over the attendances of the scope and period, the rows whose person
       came to another meeting of the same group (QPV or quarter).
     """
     in_scope = grouping.scope_q("meeting__dialogue_space__qpv") & grouping.period_q(
         "meeting__starts_at", is_datetime=True
     )
     key = grouping.key("meeting__dialogue_space__qpv", "meeting__starts_at", is_datetime=True)
-    email = Lower("email")
+    # Who a registrant is: the email address (case ignored), or the mobile number of a guest
+    # registered by number only (dialogue.models.PERSON_KEY, a generated column).
+    person = F("person_key")
     attendances = Registration.objects.filter(
         attended=True, meeting__status=MeetingStatus.HELD
     ).order_by()
@@ -333,11 +335,11 @@ def _registrants(grouping: Grouping) -> dict[Any, dict]:
         attendances.filter(
             meeting__starts_at__lt=paris_midnight(grouping.period.end + timedelta(days=1))
         )
-        .annotate(first_started=Window(Min("meeting__starts_at"), partition_by=[email]))
+        .annotate(first_started=Window(Min("meeting__starts_at"), partition_by=[person]))
         .filter(meeting__starts_at=F("first_started"))
         .values("pk")
     )
-    partition = [email] if key is None else [key, email]
+    partition = [person] if key is None else [key, person]
     repeated_attendances = (
         attendances.filter(in_scope)
         .annotate(
@@ -351,8 +353,8 @@ def _registrants(grouping: Grouping) -> dict[Any, dict]:
         attendances.filter(in_scope),
         {
             "present": Count("pk"),
-            "distinct": Count(email, distinct=True),
-            "came_again": Count(email, distinct=True, filter=Q(pk__in=repeated_attendances)),
+            "distinct": Count(person, distinct=True),
+            "came_again": Count(person, distinct=True, filter=Q(pk__in=repeated_attendances)),
             "first_time": Count("pk", filter=Q(pk__in=first_attendances)),
             **_diversity(Q()),
         },

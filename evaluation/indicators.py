@@ -364,8 +364,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "resultat",
         _("Distinct residents"),
         _(
-            "Distinct email addresses (case ignored) of the registrations ticked present at the "
-            "held meetings of the period. Walk-ins are anonymous and not counted here."
+            "Distinct people among the registrations ticked present at the held meetings of the "
+            "period: by email address (case ignored), or by mobile number for guests registered "
+            "with a number only. Walk-ins are anonymous and not counted here."
         ),
         "count",
     ),
@@ -428,9 +429,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         _("First-time participations"),
         _(
             "Resident attendances of the period that were a first time: a registration ticked "
-            "present whose email address (case ignored) was never ticked present at an earlier "
-            "held meeting (anywhere, at any date), plus resident walk-ins declared “first "
-            "time”."
+            "present whose person (email address, case ignored, or mobile number for guests "
+            "registered with a number only) was never ticked present at an earlier held meeting "
+            "(anywhere, at any date), plus resident walk-ins declared “first time”."
         ),
         "count",
     ),
@@ -440,8 +441,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         _("Returning participations"),
         _(
             "Resident attendances of the period by someone who came before: a registration ticked "
-            "present whose email address was ticked present at an earlier held meeting (anywhere, "
-            "at any date), plus resident walk-ins declared “not the first time”. "
+            "present whose person (email address, case ignored, or mobile number for guests "
+            "registered with a number only) was ticked present at an earlier held meeting "
+            "(anywhere, at any date), plus resident walk-ins declared “not the first time”. "
             "Walk-ins who did not say are neither first-time nor returning."
         ),
         "count",
@@ -451,9 +453,10 @@ CATALOGUE: tuple[Indicator, ...] = (
         "resultat",
         _("Return rate"),
         _(
-            "Among the distinct residents of the period (email addresses ticked present, case "
-            "ignored), the percent who were present at two different held meetings of the scope "
-            "or more in the period, rounded to 1 decimal."
+            "Among the distinct residents of the period (people ticked present, by email address, "
+            "case ignored, or by mobile number for guests registered with a number only), the "
+            "percent who were present at two different held meetings of the scope or more in the "
+            "period, rounded to 1 decimal."
         ),
         "percent",
     ),

@@ -35,10 +35,14 @@ def client_key(request: HttpRequest) -> str:
     return f"address:{client_address(request)}"
 
 
-def allow(request: HttpRequest, action: str) -> bool:
-    """Count one hit of `action`; False once the limit of settings.RATE_LIMITS is passed."""
+def allow(request: HttpRequest, action: str, *, key: str | None = None) -> bool:
+    """Count one hit of `action`; False once the limit of settings.RATE_LIMITS is passed.
+
+    `key` counts something else than the client: a phone number the SMS go to, say (pass a
+    digest, not the number: the keys are visible to whoever reads the cache).
+    """
     limit, seconds = settings.RATE_LIMITS[action]
-    key = f"ratelimit:{action}:{client_key(request)}"
+    key = f"ratelimit:{action}:{key or client_key(request)}"
     cache.add(key, 0, timeout=seconds)
     try:
         hits = cache.incr(key)

@@ -257,6 +257,11 @@ GUEST_DATA_RETENTION_DAYS = env_int("GUEST_DATA_RETENTION_DAYS", 365, minimum=30
 # per client address otherwise.
 RATE_LIMITS = {
     "guest_registration": (20, 600),
+    # Codes sent by SMS to guests registering by mobile number: per client address, and per
+    # number (so that nobody floods someone else's phone from many addresses).
+    "registration_code": (6, 3600),
+    "registration_code_number": (3, 3600),
+    "registration_code_check": (30, 600),
     "online_question": (10, 600),
     "project_idea": (10, 600),
     "grant_application": (10, 600),

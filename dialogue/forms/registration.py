@@ -1,11 +1,9 @@
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.models import AgeBand, Gender
+from dialogue.models import CODE_VALID_MINUTES, AgeBand, Gender
+from notifications.phones import validate_mobile
 
-PHONE = re.compile(r"^\+?[0-9 .\-()]{6,20}$")
 PREFER_NOT_TO_SAY = ("", _("Prefer not to say"))
 STATISTICS_HELP = _("Optional: used only for anonymous statistics on who takes part.")
 COMEBACK_LABEL = _(
@@ -24,8 +22,9 @@ class OneClickRegistrationForm(forms.Form):
 
 
 class GuestRegistrationForm(forms.Form):
-    """A visitor without an account: a name, an email to confirm, optionally a phone, the
-    come-back invitation (opt-in) and a self-declared gender and age band (never required)."""
+    """A visitor without an account: a name; an email (confirmed by an emailed link) or a mobile
+    number (confirmed by a code sent by SMS), or both; the SMS reminder, the come-back invitation
+    (opt-ins, never pre-ticked) and a self-declared gender and age band (never required)."""
 
     name = forms.CharField(
         label=_("Your name"),
@@ -35,15 +34,25 @@ class GuestRegistrationForm(forms.Form):
     email = forms.EmailField(
         label=_("Your email address"),
         max_length=254,
+        required=False,
         help_text=_("We send you a link to confirm your registration."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label=_("Phone (optional)"),
-        max_length=20,
+        label=_("Your mobile number"),
+        max_length=30,
         required=False,
-        help_text=_("Only to reach you if the meeting changes at the last minute."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_(
+            "No email? We send you a code by SMS to confirm. The number also serves to tell you "
+            "of a last-minute change."
+        ),
+        # The placeholder lets the stylesheet show the SMS reminder box once a number is typed.
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "06 12 34 56 78"}
+        ),
+    )
+    sms_reminders = forms.BooleanField(
+        label=_("Send me an SMS reminder the day before"), required=False
     )
 
     comeback_opt_in = forms.BooleanField(label=COMEBACK_LABEL, required=False)
@@ -78,9 +87,53 @@ class GuestRegistrationForm(forms.Form):
         return name
 
     def clean_phone(self) -> str:
+        """The number in E.164 (+33612345678): SMS go to French mobiles only."""
         phone = self.cleaned_data["phone"].strip()
-        if phone and not PHONE.match(phone):
+        return validate_mobile(phone) if phone else ""
+
+    def clean(self) -> dict:
+        super().clean()
+        cleaned = self.cleaned_data
+        given = cleaned.get("email") or cleaned.get("phone")
+        if not given and not self.has_error("email") and not self.has_error("phone"):
             raise forms.ValidationError(
-                _("Enter a phone number with digits only, e.g. 06 12 34 56 78."), code="invalid"
+                _(
+                    "Give your email address or your mobile number: we need one of them to "
+                    "confirm your registration."
+                ),
+                code="no_contact",
             )
-        return phone
+        if not cleaned.get("phone"):
+            # No number, no SMS: an unticked box whatever was sent.
+            cleaned["sms_reminders"] = False
+        return cleaned
+
+
+class RegistrationCodeForm(forms.Form):
+    """The 6 digits received by SMS (spaces allowed: "123 456")."""
+
+    code = forms.CharField(
+        label=_("Code received by SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _("6 digits, valid %(minutes)s minutes.") % {
+            "minutes": CODE_VALID_MINUTES
+        }
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise forms.ValidationError(
+                _("Type the 6 digits of the code we sent you by SMS."), code="invalid"
+            )
+        return code

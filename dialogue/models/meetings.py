@@ -5,7 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -284,7 +284,8 @@ class Meeting(models.Model):
 
 
 class RegistrationStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for email confirmation")
+    # A guest's registration waits for the emailed link, or for the code sent by SMS.
+    PENDING = "pending", _("Waiting for confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")
     CANCELLED = "cancelled", _("Cancelled")
@@ -345,8 +346,25 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Who a registration is, across meetings, for the figures ("distinct", "returning" residents): the
+# email address (case ignored) or, for a guest registered with a mobile number only, that number
+# (stored normalised, "+33612345678"). The two never collide: an address has an "@", a number not.
+PERSON_KEY = Coalesce(NullIf(Lower("email"), models.Value("")), NullIf("phone", models.Value("")))
+
+# A guest registered by SMS gets this many tries at the code, valid this long (minutes).
+CODE_MAX_ATTEMPTS = 5
+CODE_VALID_MINUTES = 15
+
+
 class Registration(models.Model):
-    """A person's seat (or place on the waiting list) at a meeting: an account or a guest."""
+    """A person's seat (or place on the waiting list) at a meeting: an account or a guest.
+
+    An account registers with its (verified) email. A guest gives an email, a mobile number, or
+    both: with an email, the emailed link confirms the registration; with a number only, a code
+    sent by SMS does (`code_hash`, `code_sent_at`, `code_attempts`). The phone also serves to tell
+    the guest of a last-minute change by SMS, and for the reminder the day before when they ticked
+    `sms_reminders` (their consent, dated `sms_consent_at`).
+    """
 
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("meeting")
@@ -360,8 +378,14 @@ class Registration(models.Model):
         verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=150)
-    email = models.EmailField(_("email address"))
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    person_key = models.GeneratedField(
+        expression=PERSON_KEY,
+        output_field=models.CharField(max_length=254, null=True),
+        db_persist=True,
+        verbose_name=_("person key"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
     )
@@ -371,6 +395,13 @@ class Registration(models.Model):
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # A guest's explicit consent (never pre-ticked) to the SMS reminder the day before.
+    sms_reminders = models.BooleanField(_("SMS reminder the day before"), default=False)
+    sms_consent_at = models.DateTimeField(_("SMS consent given at"), null=True, blank=True)
+    # The confirmation code of a guest registered by SMS: its hash only, never the code itself.
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     attended = models.BooleanField(_("present"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     # Optional, self-declared: never required to take part.
@@ -391,18 +422,30 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "email"],
-                condition=models.Q(status__in=ACTIVE_REGISTRATION_STATUSES),
+                condition=models.Q(status__in=ACTIVE_REGISTRATION_STATUSES) & ~models.Q(email=""),
                 name="registration_one_active_per_email",
+            ),
+            # A guest registered by mobile number only: one active registration per number. A
+            # number given beside an email may be shared (a family's phone): the email decides.
+            models.UniqueConstraint(
+                fields=["meeting", "phone"],
+                condition=models.Q(status__in=ACTIVE_REGISTRATION_STATUSES, email="")
+                & ~models.Q(phone=""),
+                name="registration_one_active_per_phone",
+            ),
+            models.CheckConstraint(
+                name="registration_has_email_or_phone",
+                condition=~models.Q(email="") | ~models.Q(phone=""),
             ),
         ]
         indexes = [
             models.Index(fields=["meeting", "status"], name="registration_meeting_status"),
             models.Index(fields=["user", "status"], name="registration_user_status"),
             # "Returning" attendees (dialogue.selectors.attendance.returning_registrant): the earlier
-            # attendances of an address, looked up for each person present (email__iexact).
+            # attendances of a person, looked up for each person present.
             models.Index(
-                Upper("email"),
-                name="registration_email_attended",
+                fields=["person_key"],
+                name="registration_person_attended",
                 condition=models.Q(attended=True),
             ),
         ]
@@ -418,3 +461,16 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_REGISTRATION_STATUSES
+
+    @property
+    def phone_display(self) -> str:
+        """The number as people write it: "+33612345678" reads "06 12 34 56 78"."""
+        if len(self.phone) == 12 and self.phone.startswith("+33"):
+            national = "0" + self.phone[3:]
+            return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+        return self.phone
+
+    @property
+    def by_sms_only(self) -> bool:
+        """A guest who gave a mobile number and no email: every message goes by SMS."""
+        return not self.email and bool(self.phone)

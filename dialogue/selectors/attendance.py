@@ -2,9 +2,10 @@
 
 Two aggregate queries per call, whatever the number of attendees (and whatever the number of
 meetings for `attendance_summaries`): one over the registrations ticked present, one over the
-walk-ins. Registrants count as residents; a registrant is "returning" when the same email address
-was ticked present at an earlier meeting (an `Exists` subquery); a walk-in is what was declared at
-the door (first time, returning or unknown).
+walk-ins. Registrants count as residents; a registrant is "returning" when the same person (the
+`person_key`: email address, case ignored, or the mobile number of a guest registered by number
+only) was ticked present at an earlier meeting (an `Exists` subquery); a walk-in is what was
+declared at the door (first time, returning or unknown).
 """
 
 from __future__ import annotations
@@ -87,10 +88,11 @@ def _breakdown_aggregates(prefix: str) -> dict:
 
 
 def returning_registrant() -> Exists:
-    """True for a registration whose email was ticked present at an earlier meeting."""
+    """True for a registration whose person (email, or number without one) was ticked present at
+    an earlier meeting."""
     return Exists(
         Registration.objects.filter(
-            email__iexact=OuterRef("email"),
+            person_key=OuterRef("person_key"),
             attended=True,
             meeting__starts_at__lt=OuterRef("meeting__starts_at"),
         )

@@ -2,7 +2,9 @@
 
 Names, phones and emails go; the rows stay, so attendance and every indicator computed from them are
 unchanged. The email is replaced by a pseudonym derived from it (the same address always gives the
-same pseudonym), so "distinct residents" and "returning residents" keep counting the same people.
+same pseudonym), so "distinct residents" and "returning residents" keep counting the same people;
+a guest registered by mobile number only gets the pseudonym of their number in the email field
+(the person key of dialogue.models.PERSON_KEY), and the number goes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dialogue.models import Registration
+from notifications.models import TextMessage
+from notifications.phones import normalise_mobile
 
 PURGED_DOMAIN = "purged.invalid"
 
@@ -33,11 +37,20 @@ def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
     registrations = list(
         Registration.objects.filter(user__isnull=True, meeting__ends_at__lt=limit)
         .exclude(email__endswith=f"@{PURGED_DOMAIN}")
-        .only("pk", "email")
+        .only("pk", "meeting_id", "email", "phone")
     )
+    numbers = {normalise_mobile(r.phone) or r.phone for r in registrations if r.phone}
+    meeting_ids = {registration.meeting_id for registration in registrations}
     for registration in registrations:
-        registration.email = pseudonym(registration.email)
+        registration.email = pseudonym(registration.email or registration.phone)
         registration.name = ""
         registration.phone = ""
     Registration.objects.bulk_update(registrations, ["email", "name", "phone"], batch_size=1000)
+    # The SMS about those meetings to those numbers: blanked too (the outbox blanks every SMS after
+    # SMS_RETENTION_DAYS anyway; this holds if that delay is ever set longer). The rows stay, for
+    # the counts; SMS to the same numbers about later meetings are left alone.
+    if numbers:
+        TextMessage.objects.filter(meeting_id__in=meeting_ids, phone__in=numbers).update(
+            phone="", text=""
+        )
     return {"registrations": len(registrations)}

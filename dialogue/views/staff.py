@@ -343,7 +343,7 @@ def meeting_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The meeting “%(title)s” is cancelled. Its registrants are told by email.")
+                _("The meeting “%(title)s” is cancelled. Its registrants are told by email or SMS.")
                 % {"title": meeting.title},
             )
             return redirect("dialogue:staff_home")
@@ -406,7 +406,7 @@ def _registrants_csv(
                 [
                     _csv_cell(registration.name),
                     _csv_cell(registration.email),
-                    _csv_cell(registration.phone),
+                    _csv_cell(registration.phone_display),
                     registration.get_status_display(),
                     _local(registration.created_at),
                     position if status == RegistrationStatus.WAITLISTED else "",

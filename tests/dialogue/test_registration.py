@@ -357,6 +357,11 @@ def test_meeting_page_guest_fields_match_the_form():
     page = Client().get(meeting.get_absolute_url()).content.decode()
     form = GuestRegistrationForm()
     assert re.search(r'type="checkbox"\s+name="comeback_opt_in"', page)
+    assert re.search(r'type="checkbox"\s+name="sms_reminders"', page)
+    for name in ("name", "email", "phone", "website"):
+        assert f'name="{name}"' in page
+    hand_written = set(re.findall(r'name="([a-z_]+)"', page)) - {"csrfmiddlewaretoken", "next"}
+    assert set(form.fields) <= hand_written
     for name in ("gender", "age_band"):
         select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
         options = re.findall(r'<option value="([^"]*)"', select)

@@ -531,6 +531,14 @@ TABLE += [
         EVERYONE,
         "400 400   R   R   R   R   R   R",
     ),
+    # The code received by SMS: only in the session that registered by mobile number; any other
+    # session is sent back to the meeting page (tests/dialogue/test_registration_by_sms.py).
+    E(
+        "rencontres/<int:pk>/inscription/code/",
+        of("dialogue:registration_code", "planned"),
+        "  R   R   R   R   R   R   R   R",
+        "  R   R   R   R   R   R   R   R",
+    ),
     E(
         "inscriptions/confirmer/<str:signed>/",
         fixed(lambda w: confirm_path(w.A.pending_guest)),

@@ -56,7 +56,11 @@ from dialogue.forms.feedback import FeedbackForm
 from dialogue.forms.meetings import MeetingCancelForm, MeetingForm, SpaceForm
 from dialogue.forms.minutes import MinutesForm
 from dialogue.forms.public import AgendaFilterForm
-from dialogue.forms.registration import GuestRegistrationForm, OneClickRegistrationForm
+from dialogue.forms.registration import (
+    GuestRegistrationForm,
+    OneClickRegistrationForm,
+    RegistrationCodeForm,
+)
 from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
 from dialogue.models import (
     AgeBand,
@@ -203,6 +207,11 @@ class World:
     @cached_property
     def resident(self):
         return UserFactory()
+
+    @cached_property
+    def sms_guest(self) -> None:
+        """Not an account: a visitor whose session registered by mobile number (see `_login`)."""
+        return None
 
     @cached_property
     def referent(self):
@@ -397,7 +406,7 @@ class Endpoint:
 
     url: str  # the URL name
     method: str  # GET: `fields` are query parameters; POST: form fields
-    role: str | None  # None for a visitor; else an attribute of World
+    role: str | None  # None for a visitor; "sms_guest" (see _login); else an attribute of World
     fields: dict[str, Kind]
     forms: tuple[type, ...] = ()  # the forms it binds: their fields must all be in `fields`
     args: Callable[[World], dict] | None = None  # URL kwargs
@@ -750,8 +759,10 @@ INVENTORY: list[Endpoint] = [
         None,
         {
             "name": Text(150, required=True),
-            "email": Email(required=True),
-            "phone": Choice(["06 12 34 56 78", "+33 6 12 34 56 78"]),
+            # An email, a mobile number (a code by SMS), or both.
+            "email": Email(),
+            "phone": Choice(["06 12 34 56 78", "+33 6 12 34 56 78", "07.12.34.56.78"]),
+            "sms_reminders": Flag(),
             "comeback_opt_in": Flag(),
             "gender": Choice(Gender.values),
             "age_band": Choice(AgeBand.values),
@@ -770,6 +781,15 @@ INVENTORY: list[Endpoint] = [
         args=_meeting,
         statuses=STATUS_FORM,
         label=" (account)",
+    ),
+    # The code received by SMS, in the session of a guest who registered by mobile number.
+    Endpoint(
+        "dialogue:registration_code",
+        "POST",
+        "sms_guest",
+        {"code": Text(12, required=True), "resend": Flag()},
+        forms=(RegistrationCodeForm,),
+        args=_meeting,
     ),
     Endpoint(
         "dialogue:registration_confirm",
@@ -1792,6 +1812,14 @@ def _login(client: PortalClient, world: World, role: str | None) -> None:
     """`role` is an attribute of World; "password:<role>" signs in through the login form, for the
     pages that want a recent authentication (allauth's 2FA setup)."""
     if role is None:
+        return
+    if role == "sms_guest":
+        # A visitor who registered by mobile number: the code page answers in their session.
+        response = client.post(
+            reverse("dialogue:register", kwargs=_meeting(world)),
+            {"name": "Invitée", "phone": "06 98 76 54 32"},
+        )
+        assert response.status_code == 302, "the registration by mobile number was refused"
         return
     if role.startswith("password:"):
         user = getattr(world, role.removeprefix("password:"))

@@ -837,6 +837,8 @@ EXCLUDED: dict[str, str] = {
     "evaluation:report_download": "a file download: one query for the report, then the file",
     "qpv:news_image": "a file download: one query for the news item, then the image",
     "dialogue:feedback_on_the_spot": "a redirect to the feedback form (listed) with a new token",
+    "dialogue:registration_code": "needs the session of a guest registration: pinned in "
+    "tests/dialogue/test_registration_by_sms (test_code_page_queries_do_not_grow)",
     "qpv:unsubscribe": "a write by a signed one-click link, answering a short confirmation",
     "healthz": "the load balancer's probe: SELECT 1",
     "notifications:inbound_sms": "the SMS provider's webhook: a 404 without its secret, then a JSON"
