@@ -1,6 +1,7 @@
 """Journey of a resident, in Chromium, with the mouse and with the keyboard only: an account created
-with the emailed code, their neighbourhood followed from the menu, a question asked online, then the
-answer read in their account and on the public Q&A once the staff have published it."""
+(with a name) and confirmed with the emailed code, their neighbourhood followed from the menu, a
+question asked online, then the answer read in their account and on the public Q&A once the staff
+have published it."""
 
 from __future__ import annotations
 
@@ -60,12 +61,15 @@ def test_a_resident_signs_up_follows_asks_and_reads_the_answer(
 
     # Sign up: email and password, then the code sent by email.
     ui.follow(page.locator(".site-header").get_by_role("link", name="Créer un compte"))
+    ui.fill(page.locator('input[name="first_name"]'), "Samira")
+    ui.fill(page.locator('input[name="last_name"]'), "Benali")
     ui.fill(page.locator('input[name="email"]'), RESIDENT)
     ui.fill(page.locator('input[name="password1"]'), PASSWORD)
     ui.fill(page.locator('input[name="password2"]'), PASSWORD)
     ui.follow(page.locator('main form button[type="submit"]').first)
     [message] = emails_to(mailoutbox, RESIDENT)
     user = User.objects.get(email=RESIDENT)
+    assert user.full_name == "Samira Benali"  # printed on sign-in sheets, never the email
     assert not EmailAddress.objects.get(user=user).verified
     ui.fill(page.locator('input[name="code"]'), code_in(message))
     ui.follow(page.locator('main form button[type="submit"]').first)
@@ -108,7 +112,7 @@ def test_a_resident_signs_up_follows_asks_and_reads_the_answer(
 
     # The resident follows it in "Mon espace" (its dated steps), reads the answer in their
     # questions, then on the public page.
-    ui.follow(page.locator(".site-header").get_by_role("link", name="Mon compte"))
+    ui.follow(page.locator(".site-header").get_by_role("link", name="Mon espace"))
     expect(page.locator("#questions")).to_contain_text("Fil Bleu")
     ui.follow(
         page.locator("#questions").get_by_role("link", name="Mes questions en détail", exact=True)
