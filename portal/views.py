@@ -45,10 +45,13 @@ HOME_ANSWERS = 3
 
 
 def _my_qpvs(request: HttpRequest, qpvs: list[QPV], slug: str) -> list[QPV]:
-    """The neighbourhoods whose meetings come first: the one chosen, then those followed."""
+    """The neighbourhoods whose meetings come first: the one chosen, then the account's own (given
+    at sign-up) and those it follows."""
     followed: set[int] = set()
     if request.user.is_authenticated:
         followed = set(Follow.objects.filter(user=request.user).values_list("qpv_id", flat=True))
+        if request.user.home_qpv_id:
+            followed.add(request.user.home_qpv_id)
     chosen = [qpv for qpv in qpvs if qpv.slug == slug]
     return chosen + [qpv for qpv in qpvs if qpv.pk in followed and qpv.slug != slug]
 

@@ -220,6 +220,17 @@ def test_a_resident_sees_the_neighbourhoods_they_follow_first(client):
     assert "Aucune rencontre n'est prévue pour l'instant." in section(page, "next-meetings-title")
 
 
+def test_the_neighbourhood_given_at_sign_up_comes_first_too(client):
+    resident = UserFactory(home_qpv=QPV.objects.get(slug="la-rabiere"))
+    rabiere = meeting_in("la-rabiere", 5, title="Rencontre de la Rabière")
+    europe = meeting_in("europe", 1, title="Rencontre Europe")
+    client.force_login(resident)
+    page = client.get(reverse("home")).content.decode()
+    mine = section(page, "my-meetings-title")
+    assert rabiere.title in mine
+    assert europe.title not in mine
+
+
 def test_at_most_six_meetings_and_four_of_mine(client):
     for day in range(1, 8):
         meeting_in("sanitas", day, title=f"Sanitas jour {day}")
