@@ -297,6 +297,14 @@ class GrantStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class FileStatus(models.TextChoices):
+    """Whether the referents found the application complete, before the committee examines it."""
+
+    NOT_CHECKED = "", _("Not checked yet")
+    COMPLETE = "complete", _("Complete")
+    INCOMPLETE = "incomplete", _("Incomplete")
+
+
 class GrantApplicationQuerySet(ScopedQuerySet):
     # An application is where its envelope is (projects.decide_grant).
     reach = Reach(qpv="envelope__qpv", communes=("envelope__qpv__commune", "envelope__commune"))
@@ -344,6 +352,12 @@ class GrantApplication(models.Model):
     amount_granted = models.DecimalField(
         _("amount granted (€)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    # Checked by the referents before the committee: complete, or what is missing (issue 17).
+    file_status = models.CharField(
+        _("file"), max_length=10, choices=FileStatus.choices, blank=True, default=""
+    )
+    missing_pieces = models.TextField(_("what is missing"), blank=True, max_length=1000)
+    file_checked_at = models.DateTimeField(_("file checked at"), null=True, blank=True)
     decision_meeting = models.ForeignKey(
         "dialogue.Meeting",
         on_delete=models.SET_NULL,

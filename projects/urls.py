@@ -31,6 +31,11 @@ urlpatterns = [
     path("espace-pro/fonds/<int:pk>/modifier/", fund.envelope_edit, name="envelope_edit"),
     path("espace-pro/fonds/demandes/<int:pk>/decision/", fund.grant_decide, name="grant_decide"),
     path("espace-pro/fonds/demandes/<int:pk>/paiement/", fund.grant_pay, name="grant_pay"),
+    path(
+        "espace-pro/fonds/demandes/<int:pk>/dossier/",
+        fund.grant_check_file,
+        name="grant_check_file",
+    ),
     # "Vous avez dit, nous avons fait".
     path("vous-avez-dit/", influence.influence, name="influence"),
     path("quartiers/<slug:slug>/vous-avez-dit/", influence.qpv_influence, name="qpv_influence"),

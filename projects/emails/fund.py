@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Topic
 from notifications.services import notify_resident
 from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
-from projects.models import GrantApplication, GrantPayment, GrantStatus
+from projects.models import FileStatus, GrantApplication, GrantPayment, GrantStatus
 from projects.selectors import euros, place_name
 
 # The title of an application in an SMS: the rest of the 160 characters is the sentence and the link.
@@ -132,6 +132,34 @@ def _tell_applicant(
             name=application.contact_name,
             link=absolute(reverse("projects:envelopes")),
         )
+
+
+@in_french
+def grant_file_checked(application: GrantApplication) -> None:
+    """To the applicant: the application is complete (the committee will examine it), or what is
+    missing."""
+    title = application.title
+    if application.file_status == FileStatus.COMPLETE:
+        subject = _("Your application is complete — %(title)s") % {"title": title}
+        lines = [
+            _("Your application “%(title)s” is complete.") % {"title": title},
+            _("The residents' committee will examine it: you will be told its decision."),
+        ]
+        sms_text = _("Participation fund: your application “%(title)s” is complete.") % {
+            "title": _short(title)
+        }
+    else:
+        subject = _("Your application is incomplete — %(title)s") % {"title": title}
+        lines = [
+            _("Your application “%(title)s” is incomplete. What is missing:") % {"title": title},
+            application.missing_pieces,
+            _("Send it to the city policy team of your neighbourhood."),
+        ]
+        sms_text = _(
+            "Participation fund: your application “%(title)s” is incomplete. See what is missing "
+            "in My space."
+        ) % {"title": _short(title)}
+    _tell_applicant(application, subject=subject, lines=lines, sms_text=sms_text)
 
 
 @in_french

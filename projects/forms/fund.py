@@ -310,6 +310,38 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
+class FileCheckForm(forms.Form):
+    """Is the application complete? If not, what is missing (the collective is told)."""
+
+    complete = forms.TypedChoiceField(
+        label=_("The file"),
+        choices=[("yes", _("Complete")), ("no", _("Incomplete"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Say whether the file is complete."),
+            "invalid_choice": _("Choose complete or incomplete."),
+        },
+    )
+    missing = forms.CharField(
+        label=_("What is missing"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the collective as written: plain words, one piece per line."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("complete") is False and not cleaned.get("missing", "").strip():
+            self.add_error("missing", _("Say what is missing: the collective is told, to send it."))
+        return cleaned
+
+
 class PaymentForm(forms.Form):
     amount = EuroField(label=_("Amount paid (€)"))
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)

@@ -25,6 +25,7 @@ from dialogue.models import Meeting, MeetingStatus
 from participation.models import User
 from projects.emails import fund as emails_fund
 from projects.models import (
+    FileStatus,
     FundEnvelope,
     GrantApplication,
     GrantPayment,
@@ -335,6 +336,32 @@ def grant_decide(
     )
     application.envelope = envelope
     emails_fund.grant_decided(application)
+    return application
+
+
+@transaction.atomic
+def grant_check_file(
+    *, application: GrantApplication, complete: bool, by: User, missing: str = ""
+) -> GrantApplication:
+    """The referents say whether an application is complete before the committee examines it,
+    or what is missing; the applicant is told either way (issue 17)."""
+    application = _locked_application(application.pk)
+    if application.status != GrantStatus.SUBMITTED:
+        raise FundError(
+            _("This application has already been decided (%(status)s).")
+            % {"status": application.get_status_display().lower()},
+            code="decided",
+        )
+    missing = missing.strip()
+    if not complete and not missing:
+        raise FundError(
+            _("Say what is missing: the collective is told, to send it."), code="missing_required"
+        )
+    application.file_status = FileStatus.COMPLETE if complete else FileStatus.INCOMPLETE
+    application.missing_pieces = "" if complete else missing
+    application.file_checked_at = timezone.now()
+    application.save(update_fields=["file_status", "missing_pieces", "file_checked_at"])
+    emails_fund.grant_file_checked(application)
     return application
 
 

@@ -34,6 +34,7 @@ from projects.forms.fund import (
     DecisionForm,
     EnvelopeAmountForm,
     EnvelopeForm,
+    FileCheckForm,
     PaymentForm,
 )
 from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantStatus
@@ -320,11 +321,13 @@ def _render_detail(
     meetings: list[Meeting] | None = None,
     decision_forms: dict[int, DecisionForm] | None = None,
     payment_forms: dict[int, PaymentForm] | None = None,
+    file_forms: dict[int, FileCheckForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     meetings = _committee_meetings(envelope) if meetings is None else meetings
     decision_forms = decision_forms or {}
     payment_forms = payment_forms or {}
+    file_forms = file_forms or {}
     # Any: the rows carry the annotation `to_pay` and get the forms of the template below.
     applications: list[Any] = list(
         applications_with_paid(envelope.applications.all())
@@ -342,8 +345,13 @@ def _render_detail(
                 meetings=meetings,
                 initial={"amount": application.amount_requested},
             )
+            application.file_form = file_forms.get(application.pk) or FileCheckForm(
+                prefix=f"file-{application.pk}",
+                initial={"missing": application.missing_pieces},
+            )
         else:
             application.decision_form = None
+            application.file_form = None
         if application.status == GrantStatus.GRANTED and (
             application.to_pay > 0 or application.pk in payment_forms
         ):
@@ -355,8 +363,10 @@ def _render_detail(
             application.payment_form = None
     # A form refused for a reason its application no longer shows (decided meanwhile, not granted):
     # its message comes at the top of the page instead.
-    shown = {id(a.decision_form) for a in applications} | {id(a.payment_form) for a in applications}
-    for form in (*decision_forms.values(), *payment_forms.values()):
+    shown = {
+        id(form) for a in applications for form in (a.decision_form, a.payment_form, a.file_form)
+    }
+    for form in (*decision_forms.values(), *payment_forms.values(), *file_forms.values()):
         if id(form) not in shown:
             for errors in form.errors.values():
                 for error in errors:
@@ -448,6 +458,40 @@ def grant_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         _envelope_for(request, envelope.pk),
         meetings=meetings,
         decision_forms={application.pk: form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def grant_check_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Say whether one application is complete, or what is missing (before the committee)."""
+    application = _application_for(request, pk)
+    form = FileCheckForm(request.POST, prefix=f"file-{application.pk}")
+    if form.is_valid():
+        try:
+            checked = services.grant_check_file(
+                application=application,
+                complete=form.cleaned_data["complete"],
+                missing=form.cleaned_data["missing"],
+                by=request.user,
+            )
+        except services.FundError as error:
+            _add_error(form, error, {"missing_required": "missing"})
+        else:
+            messages.success(
+                request,
+                _("“%(title)s”: file %(status)s; the collective is told.")
+                % {"title": checked.title, "status": checked.get_file_status_display().lower()},
+            )
+            return redirect(
+                reverse("projects:envelope_detail", kwargs={"pk": application.envelope_id})
+                + f"#application-{application.pk}"
+            )
+    return _render_detail(
+        request,
+        _envelope_for(request, application.envelope_id),
+        file_forms={application.pk: form},
         status=400,
     )
 

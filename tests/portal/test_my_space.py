@@ -396,7 +396,13 @@ def test_my_fund_applications_with_committee_decision_and_payments(client, actor
         status=GrantStatus.REFUSED,
         decision_reason="Hors du cadre du fonds.",
     )
-    GrantApplicationFactory(envelope=envelope(), submitted_by=resident, title="Tournoi de foot")
+    GrantApplicationFactory(
+        envelope=envelope(),
+        submitted_by=resident,
+        title="Tournoi de foot",
+        file_status="incomplete",
+        missing_pieces="Le devis des maillots.",
+    )
     GrantApplicationFactory(
         envelope=envelope(), submitted_by=UserFactory(), title="Demande d'un autre"
     )
@@ -411,6 +417,8 @@ def test_my_fund_applications_with_committee_decision_and_payments(client, actor
     assert committee.starts_at.strftime("%Y") in block
     assert "600" in block and "300,50" in block
     assert "900,50" in block
+    # Complete or not, and what is missing (checked before the committee).
+    assert "Incomplet. Ce qui manque :" in block and "Le devis des maillots." in block
 
 
 # Settings and roles ---------------------------------------------------------------------------

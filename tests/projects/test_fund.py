@@ -961,3 +961,92 @@ def test_the_staff_home_links_to_the_fund_for_its_managers_only(client, actors, 
     assert url in staff_home(client)
     actors.login(client, "facilitator_sanitas")
     assert url not in staff_home(client)
+
+
+# Is the file complete? (issue 17) -----------------------------------------------------------------
+
+
+def _file_check(application, **values) -> dict:
+    return {f"file-{application.pk}-{key}": value for key, value in values.items()}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_checking_the_file_by_role(client, actors, fund, actor):
+    actors.login(client, actor)
+    application = fund["application"]
+    response = client.post(
+        reverse("projects:grant_check_file", args=[application.pk]),
+        _file_check(application, complete="yes"),
+    )
+    application.refresh_from_db()
+    if actor in STAFF_OF_SANITAS:
+        assert response.status_code == 302
+        assert application.file_status == "complete"
+    else:
+        _assert_refused(response, actor, HIDDEN)
+        assert application.file_status == ""
+
+
+def test_an_incomplete_file_says_what_is_missing_and_the_collective_is_told(
+    client, actors, fund, mailoutbox, on_commit
+):
+    actors.login(client, "referent_tours")
+    application = fund["application"]
+    with on_commit():
+        response = client.post(
+            reverse("projects:grant_check_file", args=[application.pk]),
+            _file_check(application, complete="no", missing="Le devis de la location de tables."),
+        )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.file_status == "incomplete"
+    assert application.missing_pieces == "Le devis de la location de tables."
+    assert application.file_checked_at is not None
+    [message] = [m for m in mailoutbox if m.to == [application.contact_email]]
+    assert "incomplète" in message.subject
+    assert "Le devis de la location de tables." in message.body
+    # The staff page shows it, and the form stays until the committee decides.
+    page = client.get(reverse("projects:envelope_detail", args=[fund["envelope"].pk]))
+    assert "Le devis de la location de tables." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "values, field, message",
+    [
+        ({}, "complete", "Indiquez si le dossier est complet."),
+        ({"complete": "peut-être"}, "complete", "Choisissez complet ou incomplet."),
+        ({"complete": "no"}, "missing", "Dites ce qui manque"),
+        ({"complete": "no", "missing": "x" * 1001}, "missing", "1000 caractères"),
+    ],
+)
+def test_bad_file_checks_are_400_in_french_and_keep_what_was_typed(
+    client, actors, fund, values, field, message, mailoutbox
+):
+    actors.login(client, "referent_tours")
+    application = fund["application"]
+    response = client.post(
+        reverse("projects:grant_check_file", args=[application.pk]),
+        _file_check(application, **values),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert "error-summary" in page
+    if values.get("missing"):
+        assert values["missing"] in page
+    application.refresh_from_db()
+    assert application.file_status == ""
+    assert mailoutbox == []
+
+
+def test_a_decided_application_is_not_checked_again(client, actors, fund):
+    application = granted(fund["envelope"], "1000")
+    actors.login(client, "referent_tours")
+    response = client.post(
+        reverse("projects:grant_check_file", args=[application.pk]),
+        _file_check(application, complete="yes"),
+    )
+    assert response.status_code == 400
+    assert "déjà été décidée" in response.content.decode()
+    application.refresh_from_db()
+    assert application.file_status == ""

@@ -1040,6 +1040,12 @@ TABLE += [
         "  L 404 404 400 404 404 404 400",
     ),
     E(
+        "espace-pro/fonds/demandes/<int:pk>/dossier/",
+        of("projects:grant_check_file", "application"),
+        "  L 405 405 405 405 405 405 405",
+        "  L 404 404 400 404 404 404 400",
+    ),
+    E(
         "espace-pro/fonds/demandes/<int:pk>/paiement/",
         of("projects:grant_pay", "application"),
         "  L 405 405 405 405 405 405 405",

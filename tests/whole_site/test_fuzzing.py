@@ -88,6 +88,7 @@ from projects.forms.fund import (
     DecisionForm,
     EnvelopeAmountForm,
     EnvelopeForm,
+    FileCheckForm,
     PaymentForm,
 )
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
@@ -1448,6 +1449,16 @@ INVENTORY: list[Endpoint] = [
         coherent=_coherent_decision,
     ),
     Endpoint(
+        "projects:grant_check_file",
+        "POST",
+        "referent",
+        {"complete": Choice(["yes", "no"], required=True), "missing": Text(1000)},
+        forms=(FileCheckForm,),
+        args=lambda w: {"pk": w.application.pk},
+        prefix=lambda w: f"file-{w.application.pk}",
+        statuses=STATUS_FORM,
+    ),
+    Endpoint(
         "projects:grant_pay",
         "POST",
         "referent",
@@ -1707,6 +1718,7 @@ SHOWN_ON = {
     "POST projects:grant_apply": _ENVELOPE,
     "POST projects:grant_decide": (*_ENVELOPE, (None, _page("projects:envelopes"))),
     "POST projects:grant_pay": _ENVELOPE,
+    "POST projects:grant_check_file": _ENVELOPE,
     "POST projects:influence_create": (
         (None, _page("projects:influence")),
         (None, _page("projects:qpv_influence", slug="sanitas")),

@@ -869,6 +869,7 @@ POST_ONLY: frozenset[str] = frozenset(
         "projects:idea_moderate",
         "projects:grant_decide",
         "projects:grant_pay",
+        "projects:grant_check_file",
         "evaluation:report_retry",
     }
 )
