@@ -118,7 +118,7 @@ from questions.forms.staff import (
     RouteForm,
 )
 from questions.forms.staff import QuestionFilterForm as StaffQuestionFilterForm
-from questions.models import QuestionStatus, Theme
+from questions.models import Addressee, QuestionStatus, Theme
 from questions.selectors import PublicStatus
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.helpers import OUR_APPS, PortalClient
@@ -1048,8 +1048,10 @@ INVENTORY: list[Endpoint] = [
         {
             "text": QUESTION_TEXT,
             "theme": Choice(Theme.values, required=True),
+            "addressed_to": Choice(Addressee.values),
             "public_display": Flag(),
             "show_name": Flag(),
+            "send_anyway": Flag(),
             "name": Text(150, required=True),
             "email": Email(required=True),
             "website": HONEYPOT,
@@ -1065,13 +1067,41 @@ INVENTORY: list[Endpoint] = [
         {
             "text": QUESTION_TEXT,
             "theme": Choice(Theme.values, required=True),
+            "addressed_to": Choice(Addressee.values),
             "public_display": Flag(),
             "show_name": Flag(),
+            "send_anyway": Flag(),
             "website": HONEYPOT,
         },
         args=lambda w: SANITAS,
         statuses=STATUS_FORM,
         label=" (account)",
+    ),
+    Endpoint(
+        "questions:similar_questions",
+        "GET",
+        None,
+        {"text": Text(2000)},
+        args=lambda w: SANITAS,
+        statuses=frozenset({200}),
+    ),
+    Endpoint(
+        "questions:follow",
+        "POST",
+        "resident",
+        {"junk": Raw()},
+        args=lambda w: {"pk": w.question.pk},
+        statuses=frozenset({302}),
+        examples=2,
+    ),
+    Endpoint(
+        "questions:unfollow",
+        "POST",
+        "resident",
+        {"junk": Raw()},
+        args=lambda w: {"pk": w.question.pk},
+        statuses=frozenset({302}),
+        examples=2,
     ),
     Endpoint(
         "questions:question_confirm",
@@ -1091,6 +1121,7 @@ INVENTORY: list[Endpoint] = [
         {
             "text": QUESTION_TEXT,
             "theme": Choice(Theme.values, required=True),
+            "addressed_to": Choice(Addressee.values),
             "asker_name": Text(150),
             "show_name": Flag(),
             "public_display": Flag(),
@@ -1109,6 +1140,7 @@ INVENTORY: list[Endpoint] = [
         {
             "decision": Choice(["publish", "reject"], required=True),
             "theme": Choice(Theme.values),
+            "addressed_to": Choice(Addressee.values),
             "reason": Text(2000),
         },
         forms=(ModerationForm,),
@@ -1134,7 +1166,10 @@ INVENTORY: list[Endpoint] = [
         "questions:question_route",
         "POST",
         "referent",
-        {"organisation": Choice(of=lambda w: [w.organisation.pk], required=True)},
+        {
+            "organisation": Choice(of=lambda w: [w.organisation.pk], required=True),
+            "addressed_to": Choice(Addressee.values),
+        },
         forms=(RouteForm,),
         args=lambda w: {"pk": w.question.pk},
         statuses=STATUS_FORM,
