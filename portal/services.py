@@ -65,6 +65,10 @@ def personal_data_of(user: User) -> dict[str, Any]:
         .order_by("-received_on", "-pk")
     )
     follows = Follow.objects.filter(user=user).select_related("qpv").order_by("qpv__name")
+    # The public questions followed instead of asking them again (questions.QuestionFollow).
+    questions_followed = user.question_follows.select_related("question__qpv").order_by(
+        "-created_at", "-pk"
+    )
     projects = Project.objects.filter(proposed_by=user).select_related("qpv").order_by("-pk")
     applications = GrantApplication.objects.filter(submitted_by=user).order_by("-submitted_at")
     emails = EmailAddress.objects.filter(user=user).order_by("-primary", "email")
@@ -107,6 +111,7 @@ def personal_data_of(user: User) -> dict[str, Any]:
                 "received_on": question.received_on,
                 "text": question.text,
                 "addressed_to": question.organisation.name if question.organisation else "",
+                "intended_for": str(question.get_addressed_to_display()),
                 "name": question.asker_name,
                 "email": question.asker_email,
                 "show_name": question.show_name,
@@ -117,6 +122,14 @@ def personal_data_of(user: User) -> dict[str, Any]:
             for question in questions
         ],
         "follows": [{"qpv": follow.qpv.name, "since": follow.created_at} for follow in follows],
+        "questions_followed": [
+            {
+                "qpv": follow.question.qpv.name,
+                "text": follow.question.text,
+                "since": follow.created_at,
+            }
+            for follow in questions_followed
+        ],
         "project_ideas": [
             {
                 "title": project.title,

@@ -13,8 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from dialogue.models import today_in_paris
 from participation.scopes import Reach, ScopedQuerySet
@@ -380,6 +381,56 @@ class QuestionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """The step in one plain sentence, for the asker (pages, and the messages to come): in the
+        active language. Reads `question` (set by selectors.history_of and with_history),
+        `organisation` and `due_date_change` (QuestionEventQuerySet.in_order)."""
+        kind = self.kind
+        if kind == QuestionEventKind.RECEIVED:
+            if self.question.channel == Channel.MEETING:
+                return gettext("Asked at the meeting of %(day)s, and noted by the team.") % {
+                    "day": _day(self.question.received_on)
+                }
+            return gettext("Received by the team.")
+        if kind == QuestionEventKind.PUBLISHED:
+            return gettext("Checked and accepted by the team of the neighbourhood.")
+        if kind == QuestionEventKind.REJECTED:
+            return gettext("Not published: %(reason)s") % {"reason": self.note}
+        if kind == QuestionEventKind.ADDRESSEE_CHANGED:
+            return gettext("The team noted it is for: %(addressee)s.") % {
+                "addressee": self.get_addressed_to_display()
+            }
+        if kind == QuestionEventKind.FORWARDED:
+            text = (
+                gettext("Passed on to %(organisation)s.") % {"organisation": self.organisation.name}
+                if self.organisation is not None
+                else gettext("Passed on to the organisation that must answer.")
+            )
+            if self.due_on is not None:
+                text += " " + gettext("Answer due by %(day)s.") % {"day": _day(self.due_on)}
+            return text
+        if kind == QuestionEventKind.DUE_DATE_EXTENDED:
+            change = self.due_date_change
+            if change is None:
+                return gettext("Due date moved to %(day)s.") % {"day": _day(self.due_on)}
+            return gettext(
+                "Due date moved to %(day)s (it was %(previous)s), because: %(reason)s"
+            ) % {
+                "day": _day(change.new_due_on),
+                "previous": _day(change.previous_due_on),
+                "reason": change.reason,
+            }
+        if kind == QuestionEventKind.ANSWERED:
+            return gettext("Answered: the answer is published.")
+        if kind == QuestionEventKind.CLOSED:
+            return gettext("Closed without answer, because: %(reason)s") % {"reason": self.note}
+        return str(self.get_kind_display())
+
+
+def _day(value: date | None) -> str:
+    return date_format(value, "j F Y") if value is not None else ""
 
 
 class QuestionFollow(models.Model):

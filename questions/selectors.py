@@ -551,12 +551,16 @@ def is_following(user: Any, question: Question) -> bool:
 
 
 def history_of(question: Question) -> list[QuestionEvent]:
-    """The dated steps of a question, oldest first (one query)."""
-    return list(QuestionEvent.objects.filter(question=question).in_order())
+    """The dated steps of a question, oldest first (one query); each reads its `summary`."""
+    events = list(QuestionEvent.objects.filter(question=question).in_order())
+    for event in events:
+        event.question = question  # no query when a line reads its question
+    return events
 
 
 def with_history(questions: QuerySet[Question]) -> QuerySet[Question]:
-    """Questions with their steps in `history` (a list, oldest first): one query for all."""
+    """Questions with their steps in `history` (a list, oldest first, each knowing its question):
+    one query for all."""
     return questions.prefetch_related(
         Prefetch("events", queryset=QuestionEvent.objects.in_order(), to_attr="history")
     )

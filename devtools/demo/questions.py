@@ -4,12 +4,14 @@ A realistic mix, so that the dashboard, the public Q&A and the figures have some
 answered on time, answered late, open and not yet due, overdue, closed without answer (with the
 reason), a few awaiting moderation and one not published; some asked aloud at the demo meetings;
 answers by the demo organisations, one published answer corrected once (AnswerRevision), one due
-date moved (DueDateChange). Deterministic (seeded) and idempotent: nothing is done when questions
-exist. Rows are written directly, not through the services: loading the demo sends no email.
+date moved (DueDateChange); each question's dated history (QuestionEvent). Deterministic (seeded)
+and idempotent: nothing is done when questions exist. Rows are written directly, not through the
+services: loading the demo sends no email.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -29,6 +31,7 @@ from questions.models import (
     Channel,
     DueDateChange,
     Question,
+    QuestionEvent,
     QuestionStatus,
     Theme,
 )
@@ -178,7 +181,25 @@ def load_demo_questions(*, today: date | None = None) -> int:
         created += _qpv_questions(qpv, organisations, staff, today, rng)
     created += _intake_examples(qpvs, today)
     _one_correction_and_one_extension(staff, today)
+    _history()
     return created
+
+
+def _history() -> None:
+    """The dated steps of every demo question, rebuilt as the migration rebuilt those of the
+    questions that existed before the history was recorded (questions 0004)."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    backfill = importlib.import_module("questions.migrations.0004_backfill_question_events")
+    backfill.backfill_events(
+        Question=Question,
+        QuestionEvent=QuestionEvent,
+        DueDateChange=DueDateChange,
+        Answer=Answer,
+        LogEntry=LogEntry,
+        ContentType=ContentType,
+    )
 
 
 def _organisation_for(qpv: QPV, kinds, organisations: list[Organisation]) -> Organisation | None:
@@ -270,6 +291,19 @@ def _qpv_questions(qpv, organisations, staff, today: date, rng: random.Random) -
             closed_reason=rng.choice(CLOSED_REASONS) if outcome == "closed" else "",
             forwarded_at=_at(received_on + timedelta(days=2), 9) if routed else None,
         )
+        # Written when it reached the team: that morning online, the evening of the meeting for
+        # most questions heard there, and ten days later for a few (logged late, then forwarded).
+        logged = {"created_at": _at(received_on, 10)}
+        if meeting is not None:
+            late = index % 7 == 3 and (
+                answered_on is None or answered_on > received_on + timedelta(days=12)
+            )
+            logged["created_at"] = meeting.starts_at + timedelta(days=10 if late else 0, hours=3)
+            if late and routed:
+                logged["forwarded_at"] = logged["created_at"] + timedelta(days=1)
+        Question.objects.filter(pk=question.pk).update(
+            **{field: min(value, timezone.now()) for field, value in logged.items()}
+        )
         if answered_on is not None:
             Answer.objects.create(
                 question=question,
@@ -336,7 +370,8 @@ def _intake_examples(qpvs, today: date) -> int:
             due_on=received_on + timedelta(days=30),
         )
     )
-    Question.objects.bulk_create(rows)
+    for row in Question.objects.bulk_create(rows):
+        Question.objects.filter(pk=row.pk).update(created_at=_at(row.received_on, 20))
     return len(rows)
 
 

@@ -8,8 +8,6 @@ the question or its QPV.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -25,7 +23,6 @@ from dialogue.models import Meeting, MeetingStatus
 from dialogue.shortcuts import meeting_for
 from dialogue.tokens import InvalidLink
 from participation.http import AuthenticatedHttpRequest
-from participation.models import User
 from participation.ratelimit import rate_limited
 from participation.scopes import get_object_for, require_perm_somewhere
 from qpv.models import QPV
@@ -201,7 +198,7 @@ def _identity(request: HttpRequest, data: dict) -> dict:
     """Who asks: the name and email typed by a guest, or the account."""
     if not request.user.is_authenticated:
         return {"name": data["name"], "email": data["email"]}
-    user = cast(User, request.user)
+    user = request.user
     return {"name": user.full_name, "email": user.email, "user": user}
 
 

@@ -194,8 +194,8 @@ def build_dataset() -> SimpleNamespace:
         status=QuestionStatus.ANSWERED,
         answered_on=date(2026, 1, 20),
     )
-    # Answered after the end of the period, late.
-    QuestionFactory(
+    # Answered after the end of the period, late; heard at a meeting, logged 11 days after it.
+    heard = QuestionFactory(
         qpv=sanitas,
         channel=Channel.MEETING,
         meeting=m1,
@@ -204,6 +204,7 @@ def build_dataset() -> SimpleNamespace:
         status=QuestionStatus.ANSWERED,
         answered_on=date(2026, 4, 10),
     )
+    type(heard).objects.filter(pk=heard.pk).update(created_at=paris(2026, 2, 12, 10))
     QuestionFactory(
         qpv=sanitas,
         received_on=date(2026, 3, 10),

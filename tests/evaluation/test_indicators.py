@@ -194,6 +194,8 @@ METROPOLE_Q1 = {
     "questions_on_time_rate": 25,
     "questions_delay_median": 41.5,
     "questions_overdue": 2,
+    # The 1 February question heard at a meeting was logged on 12 February.
+    "questions_logged_late": 1,
     # Finished turns of held meetings: m1 resident 360 s, institution 240 s; m8 facilitator 120 s,
     # resident 60 s; the running turn of m2 is left out. 420 / 780.
     "speaking_share_residents": 53.8,
@@ -298,6 +300,7 @@ RABIERE_Q1 = {
     "questions_on_time_rate": 0,
     "questions_delay_median": None,
     "questions_overdue": 1,
+    "questions_logged_late": 0,
     "speaking_share_residents": 33.3,
     "residents_who_spoke": 1,
 }
@@ -392,6 +395,7 @@ def test_the_questions_are_the_transparency_figures(data):
     assert values["questions_on_time_rate"] == figures.on_time_percent
     assert values["questions_delay_median"] == figures.median_delay_days
     assert values["questions_overdue"] == figures.overdue
+    assert values["questions_logged_late"] == figures.logged_late == 1
 
 
 def test_overdue_questions_depend_on_today(data):

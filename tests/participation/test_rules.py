@@ -177,6 +177,13 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "question_a_pending": LOCAL_STAFF_SANITAS,
         "rabiere_question": REFERENT_JOUE | {"delegate_all"},
     },
+    # "Follow that one": any account, a public question only (never one awaiting moderation).
+    "questions.follow_question": {
+        "question_a": set(ACTORS) - {"visitor"},
+        "rabiere_question": set(ACTORS) - {"visitor"},
+        # Django's superuser holds every permission; the view still answers 404 (public only).
+        "question_a_pending": {"superuser"},
+    },
     "projects.manage_project": {
         "sanitas": REFERENT_TOURS,
         "project": REFERENT_TOURS,

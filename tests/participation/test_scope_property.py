@@ -53,6 +53,7 @@ SCOPED = {
         "questions.moderate_question",
         "questions.route_question",
         "questions.answer_question",
+        "questions.follow_question",
     ],
     Project: ["projects.manage_project", "projects.moderate_idea"],
     FundEnvelope: ["projects.manage_fund", "projects.decide_grant"],

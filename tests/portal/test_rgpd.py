@@ -24,7 +24,7 @@ from participation.models import RoleAssignment, User
 from participation.roles import Role
 from projects.models import FundEnvelope, GrantApplication, Project
 from qpv.models import QPV, Follow
-from questions.models import AnswerStatus, Question, QuestionStatus
+from questions.models import AnswerStatus, Question, QuestionFollow, QuestionStatus
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.evaluation.factories import build_dataset
 from tests.participation.factories import PASSWORD, UserFactory, grant
@@ -73,6 +73,9 @@ def _holdings(user: User) -> None:
     )
     AnswerFactory(question=question, status=AnswerStatus.PUBLISHED, text=f"Réponse à {user.email}")
     Follow.objects.create(user=user, qpv=QPV.objects.get(slug="sanitas"))
+    QuestionFollow.objects.create(
+        user=user, question=QuestionFactory(text=f"Question suivie par {user.full_name}")
+    )
     ProjectFactory(proposed_by=user, title=f"Jardin de {user.full_name}")
     GrantApplicationFactory(
         envelope=FundEnvelope.objects.first() or FundEnvelopeFactory(),
@@ -111,6 +114,7 @@ def test_my_data_page_lists_own_data_only(client, resident, other):
         "Léa Martin",
         "Rencontre de Léa Martin 0",
         "Question de Léa Martin",
+        "Question suivie par Léa Martin",
         "Réponse à lea@example.org",
         "Jardin de Léa Martin",
         "Fête de Léa Martin",
@@ -142,6 +146,8 @@ def test_my_data_json_is_a_download_of_own_data_only(client, resident, other):
     assert [q["text"] for q in data["questions"]] == ["Question de Léa Martin"]
     assert data["questions"][0]["answer"] == "Réponse à lea@example.org"
     assert [f["qpv"] for f in data["follows"]] == ["Sanitas"]
+    assert [f["text"] for f in data["questions_followed"]] == ["Question suivie par Léa Martin"]
+    assert data["questions"][0]["intended_for"] == "Je ne sais pas"
     assert [p["title"] for p in data["project_ideas"]] == ["Jardin de Léa Martin"]
     assert [g["title"] for g in data["grant_applications"]] == ["Fête de Léa Martin"]
     assert "autre@example.org" not in response.content.decode()

@@ -6,12 +6,15 @@ aggregate on SQLite, and both must give the same numbers.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 
 from qpv.models import QPV
-from questions.models import Question, QuestionStatus
+from questions.models import Channel, Question, QuestionStatus
 from questions.selectors import (
     PublicStatus,
     TransparencyFigures,
@@ -26,6 +29,7 @@ from tests.questions.factories import QuestionFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2027, 6, 15)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
@@ -285,3 +289,65 @@ def test_public_status_is_computed_with_the_date(sanitas):
         )
     )
     assert next_day[due_today.pk] == PublicStatus.LATE
+
+
+# Questions logged late after their meeting (issue 17, item 7) -----------------------------------
+
+
+def heard(received_on: date, logged_at: datetime, **kwargs) -> Question:
+    """Heard at a meeting on `received_on`, logged by the staff at `logged_at`."""
+    question = waiting(received_on, channel=Channel.MEETING, **kwargs)
+    Question.objects.filter(pk=question.pk).update(created_at=logged_at)
+    return question
+
+
+def test_questions_logged_more_than_7_days_after_their_meeting(sanitas, rabiere):
+    meeting_day = date(2027, 5, 11)
+    heard(meeting_day, datetime(2027, 5, 11, 21, 0, tzinfo=PARIS), qpv=sanitas)  # that evening
+    # 7 days after, late in the evening: still within the 7 days.
+    heard(meeting_day, datetime(2027, 5, 18, 23, 59, tzinfo=PARIS), qpv=sanitas)
+    # 8 days after in Paris, although still the 18th in UTC (22:30 UTC is 00:30 Paris).
+    heard(meeting_day, datetime(2027, 5, 18, 22, 30, tzinfo=UTC), qpv=sanitas)
+    heard(meeting_day, datetime(2027, 6, 30, 10, 0, tzinfo=PARIS), qpv=rabiere)
+    # Asked online: never "logged late", whenever they were created.
+    waiting(date(2027, 5, 1), qpv=sanitas)
+    Question.objects.filter(channel=Channel.ONLINE).update(
+        created_at=datetime(2027, 6, 1, tzinfo=PARIS)
+    )
+    figures = transparency_figures(qpv=sanitas, today=TODAY, **MAY)
+    assert (figures.received, figures.heard_at_meetings, figures.logged_late) == (4, 3, 1)
+    assert transparency_figures(today=TODAY, **MAY).logged_late == 2
+    by_qpv = transparency_by_qpv(today=TODAY, **MAY)
+    assert (by_qpv[sanitas].logged_late, by_qpv[rabiere].logged_late) == (1, 1)
+    assert TransparencyFigures().logged_late_days == 7
+
+
+def test_logged_late_keeps_the_figures_one_query(sanitas, django_assert_num_queries):
+    for day in range(15, 30):
+        heard(date(2027, 5, day), datetime(2027, 5, 30, tzinfo=PARIS), qpv=sanitas)
+    with django_assert_num_queries(1):
+        figures = transparency_figures(qpv=sanitas, today=TODAY)
+    assert figures.logged_late == 8  # heard on the 15th to the 22nd: 8 to 15 days before the 30th
+
+
+def test_the_public_pages_say_how_many_were_logged_late(client, sanitas):
+    heard(date(2027, 5, 11), datetime(2027, 5, 11, 21, 0, tzinfo=PARIS), qpv=sanitas)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in (
+        reverse("questions:questions"),
+        reverse("questions:qpv_questions", args=["sanitas"]),
+    ):
+        page = client.get(url).content.decode()
+        assert "The question asked at a meeting was noted within 7 days." in page
+    heard(date(2027, 5, 11), datetime(2027, 5, 30, 9, 0, tzinfo=PARIS), qpv=sanitas)
+    page = client.get(reverse("questions:questions")).content.decode()
+    assert (
+        "1 of the 2 questions asked at a meeting was noted more than 7 days after the meeting."
+        in page
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get(reverse("questions:qpv_questions", args=["sanitas"])).content.decode()
+    assert (
+        "1 des 2 questions posées en rencontre a été notée plus de 7 jours après la rencontre."
+        in page
+    )

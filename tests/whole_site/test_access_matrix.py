@@ -819,6 +819,35 @@ TABLE += [
         NOT_ALLOWED,
         "in moderation",
     ),
+    # Following a question asked by someone else: any account, a public question only.
+    E(
+        "questions/<int:pk>/suivre/",
+        of("questions:follow", "question"),
+        NOT_ALLOWED,
+        "  L   R   R   R   R   R   R   R",
+        "public",
+    ),
+    E(
+        "questions/<int:pk>/suivre/",
+        of("questions:follow", "waiting_question"),
+        NOT_ALLOWED,
+        "404 404 404 404 404 404 404 404",
+        "in moderation",
+    ),
+    E(
+        "questions/<int:pk>/ne-plus-suivre/",
+        of("questions:unfollow", "question"),
+        NOT_ALLOWED,
+        "  L   R   R   R   R   R   R   R",
+        "public",
+    ),
+    E(
+        "questions/<int:pk>/ne-plus-suivre/",
+        of("questions:unfollow", "waiting_question"),
+        NOT_ALLOWED,
+        "404 404 404 404 404 404 404 404",
+        "in moderation",
+    ),
     E(
         "quartiers/<slug:slug>/questions/",
         qpv_page("questions:qpv_questions"),
@@ -830,6 +859,13 @@ TABLE += [
         qpv_page("questions:question_ask"),
         EVERYONE,
         EVERYONE,
+    ),
+    # The open questions like the one being typed (htmx, on the ask page).
+    E(
+        "quartiers/<slug:slug>/questions/semblables/",
+        qpv_page("questions:similar_questions"),
+        EVERYONE,
+        NOT_ALLOWED,
     ),
     E(
         "questions/confirmer/<str:signed>/",

@@ -124,7 +124,7 @@ from questions.forms.staff import (
     RouteForm,
 )
 from questions.forms.staff import QuestionFilterForm as StaffQuestionFilterForm
-from questions.models import QuestionStatus, Theme
+from questions.models import Addressee, QuestionStatus, Theme
 from questions.selectors import PublicStatus
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
 from tests.helpers import OUR_APPS, PortalClient
@@ -1130,8 +1130,10 @@ INVENTORY: list[Endpoint] = [
         {
             "text": QUESTION_TEXT,
             "theme": Choice(Theme.values, required=True),
+            "addressed_to": Choice(Addressee.values),
             "public_display": Flag(),
             "show_name": Flag(),
+            "send_anyway": Flag(),
             "name": Text(150, required=True),
             "email": Email(required=True),
             "website": HONEYPOT,
@@ -1147,13 +1149,41 @@ INVENTORY: list[Endpoint] = [
         {
             "text": QUESTION_TEXT,
             "theme": Choice(Theme.values, required=True),
+            "addressed_to": Choice(Addressee.values),
             "public_display": Flag(),
             "show_name": Flag(),
+            "send_anyway": Flag(),
             "website": HONEYPOT,
         },
         args=lambda w: SANITAS,
         statuses=STATUS_FORM,
         label=" (account)",
+    ),
+    Endpoint(
+        "questions:similar_questions",
+        "GET",
+        None,
+        {"text": Text(2000)},
+        args=lambda w: SANITAS,
+        statuses=frozenset({200}),
+    ),
+    Endpoint(
+        "questions:follow",
+        "POST",
+        "resident",
+        {"junk": Raw()},
+        args=lambda w: {"pk": w.question.pk},
+        statuses=frozenset({302}),
+        examples=2,
+    ),
+    Endpoint(
+        "questions:unfollow",
+        "POST",
+        "resident",
+        {"junk": Raw()},
+        args=lambda w: {"pk": w.question.pk},
+        statuses=frozenset({302}),
+        examples=2,
     ),
     Endpoint(
         "questions:question_confirm",
@@ -1173,6 +1203,7 @@ INVENTORY: list[Endpoint] = [
         {
             "text": QUESTION_TEXT,
             "theme": Choice(Theme.values, required=True),
+            "addressed_to": Choice(Addressee.values),
             "asker_name": Text(150),
             "show_name": Flag(),
             "public_display": Flag(),
@@ -1191,6 +1222,7 @@ INVENTORY: list[Endpoint] = [
         {
             "decision": Choice(["publish", "reject"], required=True),
             "theme": Choice(Theme.values),
+            "addressed_to": Choice(Addressee.values),
             "reason": Text(2000),
         },
         forms=(ModerationForm,),
@@ -1216,7 +1248,10 @@ INVENTORY: list[Endpoint] = [
         "questions:question_route",
         "POST",
         "referent",
-        {"organisation": Choice(of=lambda w: [w.organisation.pk], required=True)},
+        {
+            "organisation": Choice(of=lambda w: [w.organisation.pk], required=True),
+            "addressed_to": Choice(Addressee.values),
+        },
         forms=(RouteForm,),
         args=lambda w: {"pk": w.question.pk},
         statuses=STATUS_FORM,

@@ -89,6 +89,9 @@ from questions.models import (
     Channel,
     DueDateChange,
     Question,
+    QuestionEvent,
+    QuestionEventKind,
+    QuestionFollow,
     QuestionStatus,
     Theme,
 )
@@ -473,8 +476,14 @@ def _grow_once(world: World, k: int) -> None:
         status=AnswerStatus.PUBLISHED,
         published_at=now - timedelta(days=1),
     )
+    # The history of the questions (issue 17), and questions followed by the resident.
+    for kind in (QuestionEventKind.RECEIVED, QuestionEventKind.ANSWERED):
+        QuestionEvent.objects.create(question=answered, kind=kind)
+    QuestionEvent.objects.create(
+        question=world.question, kind=QuestionEventKind.FORWARDED, organisation=world.org
+    )
     for meeting in (world.live, past):
-        Question.objects.create(
+        heard = Question.objects.create(
             qpv=meeting.dialogue_space.qpv,
             meeting=meeting,
             channel=Channel.MEETING,
@@ -486,6 +495,7 @@ def _grow_once(world: World, k: int) -> None:
             due_on=today - timedelta(days=10),
             forwarded_at=now - timedelta(days=39),
         )
+        QuestionFollow.objects.create(user=resident, question=heard)
     Question.objects.create(
         qpv=world.rabiere,
         channel=Channel.ONLINE,
@@ -709,6 +719,7 @@ PAGES: list[Page] = [
     Page("questions:qpv_questions", kwargs=_slug),
     Page("questions:question", kwargs=QUESTION),
     Page("questions:question", "correspondent", QUESTION),
+    Page("questions:question", "resident", QUESTION, label="its asker: with its history"),
     Page(
         "questions:question",
         "visitor",
@@ -717,6 +728,14 @@ PAGES: list[Page] = [
         grows=False,
     ),
     Page("questions:question_ask", "resident", _slug, grows=False),
+    # At most 3 similar questions, whatever the number of open ones.
+    Page(
+        "questions:similar_questions",
+        "resident",
+        _slug,
+        query="text=Posée pendant la réunion",
+        grows=False,
+    ),
     Page(
         "questions:question_confirm",
         kwargs=_signed(question_confirm_path, "pending_question"),
@@ -863,6 +882,8 @@ POST_ONLY: frozenset[str] = frozenset(
         "dialogue:tracker_speakers",
         "dialogue:turn_add",
         "questions:question_moderate",
+        "questions:follow",
+        "questions:unfollow",
         "questions:question_route",
         "questions:question_extend",
         "questions:question_close",
