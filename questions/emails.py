@@ -241,7 +241,9 @@ def answer_published(answer: Answer) -> None:
         template="question_answer_published",
         context=context,
     )
-    followers = question.follows.select_related("user").exclude(user_id=question.asked_by_id)
+    followers = question.follows.select_related("user")
+    if question.asked_by_id is not None:
+        followers = followers.exclude(user_id=question.asked_by_id)
     for follow in followers:
         notify_resident(
             topic=Topic.UPDATES,

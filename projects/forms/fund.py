@@ -336,7 +336,7 @@ class FileCheckForm(forms.Form):
         _style(self)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("complete") is False and not cleaned.get("missing", "").strip():
             self.add_error("missing", _("Say what is missing: the collective is told, to send it."))
         return cleaned
