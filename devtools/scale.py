@@ -272,6 +272,8 @@ class _Writer:
         if spec is None:
             spec = []
             for model_field in model._meta.concrete_fields:
+                if isinstance(model_field, models.GeneratedField):
+                    continue  # computed by the database (Registration.person_key)
                 if isinstance(model_field, models.JSONField) and self.postgres:
                     from psycopg.types.json import Jsonb
 
