@@ -166,21 +166,6 @@ def test_every_step_goes_through_the_hook(actors, staff, organisation, monkeypat
     assert QuestionEvent.objects.count() == len(seen)
 
 
-def test_no_step_sends_an_email_of_its_own(actors, staff, organisation, mailoutbox, on_commit):
-    """Today's emails only: forwarding tells the organisation, closing tells the asker."""
-    question = QuestionFactory(asked_by=actors["resident"])
-    with on_commit():
-        services.question_route(question=question, organisation=organisation, by=staff)
-        services.question_extend_due_date(
-            question=question,
-            new_due_on=question.due_on + timedelta(days=60),
-            reason="Motif.",
-            by=staff,
-        )
-    # The correspondents' email about the forwarding; nothing about the new due date.
-    assert [message.to for message in mailoutbox] == [[actors["correspondent"].email]]
-
-
 def test_history_of_many_questions_in_one_query(actors, staff, django_assert_num_queries):
     for _ in range(5):
         question = _ask(actors, user=UserFactory(), text=f"Question {_} ?")

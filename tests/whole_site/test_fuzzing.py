@@ -2232,6 +2232,7 @@ VIEW_MODULES = [
     "dialogue.views.minutes",
     "dialogue.views.printables",
     "dialogue.views.public",
+    "questions.views.follows",
     "questions.views.intake",
     "questions.views.public",
     "questions.views.staff",
