@@ -163,7 +163,7 @@ def test_the_same_dedupe_key_queues_one_message(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_row_being_sent_by_one_worker_is_skipped_by_another(clock, sms_outbox):
     # Written as queue_sms does, without its task (which, outside a transaction, would run at once).
     message = TextMessage.objects.create(

@@ -1047,6 +1047,6 @@ def test_a_decided_application_is_not_checked_again(client, actors, fund):
         _file_check(application, complete="yes"),
     )
     assert response.status_code == 400
-    assert "déjà été décidée" in response.content.decode()
+    assert "déjà fait l&#x27;objet d&#x27;une décision" in response.content.decode()
     application.refresh_from_db()
     assert application.file_status == ""

@@ -109,3 +109,15 @@ def test_the_role_test_detector_bites():
     assert role_tests_in("{% if user.scopes.coordinator %}")
     assert role_tests_in("    if user.is_superuser or Role.REFERENT in roles:")
     assert not role_tests_in('    require_perm(request, "dialogue.manage_meeting", meeting)')
+
+
+def test_every_transactional_test_restores_the_data_migrations_rows():
+    """A transactional test flushes the database when it ends; without serialized_rollback the flush
+    re-creates the content types (post_migrate), and the next test that restores the serialized
+    rows (with serialized_rollback) then fails on duplicate content types."""
+    offenders = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "django_db(transaction=True" in line and "serialized_rollback=True" not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert not offenders, offenders
