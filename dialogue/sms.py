@@ -14,7 +14,6 @@ The texts are rendered at once, in French, inside the caller's transaction, and 
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import tokens
 from dialogue.models import CODE_VALID_MINUTES, Meeting, Registration
-from notifications.gsm import GSM7_BASIC, GSM7_EXTENSION, describe_length
+from notifications.gsm import describe_length, gsm7
 from notifications.models import ContactPreference, TextKind, Topic
 from notifications.phones import normalise_mobile
 from notifications.sms import queue_sms
@@ -35,45 +34,6 @@ SMS_TIME_FORMAT = r"G\hi"
 # reminder with the site's address and the meeting's link stays one SMS (160 characters).
 TITLE_CHARS = 30
 PLACE_CHARS = 48
-
-_GSM7 = frozenset(GSM7_BASIC + GSM7_EXTENSION)
-# Typography that has a plain GSM-7 twin; other characters lose their accent (ê -> e), and what
-# has none is dropped.
-_TWINS = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "«": '"',
-        "»": '"',
-        "“": '"',
-        "”": '"',
-        "–": "-",
-        "—": "-",
-        "·": "-",
-        "…": "...",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "ç": "c",
-        "œ": "oe",
-        "Œ": "OE",
-    }
-)
-
-
-def gsm7(text: str) -> str:
-    """The text in the GSM 7-bit alphabet: é, è, à, ù stay; ê, ç, ’, « » become e, c, ', "."""
-    folded = []
-    for char in text.translate(_TWINS):
-        if char in _GSM7:
-            folded.append(char)
-            continue
-        base = "".join(
-            part
-            for part in unicodedata.normalize("NFKD", char)
-            if part in _GSM7 and not unicodedata.combining(part)
-        )
-        folded.append(base)
-    return "".join(folded)
 
 
 def _preference(registration: Registration) -> ContactPreference:

@@ -10,6 +10,8 @@ the count as they type (`describe_length`, the counter in notifications/includes
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import NamedTuple
 
 # The GSM 03.38 default alphabet, in table order (0x00 to 0x7F); 0x1B is the escape to the extension
@@ -73,6 +75,49 @@ def _segments(units: list[int], encoding: str) -> int:
             used = 0
         used += unit
     return segments
+
+
+_GSM7 = frozenset(GSM7_BASIC + GSM7_EXTENSION)
+_FRENCH_QUOTES = re.compile("«[\u00a0\u202f ]?|[\u00a0\u202f ]?»")
+# Typography that has a plain GSM-7 twin; other characters lose their accent (ê -> e), and what
+# has none is dropped.
+_TWINS = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "·": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "ç": "c",
+        "œ": "oe",
+        "Œ": "OE",
+    }
+)
+
+
+def gsm7(text: str) -> str:
+    """The text in the GSM 7-bit alphabet: é, è, à, ù stay; ê, ç, ’, « » become e, c, ', "."""
+    # French quotation marks take a (non-breaking) space inside; straight quotes do not.
+    text = _FRENCH_QUOTES.sub(lambda match: '"', text)
+    folded = []
+    for char in text.translate(_TWINS):
+        if char in _GSM7:
+            folded.append(char)
+            continue
+        base = "".join(
+            part
+            for part in unicodedata.normalize("NFKD", char)
+            if part in _GSM7 and not unicodedata.combining(part)
+        )
+        folded.append(base)
+    return "".join(folded)
 
 
 def sms_text(text: str) -> str:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.gsm import gsm7
 from notifications.models import (
     PENDING,
     ContactPreference,
@@ -79,7 +80,8 @@ def notify_resident(
         queue_email(render_email(template, subject=subject, to=address, context=email_context))
     number = phone or (preference.phone if preference.wants_sms(topic) else "")
     if number:
-        text = f"{sms_text} {link}".strip() if link else sms_text
+        # In the GSM 7-bit alphabet («», …, ê become ", ..., e): 160 characters a message, not 70.
+        text = gsm7(f"{sms_text} {link}".strip() if link else sms_text)
         queue_sms(phone=number, text=text, topic=topic, meeting_id=meeting_id)
 
 

@@ -179,6 +179,11 @@ def _short(question: Question) -> str:
     return Truncator(question.text).chars(SMS_QUESTION_LENGTH)
 
 
+def _sms_day(value: date) -> str:
+    """A date as an SMS writes it: "9 décembre 2026" (no weekday: every character counts)."""
+    return date_format(value, "j F Y")
+
+
 @in_french
 def question_rejected(question: Question) -> None:
     """Moderation refused to publish the question: the asker learns why."""
@@ -271,7 +276,7 @@ def question_published(question: Question) -> None:
             _("The answer is due by %(day)s. We will tell you at each step.") % {"day": due},
         ],
         sms_text=_("Your question “%(text)s” is accepted. Answer due by %(day)s.")
-        % {"text": _short(question), "day": due},
+        % {"text": _short(question), "day": _sms_day(question.due_on)},
     )
 
 
@@ -293,7 +298,11 @@ def question_passed_on(question: Question) -> None:
         sms_text=_(
             "Your question “%(text)s” is passed on to %(organisation)s. Answer due by %(day)s."
         )
-        % {"text": _short(question), "organisation": organisation, "day": due},
+        % {
+            "text": _short(question),
+            "organisation": organisation,
+            "day": _sms_day(question.due_on),
+        },
     )
 
 
@@ -312,7 +321,7 @@ def question_due_date_extended(question: Question, change: DueDateChange) -> Non
             f"« {question.text} »",
         ],
         sms_text=_("Your question “%(text)s”: answer now due by %(day)s.")
-        % {"text": _short(question), "day": due},
+        % {"text": _short(question), "day": _sms_day(change.new_due_on)},
     )
 
 

@@ -17,10 +17,9 @@ from dialogue.models import MeetingStatus, Registration, RegistrationStatus
 from dialogue.selectors.attendance import attendance_summary
 from dialogue.services.meetings import meeting_cancel, meeting_update
 from dialogue.services.retention import PURGED_DOMAIN, pseudonym, purge_guest_personal_data
-from dialogue.sms import gsm7
 from evaluation.computations import compute
 from evaluation.indicators import Period, Scope
-from notifications.gsm import GSM7, describe_length, encoding_of
+from notifications.gsm import GSM7, describe_length, encoding_of, gsm7
 from notifications.models import ContactPreference, TextKind, TextMessage
 from notifications.sms import queue_sms
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
@@ -250,8 +249,10 @@ def test_a_cancellation_is_texted_pending_guests_included(meeting):
 def test_texts_fold_to_the_gsm_alphabet():
     # é, è, à, ù and the capital Ç are GSM-7; ê, ç, ’, « », —, · and … are not.
     assert gsm7("Fête de l’été « Ça bouge » — inscrit·e… ça") == (
-        'Fete de l\'été " Ça bouge " - inscrit-e... ca'
+        'Fete de l\'été "Ça bouge" - inscrit-e... ca'
     )
+    # The space inside French quotes goes with them (plain or non-breaking).
+    assert gsm7("«\u00a0oui\u00a0» et «\u202fnon\u202f»") == '"oui" et "non"'
 
 
 # The guest purge -------------------------------------------------------------------------------

@@ -158,3 +158,17 @@ def test_a_refused_change_sends_nothing(resident, staff, on_commit, mailoutbox):
     with on_commit(), pytest.raises(services.QuestionError):
         routed(question, staff)
     assert [m for m in mailoutbox if m.to == ["awa@example.org"]] == []
+
+
+def test_the_sms_is_written_in_the_gsm_alphabet_and_fits_two_messages(resident, staff, on_commit):
+    """«», … and ê would make it UCS-2 (70 characters a message): folded to GSM-7."""
+    ContactPreference.objects.create(
+        user=resident, phone="+33612345678", sms_updates=True, sms_consent_at=timezone.now()
+    )
+    question = asked_by(resident)
+    with on_commit():
+        routed(question, staff)
+    [text] = TextMessage.objects.filter(phone="+33612345678")
+    assert text.encoding == "gsm7"
+    assert text.segments <= 2
+    assert "«" not in text.text and '"Quand' in text.text and '... "' not in text.text
