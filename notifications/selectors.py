@@ -73,6 +73,9 @@ def opt_out_of(phone: str) -> SmsOptOut | None:
     return SmsOptOut.objects.filter(phone=phone).first() if phone else None
 
 
-def preference_for_page(user: User) -> ContactPreference:
-    """The account's saved choices, or the defaults (email on, SMS off) never saved."""
+def preference_of(user: User | None) -> ContactPreference:
+    """The account's saved choices, or the defaults (email on, SMS off) for a guest or an account
+    that never saved any."""
+    if user is None or user.pk is None:
+        return ContactPreference()
     return ContactPreference.objects.filter(user=user).first() or ContactPreference(user=user)

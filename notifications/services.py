@@ -27,18 +27,12 @@ from notifications.models import (
     Topic,
 )
 from notifications.phones import normalise_mobile
+from notifications.selectors import preference_of
 from notifications.sms import cancel_pending_to, queue_sms
 from participation.mail import absolute, queue_email, render_email
 from participation.models import User
 
 STATUS_CHANGE_TEMPLATE = "notifications/emails/status_change"
-
-
-def preference_of(user: User | None) -> ContactPreference:
-    """The account's choices, or the defaults (email only) for a guest or an account never asked."""
-    if user is None or user.pk is None:
-        return ContactPreference()
-    return ContactPreference.objects.filter(user=user).first() or ContactPreference(user=user)
 
 
 def notify_resident(

@@ -20,7 +20,7 @@ from notifications.forms import ContactPreferenceForm
 from notifications.inbound import MalformedPayload, inbound_sms_receive
 from notifications.selectors import (
     opt_out_of,
-    preference_for_page,
+    preference_of,
     sms_totals,
     sms_usage_by_meeting,
     sms_usage_by_month,
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Mes préférences de contact": per topic, email and SMS, and the mobile number."""
-    preference = preference_for_page(request.user)
+    preference = preference_of(request.user)
     if request.method == "POST":
         form = ContactPreferenceForm(request.POST)
         if form.is_valid():
