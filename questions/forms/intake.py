@@ -162,11 +162,11 @@ class AskQuestionForm(forms.Form):
         if similar_url:
             self.fields["text"].widget.attrs.update(
                 {
-                    "hx-get": similar_url,
-                    "hx-trigger": "keyup changed delay:600ms",
-                    "hx-target": "#similar-questions",
-                    "hx-swap": "innerHTML",
-                    "hx-sync": "this:replace",
+                    "data-hx-get": similar_url,
+                    "data-hx-trigger": "keyup changed delay:600ms",
+                    "data-hx-target": "#similar-questions",
+                    "data-hx-swap": "innerHTML",
+                    "data-hx-sync": "this:replace",
                 }
             )
         if not guest:

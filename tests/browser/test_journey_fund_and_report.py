@@ -120,7 +120,7 @@ def test_a_delegate_requests_a_report_watches_its_status_and_downloads_it(
     assert queued == [report.pk]
     expect(page).to_have_url(at(rf"/espace-pro/rapports/{report.pk}/"))
     status = page.locator("#report-status")
-    expect(status).to_have_attribute("hx-trigger", "every 2s")
+    expect(status).to_have_attribute("data-hx-trigger", "every 2s")
     expect(status.locator(".report-badge")).to_contain_text("En file d'attente")
     expect(status).to_contain_text("toutes les 2 secondes")
     # The live region a screen reader follows is outside the replaced block, and empty: the polls
@@ -149,7 +149,7 @@ def test_a_delegate_requests_a_report_watches_its_status_and_downloads_it(
     assert report.status == ReportStatus.READY
     download_link = status.get_by_role("link", name=re.compile("Télécharger le PDF"))
     expect(download_link).to_be_visible(timeout=15_000)
-    expect(status).not_to_have_attribute("hx-trigger", re.compile("."))
+    expect(status).not_to_have_attribute("data-hx-trigger", re.compile("."))
     expect(status.locator(".report-badge")).to_contain_text("Prêt")
     # The change is announced once, in the live region that stayed in place.
     expect(announcer).to_have_text("Le rapport est prêt : vous pouvez télécharger le PDF.")

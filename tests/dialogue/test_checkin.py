@@ -211,7 +211,7 @@ def test_ticking_a_registrant_with_htmx_swaps_the_row_and_the_counters(
     assert html.lstrip().startswith("<li")
     assert f'id="inscrit-{awa.pk}"' in html
     assert 'aria-pressed="true"' in html
-    assert 'id="checkin-counters"' in html and 'hx-swap-oob="innerHTML"' in html
+    assert 'id="checkin-counters"' in html and 'data-hx-swap-oob="innerHTML"' in html
     assert "<h1" not in html
 
 
@@ -286,7 +286,7 @@ def test_walk_in_with_htmx_returns_the_panel_and_the_counters(client, actors, me
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="checkin-walkins"')
     assert 'id="walkin-details"' in html
-    assert "hx-swap-oob" in html
+    assert "data-hx-swap-oob" in html
     walk_in = WalkIn.objects.get()
     response = client.post(
         _url("walkin_add", meeting),

@@ -315,11 +315,11 @@ def test_htmx_request_gets_the_results_partial(client, space):
     page = response.content.decode()
     assert "<html" not in page
     assert meeting.title in page
-    assert 'hx-swap-oob="true"' in page
+    assert 'data-hx-swap-oob="true"' in page
     assert "HX-Request" in response["Vary"]
     full = client.get(reverse("dialogue:agenda"))
     assert "HX-Request" in full["Vary"]
-    assert 'hx-target="#meeting-results"' in full.content.decode()
+    assert 'data-hx-target="#meeting-results"' in full.content.decode()
     # A history restore needs the whole page.
     restore = client.get(
         reverse("dialogue:agenda"),
@@ -334,7 +334,7 @@ def test_htmx_request_with_invalid_filters_updates_the_error_summary(client, spa
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'id="filter-errors" hx-swap-oob="true"' in page
+    assert 'id="filter-errors" data-hx-swap-oob="true"' in page
     assert "Le formulaire contient des erreurs" in page
 
 

@@ -424,8 +424,8 @@ def test_the_status_block_polls_only_while_queued_or_running(client, status, pol
     )
     page = client.get(report.get_absolute_url())
     assert partial.status_code == page.status_code == 200
-    assert ('hx-trigger="every 2s"' in partial.text) is polls
-    assert ('hx-trigger="every 2s"' in page.text) is polls
+    assert ('data-hx-trigger="every 2s"' in partial.text) is polls
+    assert ('data-hx-trigger="every 2s"' in page.text) is polls
     assert "<html" not in partial.text and 'id="report-status"' in partial.text
     # Without JavaScript: a plain link refreshes the page while it is being built.
     assert (f'href="{report.get_absolute_url()}"' in partial.text) is polls
@@ -454,7 +454,7 @@ def test_a_stale_running_report_stops_polling_and_may_be_retried(client):
         generated_at=timezone.now() - timedelta(seconds=services.BUILD_TIME_LIMIT + 60),
     )
     partial = client.get(reverse("evaluation:report_status", kwargs={"pk": report.pk}))
-    assert 'hx-trigger="every 2s"' not in partial.text
+    assert 'data-hx-trigger="every 2s"' not in partial.text
     assert reverse("evaluation:report_retry", kwargs={"pk": report.pk}) in partial.text
 
 
@@ -797,7 +797,7 @@ def test_a_poll_announces_a_status_change_once_in_the_live_region(client, shown,
         assert "report-announcer" not in response.text
     else:
         assert (
-            f'<div id="report-announcer" hx-swap-oob="innerHTML">{announced}</div>' in response.text
+            f'<div id="report-announcer" data-hx-swap-oob="innerHTML">{announced}</div>' in response.text
         )
     # The status page holds the empty live region; its polls say which status it shows.
     page = client.get(report.get_absolute_url())

@@ -351,12 +351,12 @@ def test_htmx_gets_the_results_partial(client, mix):
     assert response.status_code == 200
     assert "<html" not in page
     assert "Q-retard" in page and "Q-attente" not in page
-    assert 'id="filter-errors" hx-swap-oob="true"' in page
+    assert 'id="filter-errors" data-hx-swap-oob="true"' in page
     assert "HX-Request" in response["Vary"]
     invalid = client.get(QUESTIONS_URL, {"status": "x"}, headers={"HX-Request": "true"})
     assert "There are errors in the form" in invalid.content.decode()
     full = client.get(QUESTIONS_URL).content.decode()
-    assert 'hx-target="#question-results"' in full
+    assert 'data-hx-target="#question-results"' in full
     restore = client.get(
         QUESTIONS_URL, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
     )

@@ -245,9 +245,9 @@ def test_the_partial_offers_to_follow_to_an_account(client, actors, demo_questio
 def test_the_ask_page_asks_for_similar_questions_as_one_types(client, actors):
     page = client.get(_ask_url(actors.sanitas)).content.decode()
     textarea = re.search(r"<textarea[^>]*>", page).group(0)
-    assert f'hx-get="{_similar_url(actors.sanitas)}"' in textarea
-    assert 'hx-trigger="keyup changed delay:600ms"' in textarea
-    assert 'hx-target="#similar-questions"' in textarea
+    assert f'data-hx-get="{_similar_url(actors.sanitas)}"' in textarea
+    assert 'data-hx-trigger="keyup changed delay:600ms"' in textarea
+    assert 'data-hx-target="#similar-questions"' in textarea
     assert '<div id="similar-questions" aria-live="polite"></div>' in page
 
 
