@@ -5,9 +5,12 @@
 #     gettext                       compilemessages (msgfmt)
 #     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 #                                   WeasyPrint, which renders the PDF reports
+#     fonts-noto-core               Noto Sans Arabic and others: posters print meeting translations
+#                                   (Arabic right to left, Turkish, Portuguese...) without missing glyphs
 #   scripts/system_deps.sh test     the test suite (`make test`), in addition:
 #     poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
 #     chromium                      the browser tests
+#     default-jre-headless          Java for the W3C Nu HTML checker (npm vnu-jar), which validates pages
 #     libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice
 #     postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
 #                                   in tests/whole_site/test_faults.py
@@ -26,11 +29,12 @@ PACKAGES=(
   libpangoft2-1.0-0
   libharfbuzz-subset0
   fonts-dejavu-core
+  fonts-noto-core
 )
 purpose="${1:-run}"
 case "$purpose" in
   run) ;;
-  test) PACKAGES+=(poppler-utils chromium libreoffice-calc-nogui postgresql) ;;
+  test) PACKAGES+=(poppler-utils chromium default-jre-headless libreoffice-calc-nogui postgresql) ;;
   bench) PACKAGES+=(wrk postgresql) ;;
   *)
     echo "usage: scripts/system_deps.sh [run|test|bench]" >&2
