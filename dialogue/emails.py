@@ -21,7 +21,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from dialogue import sms, tokens
 from dialogue.calendar import meeting_ics
 from dialogue.models import Meeting, MeetingStatus, Registration, RegistrationStatus
+from participation.dates import date_format
 from participation.mail import PARIS, OutgoingEmail, absolute, in_french, queue_email, render_email
 
 # French formats, spelled out: "jeudi 3 décembre 2026", "18 h 00" (day and month names come from

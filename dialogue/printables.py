@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import segno
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from dialogue.emails import DAY_FORMAT, TIME_FORMAT
 from dialogue.models import Meeting, Registration, RegistrationStatus, registrant_label
+from participation.dates import date_format
 from participation.mail import PARIS, absolute
 
 # The sign-in sheet: rows that fit under the header of the first page, then on following pages

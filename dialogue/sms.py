@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dialogue import tokens
@@ -26,6 +25,7 @@ from notifications.gsm import describe_length, gsm7
 from notifications.models import ContactPreference, TextKind, Topic
 from notifications.phones import normalise_mobile
 from notifications.sms import queue_sms
+from participation.dates import date_format
 from participation.mail import absolute, in_french
 
 SMS_DAY_FORMAT = "l j F"

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import SpaceFormat
 from evaluation.models import Report
+from participation.dates import date_format
 from projects.models import ParticipationLevel, ProjectStage
 from qpv.models import QPV, Commune
 

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -39,6 +38,7 @@ from evaluation.indicators import (
     report_scope,
 )
 from evaluation.models import Report
+from participation.dates import date_format
 from projects.models import InfluenceOutcome, InfluenceRecord, ParticipationLevel, Project
 from questions.selectors import (
     TransparencyFigures,

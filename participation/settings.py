@@ -111,6 +111,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "qpv.context_processors.territory",
             ],
+            # Our ``date`` filter replaces Django's: "1er janvier", datetimes that validate.
+            "builtins": ["participation.templatetags.french_dates"],
         },
     },
 ]

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,6 +26,7 @@ from dialogue.emails import DAY_FORMAT
 from dialogue.models import today_in_paris
 from notifications.models import Topic
 from notifications.services import notify_resident
+from participation.dates import date_format
 from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
 from questions import tokens
 from questions.models import (

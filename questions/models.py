@@ -13,11 +13,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import today_in_paris
+from participation.dates import date_format
 from participation.scopes import Reach, ScopedQuerySet
 
 DEFAULT_ANSWER_DAYS = 30

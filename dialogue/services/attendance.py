@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from dialogue.models import (
@@ -29,6 +29,7 @@ from dialogue.models import (
     WalkIn,
 )
 from dialogue.services.feedback import feedback_invitations_send
+from participation.dates import date_format
 from participation.models import User
 
 CHECKIN_OPENS_BEFORE = timedelta(hours=2)

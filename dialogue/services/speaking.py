@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting, MeetingStatus, SpeakerCategory, SpeakingTurn
+from participation.dates import date_format
 from participation.models import User
 
 if TYPE_CHECKING:

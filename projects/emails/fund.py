@@ -17,12 +17,12 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from notifications.models import Topic
 from notifications.services import notify_resident
+from participation.dates import date_format
 from participation.mail import OutgoingEmail, absolute, in_french, queue_email, render_email
 from projects.models import FileStatus, GrantApplication, GrantPayment, GrantStatus
 from projects.selectors import euros, place_name

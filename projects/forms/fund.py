@@ -15,10 +15,10 @@ from typing import cast
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
+from participation.dates import date_format
 from projects.models import FundEnvelope, Project
 from projects.selectors import YEARS, euros
 from qpv.models import QPV, Commune

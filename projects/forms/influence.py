@@ -12,12 +12,12 @@ from typing import cast
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
+from participation.dates import date_format
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
 from questions.models import ACCEPTED_STATUSES, Question

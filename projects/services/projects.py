@@ -16,10 +16,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dialogue.models import DialogueSpace, Meeting
+from participation.dates import date_format
 from participation.models import User
 from projects.emails import projects as emails
 from projects.models import (

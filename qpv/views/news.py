@@ -19,10 +19,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from participation.dates import date_format
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import get_object_for, require_perm
 from qpv.forms import NewsFilterForm, NewsForm

@@ -548,7 +548,7 @@ def test_build_produces_the_pdf_with_the_figures_of_compute(
     assert "Contrat de ville 2024-2030" in text and "Tours Métropole Val de Loire" in text
     assert "page 1 /" in text and f"page {len(reader.pages)} / {len(reader.pages)}" in text
     # The data period and the generation date are on every page (running footer).
-    assert text.count("1 janvier 2026") >= len(reader.pages)
+    assert text.count("1er janvier 2026") >= len(reader.pages)
     # The territory's table: each indicator's label followed by its value, as compute() says.
     territory, rabiere = text.split(every, 1)[1].split("La Rabière (Joué-lès-Tours)", 1)
     rabiere = rabiere.split("Le Morier (Joué-lès-Tours)", 1)[0]
@@ -797,7 +797,8 @@ def test_a_poll_announces_a_status_change_once_in_the_live_region(client, shown,
         assert "report-announcer" not in response.text
     else:
         assert (
-            f'<div id="report-announcer" data-hx-swap-oob="innerHTML">{announced}</div>' in response.text
+            f'<div id="report-announcer" data-hx-swap-oob="innerHTML">{announced}</div>'
+            in response.text
         )
     # The status page holds the empty live region; its polls say which status it shows.
     page = client.get(report.get_absolute_url())
