@@ -6,7 +6,10 @@
  *   answer (the state partial) replaces the live parts of the page, element by element (same id);
  * - a 1-second clock updates the running turn's time and the shares, from the server's times;
  * - every few seconds the state is read again, so a second device follows what the first one does;
- * - keys 1-5 give the floor, Space or 0 stops, P pauses (not while typing in a field).
+ * - keyboard shortcuts, off until the switch above the buttons turns them on (remembered in this
+ *   browser's localStorage): keys 1-5 give the floor, 0 or Space stops, P pauses; only while the
+ *   focus is inside the tracker, never in a field, and Space or Enter on a focused button, link or
+ *   switch presses it (WCAG 2.1.4).
  * The server decides every time (its clock); this file only shows them.
  */
 (function () {
@@ -249,15 +252,56 @@
     send(form, event.submitter || form.querySelector("button"));
   });
 
-  // Typing in a field, or opening a <details> with Space, is not a shortcut.
-  function inField(target) {
-    return (
-      target instanceof Element &&
-      target.closest(
-        "input, textarea, select, summary, [contenteditable=''], [contenteditable=true]",
-      )
-    );
+  // The shortcuts' switch: off unless this browser remembers it on.
+  const SHORTCUTS_KEY = "tracker-shortcuts";
+  const shortcutsSection = root.querySelector("[data-tracker-shortcuts]");
+  const shortcutsSwitch = root.querySelector("[data-tracker-shortcuts-switch]");
+
+  function rememberedOn() {
+    try {
+      return window.localStorage.getItem(SHORTCUTS_KEY) === "on";
+    } catch (error) {
+      return false; // storage refused (private mode): off, as by default
+    }
   }
+
+  function shortcutsOn() {
+    return Boolean(shortcutsSwitch && shortcutsSwitch.checked);
+  }
+
+  // The keys are announced and shown on the buttons only while they work.
+  function showShortcuts() {
+    const on = shortcutsOn();
+    root.classList.toggle("has-shortcuts", on);
+    root.querySelectorAll("[data-keyshortcuts]").forEach(function (button) {
+      if (on) {
+        button.setAttribute("aria-keyshortcuts", button.dataset.keyshortcuts);
+      } else {
+        button.removeAttribute("aria-keyshortcuts");
+      }
+    });
+  }
+
+  if (shortcutsSection && shortcutsSwitch) {
+    shortcutsSection.hidden = false;
+    shortcutsSwitch.checked = rememberedOn();
+    shortcutsSwitch.addEventListener("change", function () {
+      try {
+        window.localStorage.setItem(SHORTCUTS_KEY, shortcutsSwitch.checked ? "on" : "off");
+      } catch (error) {
+        // Not remembered: it still holds until the page is left.
+      }
+      showShortcuts();
+    });
+    showShortcuts();
+  }
+
+  // Where every key is the field's own (typing, choosing in a list): no shortcut at all.
+  const TYPING =
+    "textarea, select, [contenteditable=''], [contenteditable=true], " +
+    "input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]):not([type=reset])";
+  // Where Space and Enter press the control (a button, a link, a switch, a <summary>).
+  const PRESSABLE = "button, a[href], summary, input, [role=button], [role=switch]";
 
   // The key, whatever the keyboard: on a French AZERTY keyboard the "1" key types "&".
   function shortcut(event) {
@@ -276,25 +320,25 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
+    if (!shortcutsOn() || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }
-    if (inField(event.target)) {
+    const target = event.target;
+    if (!(target instanceof Element) || !root.contains(target) || target.closest(TYPING)) {
+      return;
+    }
+    const pressing = event.key === " " || event.key === "Spacebar" || event.key === "Enter";
+    if (pressing && target.closest(PRESSABLE)) {
       return;
     }
     const button = shortcut(event);
     if (!button || button.disabled) {
       return;
     }
-    // Space on a focused button would also click it: the shortcut wins on this page.
+    // Space would also scroll the page.
     event.preventDefault();
     if (!event.repeat) {
       button.form.requestSubmit(button);
-    }
-  });
-  document.addEventListener("keyup", function (event) {
-    if ((event.key === " " || event.key === "Spacebar") && !inField(event.target)) {
-      event.preventDefault();
     }
   });
 
