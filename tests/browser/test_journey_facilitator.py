@@ -130,13 +130,17 @@ def test_a_facilitator_checks_in_runs_the_tracker_and_publishes_minutes(
     status = page.locator("#tracker-status")
     expect(status).to_have_attribute("data-running-category", "")
     fits(page)
+    if ui.keyboard:
+        # The shortcuts are off until switched on (WCAG 2.1.4).
+        ui.check(page.get_by_role("switch", name="Raccourcis clavier"))
     ui.press(page.locator("#tracker-start-resident"))
     expect(status).to_have_attribute("data-running-category", "resident")
     if ui.keyboard:
-        # The shortcuts: 3 gives the floor to an institution, Space stops.
+        # The shortcuts: 3 gives the floor to an institution, 0 stops (Space would press the
+        # focused button, "Habitant ou habitante").
         page.keyboard.press("3")
         expect(status).to_have_attribute("data-running-category", "institution")
-        page.keyboard.press("Space")
+        page.keyboard.press("0")
     else:
         page.locator("#tracker-start-institution").tap()
         expect(status).to_have_attribute("data-running-category", "institution")

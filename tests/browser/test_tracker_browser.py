@@ -74,11 +74,12 @@ def test_taps_keys_reload_and_a_second_device(
     expect(status).to_have_attribute("data-running-category", "institution")
     expect(page.locator("#tracker-start-resident")).not_to_have_class(re.compile(r"\bis-running\b"))
     page.wait_for_timeout(400)
-    # Keyboard: 1 gives the floor to residents again, Space stops (even with a button focused).
+    # Keyboard, once the shortcuts are on: 1 gives the floor to residents again, 0 stops.
+    page.get_by_role("switch", name="Raccourcis clavier").check()
     page.keyboard.press("1")
     expect(status).to_have_attribute("data-running-category", "resident")
     page.wait_for_timeout(300)
-    page.keyboard.press("Space")
+    page.keyboard.press("0")
     expect(status).to_have_attribute("data-running-category", "")
 
     # The server has it all, in order, each turn ending when the next began.
@@ -161,3 +162,88 @@ def test_the_page_works_without_javascript(new_context, log_in, facilitator, mee
     expect(page.locator("#tracker-speakers-count .tracker-counter-number")).to_have_text("1")
     screenshot(page, "tracker-360-no-javascript")
     assert SpeakingTurn.objects.filter(meeting=meeting, category="association").count() == 1
+
+
+def test_keyboard_shortcuts_are_off_until_switched_on_and_stay_in_the_tracker(
+    new_context, log_in, facilitator, meeting, screenshot
+):
+    """WCAG 2.1.4: single-key shortcuts off by default, a switch remembered on this device, keys
+    acting only while the focus is in the tracker, and Space on a button pressing that button."""
+    from playwright.sync_api import expect
+
+    context = new_context(viewport={"width": 1280, "height": 900})
+    log_in(context, facilitator)
+    page = context.new_page()
+    page.goto(f"/espace-pro/rencontres/{meeting.pk}/temps-de-parole/")
+    status = page.locator("#tracker-status")
+    switch = page.get_by_role("switch", name="Raccourcis clavier")
+    expect(switch).to_be_visible()
+    expect(switch).not_to_be_checked()
+    # The list of the keys is beside the switch.
+    expect(page.locator("[data-tracker-shortcuts] .tracker-keys")).to_contain_text("Mettre en pause")
+    expect(page.locator("#tracker-start-resident")).not_to_have_attribute(
+        "aria-keyshortcuts", re.compile(".*")
+    )
+
+    # Off by default: a key typed with the focus in the tracker does nothing.
+    page.locator("#tracker-speakers-title").click()
+    expect(page.locator("#tracker")).to_be_focused()
+    for key in ["1", "p", "Space", "0"]:
+        page.keyboard.press(key)
+    page.wait_for_timeout(600)
+    expect(status).to_have_attribute("data-running-category", "")
+    assert not SpeakingTurn.objects.filter(meeting=meeting).exists()
+
+    # On: the keys act while the focus is in the tracker (here, on the switch itself).
+    switch.check()
+    expect(page.locator("#tracker-start-resident")).to_have_attribute("aria-keyshortcuts", "1")
+    page.keyboard.press("1")
+    expect(status).to_have_attribute("data-running-category", "resident")
+    screenshot(page, "tracker-shortcuts-on", full_page=False)
+
+    # Not outside it: the focus on the header's link, 2 does nothing.
+    page.locator(".site-brand").focus()
+    page.keyboard.press("2")
+    page.wait_for_timeout(600)
+    expect(status).to_have_attribute("data-running-category", "resident")
+
+    # Space (and Enter) on a focused button press that button; the turn goes on.
+    page.locator("#tracker-speakers-plus").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#tracker-speakers-count .tracker-counter-number")).to_have_text("1")
+    page.locator("#tracker-speakers-plus").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#tracker-speakers-count .tracker-counter-number")).to_have_text("2")
+    page.wait_for_timeout(400)
+    expect(status).to_have_attribute("data-running-category", "resident")
+    # Space on the focused "Institution" button gives it the floor (its own action), not a stop.
+    page.locator("#tracker-start-institution").focus()
+    page.keyboard.press("Space")
+    expect(status).to_have_attribute("data-running-category", "institution")
+    # Typing in a field is typing.
+    page.locator(".tracker-turn-form").locator("xpath=..").locator("summary").click()
+    page.locator(".tracker-turn-form input[type=time]").first.focus()
+    page.keyboard.press("0")
+    page.wait_for_timeout(600)
+    expect(status).to_have_attribute("data-running-category", "institution")
+
+    # The switch is remembered after a reload; Space with the focus in the tracker stops.
+    page.reload()
+    expect(switch).to_be_checked()
+    page.locator("#tracker-speakers-title").click()
+    page.keyboard.press("Space")
+    expect(status).to_have_attribute("data-running-category", "")
+
+    # Off again, and still off after a reload.
+    switch.uncheck()
+    page.reload()
+    expect(switch).not_to_be_checked()
+    page.locator("#tracker-speakers-title").click()
+    page.keyboard.press("3")
+    page.wait_for_timeout(600)
+    expect(status).to_have_attribute("data-running-category", "")
+    turns = SpeakingTurn.objects.filter(meeting=meeting).order_by("started_at", "pk")
+    assert [turn.category for turn in turns] == ["resident", "institution"]
+    meeting.refresh_from_db()
+    assert meeting.residents_who_spoke == 2
+    assert page.problems == []
