@@ -180,7 +180,9 @@ def test_keyboard_shortcuts_are_off_until_switched_on_and_stay_in_the_tracker(
     expect(switch).to_be_visible()
     expect(switch).not_to_be_checked()
     # The list of the keys is beside the switch.
-    expect(page.locator("[data-tracker-shortcuts] .tracker-keys")).to_contain_text("Mettre en pause")
+    expect(page.locator("[data-tracker-shortcuts] .tracker-keys")).to_contain_text(
+        "Mettre en pause"
+    )
     expect(page.locator("#tracker-start-resident")).not_to_have_attribute(
         "aria-keyshortcuts", re.compile(".*")
     )

@@ -248,7 +248,9 @@ def test_the_default_image_is_a_1200_by_630_png():
 
 def test_pages_without_a_preview_and_unpublished_ones_have_no_open_graph(client, world, actors):
     assert "og:title" not in metas(get(client, reverse("dialogue:agenda")))
-    assert "og:title" not in metas(get(client, reverse("projects:project", args=[world["project"].pk])))
+    assert "og:title" not in metas(
+        get(client, reverse("projects:project", args=[world["project"].pk]))
+    )
     # A draft news item, previewed by the staff: no preview tags for a page nobody else sees.
     draft = NewsItemFactory(title="Brouillon", is_published=False, published_at=None)
     actors.login(client, "coordinator")
