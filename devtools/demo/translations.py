@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from devtools.demo.meetings import TITLES
 from dialogue.models import Meeting, MeetingStatus, MeetingTranslation, offered_languages
 
 TITLE_TRANSLATIONS: dict[str, dict[str, str]] = {
@@ -109,14 +108,11 @@ def load_demo_translations() -> int:
     """Translate the next two planned meetings; returns how many translations were created."""
     if MeetingTranslation.objects.exists():
         return 0
-    meetings = (
-        Meeting.objects.filter(
-            status=MeetingStatus.PLANNED,
-            starts_at__gt=timezone.now(),
-            title__in=list(TITLE_TRANSLATIONS),
-        )
-        .order_by("starts_at", "pk")[: len(LANGUAGES_PER_MEETING)]
-    )
+    meetings = Meeting.objects.filter(
+        status=MeetingStatus.PLANNED,
+        starts_at__gt=timezone.now(),
+        title__in=list(TITLE_TRANSLATIONS),
+    ).order_by("starts_at", "pk")[: len(LANGUAGES_PER_MEETING)]
     offered = offered_languages()
     translations = [
         MeetingTranslation(
