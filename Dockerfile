@@ -26,10 +26,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     VAR_DIR=/app/var
 
-# WeasyPrint's libraries and fonts (PDF reports); gettext for compilemessages.
+# WeasyPrint's libraries and fonts (PDF reports; fonts-noto-core: Noto Sans Arabic for the posters'
+# meeting translations); gettext for compilemessages.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext postgresql-client \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core \
+        gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

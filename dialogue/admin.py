@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dialogue.models import DialogueSpace, Meeting, Registration
+from dialogue.models import DialogueSpace, Meeting, MeetingTranslation, Registration
 from participation.forms import HTTPS_URL_FIELDS
 
 
@@ -24,6 +24,12 @@ class RegistrationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("meeting")
 
 
+class MeetingTranslationInline(admin.StackedInline):
+    model = MeetingTranslation
+    extra = 0
+    fields = ["language", "title", "summary", "practical_information"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["title", "dialogue_space", "starts_at", "status", "capacity"]
@@ -32,5 +38,5 @@ class MeetingAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["dialogue_space"]
     list_select_related = ["dialogue_space__qpv"]
-    inlines = [RegistrationInline]
+    inlines = [MeetingTranslationInline, RegistrationInline]
     formfield_overrides = HTTPS_URL_FIELDS

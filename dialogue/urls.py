@@ -9,6 +9,7 @@ from dialogue.views import (
     registration,
     staff,
     tracker,
+    translations,
 )
 
 app_name = "dialogue"
@@ -59,6 +60,22 @@ urlpatterns = [
         "espace-pro/rencontres/<int:pk>/inscrits/",
         staff.meeting_registrations,
         name="meeting_registrations",
+    ),
+    # Translations of a meeting's invitation into residents' languages.
+    path(
+        "espace-pro/rencontres/<int:pk>/traductions/",
+        translations.meeting_translations,
+        name="meeting_translations",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/traductions/<str:language>/",
+        translations.meeting_translation_edit,
+        name="meeting_translation_edit",
+    ),
+    path(
+        "espace-pro/rencontres/<int:pk>/traductions/<str:language>/supprimer/",
+        translations.meeting_translation_delete,
+        name="meeting_translation_delete",
     ),
     # Printables (WeasyPrint).
     path("espace-pro/rencontres/<int:pk>/affiche.pdf", printables.poster, name="meeting_poster"),

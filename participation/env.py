@@ -7,6 +7,7 @@ deployment stops start-up with one sentence naming the variable, instead of a tr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -117,3 +118,37 @@ def _redact(url: str) -> str:
     if parts.password:
         return url.replace(parts.password, "***")
     return url
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+
+
+def env_languages(name: str, default: dict[str, str]) -> dict[str, str]:
+    """Language codes and their native names, in order: "ar,tr,pt,en" or "ar,ti=ትግርኛ".
+
+    A code without a name takes it from `default`, else from Django's list of languages; an
+    unknown code needs its name. French is the portal's own language, never an extra one.
+    """
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    from django.conf.locale import LANG_INFO
+
+    languages: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        code, _sep, native = (piece.strip() for piece in item.partition("="))
+        code = code.lower()
+        if not _LANGUAGE_CODE.match(code):
+            raise SettingsError(f"{name}: {code!r} is not a language code (e.g. ar, tr, pt-br).")
+        if code == "fr":
+            raise SettingsError(f"{name}: French is the portal's language, not a translation.")
+        if code in languages:
+            raise SettingsError(f"{name}: {code!r} is listed twice.")
+        if not native:
+            native = default.get(code) or LANG_INFO.get(code, {}).get("name_local", "")
+            if not native:
+                raise SettingsError(f"{name}: give the native name of {code!r}, as {code}=Name.")
+        languages[code] = native
+    return languages

@@ -18,6 +18,7 @@ from participation.env import (
     env_database,
     env_http_url,
     env_int,
+    env_languages,
     env_list,
     env_redis_url,
     env_str,
@@ -328,6 +329,13 @@ SMS_RETENTION_DAYS = env_int("SMS_RETENTION_DAYS", 90, minimum=1)
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The languages staff may translate a meeting into (title, summary, practical information), shown
+# on the meeting page and printed on its poster, in this order. From the environment:
+# MEETING_TRANSLATION_LANGUAGES="ar,tr,pt,en" (codes, each optionally followed by "=native name").
+MEETING_TRANSLATION_LANGUAGES = env_languages(
+    "MEETING_TRANSLATION_LANGUAGES",
+    {"ar": "العربية", "tr": "Türkçe", "pt": "Português", "en": "English"},
+)
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True

@@ -4,3 +4,4 @@ Questions and answers are in the questions app, above this one."""
 
 from dialogue.models.log import *  # noqa: F403
 from dialogue.models.meetings import *  # noqa: F403
+from dialogue.models.translations import *  # noqa: F403

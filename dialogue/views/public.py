@@ -19,6 +19,7 @@ from dialogue.forms.public import AgendaFilterForm
 from dialogue.models import DialogueSpace, Meeting, MeetingQuerySet, Registration
 from dialogue.remembered import remembered_registrations
 from dialogue.selectors.registrations import visitor_registration
+from dialogue.selectors.translations import offered_translations
 from participation.datacache import public_page
 from participation.http import HtmxHttpRequest
 from qpv.models import QPV
@@ -124,7 +125,12 @@ def _cancel_url(registration: Registration) -> str:
 @public_page
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
-        Meeting.objects.public().with_place().with_seats().select_related("minutes"), pk=pk
+        Meeting.objects.public()
+        .with_place()
+        .with_seats()
+        .select_related("minutes")
+        .prefetch_related(offered_translations()),
+        pk=pk,
     )
     # Only a visitor with a session can have a registration here: the cached page of visitors
     # without one (public_page) never shows anyone's. Once the meeting is closed to registration

@@ -6,6 +6,8 @@ all templates, ours and the libraries', without a ``{% load %}``: a new template
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from participation import dates
@@ -14,7 +16,7 @@ register = template.Library()
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def date(value, arg=None):
+def date(value: Any, arg: str | None = None) -> str:
     """Django's ``date`` filter, through participation.dates."""
     if value in (None, ""):
         return ""
@@ -22,6 +24,6 @@ def date(value, arg=None):
         return dates.date_format(value, arg)
     except AttributeError:
         try:
-            return dates.plain_format(value, arg)
+            return dates.plain_format(value, arg or "")
         except AttributeError:
             return ""

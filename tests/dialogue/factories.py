@@ -12,6 +12,7 @@ from dialogue.models import (
     FacilitatedBy,
     Meeting,
     MeetingStatus,
+    MeetingTranslation,
     Registration,
     RegistrationStatus,
     SpaceFormat,
@@ -61,3 +62,16 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"inscrit{n}@example.org")
     status = RegistrationStatus.CONFIRMED
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class MeetingTranslationFactory(factory.django.DjangoModelFactory):
+    """A meeting's invitation in Arabic (right to left) unless told otherwise."""
+
+    class Meta:
+        model = MeetingTranslation
+
+    meeting = factory.SubFactory(MeetingFactory)
+    language = "ar"
+    title = "مقهى السكان: الحياة في الحي"
+    summary = "لقاء مفتوح لجميع سكان الحي."
+    practical_information = "الدخول من الفناء. الحضور مجاني."

@@ -19,7 +19,12 @@ from dialogue.models import (
 )
 from participation.roles import Role
 from qpv.models import QPV
-from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.dialogue.factories import (
+    DialogueSpaceFactory,
+    MeetingFactory,
+    MeetingTranslationFactory,
+    RegistrationFactory,
+)
 from tests.participation.factories import UserFactory
 from tests.qpv.factories import OrganisationFactory
 
@@ -542,13 +547,16 @@ def test_meeting_page_query_count(client, django_assert_num_queries, meeting, ac
     meeting.capacity = 50
     meeting.save()
     RegistrationFactory.create_batch(count, meeting=meeting)
+    for language in ("ar", "tr"):
+        MeetingTranslationFactory(meeting=meeting, language=language)
     url = meeting.get_absolute_url()
-    # Meeting with its place, seats and minutes, the questions asked there, the menu.
-    with django_assert_num_queries(3):
+    # Meeting with its place, seats and minutes, its translations, the questions asked there, the
+    # menu.
+    with django_assert_num_queries(4):
         assert client.get(url).status_code == 200
     # + session, user, the user's registration, roles (permissions and header).
     actors.login(client, "facilitator_sanitas")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
     # The printable view has no header menu.
     with django_assert_num_queries(1):

@@ -80,7 +80,12 @@ from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
 from questions.models import AnswerStatus, QuestionStatus
 from questions.tokens import question_confirm_path
-from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory, RegistrationFactory
+from tests.dialogue.factories import (
+    DialogueSpaceFactory,
+    MeetingFactory,
+    MeetingTranslationFactory,
+    RegistrationFactory,
+)
 from tests.helpers import PortalClient, activate_totp
 from tests.participation.factories import UserFactory, grant
 from tests.projects.factories import (
@@ -122,6 +127,7 @@ def _side(slug: str, *, resident) -> SimpleNamespace:
     organisation = OrganisationFactory(name=f"Bailleur de {qpv.name}")
     space = DialogueSpaceFactory(qpv=qpv, host_organisation=organisation)
     planned = MeetingFactory(dialogue_space=space, title=f"Rencontre à venir, {qpv.name}")
+    MeetingTranslationFactory(meeting=planned, language="ar")
     running = MeetingFactory(
         dialogue_space=space,
         title=f"Rencontre en cours, {qpv.name}",
@@ -299,6 +305,15 @@ def of(name: str, attr: str, **extra: str) -> Url:
         return reverse(name, kwargs={"pk": getattr(objects, attr).pk, **kwargs})
 
     return Url(build)
+
+
+def translation_of(name: str, language: str = "ar") -> Url:
+    """A page about the translation of the side's planned meeting into `language`."""
+    return Url(
+        lambda w, side: reverse(
+            name, kwargs={"pk": getattr(w, side).planned.pk, "language": language}
+        )
+    )
 
 
 def qpv_page(name: str) -> Url:
@@ -623,6 +638,25 @@ TABLE += [
         of("dialogue:meeting_cancel", "planned"),
         "  L 404 200 200 404 404 403 200",
         "  L 404 200 200 404 404 403 200",
+    ),
+    # Translations of a meeting (issue 18): who may edit the meeting (dialogue.manage_meeting).
+    E(
+        "espace-pro/rencontres/<int:pk>/traductions/",
+        of("dialogue:meeting_translations", "planned"),
+        "  L 404 200 200 404 404 403 200",
+        "  L 405 405 405 405 405 405 405",
+    ),
+    E(
+        "espace-pro/rencontres/<int:pk>/traductions/<str:language>/",
+        translation_of("dialogue:meeting_translation_edit"),
+        "  L 404 200 200 404 404 403 200",
+        "  L 404 200 200 404 404 403 200",
+    ),
+    E(
+        "espace-pro/rencontres/<int:pk>/traductions/<str:language>/supprimer/",
+        translation_of("dialogue:meeting_translation_delete"),
+        "  L 405 405 405 405 405 405 405",
+        "  L 404   R   R 404 404 403   R",
     ),
     # Residents' personal data: the staff of the place only (dialogue.view_personal_data).
     E(

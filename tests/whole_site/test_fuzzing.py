@@ -62,6 +62,7 @@ from dialogue.forms.registration import (
     RegistrationCodeForm,
 )
 from dialogue.forms.tracker import SpeakersForm, TurnAddForm, TurnStartForm
+from dialogue.forms.translations import MeetingTranslationForm
 from dialogue.models import (
     AgeBand,
     AttendeeCategory,
@@ -890,6 +891,31 @@ INVENTORY: list[Endpoint] = [
         forms=(MeetingCancelForm,),
         args=_meeting,
         statuses=STATUS_FORM,
+    ),
+    # Translations (issue 18): the language is in the path (hostile ones answer 404).
+    Endpoint(
+        "dialogue:meeting_translation_edit",
+        "POST",
+        "referent",
+        {
+            "title": Text(200, required=True),
+            "summary": Text(1000),
+            "practical_information": Text(1000),
+        },
+        forms=(MeetingTranslationForm,),
+        args=_meeting,
+        path={"language": (lambda w: "ar", lambda w: "tr")},
+        statuses=frozenset({200, 302, 400, 404}),
+    ),
+    Endpoint(
+        "dialogue:meeting_translation_delete",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=_meeting,
+        path={"language": (lambda w: "ar",)},
+        statuses=frozenset({302, 404}),
+        examples=2,
     ),
     Endpoint(
         "dialogue:meeting_registrations",
@@ -1721,6 +1747,10 @@ SHOWN_ON = {
     "POST dialogue:meeting_edit": (_MEETING_PAGE, (None, _page("dialogue:agenda"))),
     "POST dialogue:meeting_duplicate": ((None, _page("dialogue:agenda")),),
     "POST dialogue:meeting_cancel": (_MEETING_PAGE,),
+    "POST dialogue:meeting_translation_edit": (
+        _MEETING_PAGE,
+        ("referent", _page("dialogue:meeting_translations", pk=lambda w: w.future_meeting.pk)),
+    ),
     "POST dialogue:walkin_bulk": (_CURRENT_LOG,),
     "POST dialogue:turn_add": (_CURRENT_LOG,),
     "POST dialogue:minutes_edit": (
@@ -1827,6 +1857,7 @@ NO_INPUT = {
     "dialogue:my_registrations",
     "dialogue:meeting_poster",
     "dialogue:meeting_signin_sheet",
+    "dialogue:meeting_translations",
     "dialogue:meeting_log",
     "dialogue:tracker",
     "dialogue:minutes",
@@ -2181,8 +2212,10 @@ def test_out_of_range_ids_are_not_found(name):
     portal.force_login(coordinator)
     route = next(route for n, route, _c in _our_routes() if n == name)
     names = [part.split(">")[0] for part in route.split("<int:")[1:]]
+    # A word beside the ids (a translation's language): a valid one, so that only the id is odd.
+    words = dict.fromkeys((part.split(">")[0] for part in route.split("<str:")[1:]), "ar")
     for huge in HUGE_IDS:
-        url = reverse(name, kwargs=dict.fromkeys(names, huge))
+        url = reverse(name, kwargs={**dict.fromkeys(names, huge), **words})
         for method in ("get", "post"):
             response = getattr(portal, method)(url)
             assert response.status_code in (302, 404, 405), f"{method.upper()} {url}"
@@ -2239,6 +2272,7 @@ VIEW_MODULES = [
     "dialogue.views.registration",
     "dialogue.views.staff",
     "dialogue.views.tracker",
+    "dialogue.views.translations",
     "evaluation.views.dashboard",
     "evaluation.views.reports",
     "projects.views.fund",

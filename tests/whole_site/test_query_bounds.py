@@ -49,6 +49,7 @@ from dialogue.models import (
     Feedback,
     Meeting,
     MeetingStatus,
+    MeetingTranslation,
     Minutes,
     MinutesStatus,
     Registration,
@@ -188,6 +189,11 @@ def _build_world() -> World:
         facilitated_by=FacilitatedBy.PARTNER,
     )
     upcoming = _meeting(space, now + timedelta(days=7), title="Rencontre à venir")
+    # Its invitation in every language offered (issue 18): the page reads them in one query.
+    MeetingTranslation.objects.bulk_create(
+        MeetingTranslation(meeting=upcoming, language=code, title=f"{name} : titre")
+        for code, name in settings.MEETING_TRANSLATION_LANGUAGES.items()
+    )
     live = _meeting(space, now - timedelta(minutes=30), title="Rencontre en cours")
     held = _meeting(
         space,
@@ -781,6 +787,13 @@ PAGES: list[Page] = [
     Page("dialogue:meeting_edit", "facilitator", UPCOMING, grows=False),
     Page("dialogue:meeting_duplicate", "facilitator", HELD, grows=False),
     Page("dialogue:meeting_cancel", "facilitator", UPCOMING, grows=False),
+    Page("dialogue:meeting_translations", "facilitator", UPCOMING, grows=False),
+    Page(
+        "dialogue:meeting_translation_edit",
+        "facilitator",
+        lambda world: {"pk": world.upcoming.pk, "language": "ar"},
+        grows=False,
+    ),
     Page("dialogue:meeting_registrations", "facilitator", UPCOMING),
     Page("dialogue:meeting_registrations", "facilitator", UPCOMING, "format=csv", label="CSV"),
     # Espace pro: the meeting log, check-in, speaking time, minutes, feedback.
@@ -881,6 +894,7 @@ POST_ONLY: frozenset[str] = frozenset(
         "dialogue:tracker_pause",
         "dialogue:tracker_speakers",
         "dialogue:turn_add",
+        "dialogue:meeting_translation_delete",
         "questions:question_moderate",
         "questions:follow",
         "questions:unfollow",
@@ -1071,6 +1085,7 @@ def test_post_only_urls_refuse_a_get():
         "qpv:unfollow": {"slug": world.sanitas.slug},
         "dialogue:checkin_toggle": {"pk": world.upcoming.pk, "registration_pk": registration.pk},
         "notifications:stop_sms": {},
+        "dialogue:meeting_translation_delete": {"pk": world.upcoming.pk, "language": "ar"},
     }
     refused = {
         name: client.get(reverse(name, kwargs=special.get(name, args))).status_code

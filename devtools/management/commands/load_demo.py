@@ -21,6 +21,7 @@ from devtools.demo.influence import load_demo_influence
 from devtools.demo.meetings import load_demo_meetings
 from devtools.demo.projects import load_demo_projects
 from devtools.demo.questions import load_demo_questions
+from devtools.demo.translations import load_demo_translations
 from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
 from participation.models import RoleAssignment, User
 from participation.roles import Role
@@ -87,6 +88,7 @@ class Command(BaseCommand):
             spaces=list(DialogueSpace.objects.select_related("qpv__commune"))
         )
         self.stdout.write(f"Demo meetings created: {meetings} (existing ones kept).")
+        self.stdout.write(f"Demo meeting translations created: {load_demo_translations()}.")
         self.stdout.write(f"Demo questions created: {load_demo_questions()} (existing ones kept).")
         self.stdout.write(f"Demo projects created: {load_demo_projects()} (existing ones kept).")
         # Influence records link to the demo projects: load_demo_influence comes after them.
