@@ -48,9 +48,18 @@ def open_page(new_context, meeting, *, init_script: str, **options):
     context.add_init_script(init_script)
     page = context.new_page()
     page.goto(meeting.get_absolute_url())
-    # Every request the page makes from now on: the invitation must make none.
+    page.wait_for_load_state("networkidle")
+    # Every request the page makes from now on: the invitation must make none. (The browser may
+    # still ask for the tab's icon on its own.)
     page.requests_after_load = []
-    page.on("request", lambda request: page.requests_after_load.append(request.url))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.endswith("/favicon.svg")
+            else page.requests_after_load.append(request.url)
+        ),
+    )
     return page
 
 
