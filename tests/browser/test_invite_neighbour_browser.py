@@ -140,3 +140,18 @@ def test_without_javascript_the_message_and_the_sms_link_remain(new_context, mee
     expect(page.get_by_role("link", name="Envoyer par SMS")).to_be_visible()
     expect(page.get_by_role("button", name="Copier le message")).to_be_hidden()
     expect(page.get_by_role("button", name="Partager…")).to_be_hidden()
+
+
+def test_the_preview_image_answers(new_context, live_server, meeting):
+    """A messaging app fetches og:image from the absolute address the page gives: it answers."""
+    page = new_context().new_page()
+    page.goto(meeting.get_absolute_url())
+    image = page.locator('meta[property="og:image"]').get_attribute("content")
+    assert image.startswith(f"{live_server.url}/static/") and image.endswith(".png")
+    assert page.locator('meta[property="og:url"]').get_attribute("content") == (
+        f"{live_server.url}/rencontres/{meeting.pk}/"
+    )
+    response = page.request.get(image)
+    assert response.status == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.body()[:8] == bytes.fromhex("89504e470d0a1a0a")
