@@ -5,7 +5,8 @@ its counter live here once: the server computes the figures shown under the fiel
 says them without JavaScript, and after a refused submission), and static/js/easy-read.js computes
 the same figures with the same rules while staff type. Keep the two in step.
 
-- characters: every character of the text, line breaks counted as one (as the database stores it);
+- characters: every character of the text, line breaks counted as one (as the database stores it),
+  spaces at either end left out (as the form drops them);
 - sentences: pieces of text ended by ".", "!", "?" or "…" followed by a space or the end, or by a
   line break (a summary written as a list has one sentence a line); a piece without a letter does
   not count. A long sentence has more than LONG_SENTENCE_WORDS words;
@@ -57,7 +58,8 @@ def normalise_newlines(text: str) -> str:
 
 
 def easy_read_figures(text: str) -> EasyReadFigures:
-    text = normalise_newlines(text or "")
+    # Spaces and line breaks at either end do not count: the form drops them.
+    text = normalise_newlines(text or "").strip()
     sentences = [piece for piece in _SENTENCE_END.split(text) if _WORD.search(piece)]
     words = _WORD.findall(text)
     return EasyReadFigures(

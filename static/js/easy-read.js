@@ -32,7 +32,7 @@
   }
 
   function figures(text, settings) {
-    text = text.replace(/\r\n?/g, "\n");
+    text = text.replace(/\r\n?/g, "\n").trim();
     var sentences = text.split(SENTENCE_END).filter(function (piece) {
       return words(piece).length > 0;
     });
