@@ -8,10 +8,11 @@
 (function () {
   "use strict";
 
-  if (!("speechSynthesis" in window) || typeof window.SpeechSynthesisUtterance !== "function") {
+  var synth = window.speechSynthesis;
+  if (!synth || typeof synth.speak !== "function" ||
+      typeof window.SpeechSynthesisUtterance !== "function") {
     return;
   }
-  var synth = window.speechSynthesis;
   var MAX_PIECE = 200;
   var current = null; // {button, run}
   var runs = 0;
