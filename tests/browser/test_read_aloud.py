@@ -124,7 +124,7 @@ def test_listen_reads_the_summary_or_the_text_and_a_second_press_stops(
 ):
     from playwright.sync_api import expect
 
-    context = new_context()
+    context = new_context(reduced_motion="reduce")  # no transition in the screenshot
     context.add_init_script(RECORD_SPEECH)
     page = context.new_page()
     page.goto(pages[kind])
@@ -139,6 +139,7 @@ def test_listen_reads_the_summary_or_the_text_and_a_second_press_stops(
     spoken = _spoken(page)
     assert [utterance["text"] for utterance in spoken] == EXPECTED[kind]
     assert {utterance["lang"] for utterance in spoken} == {"fr-FR"}
+    page.mouse.move(0, 0)  # no hover on the button
     screenshot(page, f"read-aloud-{kind}", full_page=False)
 
     cancels = page.evaluate("window.__cancels")
@@ -175,10 +176,11 @@ def test_listen_works_with_the_keyboard(new_context, pages):
 
 
 @pytest.mark.parametrize("kind", ["meeting", "answer", "news"])
-def test_without_speech_synthesis_the_button_stays_hidden(new_context, pages, kind):
+def test_without_speech_synthesis_the_button_stays_hidden(new_context, pages, kind, screenshot):
+    """On a 360 px phone."""
     from playwright.sync_api import expect
 
-    context = new_context()
+    context = new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     context.add_init_script(NO_SPEECH)
     page = context.new_page()
     page.goto(pages[kind])
@@ -188,6 +190,7 @@ def test_without_speech_synthesis_the_button_stays_hidden(new_context, pages, ki
     page.wait_for_load_state("load")  # the deferred script has run
     expect(button).to_be_hidden()
     expect(button).to_have_attribute("hidden", "")
+    screenshot(page, f"no-speech-{kind}-360", full_page=False)
     assert page.problems == []
 
 
