@@ -140,7 +140,8 @@ class EasyReadField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        return normalise_newlines(super().to_python(value))
+        value = super().to_python(value)
+        return normalise_newlines(value) if value else value
 
     def widget_attrs(self, widget) -> dict:
         attrs = super().widget_attrs(widget)

@@ -4,30 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dialogue', '0008_guest_registration_by_phone'),
+        ("dialogue", "0008_guest_registration_by_phone"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='meeting',
-            name='childcare',
-            field=models.BooleanField(default=False, help_text='Children are looked after during the meeting.', verbose_name='childcare'),
+            model_name="meeting",
+            name="childcare",
+            field=models.BooleanField(
+                default=False,
+                help_text="Children are looked after during the meeting.",
+                verbose_name="childcare",
+            ),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='easy_read',
-            field=models.CharField(blank=True, max_length=600, verbose_name='easy-read summary'),
+            model_name="meeting",
+            name="easy_read",
+            field=models.CharField(blank=True, max_length=600, verbose_name="easy-read summary"),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='food',
-            field=models.CharField(blank=True, choices=[('snack', 'A snack and drinks'), ('meal', 'A meal')], max_length=10, verbose_name='food and drinks'),
+            model_name="meeting",
+            name="food",
+            field=models.CharField(
+                blank=True,
+                choices=[("snack", "A snack and drinks"), ("meal", "A meal")],
+                max_length=10,
+                verbose_name="food and drinks",
+            ),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='interpreting',
-            field=models.CharField(blank=True, help_text='The languages interpreted, e.g. “Arabic, Turkish, French Sign Language (LSF)”. Empty: no interpreting.', max_length=200, verbose_name='interpreting'),
+            model_name="meeting",
+            name="interpreting",
+            field=models.CharField(
+                blank=True,
+                help_text="The languages interpreted, e.g. “Arabic, Turkish, French Sign Language (LSF)”. Empty: no interpreting.",
+                max_length=200,
+                verbose_name="interpreting",
+            ),
         ),
     ]

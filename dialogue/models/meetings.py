@@ -208,9 +208,7 @@ class Meeting(models.Model):
             "Empty: no interpreting."
         ),
     )
-    food = models.CharField(
-        _("food and drinks"), max_length=10, choices=Food.choices, blank=True
-    )
+    food = models.CharField(_("food and drinks"), max_length=10, choices=Food.choices, blank=True)
     mode = models.CharField(
         _("mode"), max_length=10, choices=MeetingMode.choices, default=MeetingMode.IN_PERSON
     )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('qpv', '0005_newsitem'),
+        ("qpv", "0005_newsitem"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='newsitem',
-            name='easy_read',
-            field=models.CharField(blank=True, max_length=600, verbose_name='easy-read summary'),
+            model_name="newsitem",
+            name="easy_read",
+            field=models.CharField(blank=True, max_length=600, verbose_name="easy-read summary"),
         ),
     ]

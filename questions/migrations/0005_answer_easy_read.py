@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('questions', '0004_backfill_question_events'),
+        ("questions", "0004_backfill_question_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='answer',
-            name='easy_read',
-            field=models.CharField(blank=True, max_length=600, verbose_name='easy-read summary'),
+            model_name="answer",
+            name="easy_read",
+            field=models.CharField(blank=True, max_length=600, verbose_name="easy-read summary"),
         ),
     ]

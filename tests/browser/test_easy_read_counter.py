@@ -25,9 +25,7 @@ TYPED = (
 )
 
 
-def test_the_counter_follows_the_typing_with_the_servers_rules(
-    new_context, log_in, screenshot
-):
+def test_the_counter_follows_the_typing_with_the_servers_rules(new_context, log_in, screenshot):
     from playwright.sync_api import expect
 
     sanitas = QPV.objects.get(slug="sanitas")

@@ -76,9 +76,7 @@ def test_a_summary_too_long_is_refused_in_french_and_what_was_typed_is_kept(clie
     assert response.status_code == 400
     assert not Meeting.objects.exists()
     page = response.content.decode()
-    assert (
-        "Le résumé facile à lire fait 759 caractères : 600 au plus. Raccourcissez-le."
-    ) in page
+    assert ("Le résumé facile à lire fait 759 caractères : 600 au plus. Raccourcissez-le.") in page
     form = response.context["form"]
     assert form["easy_read"].value() == too_long
     assert form["title"].value() == "Atelier vélo"
