@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participation.easy_read import EasyReadField
 from qpv.models import QPV, NewsItem, NewsItemQuerySet
 from qpv.services.news import MAX_IMAGE_BYTES, Publication
 
@@ -83,6 +84,7 @@ class NewsForm(forms.Form):
         ),
         error_messages={"required": _("Write the text of the news.")},
     )
+    easy_read = EasyReadField()
     image = forms.FileField(
         label=_("Image (optional)"),
         required=False,
@@ -146,6 +148,7 @@ class NewsForm(forms.Form):
         return {
             "title": news.title,
             "body_markdown": news.body_markdown,
+            "easy_read": news.easy_read,
             "image_alt": news.image_alt,
             "publication": publication,
             "publish_at": (timezone.localtime(news.published_at) if publication == LATER else None),

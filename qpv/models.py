@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from participation.easy_read import EASY_READ_MAX_LENGTH
 from participation.scopes import Reach, ScopedQuerySet
 
 
@@ -188,6 +189,9 @@ class NewsItem(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     body_markdown = models.TextField(_("text (Markdown)"), max_length=20000)
+    easy_read = models.CharField(
+        _("easy-read summary"), max_length=EASY_READ_MAX_LENGTH, blank=True
+    )
     # Rendered from Markdown and sanitised (nh3) when saved: templates output it as it is.
     body_html = models.TextField(editable=False, blank=True)
     image = models.ImageField(_("image"), upload_to="news/%Y/%m/", blank=True, max_length=200)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import today_in_paris
 from participation.dates import date_format
+from participation.easy_read import EASY_READ_MAX_LENGTH
 from participation.scopes import Reach, ScopedQuerySet
 
 DEFAULT_ANSWER_DAYS = 30
@@ -237,6 +238,9 @@ class Answer(models.Model):
         verbose_name=_("answering organisation"),
     )
     text = models.TextField(_("answer"), max_length=10000)
+    easy_read = models.CharField(
+        _("easy-read summary"), max_length=EASY_READ_MAX_LENGTH, blank=True
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

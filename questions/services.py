@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, today_in_paris
+from participation.easy_read import clean_easy_read
 from participation.models import User
 from qpv.models import QPV, Organisation
 from questions import emails as question_emails
@@ -352,12 +353,17 @@ def answer_save(
     publish: bool,
     organisation: Organisation | None = None,
     received_by_other_channel: bool = False,
+    easy_read: str = "",
 ) -> Answer:
     """Write or correct the answer. Publishing closes the question as answered and tells the asker;
     a published answer that is edited keeps its previous text in the public history.
     """
     question = _locked(question)
     text = text.strip()
+    try:
+        easy_read = clean_easy_read(easy_read)
+    except ValueError as error:
+        raise QuestionError(str(error), code="easy_read") from None
     if publish and not text:
         raise QuestionError(_("An empty answer cannot be published."), code="empty")
     if question.status not in (*OPEN_STATUSES, QuestionStatus.ANSWERED):
@@ -371,6 +377,7 @@ def answer_save(
         AnswerRevision.objects.create(answer=answer, previous_text=answer.text, edited_by=by)
     first_publication = publish and not answer.is_published
     answer.text = text
+    answer.easy_read = easy_read
     answer.author = by
     answer.organisation = organisation or question.organisation
     answer.received_by_other_channel = received_by_other_channel

@@ -429,6 +429,15 @@ def _demo_image() -> ContentFile:
     return ContentFile(output.getvalue())
 
 
+# The easy-read summaries of some news (issue 18), by title.
+EASY_READ_NEWS = {
+    "Les rencontres de quartier reprennent en septembre": (
+        "Les rencontres dans les quartiers recommencent en septembre. Tout le monde peut venir. "
+        "Les dates sont sur le site, dans l'agenda."
+    ),
+}
+
+
 def _news() -> int:
     if NewsItem.objects.exists():
         return 0
@@ -447,6 +456,7 @@ def _news() -> int:
             title=title,
             body_markdown=body,
             body_html=render_markdown(body),
+            easy_read=EASY_READ_NEWS.get(title, ""),
             is_published=published,
             published_at=now - timedelta(days=days) if published else None,
             author=authors.get(

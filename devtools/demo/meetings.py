@@ -18,6 +18,7 @@ from dialogue.models import (
     DialogueSpace,
     Feedback,
     FeedbackToken,
+    Food,
     Gender,
     Meeting,
     MeetingMode,
@@ -101,6 +102,7 @@ def _space_meetings(space: DialogueSpace, today: date, rng: random.Random) -> in
     for meeting in meetings:
         if meeting.mode == MeetingMode.HYBRID and not meeting.online_url:
             meeting.online_url = "https://visio.example.org/quartiers"
+    _easy_read_next(meetings, today)
     for meeting in meetings:
         if meeting.status == MeetingStatus.HELD:
             # Held meetings had their attendance taken at the door, saved just after.
@@ -131,6 +133,28 @@ def _space_meetings(space: DialogueSpace, today: date, rng: random.Random) -> in
     WalkIn.objects.bulk_create(_walk_ins(space, meetings))
     _meeting_log(space, meetings, registrations)
     return len(meetings)
+
+
+# The next meeting of each space has an easy-read summary and its services (issue 18). Set without
+# the random generator: the rest of the demo stays the same.
+EASY_READ = (
+    "Une rencontre pour parler du quartier. Tout le monde peut venir. "
+    "Vous pouvez poser vos questions. Vous pouvez venir avec vos enfants."
+)
+
+
+def _easy_read_next(meetings: list[Meeting], today: date) -> None:
+    upcoming = [
+        meeting
+        for meeting in meetings
+        if meeting.status == MeetingStatus.PLANNED and meeting.starts_at.date() >= today
+    ]
+    if upcoming:
+        meeting = upcoming[0]
+        meeting.easy_read = EASY_READ
+        meeting.childcare = True
+        meeting.interpreting = "arabe, turc"
+        meeting.food = Food.SNACK
 
 
 def _door_rng(space: DialogueSpace, what: str) -> random.Random:

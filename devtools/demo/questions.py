@@ -40,6 +40,15 @@ PARIS = ZoneInfo("Europe/Paris")
 QPV_SLUGS = ["sanitas", "la-rabiere", "europe", "rives-du-cher", "la-rabaterie"]
 QUESTIONS_PER_QPV = 16
 
+# The easy-read summaries of some answers (issue 18), by the answer's text.
+EASY_READ_ANSWERS = {
+    "Le remplacement complet de l'ascenseur est commandé ; les travaux dureront trois "
+    "semaines. Un portage des courses sera proposé aux locataires âgés pendant le chantier.": (
+        "Nous allons changer l'ascenseur. Les travaux durent trois semaines. "
+        "Pendant les travaux, nous aidons les personnes âgées à monter leurs courses."
+    ),
+}
+
 # theme, the organisation kinds that answer it (first found serving the QPV), question, answer.
 SUBJECTS = [
     (
@@ -309,6 +318,7 @@ def _qpv_questions(qpv, organisations, staff, today: date, rng: random.Random) -
                 question=question,
                 organisation=organisation,
                 text=answer_text,
+                easy_read=EASY_READ_ANSWERS.get(answer_text, ""),
                 author=_author(organisation, staff),
                 status=AnswerStatus.PUBLISHED,
                 published_at=_at(answered_on, 11),

@@ -17,7 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from dialogue.models import DialogueSpace, FacilitatedBy, Meeting, MeetingMode, SpaceOrigin
+from dialogue.models import (
+    DialogueSpace,
+    FacilitatedBy,
+    Food,
+    Meeting,
+    MeetingMode,
+    SpaceOrigin,
+)
 from dialogue.services.meetings import (
     MAX_SERIES_OCCURRENCES,
     MAX_SERIES_WEEKS_APART,
@@ -26,6 +33,7 @@ from dialogue.services.meetings import (
     one_year_after,
     series_occurrences,
 )
+from participation.easy_read import EasyReadField
 from participation.forms import https_url_formfield
 from qpv.models import QPV, Organisation
 
@@ -120,11 +128,13 @@ class MeetingForm(forms.ModelForm):
         help_text=_("Date of the last meeting of the series, at most 12 months after the first."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    easy_read = EasyReadField()
 
     # The order of the page (and of the error summary at its top).
     field_order = [
         "title",
         "agenda",
+        "easy_read",
         "date",
         "start_time",
         "end_time",
@@ -136,6 +146,9 @@ class MeetingForm(forms.ModelForm):
         "access_notes",
         "accessibility_notes",
         "step_free",
+        "childcare",
+        "interpreting",
+        "food",
         "online_url",
         "registration_required",
         "capacity",
@@ -152,6 +165,9 @@ class MeetingForm(forms.ModelForm):
             "access_notes",
             "accessibility_notes",
             "step_free",
+            "childcare",
+            "interpreting",
+            "food",
             "online_url",
             "capacity",
             "registration_required",
@@ -159,6 +175,7 @@ class MeetingForm(forms.ModelForm):
         ]
         widgets = {
             "mode": forms.RadioSelect,
+            "food": forms.RadioSelect,
             "access_notes": forms.Textarea(attrs={"rows": 3}),
             "accessibility_notes": forms.Textarea(attrs={"rows": 3}),
             "agenda": forms.Textarea(attrs={"rows": 5}),
@@ -173,6 +190,10 @@ class MeetingForm(forms.ModelForm):
         else:
             del self.fields["repeat_every_weeks"]
             del self.fields["repeat_until"]
+        cast(forms.ChoiceField, self.fields["food"]).choices = [
+            ("", _("Nothing announced")),
+            *Food.choices,
+        ]
         # Zero seats would make every registrant wait forever: at least one, or empty for unlimited.
         capacity = cast(forms.IntegerField, self.fields["capacity"])
         capacity.min_value = 1

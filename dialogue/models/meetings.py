@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models.log import AgeBand, Gender
+from participation.easy_read import EASY_READ_MAX_LENGTH
 from participation.scopes import Reach, ScopedQuerySet
 
 
@@ -104,6 +105,12 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Food(models.TextChoices):
+    # Empty: nothing to eat or drink is announced.
+    SNACK = "snack", _("A snack and drinks")
+    MEAL = "meal", _("A meal")
+
+
 class MeetingQuerySet(ScopedQuerySet):
     # Staff pages of a meeting: its log for the local staff and the delegates of the place
     # (dialogue.view_meeting_log); running it (dialogue.manage_meeting) for the local staff.
@@ -183,6 +190,25 @@ class Meeting(models.Model):
         default=False,
         help_text=_("The venue can be reached without steps (wheelchair, pushchair)."),
     )
+    # The practical information residents look for first, shown as pictograms with text
+    # (templates/dialogue/includes/meeting_practical.html).
+    childcare = models.BooleanField(
+        _("childcare"),
+        default=False,
+        help_text=_("Children are looked after during the meeting."),
+    )
+    # The languages themselves, not a yes/no: an Arabic speaker needs to know whether *their*
+    # language is interpreted. Empty: no interpreting.
+    interpreting = models.CharField(
+        _("interpreting"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The languages interpreted, e.g. “Arabic, Turkish, French Sign Language (LSF)”. "
+            "Empty: no interpreting."
+        ),
+    )
+    food = models.CharField(_("food and drinks"), max_length=10, choices=Food.choices, blank=True)
     mode = models.CharField(
         _("mode"), max_length=10, choices=MeetingMode.choices, default=MeetingMode.IN_PERSON
     )
@@ -196,6 +222,9 @@ class Meeting(models.Model):
         help_text=_("Unticked: open door (entrée libre); registering stays possible."),
     )
     agenda = models.TextField(_("agenda"), blank=True)
+    easy_read = models.CharField(
+        _("easy-read summary"), max_length=EASY_READ_MAX_LENGTH, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )

@@ -23,6 +23,7 @@ from dialogue.models import (
     RegistrationStatus,
 )
 from dialogue.services.registrations import meeting_fill_free_seats
+from participation.easy_read import clean_easy_read
 from participation.models import User
 from qpv.models import QPV
 
@@ -50,6 +51,10 @@ MEETING_FIELDS = frozenset(
         "capacity",
         "registration_required",
         "agenda",
+        "easy_read",
+        "childcare",
+        "interpreting",
+        "food",
     }
 )
 
@@ -146,6 +151,10 @@ def series_occurrences(
 
 
 def _check_meeting(meeting: Meeting) -> None:
+    try:
+        meeting.easy_read = clean_easy_read(meeting.easy_read)
+    except ValueError as error:
+        raise MeetingError(str(error), code="easy_read_too_long", field="easy_read") from None
     if meeting.ends_at <= meeting.starts_at:
         raise MeetingError(
             _("The meeting must end after it starts."), code="end_before_start", field="end_time"

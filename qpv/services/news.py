@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from participation.easy_read import clean_easy_read
 from participation.models import User
 from qpv.markdown import render_markdown
 from qpv.models import QPV, NewsItem
@@ -128,6 +129,13 @@ def _check(*, title: str, body_markdown: str, has_image: bool, image_alt: str) -
         )
 
 
+def _clean_easy_read(text: str) -> str:
+    try:
+        return clean_easy_read(text)
+    except ValueError as error:
+        raise NewsError(str(error), code="easy_read") from None
+
+
 def _delete_file_on_commit(name: str) -> None:
     if name:
         storage = NewsItem._meta.get_field("image").storage
@@ -144,10 +152,12 @@ def news_create(
     by: User,
     image: File | None = None,
     image_alt: str = "",
+    easy_read: str = "",
     now: datetime | None = None,
 ) -> NewsItem:
     """A news item of `qpv` (None: metropole-wide). `image` is an upload, checked here."""
     now = now or timezone.now()
+    easy_read = _clean_easy_read(easy_read)
     _check(
         title=title, body_markdown=body_markdown, has_image=image is not None, image_alt=image_alt
     )
@@ -157,6 +167,7 @@ def news_create(
         title=title.strip(),
         body_markdown=body_markdown,
         body_html=render_markdown(body_markdown),
+        easy_read=easy_read,
         image_alt=image_alt.strip() if stored_image is not None else "",
         is_published=publication.publish,
         published_at=_published_at(publication, current=None, now=now),
@@ -179,10 +190,12 @@ def news_update(
     image: File | None = None,
     remove_image: bool = False,
     image_alt: str = "",
+    easy_read: str = "",
     now: datetime | None = None,
 ) -> NewsItem:
     """Change a news item; a new `image` replaces the old one, `remove_image` drops it."""
     now = now or timezone.now()
+    easy_read = _clean_easy_read(easy_read)
     keeps_image = bool(news.image) and not remove_image
     has_image = image is not None or keeps_image
     _check(title=title, body_markdown=body_markdown, has_image=has_image, image_alt=image_alt)
@@ -191,6 +204,7 @@ def news_update(
     news.title = title.strip()
     news.body_markdown = body_markdown
     news.body_html = render_markdown(body_markdown)
+    news.easy_read = easy_read
     news.image_alt = image_alt.strip() if has_image else ""
     news.published_at = _published_at(publication, current=news.published_at, now=now)
     news.is_published = publication.publish

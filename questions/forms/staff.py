@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from participation.easy_read import EasyReadField
 from qpv.models import QPV, Organisation
 from questions.forms.intake import AddresseeField
 from questions.models import QuestionQuerySet, QuestionStatus, Theme
@@ -195,6 +196,7 @@ class AnswerForm(forms.Form):
             "who asked. Write plainly: residents read it."
         ),
     )
+    easy_read = EasyReadField()
     received_by_other_channel = forms.BooleanField(
         label=_("Received by another channel (letter, phone…)"),
         required=False,

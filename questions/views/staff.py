@@ -306,7 +306,11 @@ def question_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     answer = _answer_of(question)
     other_channel = request.user.has_perm("questions.route_question", question)
     initial = (
-        {"text": answer.text, "received_by_other_channel": answer.received_by_other_channel}
+        {
+            "text": answer.text,
+            "easy_read": answer.easy_read,
+            "received_by_other_channel": answer.received_by_other_channel,
+        }
         if answer is not None
         else {}
     )
@@ -321,9 +325,10 @@ def question_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 # A published answer stays published: saving it is publishing a correction.
                 publish=form.publish or was_published,
                 received_by_other_channel=form.cleaned_data.get("received_by_other_channel", False),
+                easy_read=form.cleaned_data["easy_read"],
             )
         except services.QuestionError as error:
-            _add_error(form, error, {"empty": "text"})
+            _add_error(form, error, {"empty": "text", "easy_read": "easy_read"})
         else:
             if was_published:
                 message = _("The correction is published; the previous text stays in the history.")

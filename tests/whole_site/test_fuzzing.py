@@ -68,6 +68,7 @@ from dialogue.models import (
     AttendeeCategory,
     ComeBack,
     FacilitatedBy,
+    Food,
     Gender,
     MeetingMode,
     MeetingStatus,
@@ -521,6 +522,7 @@ SPACE_FIELDS = {
 MEETING_FIELDS = {
     "title": Text(200, required=True),
     "agenda": Text(5000),
+    "easy_read": Text(600),
     "date": Day(1, 60, required=True),
     "start_time": Clock(required=True),
     "end_time": Clock(required=True),
@@ -530,6 +532,9 @@ MEETING_FIELDS = {
     "access_notes": Text(2000),
     "accessibility_notes": Text(2000),
     "step_free": Flag(),
+    "childcare": Flag(),
+    "interpreting": Text(200),
+    "food": Choice(Food.values),
     "online_url": Choice(["https://visio.example.org/salle", "visio.example.org/r"]),
     "registration_required": Flag(),
     "capacity": Int(1, 500),
@@ -568,6 +573,7 @@ INFLUENCE_FIELDS = {
 NEWS_FIELDS = {
     "title": Text(200, required=True),
     "body_markdown": Text(20000, required=True),
+    "easy_read": Text(600),
     "image": Upload("image"),
     "image_alt": Text(250),
     "publication": Choice(["draft", "now", "later"], required=True),
@@ -1306,6 +1312,7 @@ INVENTORY: list[Endpoint] = [
         "referent",
         {
             "text": Text(10000, required=True),
+            "easy_read": Text(600),
             "received_by_other_channel": Flag(),
             "action": Choice(["draft", "publish"]),
         },

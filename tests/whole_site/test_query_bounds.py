@@ -188,7 +188,17 @@ def _build_world() -> World:
         host_organisation=org,
         facilitated_by=FacilitatedBy.PARTNER,
     )
-    upcoming = _meeting(space, now + timedelta(days=7), title="Rencontre à venir")
+    # With an easy-read summary and its practical information (issue 18): the page shows them at
+    # no extra query.
+    upcoming = _meeting(
+        space,
+        now + timedelta(days=7),
+        title="Rencontre à venir",
+        easy_read="Nous parlons du square. Venez avec vos enfants.",
+        childcare=True,
+        interpreting="arabe, turc",
+        food="snack",
+    )
     # Its invitation in every language offered (issue 18): the page reads them in one query.
     MeetingTranslation.objects.bulk_create(
         MeetingTranslation(meeting=upcoming, language=code, title=f"{name} : titre")
@@ -230,6 +240,7 @@ def _build_world() -> World:
         question=question,
         organisation=org,
         text="Au printemps.",
+        easy_read="Les travaux commencent au printemps.",
         author=users["correspondent"],
         status=AnswerStatus.PUBLISHED,
         published_at=now - timedelta(days=5),
@@ -285,6 +296,7 @@ def _build_world() -> World:
         title="Le square rouvre",
         body_markdown="Le square **rouvre**.",
         body_html="<p>Le square <strong>rouvre</strong>.</p>",
+        easy_read="Le square est ouvert.",
         is_published=True,
         published_at=now - timedelta(days=1),
         author=users["referent"],
