@@ -257,3 +257,18 @@ def test_pages_without_a_preview_and_unpublished_ones_have_no_open_graph(client,
     page = get(client, reverse("qpv:news_item", args=[draft.pk]))
     assert "og:title" not in metas(page)
     assert metas(page)["description"].startswith("Brouillon")
+
+
+def test_an_easy_read_summary_is_the_preview_when_there_is_one(client, world):
+    news = world["news"]
+    news.easy_read = "Le square est ouvert. La fête est samedi."
+    news.save()
+    tags = metas(get(client, reverse("qpv:news_item", args=[news.pk])))
+    assert tags["description"] == "Le square rouvre: Le square est ouvert. La fête est samedi."
+    assert tags["og:description"] == "Le square est ouvert. La fête est samedi."
+    answer = world["question"].answer
+    answer.easy_read = "Les travaux commencent lundi."
+    answer.save()
+    tags = metas(get(client, reverse("questions:question", args=[world["question"].pk])))
+    assert tags["og:description"] == "Les travaux commencent lundi."
+    assert tags["description"].endswith("La réponse : Les travaux commencent lundi.")
