@@ -12,20 +12,26 @@ reader sees it (tests/whole_site/plain_text.py) and checked twice:
   Flesch's: 90–100 very easy, 80–90 easy, 70–80 fairly easy, 60–70 standard, 50–60 fairly difficult,
   30–50 difficult, under 30 very difficult.
 
-  MIN_SCORE = 60, the bottom of "standard": text most adults read without effort, which is what a
-  public page addressed to every resident must at least be. Measured before the plain-words pass,
-  the glossary, the legal notice and the accessibility statement were under it (words such as
-  "administration", "réglementaire", long sentences); after it, every page type is at 60 or more
-  (the scores are printed by `-s`, see the report of issue 18). A higher floor (70, "fairly easy")
-  would fail on pages whose long words are proper nouns and dates ("Conseil citoyen du Sanitas",
-  "décembre") more than on their sentences, so the formula would stop telling plain from jargon.
-  The easy-read summaries of item 2 are where a stricter standard applies.
+  MIN_SCORE = 65, in the "standard" band, for these reasons:
+  - measured before the plain-words pass of issue 18, the public page types scored from 62.7 (the
+    project list: the participation levels and filters) to 97 (the preferences), median about 80;
+    65 failed the project list (62.7) and the project page (64.5), which were rewritten (plainer
+    intro, "Niveau de participation", "Les niveaux de participation, du plus petit au plus grand",
+    a link to the glossary) and now pass, with every other page type;
+  - a floor above 70 ("fairly easy") would fail pages whose words are proper nouns and dates more
+    than sentences: the site map and "Mes inscriptions" (67) are lists of place names
+    ("Niqueux Bruère – Marcel Pagnol", "Saint-Pierre-des-Corps"), which must stay as they are;
+  - the score of running text written for residents (the glossary's definitions, the news) is 80 to
+    85 ("easy"): a page at 65 is already the odd one out, worth a look when it fails.
+  The easy-read summaries of item 2 are where a stricter standard applies. Scores per page type:
+  `pytest tests/whole_site/test_plain_french.py -k read_easily -s` prints them.
 
 - `test_no_broken_fragment`: fragments that reviewers found broken or obscure and that must not come
   back: a comma before "en jours" (a label whose value was missing), "0 jour" (a same-day answer says
   "le jour même"), "à renseigner", a QPV code (QP0xxxxx, "code 2015", "code 2024": staff pages only),
   NPNRU without a link to the glossary, a space before a comma, two spaces in a row, a word glued to
-  the next sentence ("fin.Début", an excerpt that lost the space between two paragraphs).
+  the next sentence ("fin.Début"), a heading or list item glued to the next block without its
+  full stop ("Au programme Des jeux": what the news excerpts did).
 """
 
 from __future__ import annotations
@@ -74,15 +80,17 @@ from tests.whole_site.plain_text import as_sentences, visible_lines
 
 pytestmark = pytest.mark.django_db
 
-MIN_SCORE = 60
+MIN_SCORE = 65
 
-NEWS_MARKDOWN = """La fête du quartier aura lieu le samedi 13 juin, place Saint-Paul.
+# A heading and list items have no full stop of their own: the excerpt of the lists must add it.
+NEWS_MARKDOWN = """La fête du quartier revient, place Saint-Paul.
 
-Venez avec vos voisins! Il y aura des jeux pour les enfants, de la musique et un repas partagé.
-- Apportez un plat si vous le pouvez.
-- Les boissons sont offertes.
+## Au programme
 
-Le conseil citoyen cherche des bénévoles pour installer les tables. Écrivez-nous."""
+- Des jeux pour les enfants
+- Un repas partagé
+
+Venez avec vos voisins ! Le conseil citoyen cherche des bénévoles pour installer les tables."""
 
 
 @dataclass
@@ -234,10 +242,6 @@ class PageType:
     status: int = 200
 
 
-def _signed(path: str) -> str:
-    return path
-
-
 PAGE_TYPES = [
     PageType("home", lambda s: reverse("home")),
     PageType("QPV page", lambda s: reverse("qpv_page", args=[s.sanitas.slug])),
@@ -311,7 +315,6 @@ def test_pages_read_easily(page_type, site):
     text = as_sentences(page_lines(page_type, site))
     score = french_score(text)
     print(f"\nREADABILITY {page_type.label}: {score:.1f}")
-    print(text)
     assert score >= MIN_SCORE, (page_type.label, score, text)
 
 
@@ -328,14 +331,21 @@ BROKEN = [
         re.compile(r"[a-zà-ÿ]{2}[.!?;,][A-ZÀ-Ýa-zà-ÿ]{2}"),
         'two sentences glued together ("fin.Début")',
     ),
+    # A sentence that starts in the middle of a line after a word without punctuation: a heading or
+    # a list item glued to the next block ("Au programme Des jeux"). Le, La, Les are left out: they
+    # start names of places ("quartier La Rabière").
+    (
+        re.compile(r"[a-zà-ÿ] (Des|Du|Un|Une|Il|Ils|Elle|Elles|Vous|Nous|On|Ces|Cette|Venez)\b"),
+        'a block glued to the next one ("Au programme Des jeux")',
+    ),
 ]
 
 
 def broken_fragments(lines: list[str], html: str = "") -> list[str]:
     found = []
     for line in lines:
-        # Addresses of sites and emails are not sentences.
-        checked = re.sub(r"\S+@\S+|\b[\w-]+(\.[\w-]+)+/?\S*", "", line)
+        # Addresses of sites and emails (lower case, dotted) are not sentences.
+        checked = re.sub(r"\S+@\S+|\b[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?", "ADDRESS", line)
         for pattern, reason in BROKEN:
             if pattern.search(checked):
                 found.append(f"{reason}: {line!r}")
@@ -356,8 +366,10 @@ def test_no_broken_fragment(page_type, site):
     if page_type.resident:
         client.force_login(site.resident)
     html = client.get(page_type.url(site)).content.decode()
-    lines = visible_lines(html)
-    assert broken_fragments(lines) + npnru_without_glossary(html) == []
+    found = broken_fragments(visible_lines(html))
+    if page_type.label != "glossary":  # where NPNRU is defined
+        found += npnru_without_glossary(html)
+    assert found == []
 
 
 @pytest.mark.parametrize(
@@ -368,6 +380,7 @@ def test_no_broken_fragment(page_type, site):
         "Code 2024 : à renseigner",
         "Code 2015 QP037009",
         "Venez avec vos voisins!Il y aura des jeux",
+        "Au programme Des jeux pour les enfants Un repas partagé",
         "La fête aura lieu samedi.Venez nombreux",
         "Tours , le 3 mars",
         "Deux  espaces",
