@@ -357,7 +357,10 @@ def npnru_without_glossary(html: str) -> list[str]:
     main = html.split("<main", 1)[-1].split("</main>", 1)[0]
     bare = re.sub(r'<a [^>]*href="[^"]*/glossaire/#[^"]*"[^>]*>.*?</a>', "", main, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", bare)
-    return [f"NPNRU without a link to the glossary: {match}" for match in re.findall(r".{0,40}NPNRU.{0,40}", text)]
+    return [
+        f"NPNRU without a link to the glossary: {match}"
+        for match in re.findall(r".{0,40}NPNRU.{0,40}", text)
+    ]
 
 
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=lambda page_type: page_type.label)
