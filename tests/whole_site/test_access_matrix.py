@@ -1254,6 +1254,12 @@ TABLE += [
         NOT_ALLOWED,
     ),
     E(
+        "glossaire/",
+        page("glossary"),
+        EVERYONE,
+        NOT_ALLOWED,
+    ),
+    E(
         "plan-du-site/",
         page("sitemap"),
         EVERYONE,

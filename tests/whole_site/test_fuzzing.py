@@ -1847,6 +1847,7 @@ NO_INPUT = {
     "legal_notice",
     "privacy",
     "accessibility",
+    "glossary",
     "sitemap",
     "healthz",
 }
