@@ -60,7 +60,7 @@ from dialogue.models import (
     today_in_paris,
 )
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import manage_path
+from dialogue.tokens import confirm_path, manage_path
 from projects.models import (
     CarriedBy,
     FundEnvelope,
@@ -103,6 +103,8 @@ class Site:
     news: NewsItem
     project: Project
     registration: Registration
+    pending: Registration
+    envelope: FundEnvelope
     feedback_token: str
     resident: object
 
@@ -203,7 +205,7 @@ def site() -> Site:
         residents_involved=12,
         note="Réunion au centre social pour choisir les plantes.",
     )
-    FundEnvelope.objects.create(qpv=sanitas, year=today.year, amount=10000)
+    envelope = FundEnvelope.objects.create(qpv=sanitas, year=today.year, amount=10000)
     registration = Registration.objects.create(
         meeting=upcoming,
         name="Karim Benali",
@@ -219,6 +221,12 @@ def site() -> Site:
         status=RegistrationStatus.CONFIRMED,
         confirmed_at=now,
     )
+    pending = Registration.objects.create(
+        meeting=upcoming,
+        name="Fatou Sow",
+        email="fatou@example.org",
+        status=RegistrationStatus.PENDING,
+    )
     (feedback_token,) = feedback_tokens_create(meeting=held, count=1)
     return Site(
         sanitas=sanitas,
@@ -229,6 +237,8 @@ def site() -> Site:
         news=news,
         project=project,
         registration=registration,
+        pending=pending,
+        envelope=envelope,
         feedback_token=feedback_token,
         resident=resident,
     )
@@ -253,6 +263,7 @@ PAGE_TYPES = [
     PageType("minutes", lambda s: reverse("dialogue:minutes", args=[s.held.pk])),
     PageType("dialogue space", lambda s: reverse("dialogue:space", args=[s.space.pk])),
     PageType("registration", lambda s: reverse("dialogue:register", args=[s.upcoming.pk])),
+    PageType("registration confirmation", lambda s: confirm_path(s.pending)),
     PageType("registration manage", lambda s: manage_path(s.registration)),
     PageType("feedback", lambda s: reverse("dialogue:feedback", args=[s.feedback_token])),
     PageType("public Q&A", lambda s: reverse("questions:questions")),
@@ -274,6 +285,24 @@ PAGE_TYPES = [
     PageType("my registrations", lambda s: reverse("dialogue:my_registrations"), resident=True),
     PageType("my questions", lambda s: reverse("questions:my_questions"), resident=True),
     PageType("preferences", lambda s: reverse("notifications:preferences"), resident=True),
+    PageType("my data", lambda s: reverse("my_data"), resident=True),
+    PageType("my name", lambda s: reverse("account_name"), resident=True),
+    PageType(
+        "ask a question",
+        lambda s: reverse("questions:question_ask", args=[s.sanitas.slug]),
+        resident=True,
+    ),
+    PageType(
+        "propose a project",
+        lambda s: reverse("projects:project_propose", args=[s.sanitas.slug]),
+        resident=True,
+    ),
+    PageType(
+        "apply to the fund",
+        lambda s: reverse("projects:grant_apply", args=[s.envelope.pk]),
+        resident=True,
+    ),
+    PageType("invalid link", lambda s: "/inscriptions/gerer/pas-un-lien/", status=400),
 ]
 
 
