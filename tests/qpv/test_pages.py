@@ -102,7 +102,9 @@ def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["legal_notice", "privacy", "accessibility", "sitemap", "glossary"])
+@pytest.mark.parametrize(
+    "name", ["legal_notice", "privacy", "accessibility", "sitemap", "glossary"]
+)
 def test_public_legal_pages(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
