@@ -29,9 +29,10 @@ reader sees it (tests/whole_site/plain_text.py) and checked twice:
 - `test_no_broken_fragment`: fragments that reviewers found broken or obscure and that must not come
   back: a comma before "en jours" (a label whose value was missing), "0 jour" (a same-day answer says
   "le jour même"), "à renseigner", a QPV code (QP0xxxxx, "code 2015", "code 2024": staff pages only),
-  NPNRU without a link to the glossary, a space before a comma, two spaces in a row, a word glued to
-  the next sentence ("fin.Début"), a heading or list item glued to the next block without its
-  full stop ("Au programme Des jeux": what the news excerpts did).
+  NPNRU without a link to the glossary, FPH without its full name or such a link, a space before a
+  comma, two spaces in a row, a word glued to the next sentence ("fin.Début"), a heading or list
+  item glued to the next block without its full stop ("Au programme Des jeux": what the news
+  excerpts did).
 """
 
 from __future__ import annotations
@@ -381,14 +382,16 @@ def broken_fragments(lines: list[str], html: str = "") -> list[str]:
     return found
 
 
-def npnru_without_glossary(html: str) -> list[str]:
-    """Every NPNRU shown links to the glossary's definition."""
+def unexplained_acronyms(html: str) -> list[str]:
+    """NPNRU only inside a link to the glossary; FPH only beside its full name or in such a link."""
     main = html.split("<main", 1)[-1].split("</main>", 1)[0]
     bare = re.sub(r'<a [^>]*href="[^"]*/glossaire/#[^"]*"[^>]*>.*?</a>', "", main, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", bare)
+    text = " ".join(re.sub(r"<[^>]+>", " ", bare).split())
+    explained = re.sub(r"participation des habitants \(FPH\)", "", text, flags=re.IGNORECASE)
     return [
-        f"NPNRU without a link to the glossary: {match}"
-        for match in re.findall(r".{0,40}NPNRU.{0,40}", text)
+        f"{acronym} without an explanation: {match!r}"
+        for acronym, source in (("NPNRU", text), ("FPH", explained))
+        for match in re.findall(rf".{{0,40}}\b{acronym}\b.{{0,40}}", source)
     ]
 
 
@@ -400,7 +403,7 @@ def test_no_broken_fragment(page_type, site):
     html = client.get(page_type.url(site)).content.decode()
     found = broken_fragments(visible_lines(html))
     if page_type.label != "glossary":  # where NPNRU is defined
-        found += npnru_without_glossary(html)
+        found += unexplained_acronyms(html)
     assert found == []
 
 
@@ -422,10 +425,13 @@ def test_the_fragment_check_catches_what_reviewers_saw(line):
     assert broken_fragments([line])
 
 
-def test_the_fragment_check_catches_npnru_without_a_link():
-    assert npnru_without_glossary("<main><p>NPNRU d'intérêt national</p></main>")
-    assert not npnru_without_glossary(
-        '<main><p><a href="/glossaire/#npnru">NPNRU</a> d\'intérêt national</p></main>'
+def test_the_acronym_check_wants_a_glossary_link_or_the_full_name():
+    assert unexplained_acronyms("<main><p>NPNRU d'intérêt national</p></main>")
+    assert unexplained_acronyms("<main><p>Mes demandes FPH</p></main>")
+    assert not unexplained_acronyms(
+        '<main><p><a href="/glossaire/#npnru">NPNRU</a> d\'intérêt national</p>'
+        "<p>Le fonds de participation des habitants (FPH).</p>"
+        '<p><a href="/glossaire/#fph">Le FPH, c\'est quoi ?</a></p></main>'
     )
 
 
