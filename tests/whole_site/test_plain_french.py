@@ -404,6 +404,13 @@ def test_no_broken_fragment(page_type, site):
     found = broken_fragments(visible_lines(html))
     if page_type.label != "glossary":  # where NPNRU is defined
         found += unexplained_acronyms(html)
+    # A link to the glossary lands on a definition.
+    terms = set(re.findall(r'<dt id="([^"]+)"', client.get(reverse("glossary")).content.decode()))
+    found += [
+        f"a link to a term the glossary does not define: #{anchor}"
+        for anchor in re.findall(r'href="/glossaire/#([^"]+)"', html)
+        if anchor not in terms
+    ]
     assert found == []
 
 
