@@ -605,8 +605,8 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, sanitas, ra
     # QPV page: + figures and latest questions (+ latest projects and news).
     with django_assert_num_queries(9):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
-    # Meeting page: + its public questions.
-    with django_assert_num_queries(3):
+    # Meeting page: + its public questions, its translations.
+    with django_assert_num_queries(4):
         assert client.get(meeting.get_absolute_url()).status_code == 200
     # Logged in: session, user, roles.
     client.force_login(UserFactory())
