@@ -15,14 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from html import unescape
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from dialogue import sms, tokens
@@ -30,6 +27,7 @@ from dialogue.calendar import meeting_ics
 from dialogue.models import Meeting, MeetingStatus, Registration, RegistrationStatus
 from participation.dates import date_format
 from participation.mail import PARIS, OutgoingEmail, absolute, in_french, queue_email, render_email
+from qpv.markdown import excerpt
 
 # French formats, spelled out: "jeudi 3 décembre 2026", "18 h 00" (day and month names come from
 # Django's own French catalogue under override("fr")).
@@ -380,8 +378,8 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
                 "news": item,
                 "date": date_format(timezone.localtime(item.published_at), DAY_FORMAT),
                 "url": absolute(item.get_absolute_url()),
-                # Plain text: the sanitised HTML without its tags, entities decoded.
-                "excerpt": Truncator(unescape(strip_tags(item.body_html))).words(40),
+                # Plain text, each block ending its sentence (qpv.markdown.excerpt).
+                "excerpt": excerpt(item.body_html, 40),
             }
             for item in items
         ]

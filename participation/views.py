@@ -32,6 +32,12 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html")
 
 
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The words of city policy that public pages keep, each defined in plain French (#anchors)."""
+    return render(request, "pages/glossary.html")
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

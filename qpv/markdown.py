@@ -8,8 +8,12 @@ links). Templates may then output `body_html` as it is, because nothing else eve
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import markdown
 import nh3
+from django.utils.html import strip_tags
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
@@ -76,3 +80,27 @@ def render_markdown(text: str) -> str:
         output_format="html",
     )
     return sanitise_html(html)
+
+
+# Blocks of the allow-list: each one ends a sentence in an excerpt.
+_BLOCK_END = re.compile(r"\s*(?:<br\s*/?>|</(?:p|li|h2|h3|blockquote|pre)>)\s*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…:;]$")
+
+
+def excerpt(html: str, words: int) -> str:
+    """Plain text of a sanitised body for a list or an email: the first `words` words.
+
+    A heading, a list item or a line has no full stop of its own in HTML: stripping the tags would
+    glue it to the next one ("Au programme Des jeux"). Each block therefore ends with a space, and
+    with a full stop when it had no closing punctuation. The cut falls between two words and ends
+    with "…" (no space before it, as French typography wants).
+    """
+    blocks = []
+    for block in _BLOCK_END.split(html):
+        text = " ".join(unescape(strip_tags(block)).split())
+        if text:
+            blocks.append(text if _SENTENCE_END.search(text) else f"{text}.")
+    all_words = " ".join(blocks).split()
+    if len(all_words) <= words:
+        return " ".join(all_words)
+    return " ".join(all_words[:words]).rstrip(",;:.!?…") + "…"

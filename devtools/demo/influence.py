@@ -264,7 +264,7 @@ NEWS = [
         "Les travaux de rénovation de la place commencent le 3 mars pour six mois.\n\n"
         "## Pendant les travaux\n\n- Le marché est déplacé rue Marcel Tribut\n"
         "- L'arrêt de bus Saint-Paul est décalé de 100 mètres\n\n"
-        "> Les plans ont été présentés au comité de suivi NPNRU.",
+        "> Les plans ont été présentés au comité de suivi de la rénovation urbaine.",
     ),
     (
         "la-rabiere",

@@ -53,7 +53,6 @@
   }
 
   function show(button, speaking) {
-    button.setAttribute("aria-pressed", speaking ? "true" : "false");
     button.querySelector(".read-aloud-label").textContent =
       speaking ? button.dataset.labelStop : button.dataset.labelListen;
     var icon = button.querySelector(".bi");

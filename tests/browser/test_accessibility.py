@@ -475,6 +475,7 @@ def public_visits(site) -> list[Visit]:
         Visit("privacy", "/donnees-personnelles/"),
         Visit("accessibility", "/accessibilite/", shot=True),
         Visit("sitemap", "/plan-du-site/"),
+        Visit("glossary", "/glossaire/"),
         Visit("not found", "/rencontres/999999/", status=404),
         Visit("invalid link", "/inscriptions/gerer/not-a-link/", status=400),
         Visit("login", "/compte/login/", shot=True),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from dialogue import emails
-from qpv.markdown import render_markdown
+from qpv.markdown import excerpt, render_markdown
 from qpv.models import QPV, Follow, NewsItem
 from qpv.services.news import NewsError, Publication, news_create, news_update
 from tests.helpers import staff_home
@@ -753,3 +753,33 @@ def test_printed_pages_show_their_address_except_signed_links(client, actors, se
     assert signed.status_code == 400
     assert "dialogue/link_invalid.html" in [template.name for template in signed.templates]
     assert "https://quartiers.example.org/inscriptions" not in signed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("html", "words", "expected"),
+    [
+        # Blocks keep a space between them, and a full stop when they had none.
+        ("<p>Fin.</p><p>Début</p>", 10, "Fin. Début."),
+        (
+            "<h2>Au programme</h2>\n<ul>\n<li>Des jeux</li>\n<li>Un repas</li>\n</ul>",
+            10,
+            "Au programme. Des jeux. Un repas.",
+        ),
+        ("<p>Une ligne<br>Une autre ?</p>", 10, "Une ligne. Une autre ?"),
+        ("<p>Horaires :</p><p>10 h &amp; 14 h</p>", 10, "Horaires : 10 h & 14 h."),
+        # The cut falls between two words, ends with "…", and drops the punctuation before it.
+        ("<p>Un deux trois, quatre cinq.</p>", 3, "Un deux trois…"),
+        ("<p>Un deux trois quatre.</p>", 4, "Un deux trois quatre."),
+    ],
+)
+def test_excerpt_keeps_spaces_and_punctuation_between_blocks(html, words, expected):
+    assert excerpt(html, words) == expected
+
+
+def test_news_lists_show_the_excerpt_with_its_punctuation(client):
+    """The news list and the QPV page use the excerpt builder (as the weekly digest does)."""
+    body = "## Au programme\n\n- Des jeux\n- Un repas\n\nVenez nombreux."
+    NewsItemFactory(title="La fête", body_markdown=body, body_html=render_markdown(body))
+    expected = "Au programme. Des jeux. Un repas. Venez nombreux."
+    assert expected in client.get(reverse("qpv:news")).content.decode()
+    assert expected in client.get(reverse("qpv_page", args=["sanitas"])).content.decode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -56,7 +58,10 @@ def test_qpv_page_shows_identity_and_organisations(client):
     page = response.content.decode()
     assert "Sanitas" in page
     assert "Tours" in page
-    assert "QP037009" in page
+    # The QPV codes are for staff: residents read plain words, with the glossary at hand.
+    assert "QP037009" not in page
+    assert "code 2015" not in page.lower()
+    assert 'href="/glossaire/#npnru"' in page
     assert "Tours Habitat" in page
     assert "Bailleur inactif" not in page
     assert "Ailleurs" not in page
@@ -97,13 +102,15 @@ def test_query_counts_for_a_logged_in_user(client, django_assert_num_queries):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["legal_notice", "privacy", "accessibility", "sitemap"])
+@pytest.mark.parametrize(
+    "name", ["legal_notice", "privacy", "accessibility", "sitemap", "glossary"]
+)
 def test_public_legal_pages(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("<h1") == 1
-    for footer_link in ["legal_notice", "privacy", "accessibility", "sitemap"]:
+    for footer_link in ["legal_notice", "privacy", "accessibility", "sitemap", "glossary"]:
         assert f'href="{reverse(footer_link)}"' in page
 
 
@@ -111,3 +118,44 @@ def test_sitemap_links_every_qpv(client):
     page = client.get(reverse("sitemap")).content.decode()
     for qpv in QPV.objects.all():
         assert qpv.get_absolute_url() in page
+
+
+# Where public pages link to a definition (…/glossaire/#npnru), the anchor must exist.
+GLOSSARY_TERMS = [
+    "qpv",
+    "contrat-de-ville",
+    "npnru",
+    "fph",
+    "conseil-citoyen",
+    "espace-de-dialogue",
+    "rencontre",
+    "referent",
+    "correspondant",
+    "bailleur-social",
+    "delegue-prefet",
+    "assemblee-pleniere",
+    "echelle-participation",
+]
+
+
+def test_glossary_defines_each_term_under_its_anchor(client):
+    page = client.get(reverse("glossary")).content.decode()
+    assert sorted(re.findall(r'<dt id="([^"]+)"', page)) == sorted(GLOSSARY_TERMS)
+    assert "Glossaire" in page
+    assert "programme national de renouvellement urbain" in page
+
+
+def test_every_link_to_the_glossary_names_an_existing_term(client):
+    """The pages that keep a term link to its definition; a renamed anchor would break them."""
+    sanitas = QPV.objects.get(slug="sanitas")
+    pages = [
+        reverse("home"),
+        sanitas.get_absolute_url(),
+        reverse("projects:projects"),
+        reverse("projects:envelopes"),
+    ]
+    anchors = set()
+    for url in pages:
+        anchors |= set(re.findall(r'href="/glossaire/#([^"]+)"', client.get(url).content.decode()))
+    assert "npnru" in anchors
+    assert anchors <= set(GLOSSARY_TERMS)

@@ -370,8 +370,10 @@ def test_the_figures_are_at_the_top(client, mix):
     page = client.get(QUESTIONS_URL).content.decode()
     figures = page.split('id="figures-title"', 1)[1].split("</dl>", 1)[0]
     numbers = re.findall(r"<dd>\s*(\d+)", figures)
-    # received, answered, within the due date, median delay 0, still open (Q-close is closed).
-    assert numbers[:5] == ["5", "1", "1", "0", "0"]
+    # received, answered, within the due date, still open (Q-close is closed); the one answer came
+    # the same day, which both delays say in words, not as "0".
+    assert numbers[:4] == ["5", "1", "1", "3"]
+    assert figures.count("the same day") == 2
     assert "(20 %)" in figures
     assert "including 1 late" in figures
     assert page.index('id="figures-title"') < page.index('id="filters-title"')
@@ -603,8 +605,8 @@ def test_query_counts_do_not_grow(client, django_assert_num_queries, sanitas, ra
     # QPV page: + figures and latest questions (+ latest projects and news).
     with django_assert_num_queries(9):
         assert client.get(sanitas.get_absolute_url()).status_code == 200
-    # Meeting page: + its public questions.
-    with django_assert_num_queries(3):
+    # Meeting page: + its public questions, its translations.
+    with django_assert_num_queries(4):
         assert client.get(meeting.get_absolute_url()).status_code == 200
     # Logged in: session, user, roles.
     client.force_login(UserFactory())
@@ -653,3 +655,35 @@ def test_the_meeting_page_lists_the_public_questions_asked_there(client, sanitas
     page = response.content.decode()
     assert other.title in page
     assert "Questions asked at this meeting" not in page
+
+
+@pytest.mark.parametrize(
+    ("days", "french"),
+    [
+        (None, "pas encore de réponse"),
+        (0, "le jour même"),
+        (0.5, "moins d’un jour"),
+        (1, "1 jour ou moins"),
+        (2.5, "2,5 jours ou moins"),
+        (12, "12 jours ou moins"),
+    ],
+)
+def test_answer_delays_in_words(days, french):
+    from django.utils import translation
+
+    from questions.templatetags.questions_tags import answer_delay
+
+    with translation.override("fr"):
+        assert answer_delay(days) == french
+
+
+def test_a_same_day_answer_says_so(client, sanitas):
+    question = QuestionFactory(qpv=sanitas, received_on=days_ago(2))
+    answered(question, days=0)
+    late = QuestionFactory(qpv=sanitas, received_on=days_ago(5))
+    answered(late, days=1)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get(SANITAS_URL).content.decode()
+    assert "le jour même" in page
+    assert "1 jour après la question" in page
+    assert not re.search(r"\b0 jour", page)

@@ -1288,6 +1288,12 @@ TABLE += [
         NOT_ALLOWED,
     ),
     E(
+        "glossaire/",
+        page("glossary"),
+        EVERYONE,
+        NOT_ALLOWED,
+    ),
+    E(
         "plan-du-site/",
         page("sitemap"),
         EVERYONE,

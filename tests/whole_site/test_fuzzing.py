@@ -1885,6 +1885,7 @@ NO_INPUT = {
     "legal_notice",
     "privacy",
     "accessibility",
+    "glossary",
     "sitemap",
     "healthz",
 }

@@ -870,6 +870,7 @@ PAGES: list[Page] = [
     Page("legal_notice", grows=False),
     Page("privacy", grows=False),
     Page("accessibility", grows=False),
+    Page("glossary", grows=False),
     Page("sitemap", grows=False),
 ]
 
