@@ -430,6 +430,11 @@ def test_the_english_interface_without_an_english_translation(client, actors):
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert by_id(page, "traduction-ar").tag == "details"
     assert "traduction-en" not in page
+    # The title staff wrote in French says it is French; in the French interface it needs not.
+    assert f'<h1 class="mb-1" lang="fr">{meeting.title}</h1>' in page
+    client.logout()
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f'<h1 class="mb-1">{meeting.title}</h1>' in page
 
 
 def test_staff_find_the_translations_from_the_meeting_page(client, actors):
