@@ -1,0 +1,37 @@
+"""``{% error_title %}``: "Erreur : " before the title of a page that shows a form sent with errors.
+
+One place for every form page (WCAG 3.3.1: the title is the first thing a screen reader says of a
+new page): base.html puts it in front of each page's title, and the tag finds the forms itself in
+the context the page is rendered with, whatever their name (``form``, ``ask_form``, allauth's or a
+formset), so that no view and no template has to say it. The error summary the same page shows
+(templates/includes/form_errors.html, allauth/includes/error_summary.html) takes the focus.
+
+Registered as a template builtin (settings.TEMPLATES): base.html needs no ``{% load %}``.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.forms import BaseForm, BaseFormSet
+from django.template.context import Context
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+def sent_with_errors(value: object) -> bool:
+    """A form or formset that was sent (bound) and refused."""
+    if isinstance(value, BaseForm):
+        return value.is_bound and bool(value.errors)
+    if isinstance(value, BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0
+    return False
+
+
+@register.simple_tag(takes_context=True)
+def error_title(context: Context) -> str:
+    """ "Erreur : " when a form of the page was sent with errors, else nothing."""
+    if any(sent_with_errors(value) for value in context.flatten().values()):
+        # Translators: before the title of a page whose form was sent with errors.
+        return gettext("Error: ")
+    return ""
