@@ -2,9 +2,11 @@
 
 One place for every form page (WCAG 3.3.1: the title is the first thing a screen reader says of a
 new page): base.html puts it in front of each page's title, and the tag finds the forms itself in
-the context the page is rendered with, whatever their name (``form``, ``ask_form``, allauth's or a
-formset), so that no view and no template has to say it. The error summary the same page shows
-(templates/includes/form_errors.html, allauth/includes/error_summary.html) takes the focus.
+the context the page is rendered with, whatever their name (``form``, ``ask_form``, allauth's, a
+formset, or in a list or dict of the context: ``[{"question": …, "form": …}]``), so that no view
+and no template has to say it; a view that hangs its forms on objects lists them in the context
+(projects.views.fund). The error summary of the same page (templates/includes/form_errors.html,
+allauth/includes/error_summary.html) takes the focus.
 
 Registered as a template builtin (settings.TEMPLATES): base.html needs no ``{% load %}``.
 """
@@ -28,10 +30,22 @@ def sent_with_errors(value: object) -> bool:
     return False
 
 
+def _holds_errors(value: object, depth: int = 2) -> bool:
+    """The value, or what a list, tuple or dict of the context holds (a page of forms, one per
+    item: `[{"question": …, "form": …}]`), down to `depth` levels. Never a QuerySet: no query."""
+    if sent_with_errors(value):
+        return True
+    if depth and isinstance(value, list | tuple):
+        return any(_holds_errors(item, depth - 1) for item in value)
+    if depth and isinstance(value, dict):
+        return any(_holds_errors(item, depth - 1) for item in value.values())
+    return False
+
+
 @register.simple_tag(takes_context=True)
 def error_title(context: Context) -> str:
     """ "Erreur : " when a form of the page was sent with errors, else nothing."""
-    if any(sent_with_errors(value) for value in context.flatten().values()):
+    if any(_holds_errors(value) for value in context.flatten().values()):
         # Translators: before the title of a page whose form was sent with errors.
         return gettext("Error: ")
     return ""

@@ -356,6 +356,55 @@ def test_no_two_landmarks_share_a_role_and_a_label(site: Site):
     assert not found, "Landmarks a screen reader cannot tell apart:\n" + "\n".join(found)
 
 
+ERROR_TITLE = "Erreur : "
+
+
+def error_summary_problems(html: str) -> list[str]:
+    """A page titled "Erreur : " shows an error summary that takes the focus, and the other way
+    round (templates/includes/form_errors.html, participation/templatetags/form_errors.py)."""
+    parsed = outline(html)
+    title = next((e for e in parsed.elements if e.tag == "title"), None)
+    titled = title is not None and "".join(title.text).strip().startswith(ERROR_TITLE)
+    summaries = [e for e in parsed.elements if "error-summary" in e.attrs.get("class", "").split()]
+    focused = [e for e in summaries if e.attrs.get("tabindex") == "-1" and "autofocus" in e.attrs]
+    # A form refused for a reason the page states instead of showing the form again (a forged
+    # password reset link: no field left; a payment form of an application decided meanwhile:
+    # its error in an alert at the top of the page): the title says it, with no summary to focus.
+    fields = {"button", "select", "textarea"}
+    form_shown = any(
+        "main" in e.ancestors
+        and (e.tag in fields or (e.tag == "input" and e.attrs.get("type") != "hidden"))
+        for e in parsed.elements
+    )
+    stated = any(e.attrs.get("role") == "alert" and "main" in e.ancestors for e in parsed.elements)
+    problems = []
+    if titled and not focused and form_shown and not stated:
+        problems.append(f"titled “{ERROR_TITLE}” without an error summary that takes the focus")
+    if summaries and not titled:
+        problems.append(f"an error summary, but the title does not start with “{ERROR_TITLE}”")
+    if summaries and not focused:
+        problems.append("an error summary without tabindex=-1 and autofocus")
+    return problems
+
+
+@pytest.mark.django_db
+def test_a_form_sent_with_errors_is_titled_error_and_focuses_its_summary(site: Site):
+    """Every form of the site re-rendered with its errors (the admin has its own title)."""
+    refused = {
+        name: page
+        for name, page in site.pages.items()
+        if page.method == "POST" and not page.url.startswith(ADMIN)
+    }
+    titled = [
+        page
+        for name, page in refused.items()
+        if "<title>" + ERROR_TITLE in " ".join((site.folder / name).read_text().split())
+    ]
+    assert len(titled) > 30, f"only {len(titled)} forms came back titled {ERROR_TITLE!r}"
+    found = _each_page(site, error_summary_problems)
+    assert not found, "Forms sent with errors:\n" + "\n".join(found)
+
+
 def test_the_page_checks_find_what_they_look_for():
     html = """<html><body><header>Site</header><main>
     <section aria-label="Mes données"><div role="region" aria-label="Mes données">x</div></section>
@@ -370,6 +419,17 @@ def test_the_page_checks_find_what_they_look_for():
         '<label for="nowhere">',
         '<div aria-labelledby="missing">',
     ]
+    assert error_summary_problems(html) == []
+    assert error_summary_problems(
+        '<title>Erreur : Poser</title><main><div class="alert error-summary">x</div>'
+        '<form method="post"><button>Envoyer</button></form></main>'
+    ) == [
+        "titled “Erreur : ” without an error summary that takes the focus",
+        "an error summary without tabindex=-1 and autofocus",
+    ]
+    assert error_summary_problems(
+        '<title>Poser</title><div class="error-summary" tabindex="-1" autofocus>x</div>'
+    ) == ["an error summary, but the title does not start with “Erreur : ”"]
     assert sorted(duplicate_landmarks(html)) == [
         "2 × navigation “Pages”",
         "2 × region “Mes données”",
