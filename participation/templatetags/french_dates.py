@@ -14,7 +14,7 @@ register = template.Library()
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def date(value, arg=None):  # type: ignore[no-untyped-def]
+def date(value, arg=None):
     """Django's ``date`` filter, through participation.dates."""
     if value in (None, ""):
         return ""

@@ -779,9 +779,7 @@ def test_a_form_sent_with_errors_focuses_its_summary_and_titles_the_page(new_con
         assert state["focused"], f"{path}: the focus is not on the error summary ({state})"
         assert state["title"].startswith("Erreur : "), (path, state)
         # The focus is shown: the summary has an outline.
-        outline = page.evaluate(
-            "() => getComputedStyle(document.activeElement).outlineStyle"
-        )
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
         assert outline not in ("", "none"), (path, outline)
         assert not page_problems(page)
 

@@ -23,6 +23,7 @@ import subprocess
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -128,11 +129,9 @@ def _render_site(folder: Path) -> dict[str, Page]:
                 client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
             cache.clear()  # rate limits
             url = entry.url(world, "A")
+            send = client.get if method == "GET" else partial(client.post, data=UNKNOWN_FIELD)
             with transaction.atomic():
-                if method == "GET":
-                    response = client.get(url)
-                else:
-                    response = client.post(url, UNKNOWN_FIELD)
+                response = send(url)
                 transaction.set_rollback(True)
             if not _is_document(response):
                 continue
@@ -168,7 +167,9 @@ def run_checker(folder: Path) -> tuple[dict[str, list[dict]], float]:
     try:
         report = json.loads(result.stderr or result.stdout)
     except json.JSONDecodeError:
-        pytest.fail(f"The checker did not answer JSON ({result.returncode}): {result.stderr[:2000]}")
+        pytest.fail(
+            f"The checker did not answer JSON ({result.returncode}): {result.stderr[:2000]}"
+        )
     errors: dict[str, list[dict]] = defaultdict(list)
     for message in report["messages"]:
         errors[message.get("url", "").rsplit("/", 1)[-1]].append(message)
@@ -178,10 +179,10 @@ def run_checker(folder: Path) -> tuple[dict[str, list[dict]], float]:
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker, tmp_path_factory) -> Site:
     folder = tmp_path_factory.mktemp("pages")
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        with django_db_blocker.unblock(), transaction.atomic():
-            pages = _render_site(folder)
-            transaction.set_rollback(True)
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with media, django_db_blocker.unblock(), transaction.atomic():
+        pages = _render_site(folder)
+        transaction.set_rollback(True)
     (folder / "canary.html").write_text(CANARY)
     errors, seconds = run_checker(folder)
     return Site(folder, pages, errors, seconds)
