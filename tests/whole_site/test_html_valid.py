@@ -385,6 +385,12 @@ def error_summary_problems(html: str) -> list[str]:
         problems.append(f"an error summary, but the title does not start with “{ERROR_TITLE}”")
     if summaries and not focused:
         problems.append("an error summary without tabindex=-1 and autofocus")
+    # A page opened at a fragment ignores autofocus: a form refused would not focus its summary.
+    problems += [
+        f"a form posts to a fragment, its errors will not take the focus: {e.attrs['action']}"
+        for e in parsed.elements
+        if e.tag == "form" and e.attrs.get("method") == "post" and "#" in e.attrs.get("action", "")
+    ]
     return problems
 
 
@@ -430,7 +436,12 @@ def test_the_page_checks_find_what_they_look_for():
     ]
     assert error_summary_problems(
         '<title>Poser</title><div class="error-summary" tabindex="-1" autofocus>x</div>'
-    ) == ["an error summary, but the title does not start with “Erreur : ”"]
+        '<form method="post" action="/fonds/demandes/3/decision/#application-3"></form>'
+    ) == [
+        "an error summary, but the title does not start with “Erreur : ”",
+        "a form posts to a fragment, its errors will not take the focus:"
+        " /fonds/demandes/3/decision/#application-3",
+    ]
     assert sorted(duplicate_landmarks(html)) == [
         "2 × navigation “Pages”",
         "2 × region “Mes données”",
