@@ -21,12 +21,17 @@ from django.utils.translation import gettext
 register = template.Library()
 
 
+# The checks read type(value), not isinstance(): isinstance() would evaluate the context's lazy
+# objects (the user, the CSRF token) only to look at them.
+
+
 def sent_with_errors(value: object) -> bool:
     """A form or formset that was sent (bound) and refused."""
-    if isinstance(value, BaseForm):
-        return value.is_bound and bool(value.errors)
-    if isinstance(value, BaseFormSet):
-        return value.is_bound and value.total_error_count() > 0
+    kind = type(value)
+    if issubclass(kind, BaseForm):
+        return value.is_bound and bool(value.errors)  # type: ignore[attr-defined]
+    if issubclass(kind, BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0  # type: ignore[attr-defined]
     return False
 
 
@@ -35,10 +40,11 @@ def _holds_errors(value: object, depth: int = 2) -> bool:
     item: `[{"question": …, "form": …}]`), down to `depth` levels. Never a QuerySet: no query."""
     if sent_with_errors(value):
         return True
-    if depth and isinstance(value, list | tuple):
-        return any(_holds_errors(item, depth - 1) for item in value)
-    if depth and isinstance(value, dict):
-        return any(_holds_errors(item, depth - 1) for item in value.values())
+    kind = type(value)
+    if depth and issubclass(kind, list | tuple):
+        return any(_holds_errors(item, depth - 1) for item in value)  # type: ignore[attr-defined]
+    if depth and issubclass(kind, dict):
+        return any(_holds_errors(item, depth - 1) for item in value.values())  # type: ignore[attr-defined]
     return False
 
 

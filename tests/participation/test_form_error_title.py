@@ -10,6 +10,7 @@ import pytest
 from django import forms
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from tests.dialogue.factories import MeetingFactory
 
@@ -91,3 +92,12 @@ def test_the_tag_sees_forms_sent_with_errors_wherever_the_context_holds_them():
     assert _render(form=accepted, other=blank, items=[{"form": blank}]) == ""
     # Deeper than a list of dicts: not looked at (a page of forms is one level down at most).
     assert _render(deep=[[[refused]]]) == ""
+
+
+def test_the_tag_does_not_evaluate_lazy_objects():
+    """The user and the CSRF token are lazy in the context: looking for forms leaves them be."""
+
+    def evaluated():
+        raise AssertionError("a lazy object of the context was evaluated")
+
+    assert _render(user=SimpleLazyObject(evaluated), form=Name({"name": ""})) == "Erreur : "
