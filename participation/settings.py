@@ -112,8 +112,12 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "qpv.context_processors.territory",
             ],
-            # Our ``date`` filter replaces Django's: "1er janvier", datetimes that validate.
-            "builtins": ["participation.templatetags.french_dates"],
+            # Our ``date`` filter replaces Django's: "1er janvier", datetimes that validate;
+            # ``{% error_title %}`` starts the title of a form sent with errors by "Erreur : ".
+            "builtins": [
+                "participation.templatetags.french_dates",
+                "participation.templatetags.form_errors",
+            ],
         },
     },
 ]

@@ -85,7 +85,9 @@ def _level_field(label, **kwargs) -> forms.TypedChoiceField:
         label=label,
         choices=ParticipationLevel.choices,
         coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "participation-choice"}),
+        # No class here: crispy gives each radio its own, and a second one is a duplicate
+        # attribute (invalid HTML).
+        widget=forms.RadioSelect,
         error_messages={
             "required": _("Choose the participation level reached."),
             "invalid_choice": _("Choose one of the levels of the scale."),

@@ -383,6 +383,8 @@ def _render_detail(
             "decided": decided,
             "has_meetings": bool(meetings),
             "is_open": services.is_open_for_applications(envelope, today),
+            # The forms sent, which the rows carry: {% error_title %} finds them here.
+            "sent_forms": [*decision_forms.values(), *payment_forms.values(), *file_forms.values()],
         },
         status=status,
     )

@@ -590,6 +590,29 @@ BROKEN_ERROR_LINKS = """() => [...document.querySelectorAll(".error-summary a[hr
   .filter((href) => !document.getElementById(decodeURIComponent(href.slice(1))))"""
 
 
+# The state of a page whose form came back with errors (issue 18): the summary has the focus and
+# the title says "Erreur : " first.
+ERROR_STATE = """() => {
+  const summary = document.querySelector(".error-summary");
+  return {
+    summary: summary !== null,
+    focused: summary !== null && document.activeElement === summary,
+    tabindex: summary && summary.getAttribute("tabindex"),
+    heading: summary !== null && summary.querySelector("h2, h3") !== null,
+    title: document.title,
+  };
+}"""
+
+
+def summary_focus_problem(page) -> str | None:
+    state = page.evaluate(ERROR_STATE)
+    if not state["summary"]:
+        return None
+    if state["focused"] and state["title"].startswith("Erreur : ") and state["heading"]:
+        return None
+    return f"  error summary not focused or page not titled “Erreur : ”: {state}"
+
+
 def ask_sms_without_a_number(page) -> str | None:
     """The contact preferences have no empty error: SMS ticked, no number."""
     page.locator("#id_sms_updates").check()
@@ -612,7 +635,7 @@ def submit_empty(form: str = "main form[method=post]") -> Callable:
         broken = page.evaluate(BROKEN_ERROR_LINKS)
         if broken:
             return "  error summary links to no field: " + ", ".join(broken)
-        return None
+        return summary_focus_problem(page)
 
     return submit
 
@@ -719,6 +742,106 @@ def test_every_page_type_passes_axe_and_reflows(subtests, new_context, live_serv
     for label, prefix, session, visits in runs:
         with subtests.test(msg=label):
             sweep(new_context, visits, label=label, prefix=prefix, session=session).check()
+
+
+# Forms sent with errors, the sessions table on a phone (issue 18) --------------------------------
+
+
+def test_a_form_sent_with_errors_focuses_its_summary_and_titles_the_page(new_context, live_server):
+    """A guest's registration and a staff form, sent empty: the page comes back titled
+    "Erreur : …", its error summary (tabindex=-1, a heading) has the focus, and shows it."""
+    from participation.roles import Role
+    from tests.dialogue.factories import MeetingFactory
+    from tests.participation.factories import UserFactory, grant
+
+    meeting = MeetingFactory()
+    referent = UserFactory()
+    grant(referent, Role.REFERENT, commune=meeting.dialogue_space.qpv.commune)
+    qpv = meeting.dialogue_space.qpv.slug
+    forms = [
+        (None, f"/rencontres/{meeting.pk}/", f'main form[action$="/{meeting.pk}/inscription/"]'),
+        (referent, f"/espace-pro/actualites/nouvelle/?qpv={qpv}", "main form[method=post]"),
+    ]
+    for user, path, form in forms:
+        context = new_context()
+        if user is not None:
+            session_of(live_server, user)(context)
+        page = context.new_page()
+        page.goto(path)
+        title = page.title()
+        assert not title.startswith("Erreur")
+        target = page.locator(form).first
+        target.evaluate("form => { form.noValidate = true; }")
+        with page.expect_navigation():
+            target.locator("[type=submit]").first.click()
+        state = page.evaluate(ERROR_STATE)
+        assert state["summary"] and state["heading"], (path, state)
+        assert state["tabindex"] == "-1", (path, state)
+        assert state["focused"], f"{path}: the focus is not on the error summary ({state})"
+        assert state["title"].startswith("Erreur : "), (path, state)
+        # The focus is shown: the summary has an outline.
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("", "none"), (path, outline)
+        assert not page_problems(page)
+
+
+SESSION_TABLE = """() => {
+  const table = document.querySelector("main table");
+  const headers = table.querySelectorAll("thead th").length;
+  return {
+    headers,
+    rows: [...table.querySelectorAll("tbody tr")].map((row) => row.cells.length),
+    wrapper: table.closest("[tabindex='0'][role=region]")?.getAttribute("aria-label") ?? null,
+    scrolls: table.parentElement.scrollWidth > table.parentElement.clientWidth,
+  };
+}"""
+
+
+def test_the_sessions_table_on_a_phone_is_reachable_and_has_a_header_per_cell(
+    new_context, live_server
+):
+    """/compte/sessions/ at 360 px (allauth's usersessions): the table scrolls sideways in a
+    wrapper the keyboard can focus, named; each row has as many cells as the head has headers;
+    axe finds nothing (scrollable-region-focusable, td-has-header...)."""
+    from allauth.usersessions.models import UserSession
+
+    from tests.participation.factories import UserFactory
+
+    resident = UserFactory()
+    context = new_context(**VIEWPORTS[PHONE])
+    session_of(live_server, resident)(context)
+    # The list shows the sessions that still exist: this one, and the resident's phone.
+    phone = PortalClient()
+    phone.force_login(resident)
+    browser_key = context.cookies()[0]["value"]
+    for key, agent in (
+        (browser_key, "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"),
+        (phone.session.session_key, "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/131.0"),
+    ):
+        UserSession.objects.update_or_create(
+            session_key=key,
+            defaults={"user": resident, "ip": "2001:db8:85a3::8a2e:370:7334", "user_agent": agent},
+        )
+    page = context.new_page()
+    assert page.goto("/compte/sessions/").status == 200
+    table = page.evaluate(SESSION_TABLE)
+    assert table["headers"] >= 4
+    assert table["rows"] and all(cells == table["headers"] for cells in table["rows"]), table
+    assert table["wrapper"] == "Vos sessions ouvertes", table
+    # Tab reaches the wrapper, which shows its focus.
+    for _press in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('.table-responsive')"):
+            break
+    else:
+        pytest.fail("Tab never reaches the table's scrolling region")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none"), outline
+    start_axe(page)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+    assert scrolls_sideways(page) is None
+    assert not page_problems(page)
 
 
 # Print ----------------------------------------------------------------------------------------------
