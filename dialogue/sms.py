@@ -27,6 +27,7 @@ from notifications.phones import normalise_mobile
 from notifications.sms import queue_sms
 from participation.dates import date_format
 from participation.mail import absolute, in_french
+from participation.text import shorten
 
 SMS_DAY_FORMAT = "l j F"
 SMS_TIME_FORMAT = r"G\hi"
@@ -75,13 +76,8 @@ def wants_email_reminder(registration: Registration) -> bool:
 
 
 def _shorten(text: str, limit: int) -> str:
-    """The text, or its first words that fit with "..." (never a word cut in two)."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 3]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "..."
+    """The text, or its first words that fit with "..." (GSM 7-bit has no "…")."""
+    return shorten(text, limit, ellipsis="...")
 
 
 def _title(meeting: Meeting) -> str:

@@ -18,6 +18,8 @@ from django.utils.html import escape, format_html, format_html_join, strip_tags
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from participation.text import shorten
+
 register = template.Library()
 
 SITE_NAME = "Quartiers en dialogue"
@@ -44,12 +46,7 @@ def default_description() -> str:
 def plain_text(value: object, limit: int) -> str:
     """One line of plain text of at most `limit` characters, cut after a whole word ("…")."""
     text = _SPACES.sub(" ", html.unescape(strip_tags(_BREAKS.sub(" ", str(value))))).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-–—(") + "…"
+    return shorten(text, limit)
 
 
 @register.filter(is_safe=True)
