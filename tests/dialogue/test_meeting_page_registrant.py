@@ -341,14 +341,15 @@ def test_meeting_page_query_count_for_registrants(
     meeting = full_meeting(capacity=count)
     waitlist(meeting, count)
     url = meeting.get_absolute_url()
-    # Meeting (place, seats, minutes), its questions, the menu: no session, no registration read.
-    with django_assert_num_queries(3):
+    # Meeting (place, seats, minutes), its questions, its translations, the menu: no session, no
+    # registration read.
+    with django_assert_num_queries(4):
         assert client.get(url).status_code == 200
     # A remembered guest: + session, their registration (with its waiting-list position).
     confirm_url = register_as_guest(client, meeting, mailoutbox, on_commit)
     with on_commit():
         client.post(confirm_url)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(url).content.decode()
     assert f"position {count + 1}." in page
     # A resident: + session, user, their registration, roles (permissions and header).
@@ -362,6 +363,6 @@ def test_meeting_page_query_count_for_registrants(
         waitlisted_at=timezone.now(),
     )
     client.force_login(resident)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert f"position {count + 2}." in page
