@@ -2,8 +2,9 @@
 
 The browser tests (Chromium, a live server) wait on the browser most of the time and the other tests
 on PostgreSQL: one process leaves much of a 2-core machine idle (CI took 23 minutes in one process,
-using 0.7 core on average). A second process therefore runs the browser tests, the fuzzing and the
-access matrix (about as long as the rest when both run at once), each process with its own test
+using 0.7 core on average). A second process therefore runs the browser tests, the fuzzing, the
+access matrix and the HTML validity check over its pages (about as long as the rest when both run
+at once), each process with its own test
 database and its own Redis database (every test empties the cache it uses). Reporting options (`-ra --durations=15`,
 CI's) go to both; other arguments (`make test PYTEST_ARGS='-k name'`, a path) select tests: one
 process runs them as given.
@@ -26,6 +27,7 @@ SECOND_PROCESS_TESTS = (
     "tests/browser",
     "tests/whole_site/test_fuzzing.py",
     "tests/whole_site/test_access_matrix.py",
+    "tests/whole_site/test_html_valid.py",
 )
 REPORTING_OPTIONS = ("-r", "--durations", "-q", "-v", "--tb")
 
