@@ -361,3 +361,16 @@ def test_beat_runs_the_reminders_on_monday_morning(sent, reminders_world, monkey
     assert (cron.hour, cron.minute, cron.day_of_week) == ({7}, {30}, {1})
     monkeypatch.setattr("questions.emails.today_in_paris", lambda: MONDAY)
     assert len(sent(lambda: tasks.send_question_reminders.delay().get())) == 3
+
+
+def test_referent_summary_says_the_same_day_never_in_0_days(sent, reminders_world):
+    answered = reminders_world["questions"]["answered"]
+    answered.received_on = answered.answered_on
+    answered.save(update_fields=["received_on"])
+    emails = sent(question_emails.send_overdue_reminders, today=MONDAY)
+    [summary] = [email for email in emails if email.to == ["referente@tours.example"]]
+    html = summary.alternatives[0][0]
+    for text in (summary.body, html):
+        after = " ".join(text.split("Question répondue", 1)[1].split())[:120]
+        assert "le jour même" in after
+        assert "0 jour" not in text
