@@ -341,15 +341,17 @@ def test_payments_never_exceed_the_grant(actors, fund):
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [
-        ({"amount": D("0")}, "amount_positive"),
-        ({"amount": D("-5")}, "amount_positive"),
-        ({"paid_on": timezone.localdate() + timedelta(days=1)}, "future"),
+        (lambda: {"amount": D("0")}, "amount_positive"),
+        (lambda: {"amount": D("-5")}, "amount_positive"),
+        # Tomorrow as of the test's run, not of its collection (which may be before midnight).
+        (lambda: {"paid_on": timezone.localdate() + timedelta(days=1)}, "future"),
     ],
+    ids=["zero", "negative", "future"],
 )
 def test_bad_payments_are_refused(actors, fund, kwargs, code):
     application = granted(fund["envelope"], "1500")
     with pytest.raises(services.FundError) as refused:
-        _pay(actors, application, **kwargs)
+        _pay(actors, application, **kwargs())
     assert refused.value.code == code
     assert not GrantPayment.objects.exists()
 

@@ -32,7 +32,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _meeting(actors, days_ago: int):
-    starts_at = timezone.localtime() - timedelta(days=days_ago, hours=1)
+    # An hour before this time `days_ago` days ago, but never before that day's midnight in Paris:
+    # just after midnight, an hour earlier would be one more calendar day ago.
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    starts_at = max(now - timedelta(days=days_ago, hours=1), midnight)
     return MeetingFactory(
         dialogue_space=actors.space,
         starts_at=starts_at,
