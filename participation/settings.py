@@ -331,6 +331,8 @@ SMS_RETENTION_DAYS = env_int("SMS_RETENTION_DAYS", 90, minimum=1)
 
 # Internationalisation: French first, English available, Paris time.
 LANGUAGE_CODE = "fr"
+# Our French formats ("18 h 30") on top of Django's (participation/formats/fr/formats.py).
+FORMAT_MODULE_PATH = ["participation.formats"]
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The languages staff may translate a meeting into (title, summary, practical information), shown

@@ -116,7 +116,7 @@ EXPECTED = {
     "meeting": [
         "Nous parlons du square. Venez avec vos enfants.",
         "samedi 1er mars 2031.",
-        "De 18:00 à 20:00.",
+        "De 18 h 00 à 20 h 00.",
         "Centre social, 1 place Neuve, 37000 Tours.",
         "Accès sans marche (fauteuil roulant, poussette).",
         "Garde d’enfants sur place.",

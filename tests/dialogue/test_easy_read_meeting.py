@@ -208,7 +208,7 @@ def test_practical_information_as_pictograms_with_their_text(client, actors):
     )
     assert _items(_practical(_page(client, meeting))) == [
         ("bi-calendar-event", "samedi 1er mars 2031"),
-        ("bi-clock", "De 18:00 à 20:00"),
+        ("bi-clock", "De 18 h 00 à 20 h 00"),
         ("bi-geo-alt", "Centre social, 1 place Neuve, 37000 Tours"),
         ("bi-person-wheelchair", "Accès sans marche (fauteuil roulant, poussette)"),
         ("bi-balloon", "Garde d’enfants sur place"),

@@ -388,7 +388,7 @@ def test_past_meetings_most_recent_first_with_filters(client, space, rabiere):
 def test_meeting_page_tells_everything_a_resident_needs(client, meeting, space):
     page = client.get(meeting.get_absolute_url()).content.decode()
     local_start = timezone.localtime(meeting.starts_at)
-    assert f"De {local_start:%H}:00 à {local_start.hour + 2}:00" in page
+    assert f"De {local_start.hour} h 00 à {local_start.hour + 2} h 00" in page
     assert "Code porte 1234" in page
     assert "Ascenseur disponible" in page
     assert "Accès de plain-pied" in page

@@ -45,3 +45,12 @@ def test_iso_datetimes_drop_microseconds_for_html():
     with translation.override("fr"):
         value = render("{{ d|date:'c' }}", d=moment)
     assert "." not in value and value.endswith(":05+02:00")
+
+
+def test_times_in_french_typography():
+    evening = datetime.datetime(2026, 6, 1, 18, 30, tzinfo=PARIS)
+    with translation.override("fr"):
+        assert render('{{ d|time:"TIME_FORMAT" }}', d=evening) == "18 h 30"
+        assert render('{{ d|time:"TIME_FORMAT" }}', d=evening.replace(hour=9, minute=0)) == "9 h 00"
+    with translation.override("en"):
+        assert render('{{ d|time:"TIME_FORMAT" }}', d=evening) == "6:30 p.m."

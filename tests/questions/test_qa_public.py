@@ -518,7 +518,7 @@ def test_the_question_page_shows_the_answer_and_its_history(client, bailleur):
     assert "9 days after the question" in page
     assert "by Awa" in page
     assert "History of the answer" in page
-    assert "Edited on 2 March 2027 at 10:30: previous text" in page
+    assert "Edited on 2 March 2027 at 10:30 a.m.: previous text" in page
     assert page.index("Deuxième version.") < page.index("Première version.")
     assert_headings_in_order(page)
 

@@ -357,6 +357,7 @@ BROKEN = [
     (re.compile(r"code (2015|2024)", re.IGNORECASE), "a QPV code: for staff pages only"),
     (re.compile(r"\s,"), "a space before a comma"),
     (re.compile(r"[ \u00a0\u202f]{2,}"), "two spaces in a row"),
+    (re.compile(r"\b\d{1,2}:\d{2}\b"), 'a time written "18:30": French writes "18 h 30"'),
     (
         re.compile(r"[a-zà-ÿ]{2}[.!?;,][A-ZÀ-Ýa-zà-ÿ]{2}"),
         'two sentences glued together ("fin.Début")',
