@@ -67,6 +67,16 @@ def test_the_backfill_rebuilds_each_question_history():
             OldQuestion.objects.filter(pk=row.pk).update(created_at=created_at)
             return row
 
+        def online_on_9_march(**fields):
+            """Received online on 9 March, due 30 days later."""
+            received = at(9, 0).date()
+            return question(
+                channel="online",
+                received_on=received,
+                due_on=received + timedelta(days=30),
+                **fields,
+            )
+
         def status_changed(row, old_status, new_status, when):
             entry = LogEntry.objects.create(
                 content_type_id=question_type.pk,
@@ -116,44 +126,29 @@ def test_the_backfill_rebuilds_each_question_history():
             question_id=heard.pk, text="Oui.", status="published", published_at=at(12, 15)
         )
         # Closed, and rejected, without any audit entry; one awaiting moderation; one unconfirmed.
-        closed = question(
-            channel="online",
+        closed = online_on_9_march(
             status="closed",
             closed_reason="Doublon.",
-            received_on=at(9, 0).date(),
-            due_on=at(9, 0).date() + timedelta(days=30),
             organisation_id=organisation.pk,
             forwarded_at=at(10, 9),
             created_at=at(9, 8),
         )
-        rejected = question(
-            channel="online",
+        rejected = online_on_9_march(
             status="rejected",
             rejected_reason="Un voisin est nommé.",
-            received_on=at(9, 0).date(),
-            due_on=at(9, 0).date() + timedelta(days=30),
             created_at=at(9, 7),
         )
-        waiting = question(
-            channel="online",
+        waiting = online_on_9_march(
             status="moderation",
-            received_on=at(9, 0).date(),
-            due_on=at(9, 0).date() + timedelta(days=30),
             created_at=at(9, 6),
         )
-        unconfirmed = question(
-            channel="online",
+        unconfirmed = online_on_9_march(
             status="unconfirmed",
-            received_on=at(9, 0).date(),
-            due_on=at(9, 0).date() + timedelta(days=30),
             created_at=at(9, 5),
         )
         # Already with a history: left alone.
-        recorded = question(
-            channel="online",
+        recorded = online_on_9_march(
             status="received",
-            received_on=at(9, 0).date(),
-            due_on=at(9, 0).date() + timedelta(days=30),
             created_at=at(9, 4),
         )
         OldEvent.objects.create(question_id=recorded.pk, kind="received", at=at(9, 4))
