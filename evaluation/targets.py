@@ -381,7 +381,11 @@ def trend(
                 _("stable %(comparison)s (%(before)s)") % values,
             )
         change = UP if now > 0 else DOWN
-        text = _("up from 0 %(comparison)s") if change == UP else _("down from 0 %(comparison)s")
+        text = (
+            _("up %(comparison)s (%(before)s)")
+            if change == UP
+            else _("down %(comparison)s (%(before)s)")
+        )
         return Trend(code, now, before, before_display, change, text % values)
     relative = round(100 * (float(now) - float(before)) / abs(float(before)))
     if relative == 0:
