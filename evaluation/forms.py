@@ -257,7 +257,8 @@ class TargetForm(forms.ModelForm):
         )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         code, value = cleaned.get("code"), cleaned.get("value")
         if code in INDICATORS and value is not None:
             unit = INDICATORS[code].unit
