@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from evaluation import services, targets
 from evaluation.forms import TargetForm
 from evaluation.indicators import INDICATORS
-from evaluation.models import IndicatorTarget, Report
+from evaluation.models import IndicatorTarget, Report, TargetLevel
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import require_perm, require_perm_somewhere
 
@@ -26,8 +26,15 @@ SET_PERM = "evaluation.set_targets"
 
 
 def _rows() -> list[dict]:
+    """The targets in the catalogue's order, each indicator's per-QPV targets first, the contract's
+    before the years'."""
+    order = {code: index for index, code in enumerate(INDICATORS)}
     rows = []
-    for target in IndicatorTarget.objects.all():
+    targets_ = sorted(
+        IndicatorTarget.objects.all(),
+        key=lambda t: (order.get(t.code, len(order)), t.level != TargetLevel.EACH_QPV, t.year or 0),
+    )
+    for target in targets_:
         indicator = INDICATORS.get(target.code)
         rows.append(
             {

@@ -454,3 +454,29 @@ def test_the_pdf_shows_the_target_and_the_change_of_a_key_figure(tmp_path):
     assert "en hausse de 200 % par rapport au trimestre T1 2024 (1)" in text
     # The QPV section shows the same figure with the same target.
     assert text.count("Objectif : ≥ 2") >= 2
+
+
+@pytest.mark.parametrize("meetings", [1, 5])
+def test_the_pdf_context_queries_do_not_grow_with_the_data(meetings, django_assert_max_num_queries):
+    from evaluation.models import Report
+    from evaluation.pdf import build_context
+
+    target(value="10")
+    for day in _last_year_dates(meetings):
+        held("sanitas", day)
+        held("europe", day - timedelta(days=365))
+    year = timezone.localdate().year - 1
+    report = Report.objects.create(
+        commune=Commune.objects.get(slug="tours"),
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+    )
+    # 87 before targets and trends (Tours: 6 QPV sections, each with its quarters); the same
+    # period a year earlier adds one catalogue and one catalogue by QPV (14 queries each), the
+    # targets one query: 116, whatever the data.
+    with django_assert_max_num_queries(116):
+        context = build_context(report)
+    assert (
+        context["key_figures"][0].target.value
+        == 10 * QPV.objects.filter(commune__slug="tours").count()
+    )
