@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -68,6 +69,9 @@ def test_a_coordinator_adds_changes_and_deletes_a_target(client, actors):
         Decimal("10"),
     )
     assert saved.updated_by == actors["coordinator"]
+    # The audit log keeps who set it (participation.audit).
+    entry = LogEntry.objects.get_for_object(saved).get()
+    assert (entry.action, entry.actor) == (LogEntry.Action.CREATE, actors["coordinator"])
     page = nbsp(client.get(TARGETS).content.decode())
     assert "≥ 10 par QPV et par an (tout le contrat)" in page
     # A year's target for the same indicator is another row; the French decimal comma is read.
