@@ -13,7 +13,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.indicators import Period, Scope
+from evaluation.indicators import CATALOGUE, FAMILIES, FAMILY_LABELS, INDICATORS, Period, Scope
+from evaluation.models import CONTRACT_YEARS, IndicatorTarget
 from qpv.models import QPV, Commune
 
 METROPOLE = "metropole"
@@ -190,3 +191,79 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+# ---- Targets (issue 19) -------------------------------------------------------------------------
+
+
+def _indicator_choices() -> list:
+    return [("", _("Choose an indicator"))] + [
+        (
+            FAMILY_LABELS[family],
+            [(i.code, i.label) for i in CATALOGUE if i.family == family],
+        )
+        for family in FAMILIES
+    ]
+
+
+class TargetForm(forms.ModelForm):
+    """A target of an indicator (evaluation.targets explains how it applies)."""
+
+    code = forms.ChoiceField(
+        label=_("Indicator"),
+        error_messages={"invalid_choice": _("Choose an indicator of the list.")},
+    )
+    year = forms.TypedChoiceField(
+        label=_("Year"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("A year's target replaces the contract's target for that year."),
+        error_messages={"invalid_choice": _("Choose a year of the contract (2024 to 2030).")},
+    )
+    value = forms.DecimalField(
+        label=_("Target value (per year)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        help_text=_(
+            "Counts and euros: per year (pro-rated for a shorter period). Percentages: from 0 to "
+            "100. Scores: from 1 to 5."
+        ),
+        error_messages={
+            "min_value": _("The target cannot be negative."),
+            "invalid": _("Enter a number, such as 10 or 80,5."),
+            "max_digits": _("Enter a number of at most 10 digits before the decimal point."),
+            "max_decimal_places": _("Enter at most 2 decimals."),
+        },
+    )
+
+    class Meta:
+        model = IndicatorTarget
+        fields = ["code", "level", "year", "direction", "value"]
+        widgets = {"level": forms.RadioSelect, "direction": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["code"]).choices = _indicator_choices()
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            ("", _("Every year of the contract"))
+        ] + [(year, str(year)) for year in CONTRACT_YEARS]
+        self.fields["level"].help_text = _(
+            "A target for each QPV also gives the target of a commune and of the metropole "
+            "(counts and euros added up, rates unchanged); a metropole target replaces it for "
+            "the metropole."
+        )
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        code, value = cleaned.get("code"), cleaned.get("value")
+        if code in INDICATORS and value is not None:
+            unit = INDICATORS[code].unit
+            if unit == "percent" and value > 100:
+                self.add_error("value", _("A percentage target is at most 100."))
+            elif unit == "score" and not 1 <= value <= 5:
+                self.add_error("value", _("A score target is between 1 and 5."))
+        return cleaned

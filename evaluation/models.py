@@ -87,3 +87,80 @@ class Report(models.Model):
         if self.commune_id:
             return str(self.commune)
         return "Tours Métropole Val de Loire"
+
+
+# ---- Targets (issue 19) -------------------------------------------------------------------------
+
+# The years of the Contrat de ville 2024-2030: a target is for the whole contract or one of them.
+CONTRACT_YEARS = range(2024, 2031)
+
+
+class TargetLevel(models.TextChoices):
+    # A target "per QPV" applies to each QPV; a commune's or the metropole's is derived from it
+    # (evaluation.targets). A metropole target replaces the derived one for the metropole only.
+    EACH_QPV = "qpv", _("Each QPV")
+    METROPOLE = "metropole", _("The whole metropole")
+
+
+class TargetDirection(models.TextChoices):
+    AT_LEAST = "gte", _("at least (≥)")
+    AT_MOST = "lte", _("at most (≤)")
+
+
+class IndicatorTarget(models.Model):
+    """A yearly target of an indicator, set by a coordinator: for every year of the contract
+    (`year` empty) or for one year, which then replaces the contract's target that year."""
+
+    code = models.CharField(_("indicator"), max_length=64)
+    level = models.CharField(
+        _("applies to"), max_length=10, choices=TargetLevel.choices, default=TargetLevel.EACH_QPV
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    direction = models.CharField(
+        _("direction"),
+        max_length=3,
+        choices=TargetDirection.choices,
+        default=TargetDirection.AT_LEAST,
+    )
+    value = models.DecimalField(_("target value"), max_digits=12, decimal_places=2)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicator target")
+        verbose_name_plural = _("indicator targets")
+        ordering = ["code", "level", models.F("year").asc(nulls_first=True)]
+        constraints = [
+            models.CheckConstraint(name="target_value_positive", condition=Q(value__gte=0)),
+            models.CheckConstraint(
+                name="target_year_of_contract",
+                condition=Q(year__isnull=True)
+                | Q(year__gte=CONTRACT_YEARS.start, year__lt=CONTRACT_YEARS.stop),
+            ),
+            models.UniqueConstraint(
+                fields=["code", "level", "year"],
+                condition=Q(year__isnull=False),
+                name="target_unique_year",
+                violation_error_message=_(
+                    "This indicator already has a target for this year and this level."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["code", "level"],
+                condition=Q(year__isnull=True),
+                name="target_unique_contract",
+                violation_error_message=_(
+                    "This indicator already has a target for the whole contract and this level."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.level} {self.year or 'contract'} {self.direction} {self.value}"

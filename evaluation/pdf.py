@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from evaluation import charts
+from evaluation import charts, targets
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.indicators import (
     CATALOGUE,
@@ -137,7 +137,7 @@ class QuarterTable:
 @dataclass
 class QPVSection:
     qpv: object
-    figures: list[Figure]
+    figures: list[targets.KeyFigure]
     families: list[tuple[str, list[Figure]]]
     chart: Chart
     quarters: QuarterTable
@@ -298,6 +298,13 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
     per_qpv = compute_by_qpv(scope, period, today=today)
     quarters = compute_by_quarter(scope, period, QUARTER_CODES, today=today)
     transparency_total, transparency_per_qpv = _transparency(scope, period, today)
+    # The same period a year earlier, for the trends of the key figures (evaluation.targets).
+    before = targets.previous_period(period)
+    history = targets.has_history(before)
+    values_before = compute(scope, before, today=today) if history else None
+    per_qpv_before = compute_by_qpv(scope, before, today=today) if history else None
+    comparison_text = targets.comparison_phrase(before)
+    target_rows = targets.load_targets()
 
     sections = []
     count = len(per_qpv)
@@ -312,7 +319,15 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
             QPVSection(
                 qpv=qpv,
                 anchor=f"qpv-{qpv.slug}",
-                figures=figures(qpv_values, QPV_KEY_FIGURES),
+                figures=targets.key_figures(
+                    QPV_KEY_FIGURES,
+                    qpv_values,
+                    None if per_qpv_before is None else per_qpv_before.get(qpv),
+                    targets.targets_for(
+                        Scope.of_qpv(qpv), period, codes=QPV_KEY_FIGURES, targets=target_rows
+                    ),
+                    comparison=comparison_text,
+                ),
                 families=by_family(qpv_values),
                 chart=quarterly_chart(
                     _("Attendances by quarter — %(qpv)s") % {"qpv": qpv.name},
@@ -353,7 +368,17 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
             "time": date_format(generated_at, r"G \h i"),
         },
         "qpv_names": [qpv.name for qpv in per_qpv],
-        "key_figures": figures(values, KEY_FIGURES),
+        "key_figures": targets.key_figures(
+            KEY_FIGURES,
+            values,
+            values_before,
+            targets.targets_for(
+                scope, period, codes=KEY_FIGURES, targets=target_rows, qpv_count=len(per_qpv)
+            ),
+            comparison=comparison_text,
+        ),
+        "before_period_text": pgettext("a period of dates", "from %(start)s to %(end)s")
+        % {"start": long_date(before.start), "end": long_date(before.end)},
         "families": by_family(values),
         "attendance_chart": quarterly_chart(
             _("Attendances by quarter"), quarters, ATTENDANCE_SERIES

@@ -4,3 +4,6 @@ from participation.scopes import add_perm, is_coordinator, is_delegate_for, is_r
 add_perm("evaluation.view_indicators", is_coordinator | is_referent_for | is_delegate_for)
 # Reports: requested, followed and downloaded by whoever may read the indicators of their scope.
 add_perm("evaluation.read_report", is_coordinator | is_referent_for | is_delegate_for)
+# Targets of the indicators: set by coordinators only, read by whoever reads indicators somewhere.
+add_perm("evaluation.view_targets", is_coordinator | is_referent_for | is_delegate_for)
+add_perm("evaluation.set_targets", is_coordinator)

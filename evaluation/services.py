@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from evaluation import pdf
 from evaluation.indicators import Period, Scope, report_period
-from evaluation.models import Report, ReportStatus
+from evaluation.models import IndicatorTarget, Report, ReportStatus
 from participation.celery import app, task_named
 from participation.mail import queue_email, render_email
 from participation.roles import Role
@@ -424,3 +424,21 @@ def notify_report_ready(report: Report) -> int:
             )
             sent += 1
     return sent
+
+
+# Targets (issue 19) ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def target_save(*, target: IndicatorTarget, by: User) -> IndicatorTarget:
+    """Create or update a target of an indicator (validated by TargetForm)."""
+    target.updated_by = by
+    target.save()
+    logger.info("Target %s saved by user %s", target.pk, by.pk)
+    return target
+
+
+@transaction.atomic
+def target_delete(*, target: IndicatorTarget, by: User) -> None:
+    logger.info("Target %s (%s) deleted by user %s", target.pk, target, by.pk)
+    target.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation.views import dashboard, reports
+from evaluation.views import dashboard, reports, targets
 
 app_name = "evaluation"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("espace-pro/indicateurs/", dashboard.dashboard, name="dashboard"),
     path("espace-pro/indicateurs/export.csv", dashboard.export_csv, name="export_csv"),
     path("espace-pro/indicateurs/export.xlsx", dashboard.export_xlsx, name="export_xlsx"),
+    path("espace-pro/indicateurs/objectifs/", targets.target_list, name="targets"),
+    path("espace-pro/indicateurs/objectifs/<int:pk>/", targets.target_edit, name="target_edit"),
+    path(
+        "espace-pro/indicateurs/objectifs/<int:pk>/supprimer/",
+        targets.target_delete,
+        name="target_delete",
+    ),
     path("espace-pro/rapports/", reports.reports, name="reports"),
     path("espace-pro/rapports/<int:pk>/", reports.report_detail, name="report"),
     path("espace-pro/rapports/<int:pk>/statut/", reports.report_status, name="report_status"),

@@ -23,6 +23,7 @@ AUDITED_MODELS: list[tuple[str, list[str]]] = [
     ("projects.GrantPayment", []),
     ("projects.FundEnvelope", []),
     ("evaluation.Report", ["file", "progress", "progress_label"]),
+    ("evaluation.IndicatorTarget", []),
 ]
 
 ACTION_LABELS = {

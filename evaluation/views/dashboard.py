@@ -24,10 +24,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from evaluation import charts, exports
+from evaluation import charts, exports, targets
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
 from evaluation.forms import CUSTOM, ScopePeriodForm, scope_value
 from evaluation.indicators import FAMILIES, FAMILY_LABELS, INDICATORS, Indicator, Period, Scope
+from evaluation.pdf import QPV_KEY_FIGURES
 from participation.datacache import version, versioned
 
 # The headline figures, as tiles at the top of the page.
@@ -234,6 +235,45 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         values = _catalogue("values", scope, period, lambda: compute(scope, period))
         return [_figure(code, values.get(code)) for code in _available(KEY_CODES)]
 
+    def key_figures() -> dict:
+        # The key figures with their targets and the same period a year earlier (issue 19): one
+        # more catalogue per scope (the earlier period), one query for the targets.
+        before = targets.previous_period(period)
+        history = targets.has_history(before)
+        comparison = targets.comparison_phrase(before)
+        values = _catalogue("values", scope, period, lambda: compute(scope, period))
+        values_before = (
+            _catalogue("values", scope, before, lambda: compute(scope, before)) if history else None
+        )
+        rows = targets.load_targets()
+        by_qpv: list = []
+        if scope.qpv is None:
+            per_qpv = _catalogue("by_qpv", scope, period, lambda: compute_by_qpv(scope, period))
+            per_qpv_before = (
+                _catalogue("by_qpv", scope, before, lambda: compute_by_qpv(scope, before))
+                if history
+                else None
+            )
+            by_qpv = targets.qpv_key_figures(
+                QPV_KEY_FIGURES, period, per_qpv, per_qpv_before, rows, comparison=comparison
+            )
+        scope_targets = targets.targets_for(
+            scope,
+            period,
+            codes=KEY_CODES,
+            targets=rows,
+            qpv_count=len(by_qpv) if scope.qpv is None else 1,
+        )
+        return {
+            "scope": targets.key_figures(
+                _available(KEY_CODES), values, values_before, scope_targets, comparison=comparison
+            ),
+            "by_qpv": by_qpv,
+            "qpv_codes": [INDICATORS[code] for code in _available(QPV_KEY_FIGURES)],
+            "before": before,
+            "history": history,
+        }
+
     context = {
         "form": form,
         "scope": scope,
@@ -268,6 +308,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ).encode()
         ).hexdigest(),
         "tiles": SimpleLazyObject(tiles),
+        "key_figures": SimpleLazyObject(key_figures),
         "families": SimpleLazyObject(families),
         # The charts (SVG drawn by pygal) and their labels depend on the language too.
         "charts": SimpleLazyObject(

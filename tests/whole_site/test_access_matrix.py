@@ -73,7 +73,7 @@ from django.utils import timezone
 from dialogue.models import MeetingStatus, Minutes, MinutesStatus, RegistrationStatus
 from dialogue.services.feedback import feedback_tokens_create
 from dialogue.tokens import confirm_path, manage_path
-from evaluation.models import Report, ReportStatus
+from evaluation.models import IndicatorTarget, Report, ReportStatus
 from participation.roles import Role
 from projects.models import ExperienceEvaluation, ModerationStatus
 from qpv.models import QPV, Follow
@@ -246,6 +246,7 @@ def build_world() -> SimpleNamespace:
         registration=registration,
         unsubscribe=follow_unsubscribe_path([follow.pk]),
         group=Group.objects.create(name="Équipe"),
+        target=IndicatorTarget.objects.create(code="meetings_held", value=10),
     )
 
 
@@ -1171,6 +1172,26 @@ TABLE += [
         with_query("evaluation:export_xlsx", "scope", lambda s: f"qpv:{s.qpv.slug}"),
         "  L 403 403 200 400 403 200 200",
         "  L 405 405 405 405 405 405 405",
+    ),
+    # Targets (one list for everyone): read by whoever reads indicators somewhere, set by
+    # coordinators only; an empty POST is an invalid form (400).
+    E(
+        "espace-pro/indicateurs/objectifs/",
+        page("evaluation:targets"),
+        "  L 403 403 200 200 403 200 200",
+        "  L 403 403 403 403 403 403 400",
+    ),
+    E(
+        "espace-pro/indicateurs/objectifs/<int:pk>/",
+        fixed(lambda w: reverse("evaluation:target_edit", kwargs={"pk": w.target.pk})),
+        "  L 403 403 403 403 403 403 200",
+        "  L 403 403 403 403 403 403 400",
+    ),
+    E(
+        "espace-pro/indicateurs/objectifs/<int:pk>/supprimer/",
+        fixed(lambda w: reverse("evaluation:target_delete", kwargs={"pk": w.target.pk})),
+        "  L 405 405 405 405 405 405 405",
+        "  L 403 403 403 403 403 403   R",
     ),
     # An empty POST is a valid request: the user's widest scope, the contract to date.
     E(

@@ -78,8 +78,9 @@ from dialogue.models import (
     SpeakerCategory,
     WalkIn,
 )
-from evaluation.forms import ScopePeriodForm, scope_options
-from evaluation.models import Report, ReportStatus
+from evaluation.forms import ScopePeriodForm, TargetForm, scope_options
+from evaluation.indicators import CATALOGUE
+from evaluation.models import IndicatorTarget, Report, ReportStatus
 from notifications.forms import ContactPreferenceForm
 from participation import audit
 from participation.roles import Role
@@ -383,6 +384,10 @@ class World:
         )
 
     @cached_property
+    def target(self):
+        return IndicatorTarget.objects.create(code="meetings_held", value=10, year=2026)
+
+    @cached_property
     def referent_scopes(self) -> list[str]:
         return list(scope_options(self.referent))
 
@@ -396,6 +401,13 @@ LEVELS = [str(level) for level in ParticipationLevel.values]
 ORGANISATIONS = Choice(of=lambda w: [w.organisation.pk])
 PRESETS = Choice(["contract", "year-2025", "year-2026", "quarter-2026-1", "custom"])
 SCOPE = Choice(of=lambda w: w.referent_scopes)
+TARGET_FIELDS = {
+    "code": Choice([indicator.code for indicator in CATALOGUE]),
+    "level": Choice(["qpv", "metropole"]),
+    "year": Choice(["", *(str(year) for year in range(2024, 2031))]),
+    "direction": Choice(["gte", "lte"]),
+    "value": Euro(required=True),
+}
 # A filter page answers its page, or a 400 for invalid filters; a form also redirects once taken
 # (or answers 200 to an empty POST, as `Form(request.POST or None)` does).
 STATUS_GET = frozenset({200, 400})
@@ -1640,6 +1652,21 @@ INVENTORY: list[Endpoint] = [
         statuses=frozenset({302, 409}),
         examples=2,
     ),
+    Endpoint(
+        "evaluation:targets",
+        "POST",
+        "coordinator",
+        TARGET_FIELDS,
+        forms=(TargetForm,),
+    ),
+    Endpoint(
+        "evaluation:target_edit",
+        "POST",
+        "coordinator",
+        TARGET_FIELDS,
+        forms=(TargetForm,),
+        args=lambda w: {"pk": w.target.pk},
+    ),
     # allauth: the account forms -----------------------------------------------------------------
     Endpoint(
         "account_login",
@@ -1730,6 +1757,10 @@ _QUESTION_PAGE = (None, _page("questions:question", pk=lambda w: w.question.pk))
 _PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
 _ENVELOPE = (("referent", _page("projects:envelope_detail", pk=lambda w: w.envelope.pk)),)
 SHOWN_ON = {
+    "POST evaluation:targets": (
+        ("coordinator", _page("evaluation:targets")),
+        ("referent", _page("evaluation:targets")),
+    ),
     "POST notifications:preferences": (("resident", _page("notifications:preferences")),),
     "POST qpv:news_create": (
         _SANITAS_PAGE,
@@ -1879,6 +1910,7 @@ NO_INPUT = {
     "projects:envelope_detail",
     "evaluation:report",
     "evaluation:report_download",
+    "evaluation:target_delete",
     "account_home",
     "my_data",
     "my_data_json",
@@ -2283,6 +2315,7 @@ VIEW_MODULES = [
     "dialogue.views.translations",
     "evaluation.views.dashboard",
     "evaluation.views.reports",
+    "evaluation.views.targets",
     "projects.views.fund",
     "projects.views.influence",
     "projects.views.public",

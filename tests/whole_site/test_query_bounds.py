@@ -62,7 +62,8 @@ from dialogue.models import (
 )
 from dialogue.services.feedback import feedback_tokens_create
 from dialogue.tokens import confirm_path, manage_path
-from evaluation.models import Report, ReportStatus
+from evaluation.indicators import CATALOGUE
+from evaluation.models import IndicatorTarget, Report, ReportStatus, TargetLevel
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
 from participation.models import User
 from participation.roles import Role
@@ -135,6 +136,7 @@ class World:
     users: dict[str, User]
     registration: Registration  # a guest's registration to the upcoming meeting
     feedback_token: str
+    target: IndicatorTarget | None = None  # a per-QPV target of the contract
     serial: int = 0
     clients: dict[str, PortalClient] = field(default_factory=dict)
 
@@ -352,6 +354,7 @@ def _build_world() -> World:
         users=users,
         registration=registration,
         feedback_token=feedback_token,
+        target=IndicatorTarget.objects.create(code="meetings_held", value=Decimal(10)),
     )
 
 
@@ -636,6 +639,14 @@ def _grow_once(world: World, k: int) -> None:
             published_at=now - timedelta(hours=k) if published else None,
             author=world.users["referent"],
         )
+    # A target of another indicator, level or year each time (unique together).
+    IndicatorTarget.objects.create(
+        code=CATALOGUE[k % len(CATALOGUE)].code,
+        level=TargetLevel.METROPOLE,
+        year=2024 + (k // len(CATALOGUE)) % 7,
+        value=Decimal(k),
+        updated_by=world.users["coordinator"],
+    )
     Report.objects.create(
         qpv=world.sanitas if k % 2 else None,
         commune=None if k % 2 else world.tours,
@@ -859,6 +870,9 @@ PAGES: list[Page] = [
     # Espace pro: indicators, reports, audit log.
     Page("evaluation:dashboard", "delegate", grows=False),
     Page("evaluation:export_csv", "delegate", grows=False),
+    Page("evaluation:targets", "coordinator"),
+    Page("evaluation:targets", "delegate"),
+    Page("evaluation:target_edit", "coordinator", _pk("target"), grows=False),
     Page("evaluation:reports", "coordinator"),
     Page("evaluation:reports", "referent"),
     Page("evaluation:report", "referent", REPORT, grows=False),
@@ -919,6 +933,7 @@ POST_ONLY: frozenset[str] = frozenset(
         "projects:grant_pay",
         "projects:grant_check_file",
         "evaluation:report_retry",
+        "evaluation:target_delete",
     }
 )
 
