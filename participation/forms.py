@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from participation.models import SCOPE_FIELDS, Invitation, RoleAssignment
@@ -37,13 +38,14 @@ class InvitationForm(forms.ModelForm):
         self.fields["email"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         space = cast(forms.ModelChoiceField, self.fields["dialogue_space"])
         # A space is named with its QPV: one query for the list, not one per space.
-        space.queryset = space.queryset.select_related("qpv")
+        space.queryset = cast(QuerySet, space.queryset).select_related("qpv")
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         email, role = data.get("email"), data.get("role")
         if not email or not role or self.errors:
             return data

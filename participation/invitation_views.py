@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -48,7 +47,7 @@ STAFF_HOME = "dialogue:staff_home"
 def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The coordinator's invitations, pending, accepted, expired or revoked, and the form."""
     require_perm(request, "participation.invite")
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         invitation = services.invitation_create(invited_by=request.user, **form.cleaned_data)
         messages.success(
@@ -57,17 +56,14 @@ def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
             % {"email": invitation.email},
         )
         return redirect("invitations")
-    now = timezone.now()
     listed = list(Invitation.objects.with_scope()[:INVITATIONS_LISTED])
-    for invitation in listed:
-        invitation.state = invitation.status(now=now)
     return render(
         request,
         "participation/invitations/list.html",
         {
             "form": form,
-            "pending": [i for i in listed if i.state == InvitationStatus.PENDING],
-            "others": [i for i in listed if i.state != InvitationStatus.PENDING],
+            "pending": [i for i in listed if i.current_status == InvitationStatus.PENDING],
+            "others": [i for i in listed if i.current_status != InvitationStatus.PENDING],
         },
         status=400 if form.is_bound else 200,
     )

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import Any
 
 from allauth.usersessions.models import UserSession
 from auditlog.context import set_actor
@@ -107,10 +108,11 @@ def invitation_create(
     email: str,
     role: str,
     invited_by: User,
-    qpv=None,
-    commune=None,
-    organisation=None,
-    dialogue_space=None,
+    # A QPV, a Commune, an Organisation, a DialogueSpace: apps of the layers above this package.
+    qpv: Any = None,
+    commune: Any = None,
+    organisation: Any = None,
+    dialogue_space: Any = None,
     now: datetime | None = None,
 ) -> Invitation:
     """Offer a role and its scope to an email address, and send the link."""
