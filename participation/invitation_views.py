@@ -112,6 +112,14 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return redirect("invitations")
 
 
+def _welcome(request: HttpRequest, invitation: Invitation) -> None:
+    messages.success(
+        request,
+        _("Welcome: you now hold the role “%(role)s” (scope: %(scope)s).")
+        % {"role": invitation.get_role_display(), "scope": invitation.scope_label},
+    )
+
+
 def _unusable(request: HttpRequest, reason: str, invitation: Invitation | None) -> HttpResponse:
     return render(
         request,
@@ -140,11 +148,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 services.invitation_accept(invitation=invitation, user=user)
             except services.InvitationUnusable as refused:
                 return _unusable(request, refused.reason, invitation)
-            messages.success(
-                request,
-                _("Welcome: you now hold the role “%(role)s” (scope: %(scope)s).")
-                % {"role": invitation.get_role_display(), "scope": invitation.scope_label},
-            )
+            _welcome(request, invitation)
             return redirect(STAFF_HOME)
         if has_account:
             query = urlencode({"next": request.path})
@@ -183,3 +187,4 @@ def accept_invitation_on_signup(sender, request, user, **kwargs) -> None:
     if invitation is None or services.invitation_refusal(invitation, user):
         return
     services.invitation_accept(invitation=invitation, user=user)
+    _welcome(request, invitation)
