@@ -524,3 +524,30 @@ def test_the_invitation_page_and_acceptance_make_few_queries(django_assert_max_n
     client.force_login(person)
     with django_assert_max_num_queries(15):
         assert client.post(link).status_code == 302
+
+
+@pytest.mark.django_db
+def test_opening_the_link_changes_nothing_until_the_button_is_pressed():
+    invitation, link = _invite(_coordinator())
+    client = PortalClient()
+    assert client.get(link).status_code == 200
+    assert client.get(link).status_code == 200
+    assert "participation_invitation" not in client.session
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+@pytest.mark.django_db
+def test_an_invitation_revoked_during_the_sign_up_gives_no_role(on_commit):
+    invitation, link = _invite(_coordinator())
+    client = PortalClient()
+    signup = client.post(link).url
+    services.invitation_revoke(invitation=invitation)
+    fields = {"first_name": "Nadia", "last_name": "Animatrice", "email": "nouvelle@example.org"}
+    with on_commit():
+        response = client.post(signup, {**fields, "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    user = User.objects.get(email="nouvelle@example.org")
+    assert not RoleAssignment.objects.filter(user=user).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
