@@ -7,10 +7,12 @@ from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from participation.mail import OutgoingEmail, queue_email
 from participation.roles import scopes_of
@@ -39,6 +41,22 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         message = self.render_mail(template_prefix, email, ctx)
         queue_email(OutgoingEmail.from_message(message))
+
+    def clean_email(self, email: str) -> str:
+        """Signing up from an invitation's page, the account takes the invited address only: a
+        link forwarded to someone else does not give them the role under their own address."""
+        from participation.invitation_views import invited_email
+
+        invited = invited_email(allauth_context.request)
+        if invited and email.strip().lower() != invited.lower():
+            raise ValidationError(
+                _(
+                    "This invitation was sent to %(email)s: the account is created with that "
+                    "address. To use another one, ask the coordination team for a new invitation."
+                )
+                % {"email": invited}
+            )
+        return super().clean_email(email)
 
     def post_login(self, request, user, **kwargs) -> HttpResponse:
         """An account without a name is asked for one once, at its next login, then goes on."""

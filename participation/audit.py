@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 # a question's token is a secret link and must not be copied into the log.
 AUDITED_MODELS: list[tuple[str, list[str]]] = [
     ("participation.RoleAssignment", []),
+    # The digest of an invitation's link stays out of the log, as a question's token.
+    ("participation.Invitation", ["token_hash"]),
     ("questions.Question", ["token"]),
     ("questions.Answer", []),
     ("questions.DueDateChange", []),

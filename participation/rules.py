@@ -33,6 +33,8 @@ __all__ = [
 
 add_perm("participation.configure", is_coordinator)
 add_perm("participation.access_staff_area", has_staff_role)
+# Invitations give roles: the coordination team only, as in the admin (issue 19).
+add_perm("participation.invite", is_coordinator)
 
 
 def _grant_admin_to_coordinators() -> None:

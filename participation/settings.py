@@ -273,6 +273,8 @@ RATE_LIMITS = {
     "project_idea": (10, 600),
     "grant_application": (10, 600),
     "feedback_on_the_spot": (30, 3600),
+    # Coordinators inviting (and sending again): a stolen session cannot flood inboxes.
+    "invitation": (60, 3600),
 }
 # Behind a reverse proxy that sets X-Forwarded-For (docker-compose's web is reached through one).
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from participation import views
+from participation import invitation_views, views
 from participation.admin import refuse_nul_bytes
 
 # The admin signs in through allauth, so the same rate limits and code login apply there.
@@ -21,6 +21,18 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("compte/", include("allauth.urls")),
     path("espace-pro/journal-d-audit/", views.audit_log, name="audit_log"),
+    path("espace-pro/invitations/", invitation_views.invitations, name="invitations"),
+    path(
+        "espace-pro/invitations/<int:pk>/renvoyer/",
+        invitation_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "espace-pro/invitations/<int:pk>/revoquer/",
+        invitation_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitation/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("mentions-legales/", views.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("accessibilite/", views.accessibility, name="accessibility"),

@@ -98,6 +98,8 @@ DELEGATES_SANITAS = {"delegate_all", "delegate_sanitas", "delegate_tours"}
 # permission -> object -> the actors allowed; every other actor is refused.
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "participation.configure": {"metropole": {"coordinator", "superuser"}},
+    # Invitations give roles (issue 19): as the admin, the coordination team only.
+    "participation.invite": {"metropole": {"coordinator", "superuser"}},
     "participation.access_staff_area": {
         "metropole": set(ACTORS) - {"visitor", "resident"},
     },

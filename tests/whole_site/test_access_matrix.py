@@ -74,7 +74,9 @@ from dialogue.models import MeetingStatus, Minutes, MinutesStatus, RegistrationS
 from dialogue.services.feedback import feedback_tokens_create
 from dialogue.tokens import confirm_path, manage_path
 from evaluation.models import IndicatorTarget, Report, ReportStatus
+from participation.models import Invitation
 from participation.roles import Role
+from participation.services import invitation_token_digest
 from projects.models import ExperienceEvaluation, ModerationStatus
 from qpv.models import QPV, Follow
 from qpv.services.follows import follow_unsubscribe_path
@@ -233,10 +235,25 @@ def build_world() -> SimpleNamespace:
     UserSession.objects.create(
         user=resident, ip="127.0.0.1", session_key="s" * 32, user_agent="Firefox"
     )
+    invitation_tokens = {"pending": "invitation-en-attente", "expired": "invitation-expiree"}
+    invitations = {
+        name: Invitation.objects.create(
+            email=f"{name}@example.org",
+            role=Role.FACILITATOR,
+            qpv=a.qpv,
+            invited_by=users["coordinator"],
+            token_hash=invitation_token_digest(token),
+            sent_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(days=-1 if name == "expired" else 7),
+        )
+        for name, token in invitation_tokens.items()
+    }
     return SimpleNamespace(
         A=a,
         B=b,
         users=users,
+        invitation=invitations["pending"],
+        invitation_tokens=invitation_tokens,
         sessions={role: _session_of(user) for role, user in users.items()},
         # Staff signed in with their password only: no authenticator yet, or one not used.
         sessions_without_second_factor={
@@ -1289,6 +1306,47 @@ TABLE += [
         page("audit_log"),
         "  L 403 403 403 403 403 403 200",
         "  L 405 405 405 405 405 405 405",
+    ),
+    # Invitations (issue 19): the coordination team's page and actions; the invitee's link.
+    E(
+        "espace-pro/invitations/",
+        page("invitations"),
+        "  L 403 403 403 403 403 403 200",
+        "  L 403 403 403 403 403 403 400",
+    ),
+    E(
+        "espace-pro/invitations/<int:pk>/renvoyer/",
+        fixed(lambda w: reverse("invitation_resend", args=[w.invitation.pk])),
+        "  L 405 405 405 405 405 405 405",
+        "  L 403 403 403 403 403 403   R",
+    ),
+    E(
+        "espace-pro/invitations/<int:pk>/revoquer/",
+        fixed(lambda w: reverse("invitation_revoke", args=[w.invitation.pk])),
+        "  L 405 405 405 405 405 405 405",
+        "  L 403 403 403 403 403 403   R",
+    ),
+    # Signed-in accounts are not the invited address: 403, the page says so.
+    E(
+        "invitation/<str:token>/",
+        fixed(lambda w: reverse("invitation_accept", args=[w.invitation_tokens["pending"]])),
+        "200 403 403 403 403 403 403 403",
+        "  R 403 403 403 403 403 403 403",
+        "pending",
+    ),
+    E(
+        "invitation/<str:token>/",
+        fixed(lambda w: reverse("invitation_accept", args=[w.invitation_tokens["expired"]])),
+        "410 410 410 410 410 410 410 410",
+        "410 410 410 410 410 410 410 410",
+        "expired",
+    ),
+    E(
+        "invitation/<str:token>/",
+        fixed(lambda w: reverse("invitation_accept", args=["lien-inconnu"])),
+        "404 404 404 404 404 404 404 404",
+        "404 404 404 404 404 404 404 404",
+        "unknown",
     ),
     E(
         "mentions-legales/",

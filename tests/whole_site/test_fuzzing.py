@@ -83,6 +83,7 @@ from evaluation.indicators import CATALOGUE
 from evaluation.models import IndicatorTarget, Report, ReportStatus
 from notifications.forms import ContactPreferenceForm
 from participation import audit
+from participation.forms import InvitationForm
 from participation.roles import Role
 from portal.forms import AccountDeleteForm, ChooseQPVForm, NameForm
 from projects.forms.fund import (
@@ -678,6 +679,22 @@ INVENTORY: list[Endpoint] = [
             "page": PAGE,
         },
         statuses=frozenset({200}),
+    ),
+    # Invitations (issue 19): the coordinators' form; every role and scope, shapes valid or not.
+    Endpoint(
+        "invitations",
+        "POST",
+        "coordinator",
+        {
+            "email": Email(required=True),
+            "role": Choice(Role.values, required=True),
+            "qpv": Choice(of=lambda w: [w.sanitas.pk]),
+            "commune": Choice(of=lambda w: [w.sanitas.commune_id]),
+            "organisation": ORGANISATIONS,
+            "dialogue_space": Choice(of=lambda w: [w.space.pk]),
+        },
+        forms=(InvitationForm,),
+        statuses=STATUS_FORM,
     ),
     Endpoint(
         "set_language",
@@ -1878,6 +1895,10 @@ INVENTORY = [replace(endpoint, shown_on=SHOWN_ON.get(endpoint.id, ())) for endpo
 # (integers: see test_out_of_range_ids_are_not_found). A new route must join one list or the other.
 NO_INPUT = {
     "home",
+    # Invitations: the link's page and the resend and revoke buttons read only their path.
+    "invitation_accept",
+    "invitation_resend",
+    "invitation_revoke",
     "notifications:stop_sms",
     "notifications:sms_usage",
     # The provider's webhook reads a JSON body, not a form: tests/notifications/test_inbound.py
@@ -2296,6 +2317,7 @@ INDIRECT_READS = {
 }
 VIEW_MODULES = [
     "participation.views",
+    "participation.invitation_views",
     "notifications.views",
     "portal.views",
     "qpv.views.follows",

@@ -65,8 +65,9 @@ from dialogue.tokens import confirm_path, manage_path
 from evaluation.indicators import CATALOGUE
 from evaluation.models import IndicatorTarget, Report, ReportStatus, TargetLevel
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
-from participation.models import User
+from participation.models import Invitation, User
 from participation.roles import Role
+from participation.services import invitation_token_digest
 from projects.models import (
     CarriedBy,
     ExperienceEvaluation,
@@ -106,6 +107,9 @@ pytestmark = pytest.mark.django_db
 # The small dataset has N rows of every kind, the large one 5 × N. Small enough that no list of
 # the small dataset fills a page (20 items on most lists), so the large one shows more rows.
 N = 2
+
+# The token of the invitation link whose page is measured.
+INVITATION_TOKEN = "invitation-de-la-mesure"
 
 # Our apps: a URL pattern whose view lives in one of them is a page of ours.
 OUR_PACKAGES = tuple(f"{app}." for app in OUR_APPS)
@@ -333,6 +337,16 @@ def _build_world() -> World:
         confirmed_at=now - timedelta(days=3),
         attended=True,
     )
+    # An invitation pending (issue 19), whose link's page is measured.
+    Invitation.objects.create(
+        email="invitee@example.org",
+        role=Role.FACILITATOR,
+        dialogue_space=space,
+        invited_by=users["coordinator"],
+        token_hash=invitation_token_digest(INVITATION_TOKEN),
+        sent_at=now,
+        expires_at=now + timedelta(days=7),
+    )
     return World(
         tours=tours,
         sanitas=sanitas,
@@ -388,6 +402,19 @@ def _grow_once(world: World, k: int) -> None:
         facilitated_by=FacilitatedBy.RESIDENTS,
     )
     grant(world.users["facilitator"], Role.FACILITATOR, dialogue_space=space)
+    # Invitations of every scope shape, pending and accepted, on the coordinators' list.
+    Invitation.objects.create(
+        email=f"invitee{k}@example.org",
+        role=Role.FACILITATOR if k % 2 else Role.REFERENT,
+        dialogue_space=space if k % 2 else None,
+        commune=None if k % 2 else world.tours,
+        invited_by=world.users["coordinator"],
+        token_hash=invitation_token_digest(f"invitation-{k}"),
+        sent_at=now,
+        expires_at=now + timedelta(days=7),
+        accepted_at=None if k % 2 else now,
+        accepted_by=None if k % 2 else person,
+    )
     upcoming = _meeting(
         space, now + timedelta(days=3, hours=k), title=f"Café {k}", step_free=bool(k % 2)
     )
@@ -880,6 +907,9 @@ PAGES: list[Page] = [
     Page("notifications:sms_usage", "coordinator", grows=False),
     Page("audit_log", "coordinator", grows=False, label="full pages in both datasets"),
     Page("audit_log", "coordinator", query="model=evaluation.report"),
+    # Invitations (issue 19): the coordinators' list, the page of a link (to a visitor).
+    Page("invitations", "coordinator"),
+    Page("invitation_accept", "visitor", lambda world: {"token": INVITATION_TOKEN}, grows=False),
     # Static pages and the site map.
     Page("legal_notice", grows=False),
     Page("privacy", grows=False),
@@ -907,6 +937,8 @@ EXCLUDED: dict[str, str] = {
 
 POST_ONLY: frozenset[str] = frozenset(
     {
+        "invitation_resend",
+        "invitation_revoke",
         "choose_qpv",
         "notifications:stop_sms",
         "qpv:follow",
