@@ -23,6 +23,9 @@ AUDITED_MODELS: list[tuple[str, list[str]]] = [
     ("projects.GrantPayment", []),
     ("projects.FundEnvelope", []),
     ("evaluation.Report", ["file", "progress", "progress_label"]),
+    # The written parts of reports: the Markdown is logged, not its HTML renderings.
+    ("evaluation.ReportSection", ["body_html", "published_html"]),
+    ("evaluation.ReportComment", []),
 ]
 
 ACTION_LABELS = {
