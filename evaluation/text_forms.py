@@ -15,34 +15,36 @@ FORMAT_HELP = _(
 )
 
 
-class ReportTextsForm(forms.Form):
-    """The five sections on one page, each optional (an empty section is not printed)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for kind, label in SectionKind.choices:
-            self.fields[kind] = forms.CharField(
-                label=label,
-                required=False,
-                strip=False,
-                max_length=MAX_SECTION_CHARS,
-                widget=forms.Textarea(
-                    attrs={
-                        "rows": 8,
-                        "class": "form-control",
-                        "aria-describedby": "report-texts-help",
-                    }
-                ),
-                error_messages={
-                    "max_length": _(
-                        "This section is too long: %(limit_value)s characters at most (it has "
-                        "%(show_value)s). Shorten it; your text is kept below."
-                    )
-                },
+def _section_field(kind: SectionKind) -> forms.CharField:
+    return forms.CharField(
+        label=kind.label,
+        required=False,
+        strip=False,
+        max_length=MAX_SECTION_CHARS,
+        widget=forms.Textarea(
+            attrs={"rows": 8, "class": "form-control", "aria-describedby": "report-texts-help"}
+        ),
+        error_messages={
+            "max_length": _(
+                "This section is too long: %(limit_value)s characters at most (it has "
+                "%(show_value)s). Shorten it; your text is kept below."
             )
+        },
+    )
+
+
+class ReportTextsForm(forms.Form):
+    """The five sections on one page (named as SectionKind), each optional: an empty one is not
+    printed."""
+
+    summary = _section_field(SectionKind.SUMMARY)
+    highlights = _section_field(SectionKind.HIGHLIGHTS)
+    concerns = _section_field(SectionKind.CONCERNS)
+    recommendations = _section_field(SectionKind.RECOMMENDATIONS)
+    next_steps = _section_field(SectionKind.NEXT_STEPS)
 
     def bodies(self) -> dict[str, str]:
-        return {kind: self.cleaned_data.get(kind, "") for kind in SectionKind.values}
+        return {kind: self.cleaned_data[kind] for kind in SectionKind.values}
 
 
 class ReportCommentForm(forms.Form):
