@@ -103,7 +103,7 @@ def report_text_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     report = _report_for(request, pk, DRAFT_PERM)
     form = TextStatusForm(request.POST)
     if not form.is_valid():
-        error = " ".join(form.errors["to"])
+        error = " ".join(str(message) for message in form.errors["to"])
         return _report_page(request, report, status=400, text_error=error)
     try:
         if form.cleaned_data["to"] == TextStatus.REVIEW:

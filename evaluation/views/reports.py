@@ -110,7 +110,7 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request, pk)
     context = _status_context(report) | report_texts.page_context(report, request.user)
     return render(request, "evaluation/report_detail.html", context)
