@@ -9,7 +9,8 @@ The life of the texts (`Report.text_status`):
 
 - DRAFT: the drafters write; the others see the last published version, if any, or nothing.
 - REVIEW (submitted for review): everyone who reads the report sees the current text and may
-  comment; the drafters may still correct it (it stays under review).
+  comment; the delegates who read it are told by email; the drafters may still correct it (it
+  stays under review).
 - PUBLISHED: each section's current text is copied into `published_html`, the only text the PDF
   prints, and the PDF is built again (same scope and period, the figures computed anew). Editing a
   published text returns it to DRAFT: the PDF keeps the published version until the next
@@ -28,10 +29,12 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from evaluation import services
+from evaluation.indicators import report_period
 from evaluation.models import (
     Report,
     ReportComment,
@@ -41,6 +44,8 @@ from evaluation.models import (
     TextStatus,
 )
 from evaluation.text_forms import ReportCommentForm
+from participation.mail import absolute, queue_email, render_email
+from participation.roles import Role
 from qpv.markdown import render_markdown
 
 if TYPE_CHECKING:
@@ -190,7 +195,49 @@ def report_text_submit(*, report: Report, by: User) -> Report:
         raise TextError(_("Write at least one section before submitting the texts for review."))
     locked.text_status = TextStatus.REVIEW
     locked.save(update_fields=["text_status"])
+    notify_reviewers(locked)
     return locked
+
+
+def reviewers(report: Report) -> QuerySet[User]:
+    """The prefect's delegates who read the report (as `is_delegate_for`): everywhere, of its
+    commune, or of its QPV."""
+    from participation.models import RoleAssignment
+    from participation.models import User as UserModel
+
+    wanted = Q(qpv__isnull=True, commune__isnull=True)
+    commune_id = report.commune_id or (report.qpv.commune_id if report.qpv is not None else None)
+    if commune_id:
+        wanted |= Q(commune_id=commune_id)
+    if report.qpv_id:
+        wanted |= Q(qpv_id=report.qpv_id)
+    holders = RoleAssignment.objects.filter(wanted, role=Role.DELEGATE).values("user_id")
+    return UserModel.objects.filter(is_active=True, pk__in=holders).order_by("email")
+
+
+def notify_reviewers(report: Report) -> int:
+    """One email per delegate with the link to the report's page, once the transaction commits."""
+    with translation.override("fr"):
+        url = absolute(report.get_absolute_url())
+        period = report_period(report)
+        subject = _("Texts to review: report %(scope)s, %(period)s") % {
+            "scope": report.scope_label,
+            "period": period.label,
+        }
+        sent = 0
+        for user in reviewers(report):
+            context = {"name": user.get_short_name(), "report": report, "report_url": url}
+            context["period_label"] = period.label
+            queue_email(
+                render_email(
+                    "evaluation/emails/report_texts_review",
+                    subject=subject,
+                    to=user.email,
+                    context=context,
+                )
+            )
+            sent += 1
+    return sent
 
 
 @transaction.atomic

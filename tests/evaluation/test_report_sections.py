@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
@@ -531,3 +532,19 @@ def test_query_counts_do_not_grow_with_the_texts(client, django_assert_max_num_q
         assert client.get(report.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(6):
         assert client.get(url("report_texts", report)).status_code == 200
+
+
+def test_submitting_emails_the_delegates_who_read_the_report(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    people = {name: ROLES[name]() for name in ROLES if name != "visitor"}
+    report = ready_report()
+    write(report, summary=SUMMARY)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_texts.report_text_submit(report=report, by=people["referent_tours"])
+    recipients = {message.to[0] for message in mailoutbox}
+    assert recipients == {people[name].email for name in ("delegate_all", "delegate_sanitas")}
+    message = mailoutbox[0]
+    assert "Sanitas" in message.subject and "relire" in message.subject
+    assert settings.SITE_URL + report.get_absolute_url() in message.body
+    assert "doublé" not in message.body
