@@ -243,7 +243,8 @@ def notify_reviewers(report: Report) -> int:
 @transaction.atomic
 def report_text_publish(*, report: Report, by: User) -> bool:
     """Publish the current texts: the PDF will print them. Builds the PDF again when it is ready
-    (or failed); a queued build prints them anyway. Returns whether a build was queued."""
+    (or failed); a queued build prints them anyway; a running one read the texts when it started,
+    and may have to be built again. Returns whether a build was queued."""
     _require(by, DRAFT_PERM, report)
     locked = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
     if locked.text_status == TextStatus.PUBLISHED:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluation import report_texts, services
-from evaluation.models import Report, TextStatus
+from evaluation.models import Report, ReportStatus, TextStatus
 from evaluation.report_texts import COMMENT_PERM, DRAFT_PERM
 from evaluation.text_forms import FORMAT_HELP, ReportCommentForm, ReportTextsForm, TextStatusForm
 from evaluation.views.reports import _reports, _require_report_reader, _status_context
@@ -114,6 +114,15 @@ def report_text_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         elif report_texts.report_text_publish(report=report, by=request.user):
             messages.success(
                 request, _("Texts published. The PDF is being built again to print them.")
+            )
+        elif report.status == ReportStatus.RUNNING:
+            # The build under way read the texts when it started: it may not print these.
+            messages.warning(
+                request,
+                _(
+                    "Texts published. The PDF being built may not print them: build it again "
+                    "once it is ready."
+                ),
             )
         else:
             messages.success(request, _("Texts published. The PDF will print them."))

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from evaluation import pdf, report_texts, services
@@ -548,3 +548,14 @@ def test_submitting_emails_the_delegates_who_read_the_report(
     assert "Sanitas" in message.subject and "relire" in message.subject
     assert settings.SITE_URL + report.get_absolute_url() in message.body
     assert "doublé" not in message.body
+
+
+def test_publishing_during_a_build_says_to_build_it_again(client):
+    report = make_report(status=ReportStatus.RUNNING, generated_at=timezone.now())
+    write(report, summary=SUMMARY)
+    client, _user = client_for(client, "coordinator")
+    response = client.post(url("report_text_status", report), {"to": "published"}, follow=True)
+    assert response.status_code == 200
+    assert "reconstruisez-le une fois prêt" in page(response)
+    report.refresh_from_db()
+    assert (report.status, report.text_status) == (ReportStatus.RUNNING, TextStatus.PUBLISHED)
