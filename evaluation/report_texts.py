@@ -140,7 +140,8 @@ def page_context(
         "comment_form": comment_form or ReportCommentForm(),
         "text_error": text_error,
         "pdf_outdated": drafter and is_pdf_outdated(report),
-        "rebuildable": drafter and services.is_rebuildable(report),
+        # A failed build has its own "Retry" in the status block.
+        "rebuildable": drafter and report.status == ReportStatus.READY,
     }
 
 
