@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from participation.scopes import Reach, ScopedQuerySet
 
@@ -16,6 +17,24 @@ class ReportStatus(models.TextChoices):
     RUNNING = "running", _("Being built")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+class SectionKind(models.TextChoices):
+    """The editorial sections, in the order the report prints them."""
+
+    SUMMARY = "summary", pgettext_lazy("report section", "Summary")
+    HIGHLIGHTS = "highlights", _("Highlights")
+    CONCERNS = "concerns", _("Points of attention")
+    RECOMMENDATIONS = "recommendations", _("Recommendations")
+    NEXT_STEPS = "next_steps", _("Next steps")
+
+
+class TextStatus(models.TextChoices):
+    """Where the written parts of a report stand. Only the published text is printed in the PDF."""
+
+    DRAFT = "draft", pgettext_lazy("written parts", "Being drafted")
+    REVIEW = "review", pgettext_lazy("written parts", "Submitted for review")
+    PUBLISHED = "published", pgettext_lazy("written parts", "Published")
 
 
 class ReportQuerySet(ScopedQuerySet):
@@ -57,6 +76,11 @@ class Report(models.Model):
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # The written parts (ReportSection): where they stand, and their last publication.
+    text_status = models.CharField(
+        _("written parts"), max_length=10, choices=TextStatus.choices, default=TextStatus.DRAFT
+    )
+    text_published_at = models.DateTimeField(_("written parts published at"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -87,6 +111,73 @@ class Report(models.Model):
         if self.commune_id:
             return str(self.commune)
         return "Tours Métropole Val de Loire"
+
+
+# The written parts of a report (issue 19) ---------------------------------------------------------
+
+
+# About two pages of the PDF per section; a comment is a remark, not a counter-report.
+MAX_SECTION_CHARS = 10_000
+MAX_COMMENT_CHARS = 2_000
+
+
+class ReportSection(models.Model):
+    """One written section of a report, drafted in Markdown by a coordinator or a referent.
+
+    `body_html` is the sanitised rendering of `body` (evaluation.report_texts, at every save), and
+    `published_html` the copy of it taken at the last publication: the PDF prints that one, so an
+    edit after publication changes nothing in the PDF until the text is published again.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="text_sections")
+    kind = models.CharField(_("section"), max_length=20, choices=SectionKind.choices)
+    body = models.TextField(_("text (Markdown)"), blank=True)
+    body_html = models.TextField(editable=False, blank=True)
+    published_html = models.TextField(editable=False, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last edited by"),
+    )
+    updated_at = models.DateTimeField(_("last edited at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="report_section_unique_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.get_kind_display()}"
+
+
+class ReportComment(models.Model):
+    """A remark on the written parts of a report (a prefect's delegate reviewing them, mostly),
+    about one section or the whole (`kind` empty)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="text_comments")
+    kind = models.CharField(_("section"), max_length=20, choices=SectionKind.choices, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment on a report")
+        verbose_name_plural = _("comments on reports")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.created_at:%Y-%m-%d}"
 
 
 # ---- Targets (issue 19) -------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from evaluation.indicators import (
     report_period,
     report_scope,
 )
-from evaluation.models import Report
+from evaluation.models import Report, SectionKind
 from participation.dates import date_format
 from projects.models import InfluenceOutcome, InfluenceRecord, ParticipationLevel, Project
 from questions.selectors import (
@@ -283,6 +283,20 @@ def project_highlights(scope: Scope, period: Period) -> list[Project]:
     )
 
 
+def editorial(report: Report) -> list[dict[str, str]]:
+    """The published written parts, in the printed order, empty ones left out (evaluation.
+    report_texts): [{"kind": "summary", "title": "Synthèse", "html": "<p>…</p>"}, …]. The HTML is
+    sanitised (nh3 allow-list: p, br, strong, em, ul, ol, li, a, blockquote, code, pre)."""
+    published = dict(
+        report.text_sections.exclude(published_html="").values_list("kind", "published_html")
+    )
+    return [
+        {"kind": kind, "title": str(title), "html": published[kind]}
+        for kind, title in SectionKind.choices
+        if kind in published
+    ]
+
+
 def long_date(day: date) -> str:
     return date_format(day, "j F Y")
 
@@ -353,6 +367,7 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
         }
     return {
         "report": report,
+        "editorial": editorial(report),
         "title": _("Residents' participation — %(scope)s, %(period)s")
         % {"scope": scope.label, "period": period.label},
         "contract": CONTRACT_NAME,

@@ -8,6 +8,8 @@ The life of a report:
   renders the PDF and saves it (READY, with size and SHA-256 checksum), or records a readable reason
   (FAILED) and logs the traceback for the technical team.
 - `report_retry` puts a failed report back in the queue.
+- `report_rebuild` puts a ready one back in the queue, when its written parts are published
+  (evaluation.report_texts): the new PDF replaces the old one, and is not announced again.
 
 Idempotency: only a QUEUED report is built. A READY or FAILED one is left as it is (a message
 delivered twice, a task retried after the work was done), and so is a RUNNING one, unless its attempt
@@ -82,6 +84,11 @@ def is_retryable(report: Report) -> bool:
     return report.status == ReportStatus.FAILED or is_stale(report)
 
 
+def is_rebuildable(report: Report) -> bool:
+    """A report whose PDF may be built again (its written parts changed): ready, or retryable."""
+    return report.status == ReportStatus.READY or is_retryable(report)
+
+
 def _queue(report_id: int) -> None:
     """Queue the build once the transaction commits: the worker must find the report saved."""
     transaction.on_commit(partial(_send_to_worker, report_id))
@@ -149,6 +156,23 @@ def report_retry(*, report: Report, by: User) -> Report:
     locked.error = ""
     locked.save(update_fields=["status", "progress", "progress_label", "error"])
     logger.info("Report %s queued again by user %s.", locked.pk, getattr(by, "pk", None))
+    _queue(locked.pk)
+    return locked
+
+
+@transaction.atomic
+def report_rebuild(*, report: Report, by: User) -> Report:
+    """Queue a ready (or failed) report again, to print its written parts as published now: the
+    same scope and period, the figures computed anew. ReportError while a build is under way."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    if not is_rebuildable(locked):
+        raise ReportError(_("The report is being built: it will print the texts published now."))
+    locked.status = ReportStatus.QUEUED
+    locked.progress = 0
+    locked.progress_label = ""
+    locked.error = ""
+    locked.save(update_fields=["status", "progress", "progress_label", "error"])
+    logger.info("Report %s queued for a rebuild by user %s.", locked.pk, getattr(by, "pk", None))
     _queue(locked.pk)
     return locked
 
@@ -263,6 +287,8 @@ def _finish(report: Report, content: bytes) -> bool:
         report.attempts,
     ):
         return False
+    # A rebuild replaces the previous PDF (removed once committed); the first build is announced.
+    previous, first_build = current.file.name, not current.checksum
     report.file.save(report_filename(report), ContentFile(content), save=False)
     report.size = len(content)
     report.checksum = hashlib.sha256(content).hexdigest()
@@ -281,7 +307,9 @@ def _finish(report: Report, content: bytes) -> bool:
             "progress_label",
         ]
     )
-    if report.scheduled:
+    if previous and previous != report.file.name:
+        transaction.on_commit(partial(report.file.storage.delete, previous))
+    if report.scheduled and first_build:
         notify_report_ready(report)
     return True
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation.views import dashboard, reports, targets
+from evaluation.views import dashboard, report_texts, reports, targets
 
 app_name = "evaluation"
 
@@ -24,4 +24,24 @@ urlpatterns = [
         name="report_download",
     ),
     path("espace-pro/rapports/<int:pk>/relancer/", reports.report_retry, name="report_retry"),
+    path(
+        "espace-pro/rapports/<int:pk>/textes/",
+        report_texts.report_texts_edit,
+        name="report_texts",
+    ),
+    path(
+        "espace-pro/rapports/<int:pk>/textes/etat/",
+        report_texts.report_text_status,
+        name="report_text_status",
+    ),
+    path(
+        "espace-pro/rapports/<int:pk>/commentaires/",
+        report_texts.report_comment,
+        name="report_comment",
+    ),
+    path(
+        "espace-pro/rapports/<int:pk>/regenerer/",
+        report_texts.report_rebuild,
+        name="report_rebuild",
+    ),
 ]

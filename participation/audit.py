@@ -26,6 +26,9 @@ AUDITED_MODELS: list[tuple[str, list[str]]] = [
     ("projects.FundEnvelope", []),
     ("evaluation.Report", ["file", "progress", "progress_label"]),
     ("evaluation.IndicatorTarget", []),
+    # The written parts of reports: the Markdown is logged, not its HTML renderings.
+    ("evaluation.ReportSection", ["body_html", "published_html"]),
+    ("evaluation.ReportComment", []),
 ]
 
 ACTION_LABELS = {

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("evaluation", "0001_initial"),
+        ("evaluation", "0002_report_sections"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from evaluation import services
+from evaluation import report_texts, services
 from evaluation.forms import ScopePeriodForm
 from evaluation.models import Report, ReportQuerySet, ReportStatus
 from participation.http import AuthenticatedHttpRequest
@@ -110,9 +110,10 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request, pk)
-    return render(request, "evaluation/report_detail.html", _status_context(report))
+    context = _status_context(report) | report_texts.page_context(report, request.user)
+    return render(request, "evaluation/report_detail.html", context)
 
 
 @login_required
@@ -163,6 +164,7 @@ def report_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.ReportError as error:
         # The page was out of date (the report is ready, or already queued again): show it as it is.
         context = {**_status_context(report), "retry_error": str(error)}
+        context |= report_texts.page_context(report, request.user)
         return render(request, "evaluation/report_detail.html", context, status=409)
     messages.success(request, _("The report is queued again."))
     return redirect(report)

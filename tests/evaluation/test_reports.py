@@ -485,8 +485,9 @@ def test_query_counts_do_not_grow_with_the_reports(client, django_assert_num_que
         response = client.get(REPORTS)
     assert response.status_code == 200
     report = Report.objects.first()
-    # Session, user, scopes, the report with its place and requester, the menu's QPV.
-    with django_assert_num_queries(5):
+    # Session, user, scopes, the report with its place and requester, its written parts and their
+    # comments (test_report_sections.py), the menu's QPV.
+    with django_assert_num_queries(7):
         assert client.get(report.get_absolute_url()).status_code == 200
     # The partial has no menu.
     with django_assert_num_queries(4):

@@ -1243,6 +1243,33 @@ TABLE += [
         "  L 405 405 405 405 405 405 405",
         "  L 403 403 409 404 403 409 409",
     ),
+    # The written parts of a report: drafted by the referent and the coordinator (a delegate
+    # reads them: 403); an empty POST of the texts saves nothing (R), of a status or a comment is
+    # refused (400); rebuilding the ready report queues it (R).
+    E(
+        "espace-pro/rapports/<int:pk>/textes/",
+        of("evaluation:report_texts", "report"),
+        "  L 403 403 200 404 403 403 200",
+        "  L 403 403   R 404 403 403   R",
+    ),
+    E(
+        "espace-pro/rapports/<int:pk>/textes/etat/",
+        of("evaluation:report_text_status", "report"),
+        "  L 405 405 405 405 405 405 405",
+        "  L 403 403 400 404 403 403 400",
+    ),
+    E(
+        "espace-pro/rapports/<int:pk>/commentaires/",
+        of("evaluation:report_comment", "report"),
+        "  L 405 405 405 405 405 405 405",
+        "  L 403 403 400 404 403 400 400",
+    ),
+    E(
+        "espace-pro/rapports/<int:pk>/regenerer/",
+        of("evaluation:report_rebuild", "report"),
+        "  L 405 405 405 405 405 405 405",
+        "  L 403 403   R 404 403 403   R",
+    ),
     # notifications: contact preferences, the SMS webhook, the SMS counts.
     # An empty POST of the preferences is a valid choice (no email, no SMS): saved, redirected.
     E(

@@ -80,7 +80,16 @@ from dialogue.models import (
 )
 from evaluation.forms import ScopePeriodForm, TargetForm, scope_options
 from evaluation.indicators import CATALOGUE
-from evaluation.models import IndicatorTarget, Report, ReportStatus
+from evaluation.models import (
+    MAX_COMMENT_CHARS,
+    MAX_SECTION_CHARS,
+    IndicatorTarget,
+    Report,
+    ReportStatus,
+    SectionKind,
+    TextStatus,
+)
+from evaluation.text_forms import ReportCommentForm, ReportTextsForm, TextStatusForm
 from notifications.forms import ContactPreferenceForm
 from participation import audit
 from participation.forms import InvitationForm
@@ -381,6 +390,19 @@ class World:
             period_start=timezone.localdate().replace(month=1, day=1),
             period_end=timezone.localdate(),
             status=ReportStatus.FAILED,
+            requested_by=self.referent,
+        )
+
+    @cached_property
+    def ready_report(self):
+        """A ready report of Sanitas: its written parts are drafted, commented, published."""
+        return Report.objects.create(
+            qpv=self.sanitas,
+            period_start=timezone.localdate().replace(month=1, day=1),
+            period_end=timezone.localdate(),
+            status=ReportStatus.READY,
+            progress=100,
+            generated_at=timezone.now(),
             requested_by=self.referent,
         )
 
@@ -1684,6 +1706,44 @@ INVENTORY: list[Endpoint] = [
         forms=(TargetForm,),
         args=lambda w: {"pk": w.target.pk},
     ),
+    Endpoint(
+        "evaluation:report_texts",
+        "POST",
+        "referent",
+        {
+            **{kind: Text(MAX_SECTION_CHARS) for kind in SectionKind.values},
+            "preview": Choice(["1"]),
+        },
+        forms=(ReportTextsForm,),
+        args=lambda w: {"pk": w.ready_report.pk},
+    ),
+    Endpoint(
+        "evaluation:report_text_status",
+        "POST",
+        "referent",
+        {"to": Choice(TextStatus.values, required=True)},
+        forms=(TextStatusForm,),
+        args=lambda w: {"pk": w.ready_report.pk},
+        statuses=frozenset({302, 400, 409}),
+        examples=4,
+    ),
+    Endpoint(
+        "evaluation:report_comment",
+        "POST",
+        "referent",
+        {"kind": Choice(SectionKind.values), "body": Text(MAX_COMMENT_CHARS, required=True)},
+        forms=(ReportCommentForm,),
+        args=lambda w: {"pk": w.ready_report.pk},
+    ),
+    Endpoint(
+        "evaluation:report_rebuild",
+        "POST",
+        "referent",
+        {"junk": Raw()},
+        args=lambda w: {"pk": w.ready_report.pk},
+        statuses=frozenset({302, 409}),
+        examples=2,
+    ),
     # allauth: the account forms -----------------------------------------------------------------
     Endpoint(
         "account_login",
@@ -1773,6 +1833,7 @@ _QUESTION_STAFF = ("referent", _page("questions:question_manage", pk=lambda w: w
 _QUESTION_PAGE = (None, _page("questions:question", pk=lambda w: w.question.pk))
 _PROJECTS = ((None, _page("projects:projects")), ("referent", _page("projects:staff_projects")))
 _ENVELOPE = (("referent", _page("projects:envelope_detail", pk=lambda w: w.envelope.pk)),)
+_REPORT_PAGE = (("referent", _page("evaluation:report", pk=lambda w: w.ready_report.pk)),)
 SHOWN_ON = {
     "POST evaluation:targets": (
         ("coordinator", _page("evaluation:targets")),
@@ -1845,6 +1906,8 @@ SHOWN_ON = {
     ),
     "POST projects:influence_edit": ((None, _page("projects:influence")),),
     "POST dialogue:feedback": (_CURRENT_LOG,),
+    "POST evaluation:report_texts": _REPORT_PAGE,
+    "POST evaluation:report_comment": _REPORT_PAGE,
 }
 
 
@@ -2338,6 +2401,7 @@ VIEW_MODULES = [
     "evaluation.views.dashboard",
     "evaluation.views.reports",
     "evaluation.views.targets",
+    "evaluation.views.report_texts",
     "projects.views.fund",
     "projects.views.influence",
     "projects.views.public",

@@ -63,7 +63,14 @@ from dialogue.models import (
 from dialogue.services.feedback import feedback_tokens_create
 from dialogue.tokens import confirm_path, manage_path
 from evaluation.indicators import CATALOGUE
-from evaluation.models import IndicatorTarget, Report, ReportStatus, TargetLevel
+from evaluation.models import (
+    IndicatorTarget,
+    Report,
+    ReportComment,
+    ReportSection,
+    ReportStatus,
+    TargetLevel,
+)
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
 from participation.models import Invitation, User
 from participation.roles import Role
@@ -319,6 +326,16 @@ def _build_world() -> World:
         checksum="0" * 64,
         generated_at=now,
     )
+    # Its written parts: two sections, published (the comments grow with the data).
+    for kind, body in (("summary", "La synthèse."), ("recommendations", "- Une idée")):
+        ReportSection.objects.create(
+            report=report,
+            kind=kind,
+            body=body,
+            body_html=f"<p>{body}</p>",
+            published_html=f"<p>{body}</p>",
+            updated_by=users["referent"],
+        )
     registration = Registration.objects.create(
         meeting=upcoming,
         name="Invitée",
@@ -687,6 +704,12 @@ def _grow_once(world: World, k: int) -> None:
         size=100_000 + k,
         generated_at=now,
     )
+    ReportComment.objects.create(
+        report=world.report,
+        kind="summary" if k % 2 else "",
+        author=world.users["delegate"] if k % 2 else world.users["referent"],
+        body=f"Remarque {k} sur la synthèse.",
+    )
 
 
 # The pages --------------------------------------------------------------------------------------
@@ -902,7 +925,8 @@ PAGES: list[Page] = [
     Page("evaluation:target_edit", "coordinator", _pk("target"), grows=False),
     Page("evaluation:reports", "coordinator"),
     Page("evaluation:reports", "referent"),
-    Page("evaluation:report", "referent", REPORT, grows=False),
+    Page("evaluation:report", "referent", REPORT),
+    Page("evaluation:report_texts", "referent", REPORT, grows=False),
     Page("evaluation:report_status", "referent", REPORT, grows=False),
     Page("notifications:sms_usage", "coordinator", grows=False),
     Page("audit_log", "coordinator", grows=False, label="full pages in both datasets"),
@@ -966,6 +990,9 @@ POST_ONLY: frozenset[str] = frozenset(
         "projects:grant_check_file",
         "evaluation:report_retry",
         "evaluation:target_delete",
+        "evaluation:report_text_status",
+        "evaluation:report_comment",
+        "evaluation:report_rebuild",
     }
 )
 
