@@ -90,14 +90,16 @@ def paris_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def _percent(part: Decimal | float | None, whole: Decimal | float | None) -> float | None:
+def _percent(part: Decimal | float | None, whole: Decimal | float | None) -> Decimal | None:
+    """The exact share (a Decimal, not rounded: `_compute` rounds every figure once)."""
     if not whole:
         return None
-    return round(100 * float(part or 0) / float(whole), 1)
+    return 100 * Decimal(str(part or 0)) / Decimal(str(whole))
 
 
-def _round(value: Any, digits: int) -> float | None:
-    return None if value is None else round(float(value), digits)
+def _exact(value: Any) -> Decimal | None:
+    """A database average or percentile as a Decimal, exact as the database gave it."""
+    return None if value is None else Decimal(str(value))
 
 
 # ---- Grouping ---------------------------------------------------------------------------------
@@ -274,7 +276,7 @@ def _days_between_meetings(grouping: Grouping) -> dict[Any, Values]:
         grouping.keys,
     )
     return {
-        key_value: {"days_between_meetings": _round(row["days_between_meetings"], 1)}
+        key_value: {"days_between_meetings": _exact(row["days_between_meetings"])}
         for key_value, row in rows.items()
     }
 
@@ -441,7 +443,7 @@ def _feedback(grouping: Grouping) -> dict[Any, Values]:
     for row in rows.values():
         row["channel_feedback_answers"] = row["feedback_answers"]
         for name in ("feedback_heard", "feedback_legitimate", "feedback_understood"):
-            row[name] = _round(row[name], 2)
+            row[name] = _exact(row[name])
     return rows
 
 
@@ -467,8 +469,10 @@ def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
             "questions_received": figures.received,
             "questions_answered": figures.answered,
             "questions_answered_on_time": figures.answered_on_time,
-            "questions_on_time_rate": figures.on_time_percent,
-            "questions_delay_median": figures.median_delay_days,
+            # From the counts and the database's median, rounded once by `_compute` (the public
+            # transparency figures round the share to the unit; the indicator has 1 decimal).
+            "questions_on_time_rate": _percent(figures.answered_on_time, figures.received),
+            "questions_delay_median": _exact(row["median_delay_days"]),
             "questions_overdue": figures.overdue,
             "questions_logged_late": figures.logged_late,
         }
@@ -604,7 +608,7 @@ def _fund(grouping: Grouping) -> dict[Any, Values]:
         euros = granted.get("fph_granted_euros") or Decimal("0")
         rows[key_value] = {
             "fph_grants": granted.get("fph_grants") or 0,
-            "fph_granted_euros": float(euros),
+            "fph_granted_euros": euros,
             "fph_envelope_share": _percent(euros, envelopes.get(key_value)),
             "channel_fph_applications": (applications.get(key_value) or {}).get(
                 "channel_fph_applications"
@@ -755,8 +759,11 @@ def _compute(
         denominator = qpv_counts[key_value] * _months(grouping, key_value)
         values["meetings_per_qpv_month"] = (
             # A count, never None (every key starts from zeros).
-            round((values["meetings_held"] or 0) / denominator, 2) if denominator else None
+            Decimal(values["meetings_held"] or 0) / denominator if denominator else None
         )
+        # The one rounding of every figure, from its exact value, to its definition's decimals.
+        for code, value in values.items():
+            values[code] = INDICATORS[code].round(value)
     return results
 
 
