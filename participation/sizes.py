@@ -8,12 +8,12 @@ everyday French: octets, Ko, Mo, Go. Used by the `file_size` template filter and
 from __future__ import annotations
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 UNITS = (
-    (1000**3, "%(size)s GB"),
-    (1000**2, "%(size)s MB"),
-    (1000, "%(size)s KB"),
+    (1000**3, gettext_noop("%(size)s GB")),
+    (1000**2, gettext_noop("%(size)s MB")),
+    (1000, gettext_noop("%(size)s KB")),
 )
 
 
