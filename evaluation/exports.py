@@ -231,7 +231,7 @@ def build_xlsx(rows: list[ExportRow]) -> bytes:
 def _read_me(workbook: Workbook, rows: list[ExportRow]) -> None:
     """A first sheet saying what the figures cover: territory, period (cut to the day of the
     export when in progress), when they were computed, the rounding rule and the notes."""
-    sheet = workbook.create_sheet("À lire", 0)
+    sheet = workbook.create_sheet("À lire")
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 100
     first = rows[0] if rows else None

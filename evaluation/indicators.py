@@ -237,6 +237,18 @@ class Period:
         }
 
     @property
+    def progress_text(self) -> str:
+        """ "année en cours" for a period in progress (cut to today), else ""."""
+        if not self.is_cut:
+            return ""
+        planned = Period(self.start, self.planned_end or self.end)
+        if planned.is_year:
+            return gettext("year in progress")
+        if planned.is_quarter:
+            return gettext("quarter in progress")
+        return gettext("period in progress")
+
+    @property
     def label(self) -> str:
         """ "2026", "1er trimestre 2026", "1er mars 2026 to 30 juin 2026"; a period in progress
         adds where it stops: "2026, au 7 décembre 2026 (année en cours)"."""
@@ -244,14 +256,12 @@ class Period:
         plain = _plain_label(self.start, planned_end)
         if not self.is_cut:
             return plain
-        planned = Period(self.start, planned_end)
-        if planned.is_year:
-            template = gettext("%(period)s, up to %(day)s (year in progress)")
-        elif planned.is_quarter:
-            template = gettext("%(period)s, up to %(day)s (quarter in progress)")
-        else:
-            template = gettext("%(period)s, up to %(day)s (period in progress)")
-        return template % {"period": plain, "day": long_date(self.end)}
+        template = gettext("%(period)s, up to %(day)s (%(progress)s)")
+        return template % {
+            "period": plain,
+            "day": long_date(self.end),
+            "progress": self.progress_text,
+        }
 
 
 # ---- The catalogue ----------------------------------------------------------------------------
