@@ -130,7 +130,7 @@ def test_xlsx_has_number_cells_and_definitions(client, referent, fake_values):
     formats = {row[5].value: row[8].number_format for row in sheet.iter_rows(min_row=2)}
     assert formats["share_women"] == "#,##0.0" and formats["meetings_held"] == "#,##0"
     assert formats["fph_granted_euros"] == "#,##0.00" and formats["feedback_heard"] == "#,##0.00"
-    read_me = [row for row in workbook["À lire"].iter_rows(values_only=True)]
+    read_me = list(workbook["À lire"].iter_rows(values_only=True))
     assert ("Période", "2025") in read_me
 
 
