@@ -214,6 +214,8 @@ def quarterly_chart(
             show_minor_x_labels=len(quarters) <= 12,
             x_labels_major_every=4 if len(quarters) > 12 else None,
             dots_size=4,
+            # Room for the first quarter's label ("1er trimestre 2026"), centred on the y axis.
+            margin_left=72,
             **_axis(series, unit),
         )
     )
