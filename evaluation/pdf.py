@@ -135,6 +135,10 @@ class Column:
     label: str
     additive: bool = True
 
+    def __str__(self) -> str:
+        # Printed as its label where a plain string was expected (the ODT copy, older templates).
+        return self.label
+
 
 @dataclass(frozen=True)
 class Chart:
