@@ -13,11 +13,14 @@ import base64
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 import pygal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from pygal.style import Style
+
+from evaluation.indicators import DECIMALS, Indicator
 
 # Contrast on white ≥ 4.5:1 for every colour (checked in tests/evaluation/test_dashboard.py).
 COLOURS = ("#1d4e89", "#a4480b", "#2e6b30", "#7b2d8e", "#b0112b", "#4a4a4a")
@@ -54,27 +57,36 @@ EXTRA_CSS = "inline:.series .line.reactive{stroke-width:3px !important;stroke-op
 UNIT_SUFFIX = {"percent": " %", "euros": " €"}
 
 
-def format_value(value: float | int | None, unit: str = "count") -> str:
-    """A figure for people to read, in the active language (French: `1 234`, `45,2 %`)."""
+def format_value(
+    value: float | int | None, unit: str = "count", decimals: int | None = None
+) -> str:
+    """A figure for people to read, in the active language (French: `1 234`, `45,2 %`), with
+    exactly `decimals` decimals (by default the unit's, `indicators.DECIMALS`).
+
+    Indicator values come rounded once by `computations` to their definition's decimals: this
+    only writes them (a value with more decimals, like a chart tick, is rounded half up once).
+    """
     if value is None:
         return "–"
-    if unit == "count":
-        return number_format(round(value), decimal_pos=0, force_grouping=True)
+    if decimals is None:
+        decimals = DECIMALS.get(unit, 2)
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = number_format(rounded, decimal_pos=decimals, force_grouping=True)
     if unit == "euros":
-        text = number_format(round(value), decimal_pos=0, force_grouping=True)
         return text + "\N{NO-BREAK SPACE}€"
     if unit == "days":
-        decimals = 0 if value == int(value) else 1
-        text = number_format(round(value, decimals), decimal_pos=decimals, force_grouping=True)
         return text + "\N{NO-BREAK SPACE}" + _("d")
     if unit == "percent":
-        text = number_format(round(value, 1), decimal_pos=1, force_grouping=True)
         return text + "\N{NO-BREAK SPACE}%"
     if unit == "score":
-        text = number_format(round(value, 1), decimal_pos=1, force_grouping=True)
         return text + "\N{NO-BREAK SPACE}/\N{NO-BREAK SPACE}5"
-    # number_format truncates floats: round first.
-    return number_format(round(value, 2), decimal_pos=2, force_grouping=True)
+    return text
+
+
+def format_indicator(indicator: Indicator, value: float | int | None) -> str:
+    """An indicator's value as every page and document prints it (its unit and decimals)."""
+    return format_value(value, indicator.unit, indicator.decimals)
 
 
 def _nice_step(raw: float) -> float:
@@ -108,7 +120,7 @@ def _tick_label(tick: float, unit: str) -> str:
     if unit == "percent":
         return f"{tick}\N{NO-BREAK SPACE}%"
     if unit in ("count", "euros", "score"):
-        return format_value(tick, "count")
+        return format_value(tick, "count", 0)
     return number_format(tick, decimal_pos=None if tick == int(tick) else 1, force_grouping=True)
 
 
@@ -202,6 +214,8 @@ def quarterly_chart(
             show_minor_x_labels=len(quarters) <= 12,
             x_labels_major_every=4 if len(quarters) > 12 else None,
             dots_size=4,
+            # Room for the first quarter's label ("1er trimestre 2026"), centred on the y axis.
+            margin_left=72,
             **_axis(series, unit),
         )
     )

@@ -77,6 +77,8 @@ from questions.selectors import (
     transparency_figures_of,
 )
 
+# A family's figures before the one rounding: exact Decimals for shares, averages and medians.
+Row = dict[str, float | int | Decimal | None]
 ALL = "all"  # the key of the ungrouped result (None is a real key: a commune's own fund envelope)
 UNDER_26 = (AgeBand.UNDER_18, AgeBand.AGE_18_25)
 OVER_60 = (AgeBand.AGE_61_75, AgeBand.OVER_75)
@@ -90,14 +92,16 @@ def paris_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def _percent(part: Decimal | float | None, whole: Decimal | float | None) -> float | None:
+def _percent(part: Decimal | float | None, whole: Decimal | float | None) -> Decimal | None:
+    """The exact share (a Decimal, not rounded: `_compute` rounds every figure once)."""
     if not whole:
         return None
-    return round(100 * float(part or 0) / float(whole), 1)
+    return 100 * Decimal(str(part or 0)) / Decimal(str(whole))
 
 
-def _round(value: Any, digits: int) -> float | None:
-    return None if value is None else round(float(value), digits)
+def _exact(value: Any) -> Decimal | None:
+    """A database average or percentile as a Decimal, exact as the database gave it."""
+    return None if value is None else Decimal(str(value))
 
 
 # ---- Grouping ---------------------------------------------------------------------------------
@@ -202,7 +206,7 @@ def _per_key_columns(
 # ---- The families -----------------------------------------------------------------------------
 
 
-def _spaces(grouping: Grouping) -> dict[Any, Values]:
+def _spaces(grouping: Grouping) -> dict[Any, Row]:
     """Active spaces now (no history of the flag): the same figures for every quarter."""
     spaces = DialogueSpace.objects.active().filter(grouping.scope_q("qpv")).order_by()
     aggregates = {
@@ -221,7 +225,7 @@ def _spaces(grouping: Grouping) -> dict[Any, Values]:
     return _grouped(spaces, aggregates, key)
 
 
-def _meetings(grouping: Grouping) -> dict[Any, Values]:
+def _meetings(grouping: Grouping) -> dict[Any, Row]:
     meetings = Meeting.objects.filter(
         grouping.scope_q("dialogue_space__qpv"),
         grouping.period_q("starts_at", is_datetime=True),
@@ -242,7 +246,7 @@ def _meetings(grouping: Grouping) -> dict[Any, Values]:
     return rows
 
 
-def _days_between_meetings(grouping: Grouping) -> dict[Any, Values]:
+def _days_between_meetings(grouping: Grouping) -> dict[Any, Row]:
     """Lag over the held meetings of each space (and quarter, when grouped by quarter)."""
     key = grouping.key("dialogue_space__qpv", "starts_at", is_datetime=True)
     partition = [F("dialogue_space_id")]
@@ -274,7 +278,7 @@ def _days_between_meetings(grouping: Grouping) -> dict[Any, Values]:
         grouping.keys,
     )
     return {
-        key_value: {"days_between_meetings": _round(row["days_between_meetings"], 1)}
+        key_value: {"days_between_meetings": _exact(row["days_between_meetings"])}
         for key_value, row in rows.items()
     }
 
@@ -362,7 +366,7 @@ def _registrants(grouping: Grouping) -> dict[Any, dict]:
     )
 
 
-def _attendance(grouping: Grouping) -> dict[Any, Values]:
+def _attendance(grouping: Grouping) -> dict[Any, Row]:
     walk_ins = _walk_ins(grouping)
     registrants = _registrants(grouping)
     rows = {}
@@ -392,7 +396,7 @@ def _attendance(grouping: Grouping) -> dict[Any, Values]:
     return rows
 
 
-def _speaking(grouping: Grouping) -> dict[Any, Values]:
+def _speaking(grouping: Grouping) -> dict[Any, Row]:
     turns = (
         SpeakingTurn.objects.finished()
         .filter(
@@ -423,7 +427,7 @@ def _seconds(duration: timedelta | None) -> float:
     return duration.total_seconds() if duration else 0.0
 
 
-def _feedback(grouping: Grouping) -> dict[Any, Values]:
+def _feedback(grouping: Grouping) -> dict[Any, Row]:
     answers = Feedback.objects.filter(
         grouping.scope_q("meeting__dialogue_space__qpv"),
         grouping.period_q("answered_on", is_datetime=False),
@@ -441,11 +445,11 @@ def _feedback(grouping: Grouping) -> dict[Any, Values]:
     for row in rows.values():
         row["channel_feedback_answers"] = row["feedback_answers"]
         for name in ("feedback_heard", "feedback_legitimate", "feedback_understood"):
-            row[name] = _round(row[name], 2)
+            row[name] = _exact(row[name])
     return rows
 
 
-def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
+def _questions(grouping: Grouping, today: date) -> dict[Any, Row]:
     """The cohort and aggregates of questions.selectors, grouped like the rest: the same
     definitions as the public transparency figures, in one query."""
     questions = cohort(
@@ -467,15 +471,17 @@ def _questions(grouping: Grouping, today: date) -> dict[Any, Values]:
             "questions_received": figures.received,
             "questions_answered": figures.answered,
             "questions_answered_on_time": figures.answered_on_time,
-            "questions_on_time_rate": figures.on_time_percent,
-            "questions_delay_median": figures.median_delay_days,
+            # From the counts and the database's median, rounded once by `_compute` (the public
+            # transparency figures round the share to the unit; the indicator has 1 decimal).
+            "questions_on_time_rate": _percent(figures.answered_on_time, figures.received),
+            "questions_delay_median": _exact(row["median_delay_days"]),
             "questions_overdue": figures.overdue,
             "questions_logged_late": figures.logged_late,
         }
     return values
 
 
-def _projects(grouping: Grouping) -> dict[Any, Values]:
+def _projects(grouping: Grouping) -> dict[Any, Row]:
     """Steps of the period of published projects, grouped; window subqueries mark each project's
     last step (its stage at the end of the period or quarter) and its highest-level steps."""
     key = grouping.key("project__qpv", "date", is_datetime=False)
@@ -528,7 +534,7 @@ def _projects(grouping: Grouping) -> dict[Any, Values]:
     )
 
 
-def _influence(grouping: Grouping) -> dict[Any, Values]:
+def _influence(grouping: Grouping) -> dict[Any, Row]:
     records = InfluenceRecord.objects.filter(
         grouping.scope_q("qpv"), grouping.period_q("decided_on", is_datetime=False)
     ).order_by()
@@ -559,7 +565,7 @@ def _envelope_scope_q(grouping: Grouping, prefix: str) -> Q:
     return Q()
 
 
-def _fund(grouping: Grouping) -> dict[Any, Values]:
+def _fund(grouping: Grouping) -> dict[Any, Row]:
     grants = _grouped(
         GrantApplication.objects.filter(
             _envelope_scope_q(grouping, "envelope__"),
@@ -604,7 +610,7 @@ def _fund(grouping: Grouping) -> dict[Any, Values]:
         euros = granted.get("fph_granted_euros") or Decimal("0")
         rows[key_value] = {
             "fph_grants": granted.get("fph_grants") or 0,
-            "fph_granted_euros": float(euros),
+            "fph_granted_euros": euros,
             "fph_envelope_share": _percent(euros, envelopes.get(key_value)),
             "channel_fph_applications": (applications.get(key_value) or {}).get(
                 "channel_fph_applications"
@@ -634,7 +640,7 @@ def _months(grouping: Grouping, key_value) -> int:
 # Each family's query function and the indicator codes it writes (checked against what the
 # functions return by tests/evaluation/test_indicator_queries.py), so that a computation asked for a
 # few codes runs only the queries they need: the report's 13 QPV sections by quarter need 4 of 10.
-FAMILIES: tuple[tuple[Callable[[Grouping, date], dict[Any, Values]], frozenset[str]], ...] = (
+FAMILIES: tuple[tuple[Callable[[Grouping, date], dict[Any, Row]], frozenset[str]], ...] = (
     (
         lambda grouping, today: _spaces(grouping),
         frozenset(
@@ -733,7 +739,7 @@ def _compute(
 ) -> dict[Any, Values]:
     """The catalogue for each key of the grouping; with `codes`, only the families they need
     run (the other codes keep their zero or None)."""
-    results: dict[Any, Values] = {key_value: _zeros() for key_value in grouping.keys}
+    results: dict[Any, Row] = {key_value: dict(_zeros()) for key_value in grouping.keys}
     wanted = None
     if codes is not None:
         wanted = set(codes)
@@ -755,9 +761,13 @@ def _compute(
         denominator = qpv_counts[key_value] * _months(grouping, key_value)
         values["meetings_per_qpv_month"] = (
             # A count, never None (every key starts from zeros).
-            round((values["meetings_held"] or 0) / denominator, 2) if denominator else None
+            Decimal(values["meetings_held"] or 0) / denominator if denominator else None
         )
-    return results
+    # The one rounding of every figure, from its exact value, to its definition's decimals.
+    return {
+        key_value: {code: INDICATORS[code].round(value) for code, value in values.items()}
+        for key_value, values in results.items()
+    }
 
 
 def compute(scope: Scope, period: Period, *, today: date | None = None) -> Values:

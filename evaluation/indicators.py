@@ -13,16 +13,21 @@ General rules of the definitions (repeated in each definition where it matters):
   a speaking turn or a feedback answer belongs to the QPV of its dialogue space.
 - Counts of an empty scope or period are 0; averages, shares and medians with nothing to average
   are None ("no data"), never an error.
+- A period that ends after the day of computation is cut to that day (`Period.cut_to`) and says so.
+- One number, one value: each indicator has its `decimals` (counts 0, euros 2 (cents shown),
+  percentages and days 1, scores and ratios 2); `computations` rounds the exact value once, half
+  away from zero, and every output prints exactly that many decimals (dashboard, PDF, CSV, XLSX).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import SpaceFormat
@@ -114,12 +119,41 @@ def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     return start, end - timedelta(days=1)
 
 
+# "1st quarter 2026": French "1er trimestre 2026", "2e trimestre 2026" (ordinals, never "T1").
+QUARTER_NAMES = {
+    1: gettext_noop("1st quarter %(year)s"),
+    2: gettext_noop("2nd quarter %(year)s"),
+    3: gettext_noop("3rd quarter %(year)s"),
+    4: gettext_noop("4th quarter %(year)s"),
+}
+
+
+def long_date(day: date) -> str:
+    """ "1er janvier 2026": the date as every document and page prints it."""
+    return date_format(day, "j F Y")
+
+
+def _plain_label(start: date, end: date) -> str:
+    """The name of a period: "2026", "1er trimestre 2026", or its two dates."""
+    if (start, end) == (date(start.year, 1, 1), date(start.year, 12, 31)):
+        return str(start.year)
+    if (start, end) == _quarter_bounds(start.year, _quarter_of(start)):
+        return gettext(QUARTER_NAMES[_quarter_of(start)]) % {"year": start.year}
+    return gettext("%(start)s to %(end)s") % {"start": long_date(start), "end": long_date(end)}
+
+
 @dataclass(frozen=True)
 class Period:
-    """Inclusive dates of the Paris calendar."""
+    """Inclusive dates of the Paris calendar.
+
+    A period asked for that ends after today is cut to today by `cut_to(today)`: its `end` is then
+    today and `planned_end` the end asked for, and its label says so ("2026, au 7 décembre 2026
+    (année en cours)"). Every figure is computed over `start`-`end`; nothing counts the future.
+    """
 
     start: date
     end: date
+    planned_end: date | None = None  # set by cut_to(): the end asked for, after `end`
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -136,6 +170,20 @@ class Period:
     @classmethod
     def contract_to_date(cls, today: date | None = None) -> Period:
         return cls(CONTRACT_START, today or timezone.localdate())
+
+    def cut_to(self, today: date) -> Period:
+        """The period up to today when it is in progress (started, not ended); else itself.
+
+        A period entirely in the future is left as asked: its figures are zeros, not a lie.
+        """
+        if self.start <= today < self.end:
+            return Period(self.start, today, planned_end=self.planned_end or self.end)
+        return self
+
+    @property
+    def is_cut(self) -> bool:
+        """True for a period in progress, cut to the day of computation."""
+        return self.planned_end is not None and self.planned_end > self.end
 
     @property
     def days(self) -> int:
@@ -168,18 +216,74 @@ class Period:
         return (self.start, self.end) == _quarter_bounds(self.start.year, _quarter_of(self.start))
 
     @property
-    def label(self) -> str:
-        if self.is_year:
-            return str(self.start.year)
+    def is_partial_quarter(self) -> bool:
+        """A quarter of `quarters()` clipped by the period's bounds (or by today)."""
+        return not self.is_quarter
+
+    @property
+    def quarter_label(self) -> str:
+        """The quarter a period lies in, "(partial)" when clipped: "4e trimestre 2026 (partiel)"."""
+        name = gettext(QUARTER_NAMES[_quarter_of(self.start)]) % {"year": self.start.year}
         if self.is_quarter:
-            return gettext("Q%(quarter)s %(year)s") % {
-                "quarter": _quarter_of(self.start),
-                "year": self.start.year,
-            }
-        return f"{date_format(self.start, 'j N Y')} – {date_format(self.end, 'j N Y')}"
+            return name
+        return gettext("%(quarter)s (partial)") % {"quarter": name}
+
+    @property
+    def dates_text(self) -> str:
+        """ "du 1er janvier 2026 au 7 décembre 2026"."""
+        return pgettext("a period of dates", "from %(start)s to %(end)s") % {
+            "start": long_date(self.start),
+            "end": long_date(self.end),
+        }
+
+    @property
+    def progress_text(self) -> str:
+        """ "année en cours" for a period in progress (cut to today), else ""."""
+        if not self.is_cut:
+            return ""
+        planned = Period(self.start, self.planned_end or self.end)
+        if planned.is_year:
+            return gettext("year in progress")
+        if planned.is_quarter:
+            return gettext("quarter in progress")
+        return gettext("period in progress")
+
+    @property
+    def label(self) -> str:
+        """ "2026", "1er trimestre 2026", "1er mars 2026 to 30 juin 2026"; a period in progress
+        adds where it stops: "2026, au 7 décembre 2026 (année en cours)"."""
+        planned_end = self.planned_end or self.end
+        plain = _plain_label(self.start, planned_end)
+        if not self.is_cut:
+            return plain
+        template = gettext("%(period)s, up to %(day)s (%(progress)s)")
+        return template % {
+            "period": plain,
+            "day": long_date(self.end),
+            "progress": self.progress_text,
+        }
 
 
 # ---- The catalogue ----------------------------------------------------------------------------
+
+
+# How many decimals each unit prints, unless an indicator says otherwise. Euros keep their
+# cents (amounts are printed with them: "1 234,56 €"), percentages one decimal, scores two.
+DECIMALS = {"count": 0, "euros": 2, "percent": 1, "days": 1, "score": 2, "ratio": 2}
+NOT_ADDITIVE_NOTE = gettext_noop("does not add up across neighbourhoods")
+
+
+def round_half_up(value: float | int | Decimal | None, decimals: int) -> float | int | None:
+    """`value` rounded half away from zero to `decimals` places (an int for 0 places).
+
+    From the decimal text of the value (3.4484 → 3.45; 68.25 → 68.3), never twice: the one
+    rounding of every figure (DESIGN §4, "one number, one value").
+    """
+    if value is None:
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return int(rounded) if decimals == 0 else float(rounded)
 
 
 @dataclass(frozen=True)
@@ -189,6 +293,12 @@ class Indicator:
     label: str | Promise  # French through gettext_lazy (English msgid)
     definition: str | Promise
     unit: str  # one of UNITS
+    decimals: int = 0  # printed everywhere with exactly this many (rounded once, half up)
+    # False: the figure of a territory is not the sum of its neighbourhoods' (distinct people,
+    # rates, averages, medians); tables with per-QPV rows mark it.
+    additive: bool = True
+    sources: str | Promise = ""  # the tables it counts, in words
+    explanation: str | Promise = ""  # one sentence where the figure looks paradoxical
 
     @property
     def family_label(self) -> str | Promise:
@@ -198,9 +308,68 @@ class Indicator:
     def is_count(self) -> bool:
         return self.unit in ("count",)
 
+    def round(self, value: float | int | Decimal | None) -> float | int | None:
+        """The exact value rounded once to the definition's decimals."""
+        return round_half_up(value, self.decimals)
+
+
+# The tables an indicator counts, in words (the annex says "Source : ..."), by code prefix.
+SOURCES: tuple[tuple[str, str | Promise], ...] = (
+    ("spaces_", _("dialogue spaces")),
+    ("channel_meetings", _("meetings")),
+    ("channel_online_questions", _("questions to institutions")),
+    ("channel_feedback_answers", _("answers to the post-meeting survey")),
+    ("channel_fph_applications", _("participation fund applications")),
+    ("meetings_", _("meetings")),
+    ("days_between_meetings", _("meetings")),
+    ("attendance_", _("meetings, registrations, people counted at the door")),
+    ("residents_distinct", _("meetings, registrations")),
+    ("walk_ins", _("meetings, people counted at the door")),
+    ("share_", _("meetings, registrations, people counted at the door")),
+    ("first_time", _("meetings, registrations, people counted at the door")),
+    ("returning", _("meetings, registrations, people counted at the door")),
+    ("return_rate", _("meetings, registrations")),
+    ("projects_", _("projects and their steps")),
+    ("fph_envelope_share", _("participation fund decisions and envelopes")),
+    ("fph_", _("participation fund decisions")),
+    ("influence_", _("“you said, we did” records")),
+    ("feedback_", _("answers to the post-meeting survey")),
+    ("questions_", _("questions to institutions and their answers")),
+    ("speaking_share_residents", _("speaking turns timed during meetings")),
+    ("residents_who_spoke", _("meetings (count by the facilitator)")),
+)
+NOT_ADDITIVE = frozenset(["residents_distinct"])  # counts of distinct people
+EXPLANATIONS: dict[str, str | Promise] = {
+    "return_rate": _(
+        "A person who came once in each of two neighbourhoods returned in the territory but in "
+        "neither neighbourhood: a territory's rate can be higher than each of its neighbourhoods'."
+    ),
+    "residents_distinct": _(
+        "A person who came in two neighbourhoods counts once in each of them and once in the "
+        "territory: the neighbourhoods' figures do not add up to the territory's."
+    ),
+}
+
+
+def _sources_of(code: str) -> str | Promise:
+    for prefix, sources in SOURCES:
+        if code.startswith(prefix):
+            return sources
+    raise KeyError(f"No source for the indicator {code}")
+
 
 def _i(code: str, family: str, label, definition, unit: str) -> Indicator:
-    return Indicator(code=code, family=family, label=label, definition=definition, unit=unit)
+    return Indicator(
+        code=code,
+        family=family,
+        label=label,
+        definition=definition,
+        unit=unit,
+        decimals=DECIMALS[unit],
+        additive=unit in ("count", "euros") and code not in NOT_ADDITIVE,
+        sources=_sources_of(code),
+        explanation=EXPLANATIONS.get(code, ""),
+    )
 
 
 def _translate_labelled(msgid: str, value) -> str:
@@ -522,7 +691,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "fph_granted_euros",
         "resultat",
         _("Amount granted by the participation fund"),
-        _("Sum of the amounts granted by those decisions, in euros."),
+        _("Sum of the amounts granted by those decisions, in euros, shown with their cents."),
         "euros",
     ),
     _i(
@@ -654,7 +823,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         _("Share of questions answered within the due date"),
         _(
             "Questions answered within the due date in percent of the questions received, rounded "
-            "to the unit; none without questions."
+            "to 1 decimal; none without questions."
         ),
         "percent",
     ),
@@ -734,6 +903,12 @@ def report_scope(report: Report) -> Scope:
     return Scope.metropole()
 
 
-def report_period(report: Report) -> Period:
-    """The period a report covers."""
-    return Period(report.period_start, report.period_end)
+def report_period(report: Report, today: date | None = None) -> Period:
+    """The period a report covers: the one asked for (kept on the record), cut to the day it was
+    built (`generated_at` of a ready report; else `today`) when that day fell inside it."""
+    if today is None:
+        if report.status == "ready" and report.generated_at is not None:
+            today = timezone.localdate(report.generated_at)
+        else:
+            today = timezone.localdate()
+    return Period(report.period_start, report.period_end).cut_to(today)

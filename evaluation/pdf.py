@@ -14,8 +14,9 @@ quote the public "Vous avez dit, nous avons fait" records and published projects
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, Max, Q, Value, When
@@ -34,6 +35,7 @@ from evaluation.indicators import (
     Period,
     Scope,
     Values,
+    long_date,
     report_period,
     report_scope,
 )
@@ -49,6 +51,10 @@ from questions.selectors import (
 PARIS = ZoneInfo("Europe/Paris")
 CONTRACT_NAME = "Contrat de ville 2024-2030"
 TERRITORY_NAME = "Tours Métropole Val de Loire"
+PORTAL_NAME = "Quartiers en dialogue"
+# The transparency table's columns (received, answered, shares, delays, still open, overdue):
+# shares and delays do not add up across its per-QPV rows.
+TRANSPARENCY_ADDITIVE = (True, True, False, False, False, False, True, True)
 
 # The key figures of the summary, and of each QPV's section (a shorter list).
 KEY_FIGURES = (
@@ -119,6 +125,20 @@ class Figure:
     code: str
     label: str
     value: str
+    additive: bool = True
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table with per-QPV rows: non-additive ones carry a mark and a legend."""
+
+    label: str
+    additive: bool = True
+
+    def __str__(self) -> str:
+        # Printed as its label where a plain string was expected (the ODT copy, older templates).
+        return self.label
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,8 @@ class Chart:
 class QuarterTable:
     columns: list[str]
     rows: list[tuple[str, list[str]]]
+    # The quarters clipped by the period or by the day of computation ("(partiel)" in the rows).
+    partial: list[Period] = field(default_factory=list)
 
 
 @dataclass
@@ -146,14 +168,33 @@ class QPVSection:
 
 def format_indicator(values: Values, code: str) -> str:
     """The value of an indicator as printed in the report (and as the tests expect it)."""
-    return charts.format_value(values.get(code), INDICATORS[code].unit)
+    return charts.format_indicator(INDICATORS[code], values.get(code))
 
 
 def figures(values: Values, codes: Iterable[str]) -> list[Figure]:
     return [
-        Figure(code=code, label=str(INDICATORS[code].label), value=format_indicator(values, code))
+        Figure(
+            code=code,
+            label=str(INDICATORS[code].label),
+            value=format_indicator(values, code),
+            additive=INDICATORS[code].additive,
+            explanation=str(INDICATORS[code].explanation),
+        )
         for code in codes
         if code in INDICATORS
+    ]
+
+
+def columns(codes: Iterable[str]) -> list[Column]:
+    return [Column(str(INDICATORS[code].label), INDICATORS[code].additive) for code in codes]
+
+
+def explanations(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """(label, sentence) of the indicators among `codes` that need one to be read right."""
+    return [
+        (str(INDICATORS[code].label), str(INDICATORS[code].explanation))
+        for code in codes
+        if INDICATORS[code].explanation
     ]
 
 
@@ -172,15 +213,19 @@ def quarter_table(rows: list[tuple[Period, Values]]) -> QuarterTable:
     return QuarterTable(
         columns=[str(INDICATORS[code].label) for code in QUARTER_TABLE_CODES],
         rows=[
-            (quarter.label, [format_indicator(values, code) for code in QUARTER_TABLE_CODES])
+            (
+                quarter.quarter_label,
+                [format_indicator(values, code) for code in QUARTER_TABLE_CODES],
+            )
             for quarter, values in rows
         ],
+        partial=[quarter for quarter, _values in rows if quarter.is_partial_quarter],
     )
 
 
 def quarterly_chart(title: str, rows: list[tuple[Period, Values]], codes: Iterable[str]) -> Chart:
     codes = list(codes)
-    labels = [quarter.label for quarter, _values in rows]
+    labels = [quarter.quarter_label for quarter, _values in rows]
     series = {
         str(INDICATORS[code].label): [values.get(code) for _q, values in rows] for code in codes
     }
@@ -205,9 +250,11 @@ def comparison_chart(title: str, by_qpv: dict, codes: Iterable[str]) -> Chart:
     )
 
 
-def _share(part: int, whole: int) -> float | None:
-    # One decimal, like the percentages of the catalogue (TransparencyFigures rounds to units).
-    return round(100 * part / whole, 1) if whole else None
+def _share(part: int, whole: int) -> float | int | None:
+    """A share of the transparency table, rounded once from the counts exactly as the indicator
+    "share of questions answered within the due date" (TransparencyFigures rounds to units)."""
+    indicator = INDICATORS["questions_on_time_rate"]
+    return indicator.round(100 * Decimal(part) / Decimal(whole)) if whole else None
 
 
 def transparency_row(figures_: TransparencyFigures) -> list[str]:
@@ -217,8 +264,11 @@ def transparency_row(figures_: TransparencyFigures) -> list[str]:
         charts.format_value(figures_.received, "count"),
         charts.format_value(figures_.answered, "count"),
         charts.format_value(_share(figures_.answered, figures_.received), "percent"),
-        charts.format_value(_share(figures_.answered_on_time, figures_.received), "percent"),
-        charts.format_value(figures_.median_delay_days, "days"),
+        charts.format_indicator(
+            INDICATORS["questions_on_time_rate"],
+            _share(figures_.answered_on_time, figures_.received),
+        ),
+        charts.format_indicator(INDICATORS["questions_delay_median"], figures_.median_delay_days),
         charts.format_value(figures_.p90_delay_days, "days"),
         charts.format_value(figures_.still_open, "count"),
         charts.format_value(figures_.overdue, "count"),
@@ -297,14 +347,11 @@ def editorial(report: Report) -> list[dict[str, str]]:
     ]
 
 
-def long_date(day: date) -> str:
-    return date_format(day, "j F Y")
-
-
 def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
     """Everything the template prints, computed step by step (with progress reports)."""
-    scope, period = report_scope(report), report_period(report)
     today = timezone.localdate()
+    # The period asked for, cut to today when it is in progress (the record keeps the one asked).
+    scope, period = report_scope(report), report_period(report, today)
     generated_at = timezone.localtime(timezone.now(), PARIS)
 
     progress(5, _("Computing the indicators"))
@@ -359,7 +406,8 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
             "chart": comparison_chart(
                 _("Attendances and distinct residents by QPV"), per_qpv, ATTENDANCE_SERIES
             ),
-            "columns": [str(INDICATORS[code].label) for code in COMPARISON_CODES],
+            "columns": columns(COMPARISON_CODES),
+            "explanations": explanations(COMPARISON_CODES),
             "rows": [
                 (qpv.name, [format_indicator(v, code) for code in COMPARISON_CODES])
                 for qpv, v in per_qpv.items()
@@ -375,13 +423,22 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
         "scope": scope,
         "scope_kind": scope.kind,
         "period": period,
-        "period_text": pgettext("a period of dates", "from %(start)s to %(end)s")
-        % {"start": long_date(period.start), "end": long_date(period.end)},
+        "period_text": period.dates_text,
         "generated_text": _("%(day)s at %(time)s")
         % {
             "day": long_date(generated_at.date()),
             "time": date_format(generated_at, r"G \h i"),
         },
+        # "Données arrêtées au 7 décembre 2026 à 23 h 10, base du portail Quartiers en dialogue".
+        "data_as_of": _("Data as of %(day)s at %(time)s, database of the portal %(portal)s")
+        % {
+            "day": long_date(generated_at.date()),
+            "time": date_format(generated_at, r"G \h i"),
+            "portal": PORTAL_NAME,
+        },
+        "quarter_series_partial": [
+            quarter for quarter, _v in quarters if quarter.is_partial_quarter
+        ],
         "qpv_names": [qpv.name for qpv in per_qpv],
         "key_figures": targets.key_figures(
             KEY_FIGURES,
@@ -403,7 +460,7 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
         ),
         "quarters": quarter_table(quarters),
         "feedback_rows": [
-            (quarter.label, [format_indicator(v, code) for code in FEEDBACK_SERIES])
+            (quarter.quarter_label, [format_indicator(v, code) for code in FEEDBACK_SERIES])
             for quarter, v in quarters
         ],
         "feedback_columns": [str(INDICATORS[code].label) for code in FEEDBACK_SERIES],
@@ -427,6 +484,7 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
             )
             for family in FAMILIES
         ],
+        "transparency_columns_additive": TRANSPARENCY_ADDITIVE,
     }
 
 

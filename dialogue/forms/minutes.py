@@ -10,10 +10,10 @@ from pathlib import PurePath
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Minutes
+from participation.sizes import file_size
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -87,7 +87,7 @@ class MinutesForm(forms.Form):
         if upload.size > MAX_ATTACHMENT_BYTES:
             raise forms.ValidationError(
                 _("The attachment weighs %(size)s: 5 MB at most. Compress it or split it.")
-                % {"size": filesizeformat(upload.size)},
+                % {"size": file_size(upload.size)},
                 code="too_big",
             )
         upload.seek(0)

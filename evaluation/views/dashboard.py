@@ -108,7 +108,7 @@ class Chart:
     alt: str
     series: list[str]
     rows: list[tuple[str, list[str]]] = field(default_factory=list)
-    partial: bool = False
+    partial: list[Period] = field(default_factory=list)  # quarters cut by the period or today
 
 
 def _available(codes) -> list[str]:
@@ -118,7 +118,7 @@ def _available(codes) -> list[str]:
 
 def _figure(code: str, value) -> Figure:
     indicator = INDICATORS[code]
-    return Figure(indicator, value, charts.format_value(value, indicator.unit))
+    return Figure(indicator, value, charts.format_indicator(indicator, value))
 
 
 def _form_or_403(request: HttpRequest) -> ScopePeriodForm:
@@ -137,23 +137,15 @@ def _query(form: ScopePeriodForm) -> str:
     return urlencode(params)
 
 
-def _quarter_label(quarter: Period) -> tuple[str, bool]:
-    """`T2 2026`, and whether the quarter is cut by the period's bounds."""
-    number = (quarter.start.month - 1) // 3 + 1
-    label = _("Q%(quarter)s %(year)s") % {"quarter": number, "year": quarter.start.year}
-    return label, not quarter.is_quarter
-
-
 def _evolution_charts(scope: Scope, period: Period) -> list[Chart]:
     codes = sorted({code for _title, group, _unit in CHARTS for code in _available(group)})
     by_quarter = _catalogue(
         "by_quarter", scope, period, lambda: compute_by_quarter(scope, period, codes), tuple(codes)
     )
-    labels, partial = [], False
-    for quarter, _values in by_quarter:
-        label, cut = _quarter_label(quarter)
-        labels.append(label + ("*" if cut else ""))
-        partial = partial or cut
+    # "4e trimestre 2026 (partiel)" for a quarter cut by the period or by today, in the chart
+    # and in its table (with the dates it covers under the table).
+    labels = [quarter.quarter_label for quarter, _values in by_quarter]
+    partial_quarters = [quarter for quarter, _values in by_quarter if quarter.is_partial_quarter]
     result = []
     for lazy_title, group, unit in CHARTS:
         group = _available(group)
@@ -166,7 +158,7 @@ def _evolution_charts(scope: Scope, period: Period) -> list[Chart]:
         }
         svg = charts.quarterly_chart(title, series, labels, unit=unit)
         rows = [
-            (label, [charts.format_value(values.get(code), unit) for code in group])
+            (label, [charts.format_indicator(INDICATORS[code], values.get(code)) for code in group])
             for label, (_q, values) in zip(labels, by_quarter, strict=True)
         ]
         result.append(
@@ -176,7 +168,7 @@ def _evolution_charts(scope: Scope, period: Period) -> list[Chart]:
                 alt=charts.text_alternative(title, series, labels),
                 series=list(series),
                 rows=rows,
-                partial=partial,
+                partial=partial_quarters,
             )
         )
     return result
@@ -203,7 +195,14 @@ def _comparison(by_qpv: dict) -> dict:
             alt=charts.text_alternative(title, series, names),
             series=list(series),
         )
-    return {"indicators": [INDICATORS[code] for code in codes], "rows": rows, "chart": chart}
+    indicators = [INDICATORS[code] for code in codes]
+    return {
+        "indicators": indicators,
+        "rows": rows,
+        "chart": chart,
+        "not_additive": any(not indicator.additive for indicator in indicators),
+        "explanations": [indicator for indicator in indicators if indicator.explanation],
+    }
 
 
 @login_required
@@ -213,6 +212,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "evaluation/dashboard.html", {"form": form}, status=400)
     scope, period = form.cleaned_scope_period()
+    # A period in progress stops today, and its label says so (the form keeps the one asked for).
+    period = period.cut_to(form.today)
     language = get_language()
     data_version = version()
 
@@ -343,6 +344,7 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
         body = _("The export could not be made:") + "\n" + "\n".join(messages) + "\n"
         return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
     scope, period = form.cleaned_scope_period()
+    period = period.cut_to(form.today)
     rows = exports.indicator_rows(
         scope,
         period,

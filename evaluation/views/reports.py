@@ -86,7 +86,7 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Report requested: %(scope)s, %(period)s. It is built in the background.")
-                % {"scope": scope.label, "period": period.label},
+                % {"scope": scope.label, "period": period.cut_to(form.today).label},
             )
             return redirect(report)
         status = 400

@@ -382,9 +382,12 @@ def test_french_number_formatting():
             or charts.format_value(45.25, "percent") == "45,3\xa0%"
         )
         assert charts.format_value(45.2, "percent") == "45,2\xa0%"
-        assert charts.format_value(1500, "euros") == "1\xa0500\xa0€"
+        # Euros with their cents, scores with 2 decimals, days with 1: the definitions' decimals.
+        assert charts.format_value(1500, "euros") == "1\xa0500,00\xa0€"
+        assert charts.format_value(1234.56, "euros") == "1\xa0234,56\xa0€"
         assert charts.format_value(None, "percent") == "–"
-        assert charts.format_value(3.456, "score") == "3,5\xa0/\xa05"
+        assert charts.format_value(3.45, "score") == "3,45\xa0/\xa05"
+        assert charts.format_value(5, "days") == "5,0\xa0j"
 
 
 def test_unbound_form_offers_the_defaults(delegate_sanitas):

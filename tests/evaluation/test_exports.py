@@ -40,7 +40,8 @@ def fake_values(monkeypatch):
 
     def values(scope, period, **kwargs):
         return {
-            indicator.code: (45.25 if indicator.unit == "percent" else 1234)
+            # As computed: rounded once to the indicator's decimals (percent: 1).
+            indicator.code: (45.3 if indicator.unit == "percent" else 1234)
             for indicator in CATALOGUE
         }
 
@@ -71,7 +72,8 @@ def test_csv_has_one_row_per_qpv_and_indicator(client, referent):
         'attachment; filename="indicateurs-commune-tours-2025-01-01-2025-12-31.csv"'
     )
     header, *rows = read_csv(response)
-    assert len(header) == 10
+    assert len(header) == 12
+    assert header[5] == "Code de l’indicateur (pour les logiciels)"
     assert len(rows) == (1 + len(tours_qpvs())) * len(CATALOGUE)
     pairs = {(row[3], row[5]) for row in rows}
     assert len(pairs) == len(rows)  # no duplicate (QPV, code)
@@ -88,7 +90,10 @@ def test_csv_numbers_with_comma_or_semicolon(client, referent, fake_values):
     rows = read_csv(client.get(CSV_URL, YEAR_2025))[1:]
     share = next(row for row in rows if row[3] == "" and row[5] == "share_women")
     count = next(row for row in rows if row[3] == "" and row[5] == "meetings_held")
-    assert (share[8], count[8]) == ("45.25", "1234")
+    assert (share[8], count[8]) == ("45.3", "1234")
+    # The period as printed, and the note of the figures that do not add up.
+    assert share[10] == "2025" and share[11] == "ne s’additionne pas entre quartiers"
+    assert count[11] == ""
     sanitas = next(row for row in rows if row[3] == "Sanitas" and row[5] == "share_women")
     assert sanitas[8] == "12.5"
     missing = next(row for row in rows if row[3] == "Sanitas" and row[5] == "meetings_held")
@@ -97,8 +102,8 @@ def test_csv_numbers_with_comma_or_semicolon(client, referent, fake_values):
     french = client.get(CSV_URL, {**YEAR_2025, "sep": ";"})
     rows = read_csv(french, separator=";")[1:]
     share = next(row for row in rows if row[3] == "" and row[5] == "share_women")
-    assert share[8] == "45,25"
-    assert len(rows[0]) == 10
+    assert share[8] == "45,3"
+    assert len(rows[0]) == 12
 
 
 def test_xlsx_has_number_cells_and_definitions(client, referent, fake_values):
@@ -107,20 +112,26 @@ def test_xlsx_has_number_cells_and_definitions(client, referent, fake_values):
     assert response["Content-Type"] == exports.XLSX_MIMETYPE
     assert response["Content-Disposition"].endswith('-2025-12-31.xlsx"')
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Indicateurs", "Définitions"]
+    assert workbook.sheetnames == ["Indicateurs", "Définitions", "À lire"]
     sheet = workbook["Indicateurs"]
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["H"].width >= 40
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == (1 + len(tours_qpvs())) * len(CATALOGUE)
     share = next(row for row in rows if row[3] is None and row[5] == "share_women")
-    assert share[8] == 45.25 and isinstance(share[8], float)
+    assert share[8] == 45.3 and isinstance(share[8], float)
     assert share[1].date() == date(2025, 1, 1)
     count = next(row for row in rows if row[3] is None and row[5] == "meetings_held")
     assert count[8] == 1234
     definitions = list(workbook["Définitions"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in definitions] == [indicator.code for indicator in CATALOGUE]
     assert all(row[3] for row in definitions)
+    # Number formats by the indicator's decimals; the read-me sheet says what the figures cover.
+    formats = {row[5].value: row[8].number_format for row in sheet.iter_rows(min_row=2)}
+    assert formats["share_women"] == "#,##0.0" and formats["meetings_held"] == "#,##0"
+    assert formats["fph_granted_euros"] == "#,##0.00" and formats["feedback_heard"] == "#,##0.00"
+    read_me = list(workbook["À lire"].iter_rows(values_only=True))
+    assert ("Période", "2025") in read_me
 
 
 def test_xlsx_is_readable_by_libreoffice(client, referent, tmp_path):
@@ -179,7 +190,8 @@ def test_build_csv_rows_directly():
     )
     assert len(rows) == 2 * len(CATALOGUE)
     text = exports.build_csv(rows, separator=";").decode("utf-8-sig")
-    assert ";0,5;" in text and ";33,333333;" in text
+    # Exactly the indicator's decimals (share_women: 1).
+    assert ";0,5;" in text and ";33,3;" in text and "33,33" not in text
     assert exports.filename("qpv:sanitas", period, "csv") == (
         "indicateurs-qpv-sanitas-2025-01-01-2025-12-31.csv"
     )

@@ -23,6 +23,7 @@ from evaluation.computations import compute, compute_by_qpv
 from evaluation.indicators import INDICATORS, Period, Scope
 from evaluation.models import Report, ReportStatus
 from participation.roles import Role
+from participation.sizes import file_size
 from qpv.models import QPV, Commune
 from tests.evaluation.factories import build_dataset
 from tests.participation.factories import UserFactory, grant
@@ -438,11 +439,13 @@ def test_the_status_block_polls_only_while_queued_or_running(client, status, pol
         assert reverse("evaluation:report_retry", kwargs={"pk": report.pk}) not in partial.text
 
 
-def test_a_ready_report_shows_size_checksum_and_download(client):
+def test_a_ready_report_shows_size_and_download_not_the_checksum(client):
+    # The SHA-256 is kept on the record (admin, audit), never shown to delegates; sizes in Ko.
     client, _user = client_for(client, "delegate_sanitas")
     report = ready_report()
     response = client.get(report.get_absolute_url())
-    assert report.checksum in response.text
+    assert report.checksum not in response.text and "SHA" not in response.text
+    assert "Kio" not in response.text and file_size(report.size) in response.text
     assert reverse("evaluation:report_download", kwargs={"pk": report.pk}) in response.text
 
 
