@@ -337,6 +337,8 @@ def editorial(report: Report) -> list[dict[str, str]]:
     """The published written parts, in the printed order, empty ones left out (evaluation.
     report_texts): [{"kind": "summary", "title": "Synthèse", "html": "<p>…</p>"}, …]. The HTML is
     sanitised (nh3 allow-list: p, br, strong, em, ul, ol, li, a, blockquote, code, pre)."""
+    if report.pk is None:  # a report built without a record (a preview) has no written parts
+        return []
     published = dict(
         report.text_sections.exclude(published_html="").values_list("kind", "published_html")
     )

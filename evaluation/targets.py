@@ -133,7 +133,8 @@ def comparison_phrase(before: Period) -> str:
     if before.is_year:
         return _("compared with %(period)s") % {"period": before.label}
     if before.is_quarter:
-        return _("compared with the quarter %(period)s") % {"period": before.label}
+        # The quarter's label is "3e trimestre 2025": "par rapport au 3e trimestre 2025".
+        return _("compared with the %(quarter)s") % {"quarter": before.label}
     if before.start.year == before.end.year:
         return _("compared with the same period of %(year)s") % {"year": before.start.year}
     return _("compared with the same period a year earlier")

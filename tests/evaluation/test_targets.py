@@ -348,7 +348,7 @@ def test_the_period_a_year_earlier():
     assert not targets.has_history(targets.previous_period(Period.year(2024)))
     assert targets.has_history(targets.previous_period(Period.year(2025)))
     assert (
-        fr(targets.comparison_phrase, Period.quarter(2025, 3)) == "par rapport au trimestre T3 2025"
+        fr(targets.comparison_phrase, Period.quarter(2025, 3)) == "par rapport au 3e trimestre 2025"
     )
     assert (
         fr(targets.comparison_phrase, Period(date(2025, 1, 1), date(2025, 12, 7)))
@@ -455,7 +455,7 @@ def test_the_pdf_shows_the_target_and_the_change_of_a_key_figure(tmp_path):
     text = pdf_text(path)
     assert "Objectif : ≥ 2 — atteint (3 sur 2, 150 %)" in text
     assert "Objectif annuel au prorata des 90 jours de la période." in text
-    assert "en hausse de 200 % par rapport au trimestre T1 2024 (1)" in text
+    assert "en hausse de 200 % par rapport au 1er trimestre 2024 (1)" in text
     # The QPV section shows the same figure with the same target.
     assert text.count("Objectif : ≥ 2") >= 2
 
