@@ -44,8 +44,6 @@ FONT = "DejaVu Sans"
 # Past this many columns, a table is set in a smaller type.
 WIDE_TABLE_COLUMNS = 5
 
-Doc = OpenDocumentText
-
 
 # Styles ------------------------------------------------------------------------------------------
 
@@ -75,7 +73,7 @@ def _paragraph_style(
     return result
 
 
-def _styles(doc: Doc, footer: str) -> style.Style:
+def _styles(doc: OpenDocumentText, footer: str) -> style.Style:
     """Named styles (the editor's own names), page layout with its footer, automatic styles."""
     doc.fontfacedecls.addElement(
         style.FontFace(
@@ -344,7 +342,7 @@ class Writer:
         numeric: bool = True,
         bold: bool = False,
         small: bool = False,
-    ) -> table.TableRow:
+    ) -> Element:
         row = table.TableRow()
         cell_style = "HeadCell" if heading else "Cell"
         strong = heading or bold

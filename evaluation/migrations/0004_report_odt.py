@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0001_initial'),
+        ("evaluation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='report',
-            name='odt_file',
-            field=models.FileField(blank=True, max_length=200, upload_to='reports/%Y/', verbose_name='editable copy (ODT)'),
+            model_name="report",
+            name="odt_file",
+            field=models.FileField(
+                blank=True,
+                max_length=200,
+                upload_to="reports/%Y/",
+                verbose_name="editable copy (ODT)",
+            ),
         ),
     ]

@@ -1879,6 +1879,7 @@ NO_INPUT = {
     "projects:envelope_detail",
     "evaluation:report",
     "evaluation:report_download",
+    "evaluation:report_download_odt",
     "account_home",
     "my_data",
     "my_data_json",
