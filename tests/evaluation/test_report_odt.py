@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from odf import draw, style, table, text
 from odf.opendocument import load
+from pypdf import PdfReader
 
 from evaluation import odt, pdf, services
 from evaluation.indicators import Scope
@@ -209,6 +210,18 @@ def test_libreoffice_reads_the_same_figures_as_the_pdf(joue_report, tmp_path):
         part = odt_text.split(f"{section.qpv.name} ({section.qpv.commune.name})", 1)[1]
         for figure in section.figures:
             assert normalised(f"{figure.label} {figure.value}") in part, figure.label
+    # LibreOffice took the headings as its outline (what its navigator shows): the PDF's
+    # bookmarks are the chapters, with the subsections below them.
+    outline = PdfReader(converted).outline
+    chapters = [item.title for item in outline if not isinstance(item, list)]
+    assert chapters[0] == "Synthèse des chiffres clés"
+    assert "La Rabière (Joué-lès-Tours)" in chapters and "Le Morier (Joué-lès-Tours)" in chapters
+    assert any(isinstance(item, list) for item in outline)
+    # The five charts are pictures of the PDF.
+    images = subprocess.run(
+        ["pdfimages", "-list", str(converted)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()[2:]
+    assert len(images) >= 5
     # The transparency total row and the footer with its page numbers.
     assert normalised(" ".join(context["transparency_total"])) in odt_text
     assert "1er janvier 2026" in odt_text
