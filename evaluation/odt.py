@@ -26,7 +26,7 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.utils.html import strip_tags
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -34,6 +34,7 @@ from odf import dc, draw, style, svg, table, text
 from odf.element import Element
 from odf.opendocument import OpenDocumentText
 
+from evaluation.odt_html import html_to_odf
 from participation.dates import date_format
 
 MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
@@ -41,6 +42,7 @@ MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
 TEXT_WIDTH_CM = 17.0
 CHART_SCALE = 2
 FONT = "DejaVu Sans"
+MONO_FONT = "DejaVu Sans Mono"
 # Past this many columns, a table is set in a smaller type.
 WIDE_TABLE_COLUMNS = 5
 
@@ -73,16 +75,31 @@ def _paragraph_style(
     return result
 
 
+def _list_style(name: str, *, ordered: bool) -> text.ListStyle:
+    """Bullets or numbers, three levels deep, each level indented 0.6 cm more."""
+    result = text.ListStyle(name=name, displayname="Numbering 123" if ordered else "List Bullet")
+    for level in range(1, 4):
+        if ordered:
+            level_style = text.ListLevelStyleNumber(level=str(level), numformat="1", numsuffix=".")
+        else:
+            level_style = text.ListLevelStyleBullet(level=str(level), bulletchar="•–◦"[level - 1])
+        level_style.addElement(
+            style.ListLevelProperties(
+                spacebefore=f"{0.6 * (level - 1):.1f}cm", minlabelwidth="0.6cm"
+            )
+        )
+        result.addElement(level_style)
+    return result
+
+
 def _styles(doc: OpenDocumentText, footer: str) -> style.Style:
     """Named styles (the editor's own names), page layout with its footer, automatic styles."""
-    doc.fontfacedecls.addElement(
-        style.FontFace(
-            name=FONT,
-            fontfamily=f"'{FONT}'",
-            fontfamilygeneric="swiss",
-            fontpitch="variable",
+    for name, generic, pitch in ((FONT, "swiss", "variable"), (MONO_FONT, "modern", "fixed")):
+        doc.fontfacedecls.addElement(
+            style.FontFace(
+                name=name, fontfamily=f"'{name}'", fontfamilygeneric=generic, fontpitch=pitch
+            )
         )
-    )
     default = style.DefaultStyle(family="paragraph")
     default.addElement(
         style.TextProperties(
@@ -148,6 +165,30 @@ def _styles(doc: OpenDocumentText, footer: str) -> style.Style:
             "Footer", "Footer", parent="Standard", font={"fontsize": "8pt", "color": "#4a4a4a"}
         ),
     ]
+    named += [
+        _paragraph_style(
+            "Quotations",
+            "Quotations",
+            parent="Text_20_body",
+            paragraph={"marginleft": "1cm", "marginright": "1cm"},
+            font={"fontstyle": "italic"},
+        ),
+        _paragraph_style(
+            "Preformatted_20_Text",
+            "Preformatted Text",
+            parent="Standard",
+            font={"fontname": MONO_FONT, "fontsize": "9pt"},
+        ),
+    ]
+    for name, display, properties in (
+        ("Strong_20_Emphasis", "Strong Emphasis", {"fontweight": "bold"}),
+        ("Emphasis", "Emphasis", {"fontstyle": "italic"}),
+        ("Source_20_Text", "Source Text", {"fontname": MONO_FONT}),
+    ):
+        character = style.Style(name=name, displayname=display, family="text")
+        character.addElement(style.TextProperties(**properties))
+        named.append(character)
+    named += [_list_style("Bullets", ordered=False), _list_style("Numbers", ordered=True)]
     for item in named:
         doc.styles.addElement(item)
     # The outline: each level points at its heading style (no numbering), as LibreOffice writes it.
@@ -174,7 +215,7 @@ def _styles(doc: OpenDocumentText, footer: str) -> style.Style:
     doc.automaticstyles.addElement(layout)
     master = style.MasterPage(name="Standard", pagelayoutname=layout)
     page_footer = style.Footer()
-    line = text.P(stylename="Footer", text=f"{footer} · ")
+    line = text.P(stylename="Footer", text=f"{footer} · " if footer else "")
     line.addElement(text.PageNumber(selectpage="current", text="1"))
     line.addText(" / ")
     line.addElement(text.PageCount(text="1"))
@@ -231,9 +272,6 @@ def _styles(doc: OpenDocumentText, footer: str) -> style.Style:
             font={"fontweight": "bold"},
         ),
     ]
-    bold = style.Style(name="Strong", family="text")
-    bold.addElement(style.TextProperties(fontweight="bold"))
-    automatic.append(bold)
     cell = style.Style(name="Cell", family="table-cell")
     cell.addElement(style.TableCellProperties(padding="0.08cm", border="0.5pt solid #b0b0b0"))
     head_cell = style.Style(name="HeadCell", family="table-cell")
@@ -283,7 +321,7 @@ class Writer:
     def labelled(self, label: str, content: str, style_name: str = "Text_20_body") -> None:
         """A paragraph whose first words are bold ("Vous avez dit : …")."""
         paragraph = text.P(stylename=style_name)
-        paragraph.addElement(text.Span(stylename="Strong", text=label))
+        paragraph.addElement(text.Span(stylename="Strong_20_Emphasis", text=label))
         paragraph.addText(" " + content)
         self.add(paragraph)
 
@@ -418,7 +456,11 @@ def _figure_rows(figures: Iterable[Any]) -> list[tuple[str, list[str]]]:
 
 def cover(writer: Writer, context: dict) -> None:
     report = context.get("report")
-    writer.paragraph(f"{context.get('contract', '')} — {context.get('territory', '')}", "Subtitle")
+    kicker = " — ".join(
+        part for part in (context.get("contract"), context.get("territory")) if part
+    )
+    if kicker:
+        writer.paragraph(kicker, "Subtitle")
     writer.paragraph(_("Action sheet T1.1 “Citizen participation”"), "Subtitle")
     writer.paragraph(_("Residents' participation: evaluation report"), "Title")
     if report is not None and getattr(report, "scheduled", False):
@@ -448,17 +490,20 @@ def cover(writer: Writer, context: dict) -> None:
 
 
 def editorial(writer: Writer, context: dict) -> None:
-    """The written parts (synthèse, faits marquants…), before the figures, when the context has
-    them: a sequence of items with a title and a text (light formatting is kept as plain text)."""
-    for item in context.get("editorial") or ():
-        title = _attribute(item, "title")
-        body = _attribute(item, "text") or _attribute(item, "body") or _attribute(item, "html")
-        if not title and not body:
-            continue
-        writer.heading(1, str(title), new_page=True)
-        for block in strip_tags(str(body)).split("\n\n"):
-            if block.strip():
-                writer.paragraph(" ".join(block.split()))
+    """The written parts (synthèse, faits marquants…) before the figures, as in the PDF: items
+    {kind, title, html} (evaluation.pdf.editorial), their sanitised HTML as paragraphs and lists."""
+    parts = [part for part in context.get("editorial") or () if _attribute(part, "html")]
+    if not parts:
+        return
+    writer.heading(1, _("Analysis and outlook"), new_page=True)
+    published = getattr(context.get("report"), "text_published_at", None)
+    if published is not None:
+        day = date_format(timezone.localtime(published), "j F Y")
+        writer.paragraph(_("Texts published on %(day)s.") % {"day": day})
+    for part in parts:
+        writer.heading(2, str(_attribute(part, "title") or ""))
+        for element in html_to_odf(str(_attribute(part, "html"))):
+            writer.add(element)
 
 
 def _attribute(item: Any, name: str) -> Any:

@@ -341,3 +341,64 @@ def test_the_odt_download_queries_do_not_grow(client, django_assert_num_queries,
         response = client.get(download_url(reports[-1]))
     assert response.status_code == 200
     response.close()
+
+
+# The written parts ------------------------------------------------------------------------------
+
+EDITORIAL_HTML = (
+    "<p>Un <strong>fort</strong> <em>engagement</em> : "
+    '<a href="https://exemple.fr/bilan">le bilan</a> <a href="javascript:alert(1)">piège</a>'
+    "<br>deuxième ligne</p>"
+    "<ul><li>un point</li><li>deux points<ol><li>sous-point</li></ol></li></ul>"
+    "<blockquote><p>Une parole d’habitante.</p></blockquote>"
+    "<pre>  code\n    indenté</pre>"
+)
+
+
+def test_the_written_parts_come_before_the_figures_with_their_formatting(tmp_path):
+    context = {
+        "title": "Rapport",
+        "editorial": [
+            {"kind": "summary", "title": "Synthèse", "html": EDITORIAL_HTML},
+            {"kind": "next_steps", "title": "Prochaines étapes", "html": ""},
+        ],
+        "key_figures": [pdf.Figure(code="meetings_held", label="Rencontres tenues", value="12")],
+    }
+    with translation.override("fr"):
+        content = odt.render_report_odt(context)
+    document = load(io.BytesIO(content))
+    headings = [
+        (int(h.getAttribute("outlinelevel")), odf_text(h))
+        for h in document.getElementsByType(text.H)
+    ]
+    assert headings == [
+        (1, "Analyse et perspectives"),
+        (2, "Synthèse"),
+        (1, "Synthèse des chiffres clés"),
+    ]
+    spans = {
+        (s.getAttribute("stylename"), odf_text(s)) for s in document.getElementsByType(text.Span)
+    }
+    assert ("Strong_20_Emphasis", "fort") in spans and ("Emphasis", "engagement") in spans
+    links = document.getElementsByType(text.A)
+    assert [link.getAttribute("href") for link in links] == ["https://exemple.fr/bilan"]
+    body = odf_text(document.text)
+    assert "piège" in body and "javascript" not in body
+    assert len(document.getElementsByType(text.LineBreak)) >= 2
+    lists = document.getElementsByType(text.List)
+    assert [item.getAttribute("stylename") for item in lists] == ["Bullets", "Numbers"]
+    assert len(document.getElementsByType(text.ListItem)) == 3
+    paragraphs = {
+        p.getAttribute("stylename"): odf_text(p) for p in document.getElementsByType(text.P)
+    }
+    assert paragraphs["Quotations"] == "Une parole d’habitante."
+    assert "Preformatted_20_Text" in paragraphs
+    assert document.getElementsByType(text.S)  # the indentation of the code, kept
+
+    # LibreOffice opens it and prints every word, in this order.
+    path = tmp_path / "ecrit.odt"
+    path.write_bytes(content)
+    printed = pdf_text(libreoffice_pdf(path, tmp_path))
+    for words in ("Un fort engagement", "le bilan", "un point", "sous-point", "habitante"):
+        assert words in printed, words
+    assert printed.index("Synthèse") < printed.index("Synthèse des chiffres clés")
