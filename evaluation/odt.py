@@ -332,11 +332,13 @@ class Writer:
         rows: Iterable[tuple[str, Sequence[str]]],
         *,
         total: tuple[str, Sequence[str]] | None = None,
-        numeric: bool = True,
+        numeric: int | None = None,
+        widths: Sequence[float] | None = None,
     ) -> None:
         """A captioned table: a header row (repeated on each page), rows of a label then cells.
 
-        `numeric`: the cells are figures, aligned to the right. `total`: a last row in bold.
+        `numeric`: how many cells after the label are figures, aligned to the right (None: all;
+        the others are text). `total`: a last row in bold. `widths`: of the columns, in cm.
         """
         if caption:
             self.paragraph(caption, "Caption")
@@ -349,8 +351,9 @@ class Writer:
         )
         self.doc.automaticstyles.addElement(table_style)
         # The first column (labels) gets as much room as two figures' columns.
-        unit = TEXT_WIDTH_CM / (count + 1) if count > 2 else TEXT_WIDTH_CM / 3
-        widths = [TEXT_WIDTH_CM - unit * (count - 1), *([unit] * (count - 1))]
+        if widths is None:
+            unit = TEXT_WIDTH_CM / (count + 1) if count > 2 else TEXT_WIDTH_CM / 3
+            widths = [TEXT_WIDTH_CM - unit * (count - 1), *([unit] * (count - 1))]
         element = table.Table(name=name, stylename=table_style)
         for index, width in enumerate(widths):
             column_style = style.Style(name=f"{name}.C{index}", family="table-column")
@@ -377,7 +380,7 @@ class Writer:
         cells: Sequence[str],
         *,
         heading: bool = False,
-        numeric: bool = True,
+        numeric: int | None = None,
         bold: bool = False,
         small: bool = False,
     ) -> Element:
@@ -393,8 +396,8 @@ class Writer:
         first = table.TableCell(stylename=cell_style, valuetype="string")
         first.addElement(text.P(stylename=label_style, text=str(label)))
         row.addElement(first)
-        for value in cells:
-            name = number_style if numeric else label_style
+        for index, value in enumerate(cells):
+            name = number_style if numeric is None or index < numeric else label_style
             cell = table.TableCell(stylename=cell_style, valuetype="string")
             cell.addElement(text.P(stylename=name, text=str(value)))
             row.addElement(cell)
@@ -512,13 +515,54 @@ def _attribute(item: Any, name: str) -> Any:
     return getattr(item, name, None)
 
 
-# Optional columns of a key figure (targets and trends), shown when some figure has them.
-KEY_FIGURE_EXTRAS: tuple[tuple[str, Callable[[], str]], ...] = (
-    ("target", lambda: _("Target")),
-    ("progress", lambda: _("Progress")),
-    ("previous", lambda: _("A year earlier")),
-    ("change", lambda: _("Change")),
+def _target_text(figure: Any) -> str:
+    target = getattr(figure, "target", None)
+    if target is None:
+        return ""
+    return "; ".join([str(target.text), *(str(note) for note in getattr(target, "notes", ()))])
+
+
+def _progress_text(figure: Any) -> str:
+    progress = getattr(figure, "progress", None)
+    return "" if progress is None else str(progress.text)
+
+
+def _trend_text(figure: Any) -> str:
+    """Arrow AND words ("▲ en hausse de 12 % par rapport à 2025 (41)"), never the arrow alone."""
+    trend = getattr(figure, "trend", None)
+    if trend is None or not getattr(trend, "text", ""):
+        return ""
+    return " ".join(part for part in (getattr(trend, "arrow", ""), str(trend.text)) if part)
+
+
+# Columns of the key figures beyond label and value (evaluation.targets.KeyFigure: target,
+# progress, trend), each shown when one figure at least has something to say in it.
+KEY_FIGURE_EXTRAS: tuple[tuple[Callable[[], str], Callable[[Any], str], float], ...] = (
+    (lambda: _("Target"), _target_text, 2.6),
+    (lambda: _("Progress"), _progress_text, 3.2),
+    (lambda: _("Change over a year"), _trend_text, 4.0),
 )
+
+
+def key_figure_table(writer: Writer, figures: Sequence[Any]) -> None:
+    """Label and value of each key figure, then its target, progress and trend if any."""
+    extras = [
+        (header, read, width)
+        for header, read, width in KEY_FIGURE_EXTRAS
+        if any(read(figure) for figure in figures)
+    ]
+    value_width = 2.2
+    label_width = TEXT_WIDTH_CM - value_width - sum(width for _h, _r, width in extras)
+    writer.table(
+        "",
+        [_("Indicator"), _("Value"), *(header() for header, _r, _w in extras)],
+        [
+            (str(figure.label), [str(figure.value), *(read(figure) for _h, read, _w in extras)])
+            for figure in figures
+        ],
+        numeric=1,
+        widths=[label_width, value_width, *(width for _h, _r, width in extras)],
+    )
 
 
 def key_figures(writer: Writer, context: dict) -> None:
@@ -526,24 +570,7 @@ def key_figures(writer: Writer, context: dict) -> None:
     if not figures:
         return
     writer.heading(1, _("Summary of key figures"), new_page=True)
-    extras = [
-        (name, header)
-        for name, header in KEY_FIGURE_EXTRAS
-        if any(getattr(figure, name, None) not in (None, "") for figure in figures)
-    ]
-    columns = [_("Indicator"), _("Value"), *(header() for _name, header in extras)]
-    rows = [
-        (
-            str(figure.label),
-            [str(figure.value), *(_text(getattr(figure, name, None)) for name, _h in extras)],
-        )
-        for figure in figures
-    ]
-    writer.table("", columns, rows)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    key_figure_table(writer, figures)
 
 
 def evolution(writer: Writer, context: dict) -> None:
@@ -587,7 +614,7 @@ def territory_indicators(writer: Writer, context: dict) -> None:
 def qpv_section(writer: Writer, section: Any) -> None:
     qpv = section.qpv
     writer.heading(1, f"{qpv.name} ({qpv.commune.name})", new_page=True)
-    writer.table("", [_("Indicator"), _("Value")], _figure_rows(section.figures))
+    key_figure_table(writer, list(section.figures))
     writer.chart(section.chart)
     writer.table(
         section.chart.title, [_("Quarter"), *section.quarters.columns], section.quarters.rows
@@ -676,7 +703,7 @@ def highlights(writer: Writer, context: dict) -> None:
                 )
                 for project in projects
             ],
-            numeric=False,
+            numeric=0,
         )
     else:
         writer.paragraph(_("No project reached co-construction in this period."))

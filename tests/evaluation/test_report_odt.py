@@ -402,3 +402,40 @@ def test_the_written_parts_come_before_the_figures_with_their_formatting(tmp_pat
     for words in ("Un fort engagement", "le bilan", "un point", "sous-point", "habitante"):
         assert words in printed, words
     assert printed.index("Synthèse") < printed.index("Synthèse des chiffres clés")
+
+
+def test_key_figures_show_their_target_progress_and_trend_when_they_have_them():
+    from types import SimpleNamespace
+
+    with_target = SimpleNamespace(
+        label="Rencontres tenues",
+        value="12",
+        target=SimpleNamespace(text="≥ 10", notes=["× 2 QPV"]),
+        progress=SimpleNamespace(text="atteint (12 sur 10, 120 %)"),
+        trend=SimpleNamespace(arrow="▲", text="en hausse de 20 % par rapport à 2025 (10)"),
+    )
+    without = SimpleNamespace(
+        label="Présences", value="40", target=None, progress=None, trend=SimpleNamespace(text="")
+    )
+    with translation.override("fr"):
+        content = odt.render_report_odt({"key_figures": [with_target, without]})
+        plain = odt.render_report_odt({"key_figures": [without]})
+    rows = load(io.BytesIO(content)).getElementsByType(table.TableRow)
+    cells = [[odf_text(cell) for cell in row.getElementsByType(table.TableCell)] for row in rows]
+    assert cells == [
+        ["Indicateur", "Valeur", "Objectif", "Progression", "Évolution sur un an"],
+        [
+            "Rencontres tenues",
+            "12",
+            "≥ 10; × 2 QPV",
+            "atteint (12 sur 10, 120 %)",
+            "▲ en hausse de 20 % par rapport à 2025 (10)",
+        ],
+        ["Présences", "40", "", "", ""],
+    ]
+    # Without targets nor trends: label and value only.
+    rows = load(io.BytesIO(plain)).getElementsByType(table.TableRow)
+    assert [odf_text(cell) for cell in rows[0].getElementsByType(table.TableCell)] == [
+        "Indicateur",
+        "Valeur",
+    ]
