@@ -1,16 +1,11 @@
 """The editable copy of a report: an OpenDocument text (ODT) that a delegate edits in LibreOffice.
 
 It is built from the SAME context as the PDF (`evaluation.pdf.build_context`), in the same worker
-build, so every figure is the PDF's string, formatted once by `charts.format_value`. Nothing is
-computed here: each part below reads a few keys of the context and writes them; a key that is
-absent (an older context, a part another change has not added yet) is skipped, never an error.
-
-The document uses the word processor's own styles, so that an editor finds what they expect:
-"Title", "Heading 1" to "Heading 3" with their outline levels (the navigator and a table of contents
-list them), "Text body", "Table Contents" / "Table Heading", "Caption"; each table repeats its header
-row on every page. Charts are PNG pictures rendered from the dashboard's SVG (CairoSVG, the PNG
-back end of pygal), each with its title and text alternative, and the table of its data beside it
-as in the PDF: PNG is the one picture format that every office suite shows and prints alike.
+build, so every figure is the PDF's string, formatted once. Nothing is computed here: each part
+below reads a few keys of the context and writes them, in the PDF's order; a key that is absent
+(an older context, a part another change has not added yet) is skipped, never an error. The
+document itself (styles, tables, chart pictures) is `evaluation.odt_writer`; the written parts'
+HTML becomes paragraphs in `evaluation.odt_html`.
 
 Why odfpy rather than an ODT template: the document is a sequence of tables of varying shapes
 (one section per QPV, one table per family), which a template would have to express as loops in
@@ -20,438 +15,70 @@ elements against the OpenDocument schema as they are added.
 
 from __future__ import annotations
 
-import base64
-import io
-import struct
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from odf import dc, draw, style, svg, table, text
-from odf.element import Element
-from odf.opendocument import OpenDocumentText
 
 from evaluation.odt_html import html_to_odf
+from evaluation.odt_writer import MEDIA_TYPE, TEXT_WIDTH_CM, Writer
 from participation.dates import date_format
 
-MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
-# A4 with 2 cm margins: 17 cm of text width; charts are rendered at twice their SVG size.
-TEXT_WIDTH_CM = 17.0
-CHART_SCALE = 2
-FONT = "DejaVu Sans"
-MONO_FONT = "DejaVu Sans Mono"
-# Past this many columns, a table is set in a smaller type.
-WIDE_TABLE_COLUMNS = 5
-
-
-# Styles ------------------------------------------------------------------------------------------
-
-
-def _paragraph_style(
-    name: str,
-    display: str,
-    *,
-    parent: str | None = None,
-    outline: int | None = None,
-    paragraph: dict | None = None,
-    font: dict | None = None,
-    next_style: str | None = None,
-) -> style.Style:
-    attributes: dict[str, Any] = {"name": name, "displayname": display, "family": "paragraph"}
-    if parent:
-        attributes["parentstylename"] = parent
-    if next_style:
-        attributes["nextstylename"] = next_style
-    if outline:
-        attributes["defaultoutlinelevel"] = str(outline)
-    result = style.Style(**attributes)
-    if paragraph:
-        result.addElement(style.ParagraphProperties(**paragraph))
-    if font:
-        result.addElement(style.TextProperties(**font))
-    return result
-
-
-def _list_style(name: str, *, ordered: bool) -> text.ListStyle:
-    """Bullets or numbers, three levels deep, each level indented 0.6 cm more."""
-    result = text.ListStyle(name=name, displayname="Numbering 123" if ordered else "List Bullet")
-    for level in range(1, 4):
-        if ordered:
-            level_style = text.ListLevelStyleNumber(level=str(level), numformat="1", numsuffix=".")
-        else:
-            level_style = text.ListLevelStyleBullet(level=str(level), bulletchar="•–◦"[level - 1])
-        level_style.addElement(
-            style.ListLevelProperties(
-                spacebefore=f"{0.6 * (level - 1):.1f}cm", minlabelwidth="0.6cm"
-            )
-        )
-        result.addElement(level_style)
-    return result
-
-
-def _styles(doc: OpenDocumentText, footer: str) -> style.Style:
-    """Named styles (the editor's own names), page layout with its footer, automatic styles."""
-    for name, generic, pitch in ((FONT, "swiss", "variable"), (MONO_FONT, "modern", "fixed")):
-        doc.fontfacedecls.addElement(
-            style.FontFace(
-                name=name, fontfamily=f"'{name}'", fontfamilygeneric=generic, fontpitch=pitch
-            )
-        )
-    default = style.DefaultStyle(family="paragraph")
-    default.addElement(
-        style.TextProperties(
-            fontname=FONT, fontsize="10pt", language="fr", country="FR", hyphenate="false"
-        )
-    )
-    doc.styles.addElement(default)
-    named = [
-        _paragraph_style("Standard", "Default Paragraph Style"),
-        _paragraph_style(
-            "Text_20_body",
-            "Text body",
-            parent="Standard",
-            paragraph={"margintop": "0cm", "marginbottom": "0.2cm"},
-        ),
-        _paragraph_style(
-            "Heading",
-            "Heading",
-            parent="Standard",
-            next_style="Text_20_body",
-            paragraph={"margintop": "0.45cm", "marginbottom": "0.2cm", "keepwithnext": "always"},
-            font={"fontweight": "bold", "color": "#1d4e89"},
-        ),
-        _paragraph_style(
-            "Title",
-            "Title",
-            parent="Heading",
-            paragraph={"textalign": "start", "margintop": "3cm", "marginbottom": "0.6cm"},
-            font={"fontsize": "24pt"},
-        ),
-        _paragraph_style(
-            "Subtitle",
-            "Subtitle",
-            parent="Heading",
-            font={"fontsize": "14pt", "fontweight": "normal", "color": "#1a1a1a"},
-        ),
-        _paragraph_style(
-            "Heading_20_1", "Heading 1", parent="Heading", outline=1, font={"fontsize": "18pt"}
-        ),
-        _paragraph_style(
-            "Heading_20_2", "Heading 2", parent="Heading", outline=2, font={"fontsize": "14pt"}
-        ),
-        _paragraph_style(
-            "Heading_20_3", "Heading 3", parent="Heading", outline=3, font={"fontsize": "11pt"}
-        ),
-        _paragraph_style(
-            "Caption",
-            "Caption",
-            parent="Standard",
-            paragraph={"margintop": "0.3cm", "marginbottom": "0.1cm", "keepwithnext": "always"},
-            font={"fontstyle": "italic", "fontsize": "9pt"},
-        ),
-        _paragraph_style(
-            "Table_20_Contents", "Table Contents", parent="Standard", font={"fontsize": "9pt"}
-        ),
-        _paragraph_style(
-            "Table_20_Heading",
-            "Table Heading",
-            parent="Table_20_Contents",
-            font={"fontweight": "bold"},
-        ),
-        _paragraph_style(
-            "Footer", "Footer", parent="Standard", font={"fontsize": "8pt", "color": "#4a4a4a"}
-        ),
-    ]
-    named += [
-        _paragraph_style(
-            "Quotations",
-            "Quotations",
-            parent="Text_20_body",
-            paragraph={"marginleft": "1cm", "marginright": "1cm"},
-            font={"fontstyle": "italic"},
-        ),
-        _paragraph_style(
-            "Preformatted_20_Text",
-            "Preformatted Text",
-            parent="Standard",
-            font={"fontname": MONO_FONT, "fontsize": "9pt"},
-        ),
-    ]
-    for name, display, properties in (
-        ("Strong_20_Emphasis", "Strong Emphasis", {"fontweight": "bold"}),
-        ("Emphasis", "Emphasis", {"fontstyle": "italic"}),
-        ("Source_20_Text", "Source Text", {"fontname": MONO_FONT}),
-    ):
-        character = style.Style(name=name, displayname=display, family="text")
-        character.addElement(style.TextProperties(**properties))
-        named.append(character)
-    named += [_list_style("Bullets", ordered=False), _list_style("Numbers", ordered=True)]
-    for item in named:
-        doc.styles.addElement(item)
-    # The outline: each level points at its heading style (no numbering), as LibreOffice writes it.
-    outline = text.OutlineStyle(name="Outline")
-    for level in range(1, 4):
-        outline.addElement(text.OutlineLevelStyle(level=str(level), numformat=""))
-    doc.styles.addElement(outline)
-
-    layout = style.PageLayout(name="A4")
-    layout.addElement(
-        style.PageLayoutProperties(
-            pagewidth="21cm",
-            pageheight="29.7cm",
-            printorientation="portrait",
-            margintop="1.8cm",
-            marginbottom="1.5cm",
-            marginleft="2cm",
-            marginright="2cm",
-        )
-    )
-    footer_layout = style.FooterStyle()
-    footer_layout.addElement(style.HeaderFooterProperties(minheight="0.6cm", margintop="0.3cm"))
-    layout.addElement(footer_layout)
-    doc.automaticstyles.addElement(layout)
-    master = style.MasterPage(name="Standard", pagelayoutname=layout)
-    page_footer = style.Footer()
-    line = text.P(stylename="Footer", text=f"{footer} · " if footer else "")
-    line.addElement(text.PageNumber(selectpage="current", text="1"))
-    line.addText(" / ")
-    line.addElement(text.PageCount(text="1"))
-    page_footer.addElement(line)
-    master.addElement(page_footer)
-    doc.masterstyles.addElement(master)
-
-    automatic = [
-        # A chapter starts a new page (automatic style: the editor sees "Heading 1").
-        _paragraph_style(
-            "H1Page", "H1Page", parent="Heading_20_1", paragraph={"breakbefore": "page"}
-        ),
-        _paragraph_style(
-            "Number", "Number", parent="Table_20_Contents", paragraph={"textalign": "end"}
-        ),
-        _paragraph_style(
-            "NumberHeading",
-            "NumberHeading",
-            parent="Table_20_Heading",
-            paragraph={"textalign": "end"},
-        ),
-        # Wide tables (the QPV side by side, the questions): a smaller type, so that the headers'
-        # long words fit their column.
-        _paragraph_style("Small", "Small", parent="Table_20_Contents", font={"fontsize": "7.5pt"}),
-        _paragraph_style(
-            "SmallHeading", "SmallHeading", parent="Table_20_Heading", font={"fontsize": "7.5pt"}
-        ),
-        _paragraph_style(
-            "SmallNumber",
-            "SmallNumber",
-            parent="Table_20_Contents",
-            paragraph={"textalign": "end"},
-            font={"fontsize": "7.5pt"},
-        ),
-        _paragraph_style(
-            "SmallNumberHeading",
-            "SmallNumberHeading",
-            parent="Table_20_Heading",
-            paragraph={"textalign": "end"},
-            font={"fontsize": "7.5pt"},
-        ),
-        _paragraph_style("Chart", "Chart", parent="Standard", paragraph={"textalign": "center"}),
-        _paragraph_style(
-            "Definition",
-            "Definition",
-            parent="Text_20_body",
-            paragraph={"marginleft": "0.6cm", "marginbottom": "0.25cm"},
-        ),
-        _paragraph_style(
-            "Term",
-            "Term",
-            parent="Text_20_body",
-            paragraph={"margintop": "0.3cm", "marginbottom": "0.05cm", "keepwithnext": "always"},
-            font={"fontweight": "bold"},
-        ),
-    ]
-    cell = style.Style(name="Cell", family="table-cell")
-    cell.addElement(style.TableCellProperties(padding="0.08cm", border="0.5pt solid #b0b0b0"))
-    head_cell = style.Style(name="HeadCell", family="table-cell")
-    head_cell.addElement(
-        style.TableCellProperties(
-            padding="0.08cm", border="0.5pt solid #b0b0b0", backgroundcolor="#e8eef6"
-        )
-    )
-    frame = style.Style(name="ChartFrame", family="graphic")
-    frame.addElement(
-        style.GraphicProperties(
-            wrap="none", verticalpos="top", horizontalpos="center", horizontalrel="paragraph"
-        )
-    )
-    for item in [*automatic, cell, head_cell, frame]:
-        doc.automaticstyles.addElement(item)
-    # A frame names its style by the element (odfpy reads the family from it).
-    return frame
-
-
-# Writing helpers ---------------------------------------------------------------------------------
-
-
-class Writer:
-    """The document being written, and the few shapes it is made of."""
-
-    def __init__(self, title: str, footer: str) -> None:
-        self.doc = OpenDocumentText()
-        self.doc.meta.addElement(dc.Title(text=title))
-        self.doc.meta.addElement(dc.Language(text="fr-FR"))
-        self._frame_style = _styles(self.doc, footer)
-        self._tables = 0
-        self._charts = 0
-
-    def add(self, element: Element) -> None:
-        self.doc.text.addElement(element)
-
-    def heading(self, level: int, content: str, *, new_page: bool = False) -> None:
-        name = "H1Page" if new_page and level == 1 else f"Heading_20_{level}"
-        self.add(text.H(outlinelevel=str(level), stylename=name, text=content))
-
-    def paragraph(self, content: str = "", style_name: str = "Text_20_body") -> text.P:
-        paragraph = text.P(stylename=style_name, text=content)
-        self.add(paragraph)
-        return paragraph
-
-    def labelled(self, label: str, content: str, style_name: str = "Text_20_body") -> None:
-        """A paragraph whose first words are bold ("Vous avez dit : …")."""
-        paragraph = text.P(stylename=style_name)
-        paragraph.addElement(text.Span(stylename="Strong_20_Emphasis", text=label))
-        paragraph.addText(" " + content)
-        self.add(paragraph)
-
-    def table(
-        self,
-        caption: str,
-        columns: Sequence[str],
-        rows: Iterable[tuple[str, Sequence[str]]],
-        *,
-        total: tuple[str, Sequence[str]] | None = None,
-        numeric: int | None = None,
-        widths: Sequence[float] | None = None,
-    ) -> None:
-        """A captioned table: a header row (repeated on each page), rows of a label then cells.
-
-        `numeric`: how many cells after the label are figures, aligned to the right (None: all;
-        the others are text). `total`: a last row in bold. `widths`: of the columns, in cm.
-        """
-        if caption:
-            self.paragraph(caption, "Caption")
-        self._tables += 1
-        count = len(columns)
-        name = f"Table{self._tables}"
-        table_style = style.Style(name=name, family="table")
-        table_style.addElement(
-            style.TableProperties(width=f"{TEXT_WIDTH_CM}cm", align="margins", margintop="0cm")
-        )
-        self.doc.automaticstyles.addElement(table_style)
-        # The first column (labels) gets as much room as two figures' columns.
-        if widths is None:
-            unit = TEXT_WIDTH_CM / (count + 1) if count > 2 else TEXT_WIDTH_CM / 3
-            widths = [TEXT_WIDTH_CM - unit * (count - 1), *([unit] * (count - 1))]
-        element = table.Table(name=name, stylename=table_style)
-        for index, width in enumerate(widths):
-            column_style = style.Style(name=f"{name}.C{index}", family="table-column")
-            column_style.addElement(style.TableColumnProperties(columnwidth=f"{width:.2f}cm"))
-            self.doc.automaticstyles.addElement(column_style)
-            element.addElement(table.TableColumn(stylename=column_style))
-        small = count > WIDE_TABLE_COLUMNS
-        header = table.TableHeaderRows()
-        header.addElement(
-            self._row(columns[0], columns[1:], heading=True, numeric=numeric, small=small)
-        )
-        element.addElement(header)
-        for label, cells in rows:
-            element.addElement(self._row(label, cells, numeric=numeric, small=small))
-        if total is not None:
-            element.addElement(
-                self._row(total[0], total[1], numeric=numeric, bold=True, small=small)
-            )
-        self.add(element)
-
-    def _row(
-        self,
-        label: str,
-        cells: Sequence[str],
-        *,
-        heading: bool = False,
-        numeric: int | None = None,
-        bold: bool = False,
-        small: bool = False,
-    ) -> Element:
-        row = table.TableRow()
-        cell_style = "HeadCell" if heading else "Cell"
-        strong = heading or bold
-        if small:
-            label_style = "SmallHeading" if strong else "Small"
-            number_style = "SmallNumberHeading" if strong else "SmallNumber"
-        else:
-            label_style = "Table_20_Heading" if strong else "Table_20_Contents"
-            number_style = "NumberHeading" if strong else "Number"
-        first = table.TableCell(stylename=cell_style, valuetype="string")
-        first.addElement(text.P(stylename=label_style, text=str(label)))
-        row.addElement(first)
-        for index, value in enumerate(cells):
-            name = number_style if numeric is None or index < numeric else label_style
-            cell = table.TableCell(stylename=cell_style, valuetype="string")
-            cell.addElement(text.P(stylename=name, text=str(value)))
-            row.addElement(cell)
-        return row
-
-    def chart(self, chart: Any) -> None:
-        """A chart of the context (title, uri: an SVG data URI, alt) as a PNG picture."""
-        uri = getattr(chart, "uri", "")
-        prefix = "data:image/svg+xml;base64,"
-        if not uri.startswith(prefix):
-            return
-        png = svg_to_png(base64.b64decode(uri[len(prefix) :]))
-        width, height = png_size(png)
-        self._charts += 1
-        href = self.doc.addPicture(f"Pictures/chart-{self._charts}.png", "image/png", png)
-        shown_height = TEXT_WIDTH_CM * height / width
-        frame = draw.Frame(
-            name=f"Chart{self._charts}",
-            stylename=self._frame_style,
-            anchortype="as-char",
-            width=f"{TEXT_WIDTH_CM}cm",
-            height=f"{shown_height:.2f}cm",
-        )
-        frame.addElement(draw.Image(href=href, type="simple", show="embed", actuate="onLoad"))
-        frame.addElement(svg.Title(text=str(getattr(chart, "title", ""))))
-        frame.addElement(svg.Desc(text=str(getattr(chart, "alt", ""))))
-        paragraph = text.P(stylename="Chart")
-        paragraph.addElement(frame)
-        self.add(paragraph)
-
-    def content(self) -> bytes:
-        buffer = io.BytesIO()
-        self.doc.save(buffer)
-        return buffer.getvalue()
-
-
-def svg_to_png(content: bytes) -> bytes:
-    """The PNG of a chart's SVG. CairoSVG loads nothing but data: URIs unless told (unsafe=False)."""
-    # Imported here: only the worker renders reports.
-    import cairosvg
-
-    png = cairosvg.svg2png(bytestring=content, scale=CHART_SCALE, unsafe=False)
-    assert isinstance(png, bytes)
-    return png
-
-
-def png_size(png: bytes) -> tuple[int, int]:
-    """Width and height in pixels, from the PNG header (IHDR)."""
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
+__all__ = ["MEDIA_TYPE", "PARTS", "render_report_odt"]
 
 
 def _figure_rows(figures: Iterable[Any]) -> list[tuple[str, list[str]]]:
     return [(str(figure.label), [str(figure.value)]) for figure in figures]
+
+
+# Marks a column whose figures do not add up across the QPV rows (as the PDF does).
+NOT_ADDITIVE_MARK = " †"
+
+
+def _column(column: Any, additive: bool = True) -> str:
+    """A column header: a string, or an object with a label and whether it adds up."""
+    label = str(getattr(column, "label", column))
+    if not additive or getattr(column, "additive", True) is False:
+        label += NOT_ADDITIVE_MARK
+    return label
+
+
+def _labelled_line(label: Any, sentence: Any) -> str:
+    return _("%(label)s:") % {"label": label} + f" {sentence}"
+
+
+def not_additive_legend(writer: Writer, explanations: Iterable[tuple[Any, Any]] = ()) -> None:
+    """Under a table with per-QPV rows: what † means, and the sentences of paradoxical figures."""
+    writer.paragraph(
+        _(
+            "† Does not add up across neighbourhoods: the figure of a territory is not the sum "
+            "of its neighbourhoods' (distinct people, shares, averages, medians)."
+        ),
+        "Note",
+    )
+    for label, sentence in explanations:
+        writer.paragraph(_labelled_line(label, sentence), "Note")
+
+
+def partial_note(writer: Writer, partial: Iterable[Any]) -> None:
+    """Under a table by quarter: the quarters cut by the period or by the day of the build."""
+    for quarter in partial or ():
+        writer.paragraph(
+            _(
+                "%(quarter)s: %(dates)s only (quarter cut by the period or by the day the "
+                "figures were computed)."
+            )
+            % {"quarter": quarter.quarter_label, "dates": quarter.dates_text},
+            "Note",
+        )
+
+
+def quarter_table(writer: Writer, caption: str, quarters: Any) -> None:
+    writer.table(caption, [_("Quarter"), *quarters.columns], quarters.rows)
+    partial_note(writer, getattr(quarters, "partial", ()))
 
 
 # The parts, in the order of the PDF ----------------------------------------------------------------
@@ -483,6 +110,16 @@ def cover(writer: Writer, context: dict) -> None:
         facts.append((_("Generated on"), context["generated_text"]))
     for label, value in facts:
         writer.labelled(_("%(label)s:") % {"label": label}, value)
+    if context.get("data_as_of"):
+        writer.paragraph(f"{context['data_as_of']}.")
+    if period is not None and getattr(period, "is_cut", False):
+        writer.paragraph(
+            _(
+                "The period is not over (it ends on %(planned)s): the figures stop today and the "
+                "last quarter is partial."
+            )
+            % {"planned": date_format(period.planned_end, "j F Y")}
+        )
     writer.paragraph(
         _(
             "Every figure of this report is an aggregate computed from the database of the "
@@ -580,7 +217,7 @@ def evolution(writer: Writer, context: dict) -> None:
     if quarters is not None and attendance is not None:
         writer.heading(2, _("Evolution by quarter"))
         writer.chart(attendance)
-        writer.table(attendance.title, [_("Quarter"), *quarters.columns], quarters.rows)
+        quarter_table(writer, attendance.title, quarters)
     feedback = context.get("feedback_chart")
     if feedback is not None and context.get("feedback_rows") is not None:
         writer.chart(feedback)
@@ -589,20 +226,28 @@ def evolution(writer: Writer, context: dict) -> None:
             [_("Quarter"), *context.get("feedback_columns", [])],
             context["feedback_rows"],
         )
+        partial_note(writer, context.get("quarter_series_partial") or ())
     comparison = context.get("comparison")
     if comparison:
         writer.heading(2, _("The neighbourhoods side by side"))
         writer.chart(comparison["chart"])
         writer.table(
             _("Key figures by neighbourhood"),
-            [_("QPV"), *comparison["columns"]],
+            [_("QPV"), *(_column(column) for column in comparison["columns"])],
             comparison["rows"],
         )
+        if any(getattr(column, "additive", True) is False for column in comparison["columns"]):
+            not_additive_legend(writer, comparison.get("explanations") or ())
 
 
 def family_tables(writer: Writer, families: Iterable[tuple[str, Iterable[Any]]]) -> None:
     for family_label, family_figures in families:
+        family_figures = list(family_figures)
         writer.table(str(family_label), [_("Indicator"), _("Value")], _figure_rows(family_figures))
+        # An indicator that looks paradoxical by construction has its sentence under the table.
+        for figure in family_figures:
+            if getattr(figure, "explanation", ""):
+                writer.paragraph(_labelled_line(figure.label, figure.explanation), "Note")
 
 
 def territory_indicators(writer: Writer, context: dict) -> None:
@@ -616,9 +261,7 @@ def qpv_section(writer: Writer, section: Any) -> None:
     writer.heading(1, f"{qpv.name} ({qpv.commune.name})", new_page=True)
     key_figure_table(writer, list(section.figures))
     writer.chart(section.chart)
-    writer.table(
-        section.chart.title, [_("Quarter"), *section.quarters.columns], section.quarters.rows
-    )
+    quarter_table(writer, section.chart.title, section.quarters)
     writer.heading(2, _("Every indicator — %(qpv)s") % {"qpv": qpv.name})
     family_tables(writer, section.families)
 
@@ -650,6 +293,9 @@ def transparency(writer: Writer, context: dict) -> None:
         pgettext("questions table", "Still open"),
         pgettext("questions table", "Overdue"),
     ]
+    additive = context.get("transparency_columns_additive")
+    if additive:
+        columns = [columns[0], *(_column(c, a) for c, a in zip(columns[1:], additive, strict=True))]
     rows = context.get("transparency_rows") or []
     scope = context.get("scope")
     writer.table(
@@ -658,6 +304,8 @@ def transparency(writer: Writer, context: dict) -> None:
         rows if len(rows) > 1 else [],
         total=(str(scope.label) if scope is not None else "", context["transparency_total"]),
     )
+    if additive and not all(additive):
+        not_additive_legend(writer)
 
 
 def highlights(writer: Writer, context: dict) -> None:
@@ -728,6 +376,13 @@ def annex(writer: Writer, context: dict) -> None:
         for indicator in indicators:
             writer.paragraph(str(indicator.label), "Term")
             writer.paragraph(str(indicator.definition), "Definition")
+            if getattr(indicator, "sources", ""):
+                sources = _("Source: %(sources)s.") % {"sources": indicator.sources}
+                writer.paragraph(sources, "Definition")
+            if getattr(indicator, "additive", True) is False:
+                writer.paragraph(_("Does not add up across neighbourhoods."), "Definition")
+            if getattr(indicator, "explanation", ""):
+                writer.paragraph(str(indicator.explanation), "Definition")
 
 
 # The parts in the order of the document; the lead may insert more (they read the context only).
@@ -744,9 +399,15 @@ PARTS: tuple[Callable[[Writer, dict], None], ...] = (
 )
 
 
-def render_report_odt(context: dict) -> bytes:
-    """The ODT of a report's context (`evaluation.pdf.build_context`), in the active language."""
-    footer = " · ".join(
+def footer_text(context: dict) -> str:
+    """The data period and when the figures were taken, as the PDF's running footer."""
+    if context.get("data_as_of"):
+        period_text = capfirst(context.get("period_text", ""))
+        period = context.get("period")
+        if period is not None and getattr(period, "is_cut", False):
+            period_text += f" ({period.progress_text})"
+        return " · ".join(part for part in (period_text, context["data_as_of"]) if part)
+    return " · ".join(
         part
         for part in (
             _("Data %(period_text)s") % {"period_text": context["period_text"]}
@@ -758,7 +419,11 @@ def render_report_odt(context: dict) -> bytes:
         )
         if part
     )
-    writer = Writer(str(context.get("title", "")), footer)
+
+
+def render_report_odt(context: dict) -> bytes:
+    """The ODT of a report's context (`evaluation.pdf.build_context`), in the active language."""
+    writer = Writer(str(context.get("title", "")), footer_text(context))
     for part in PARTS:
         part(writer, context)
     return writer.content()

@@ -10,11 +10,15 @@ import shutil
 import subprocess
 import uuid
 import zipfile
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, pgettext
 from odf import draw, style, table, text
 from odf.opendocument import load
 from pypdf import PdfReader
@@ -49,8 +53,6 @@ def _media(settings, tmp_path):
 
 
 def ready_with_odt(scope: Scope | None = None) -> Report:
-    from django.core.files.base import ContentFile
-
     report = ready_report(scope)
     report.odt_file.save("rapport-test.odt", ContentFile(ODT_BYTES), save=True)
     return report
@@ -137,8 +139,6 @@ def test_the_odt_has_headings_tables_and_charts(joue_report):
         for heading in document.getElementsByType(text.H)
     ]
     with translation.override("fr"):
-        from django.utils.translation import gettext
-
         summary = gettext("Summary of key figures")
         annex = gettext("Annex: definitions of the indicators")
         transparency = gettext("Transparency of questions and answers")
@@ -271,8 +271,6 @@ def test_the_build_saves_a_progress_step_for_the_odt(monkeypatch):
     assert report.odt_file.read() == ODT_BYTES
     report.odt_file.close()
     with translation.override("fr"):
-        from django.utils.translation import gettext
-
         assert gettext("Rendering the editable copy (ODT)") in seen
 
 
@@ -405,8 +403,6 @@ def test_the_written_parts_come_before_the_figures_with_their_formatting(tmp_pat
 
 
 def test_key_figures_show_their_target_progress_and_trend_when_they_have_them():
-    from types import SimpleNamespace
-
     with_target = SimpleNamespace(
         label="Rencontres tenues",
         value="12",
@@ -439,3 +435,76 @@ def test_key_figures_show_their_target_progress_and_trend_when_they_have_them():
         "Indicateur",
         "Valeur",
     ]
+
+
+def test_marks_notes_and_sources_of_the_context_are_printed_when_present():
+    """Non-additive columns (†) with their legend, partial quarters, explanations, sources, a
+    period cut to today: each printed when the context carries it, as in the PDF."""
+    quarter = SimpleNamespace(
+        quarter_label="T4 2026 (partiel)", dates_text="du 1er octobre au 7 décembre 2026"
+    )
+    period = SimpleNamespace(
+        label="2026",
+        is_cut=True,
+        planned_end=date(2026, 12, 31),
+        progress_text="année en cours",
+    )
+    figure = SimpleNamespace(
+        label="Taux de retour",
+        value="45,0 %",
+        explanation="La métropole compte chaque personne une fois.",
+    )
+    indicator = SimpleNamespace(
+        label="Taux de retour",
+        definition="Part des habitant·es venu·es deux fois.",
+        sources="les inscriptions et les entrées libres",
+        additive=False,
+        explanation="",
+    )
+    context = {
+        "period": period,
+        "period_text": "du 1er janvier au 7 décembre 2026",
+        "data_as_of": "Données arrêtées au 7 décembre 2026 à 23 h 10",
+        "quarters": SimpleNamespace(
+            columns=["Présences"], rows=[("T4 2026 (partiel)", ["3"])], partial=[quarter]
+        ),
+        "attendance_chart": SimpleNamespace(title="Présences par trimestre", uri="", alt=""),
+        "comparison": {
+            "chart": SimpleNamespace(title="", uri="", alt=""),
+            "columns": [
+                SimpleNamespace(label="Présences", additive=True),
+                SimpleNamespace(label="Taux de retour", additive=False),
+            ],
+            "explanations": [("Taux de retour", "Une phrase d’explication.")],
+            "rows": [("Sanitas", ["3", "45,0 %"])],
+        },
+        "families": [("Résultat", [figure])],
+        "transparency_total": ["1", "1", "100,0 %", "100,0 %", "2 j", "2 j", "0", "0"],
+        "transparency_columns_additive": (True, True, False, False, False, False, True, True),
+        "definitions": [("Résultat", [indicator])],
+    }
+    with translation.override("fr"):
+        document = load(io.BytesIO(odt.render_report_odt(context)))
+    body = odf_text(document.text)
+    headers = [
+        odf_text(cell)
+        for rows in document.getElementsByType(table.TableHeaderRows)
+        for cell in rows.getElementsByType(table.TableCell)
+    ]
+    assert "Taux de retour †" in headers and "Présences" in headers
+    with translation.override("fr"):
+        share = pgettext("questions table", "Share answered")
+        received = pgettext("questions table", "Received")
+    assert f"{share} †" in headers and received in headers
+    assert body.count("† Ne s’additionne pas entre quartiers") == 2
+    assert "Taux de retour : Une phrase d’explication." in body
+    assert "T4 2026 (partiel) : du 1er octobre au 7 décembre 2026 seulement" in body
+    assert "Taux de retour : La métropole compte chaque personne une fois." in body
+    assert "Source : les inscriptions et les entrées libres." in body
+    assert "Ne s’additionne pas entre quartiers." in body
+    assert "Données arrêtées au 7 décembre 2026 à 23 h 10." in body
+    assert "La période n’est pas terminée (elle s’achève le 31 décembre 2026)" in body
+    footer = odf_text(document.masterstyles)
+    assert footer.startswith(
+        "Du 1er janvier au 7 décembre 2026 (année en cours) · Données arrêtées au 7 décembre 2026"
+    )
