@@ -27,10 +27,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var
 
 # WeasyPrint's libraries and fonts (PDF reports; fonts-noto-core: Noto Sans Arabic for the posters'
-# meeting translations); gettext for compilemessages.
+# meeting translations); Cairo for CairoSVG (the charts of the reports' ODT, as PNG); gettext for
+# compilemessages.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 \
+        fonts-dejavu-core fonts-noto-core \
         gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 

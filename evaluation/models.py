@@ -70,6 +70,10 @@ class Report(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     progress_label = models.CharField(_("current step"), max_length=200, blank=True)
     file = models.FileField(_("PDF file"), upload_to="reports/%Y/", blank=True, max_length=200)
+    # The editable copy (ODT) of the same build, for a delegate to adapt; empty if it failed.
+    odt_file = models.FileField(
+        _("editable copy (ODT)"), upload_to="reports/%Y/", blank=True, max_length=200
+    )
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     checksum = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)

@@ -5,8 +5,10 @@ The life of a report:
 - `report_request` (a user, from the reports page) and `schedule_annual_reports` (Celery beat, on
   15 January) create it QUEUED and queue `tasks.build_report` once the transaction commits.
 - `report_build` (the task's work) claims it (RUNNING, one more attempt), computes the catalogue,
-  renders the PDF and saves it (READY, with size and SHA-256 checksum), or records a readable reason
-  (FAILED) and logs the traceback for the technical team.
+  renders the PDF and its editable copy (ODT, from the same context) and saves them (READY, with
+  the PDF's size and SHA-256 checksum), or records a readable reason (FAILED) and logs the
+  traceback for the technical team. An ODT that cannot be made is logged and left out: the PDF
+  is the reference document.
 - `report_retry` puts a failed report back in the queue.
 - `report_rebuild` puts a ready one back in the queue, when its written parts are published
   (evaluation.report_texts): the new PDF replaces the old one, and is not announced again.
@@ -44,7 +46,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from evaluation import pdf
+from evaluation import odt, pdf
 from evaluation.indicators import Period, Scope, report_period
 from evaluation.models import IndicatorTarget, Report, ReportStatus
 from participation.celery import app, task_named
@@ -245,9 +247,9 @@ def _progress_saver(report: Report) -> Callable[[int, str], None]:
     return save
 
 
-def report_filename(report: Report) -> str:
+def report_filename(report: Report, extension: str = "pdf") -> str:
     scope = slugify(report.scope_label) or "rapport"
-    return f"rapport-{scope}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.pdf"
+    return f"rapport-{scope}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.{extension}"
 
 
 def _readable_error(error: Exception, step: str) -> str:
@@ -279,8 +281,9 @@ def _requeue(report: Report) -> None:
 
 
 @transaction.atomic
-def _finish(report: Report, content: bytes) -> bool:
-    """Save the PDF and mark the report READY; False if another attempt took the report over."""
+def _finish(report: Report, content: bytes, editable: bytes | None = None) -> bool:
+    """Save the PDF (and its editable copy, ODT) and mark the report READY; False if another
+    attempt took the report over."""
     current = Report.objects.select_for_update().filter(pk=report.pk).first()
     if current is None or (current.status, current.attempts) != (
         ReportStatus.RUNNING,
@@ -290,6 +293,8 @@ def _finish(report: Report, content: bytes) -> bool:
     # A rebuild replaces the previous PDF (removed once committed); the first build is announced.
     previous, first_build = current.file.name, not current.checksum
     report.file.save(report_filename(report), ContentFile(content), save=False)
+    if editable is not None:
+        report.odt_file.save(report_filename(report, "odt"), ContentFile(editable), save=False)
     report.size = len(content)
     report.checksum = hashlib.sha256(content).hexdigest()
     report.generated_at = timezone.now()
@@ -299,6 +304,7 @@ def _finish(report: Report, content: bytes) -> bool:
     report.save(
         update_fields=[
             "file",
+            "odt_file",
             "size",
             "checksum",
             "generated_at",
@@ -336,9 +342,14 @@ def report_build(
             save_progress(progress, label)
 
         try:
-            content = pdf.build_report_pdf(report, progress=advance)
+            # One context for both documents: the PDF and its editable copy print the same figures.
+            context = pdf.build_context(report, progress=advance)
+            advance(75, _("Rendering the PDF"))
+            content = pdf.render_report_pdf(context)
+            advance(90, _("Rendering the editable copy (ODT)"))
+            editable = _editable_copy(report, context)
             advance(95, _("Saving the file"))
-            if not _finish(report, content):
+            if not _finish(report, content, editable):
                 logger.warning("Report %s was taken over by another attempt.", report.pk)
         except TRANSIENT_ERRORS as error:
             if not final_attempt:
@@ -351,6 +362,18 @@ def report_build(
             logger.exception("Report %s failed at step %r.", report.pk, step)
             _safely(_fail, report, _readable_error(error, step))
         return report
+
+
+def _editable_copy(report: Report, context: dict) -> bytes | None:
+    """The ODT of the report, or None if it cannot be made: the PDF is the reference document,
+    and a delegate still gets it (the page then offers no editable copy)."""
+    try:
+        return odt.render_report_odt(context)
+    except (SoftTimeLimitExceeded, *TRANSIENT_ERRORS):
+        raise
+    except Exception:
+        logger.exception("Report %s: the editable copy (ODT) could not be made.", report.pk)
+        return None
 
 
 def _safely(function: Callable[..., object], *args: Any) -> None:

@@ -23,6 +23,11 @@ urlpatterns = [
         reports.report_download,
         name="report_download",
     ),
+    path(
+        "espace-pro/rapports/<int:pk>/telecharger.odt",
+        reports.report_download_odt,
+        name="report_download_odt",
+    ),
     path("espace-pro/rapports/<int:pk>/relancer/", reports.report_retry, name="report_retry"),
     path(
         "espace-pro/rapports/<int:pk>/textes/",

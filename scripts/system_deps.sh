@@ -5,6 +5,7 @@
 #     gettext                       compilemessages (msgfmt)
 #     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 #                                   WeasyPrint, which renders the PDF reports
+#     libcairo2                     CairoSVG, which renders the charts as PNG for the reports' ODT
 #     fonts-noto-core               Noto Sans Arabic and others: posters print meeting translations
 #                                   (Arabic right to left, Turkish, Portuguese...) without missing glyphs
 #   scripts/system_deps.sh test     the test suite (`make test`), in addition:
@@ -12,6 +13,7 @@
 #     chromium                      the browser tests
 #     default-jre-headless          Java for the W3C Nu HTML checker (npm vnu-jar), which validates pages
 #     libreoffice-calc-nogui        proves the XLSX/CSV exports open in LibreOffice
+#     libreoffice-writer-nogui      converts the reports' ODT to PDF, to read it back
 #     postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
 #                                   in tests/whole_site/test_faults.py
 #   scripts/system_deps.sh bench    the benchmark (`make bench`), in addition to `run`:
@@ -28,13 +30,14 @@ PACKAGES=(
   libpango-1.0-0
   libpangoft2-1.0-0
   libharfbuzz-subset0
+  libcairo2
   fonts-dejavu-core
   fonts-noto-core
 )
 purpose="${1:-run}"
 case "$purpose" in
   run) ;;
-  test) PACKAGES+=(poppler-utils chromium default-jre-headless libreoffice-calc-nogui postgresql) ;;
+  test) PACKAGES+=(poppler-utils chromium default-jre-headless libreoffice-calc-nogui libreoffice-writer-nogui postgresql) ;;
   bench) PACKAGES+=(wrk postgresql) ;;
   *)
     echo "usage: scripts/system_deps.sh [run|test|bench]" >&2

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from evaluation import report_texts, services
+from evaluation import odt, report_texts, services
 from evaluation.forms import ScopePeriodForm
 from evaluation.models import Report, ReportQuerySet, ReportStatus
 from participation.http import AuthenticatedHttpRequest
@@ -150,6 +150,27 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         as_attachment=True,
         filename=services.report_filename(report),
         content_type="application/pdf",
+    )
+    patch_cache_control(response, private=True)
+    return response
+
+
+@login_required
+@require_GET
+def report_download_odt(request: HttpRequest, pk: int) -> FileResponse:
+    """The editable copy (ODT) of a ready report, for the same readers as the PDF."""
+    report = _report_for(request, pk)
+    if report.status != ReportStatus.READY or not report.odt_file:
+        raise Http404
+    try:
+        handle = report.odt_file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=services.report_filename(report, "odt"),
+        content_type=odt.MEDIA_TYPE,
     )
     patch_cache_control(response, private=True)
     return response

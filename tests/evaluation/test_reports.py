@@ -592,7 +592,8 @@ def test_second_build_of_a_ready_report_does_nothing(dataset, django_capture_on_
     tasks.build_report.delay(report.pk)
     report.refresh_from_db()
     assert (report.file.name, report.checksum, report.generated_at, report.attempts) == before
-    assert len(list(Path(report.file.path).parent.iterdir())) == 1
+    # The PDF and its editable copy (ODT), once each.
+    assert len(list(Path(report.file.path).parent.iterdir())) == 2
 
 
 def test_progress_is_saved_at_each_step(dataset, monkeypatch):

@@ -106,6 +106,7 @@ OUTCOMES = {"200", "400", "403", "404", "405", "409", "410", "L", "A", "R"}
 # Staff pages: nothing under these opens before the second factor.
 STAFF_PREFIXES = ("espace-pro/", "admin/")
 PDF = b"%PDF-1.7\n% a tiny test file\n"
+ODT = b"PK\x03\x04 a tiny test file"
 # A 1x1 transparent PNG.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -178,7 +179,8 @@ def _side(slug: str, *, resident) -> SimpleNamespace:
         checksum=hashlib.sha256(PDF).hexdigest(),
         generated_at=now,
     )
-    report.file.save("rapport.pdf", ContentFile(PDF))
+    report.file.save("rapport.pdf", ContentFile(PDF), save=False)
+    report.odt_file.save("rapport.odt", ContentFile(ODT))
     return SimpleNamespace(
         qpv=qpv,
         commune=qpv.commune,
@@ -1233,6 +1235,12 @@ TABLE += [
     E(
         "espace-pro/rapports/<int:pk>/telecharger/",
         of("evaluation:report_download", "report"),
+        "  L 403 403 200 404 403 200 200",
+        "  L 405 405 405 405 405 405 405",
+    ),
+    E(
+        "espace-pro/rapports/<int:pk>/telecharger.odt",
+        of("evaluation:report_download_odt", "report"),
         "  L 403 403 200 404 403 200 200",
         "  L 405 405 405 405 405 405 405",
     ),

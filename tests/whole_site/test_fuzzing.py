@@ -1995,6 +1995,7 @@ NO_INPUT = {
     "evaluation:report",
     "evaluation:report_download",
     "evaluation:target_delete",
+    "evaluation:report_download_odt",
     "account_home",
     "my_data",
     "my_data_json",

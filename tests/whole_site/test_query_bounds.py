@@ -948,6 +948,8 @@ EXCLUDED: dict[str, str] = {
     "dialogue:meeting_signin_sheet": "PDF (WeasyPrint): pinned in tests/dialogue/test_printables",
     "dialogue:minutes_attachment": "a file download: one query for the minutes, then the file",
     "evaluation:report_download": "a file download: one query for the report, then the file",
+    "evaluation:report_download_odt": "a file download: one query for the report, then the file "
+    "(pinned in tests/evaluation/test_report_odt.py)",
     "qpv:news_image": "a file download: one query for the news item, then the image",
     "dialogue:feedback_on_the_spot": "a redirect to the feedback form (listed) with a new token",
     "dialogue:registration_code": "needs the session of a guest registration: pinned in "
