@@ -208,6 +208,10 @@ def key_figures(writer: Writer, context: dict) -> None:
         return
     writer.heading(1, _("Summary of key figures"), new_page=True)
     key_figure_table(writer, figures)
+    # The sentences of the figures that look paradoxical by construction, as under the PDF's tiles.
+    for figure in figures:
+        if getattr(figure, "explanation", ""):
+            writer.paragraph(f"{figure.label} — {figure.explanation}")
 
 
 def evolution(writer: Writer, context: dict) -> None:
@@ -363,14 +367,8 @@ def annex(writer: Writer, context: dict) -> None:
     if not definitions:
         return
     writer.heading(1, _("Annex: definitions of the indicators"), new_page=True)
-    writer.paragraph(
-        _(
-            "A period is a pair of Paris calendar dates, both included. A scope is the metropole, a "
-            "commune (its QPV) or one QPV; a meeting, a speaking turn or a feedback answer belongs "
-            "to the QPV of its dialogue space. Counts of an empty scope or period are 0; averages, "
-            "shares and medians with nothing to average are shown as “–” (no data)."
-        )
-    )
+    for paragraph in context.get("annex_intro", ()):
+        writer.paragraph(paragraph)
     for family_label, indicators in definitions:
         writer.heading(2, str(family_label))
         for indicator in indicators:

@@ -23,7 +23,7 @@ from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from evaluation import charts, targets
 from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
@@ -114,6 +114,22 @@ HIGHLIGHT_PROJECTS = 8
 HIGHLIGHT_TEXT_LIMIT = 320
 
 Progress = Callable[[int, str], None]
+# The general rules printed before the definitions of the annex, in the PDF and in the ODT.
+ANNEX_INTRO = (
+    gettext_lazy(
+        "A period is a pair of Paris calendar dates, both included; a period still in "
+        "progress stops on the day the report was built. A scope is the metropole, a commune "
+        "(its QPV) or one QPV; a meeting, a speaking turn or a feedback answer belongs to the"
+        " QPV of its dialogue space. Counts of an empty scope or period are 0; averages, "
+        "shares and medians with nothing to average are shown as “–” (no data)."
+    ),
+    gettext_lazy(
+        "Each figure is rounded once, from its exact value, to the number of decimals its "
+        "definition states, and printed with exactly that many everywhere (this report, the "
+        "dashboard, the spreadsheets): counts without decimals, amounts in euros with their "
+        "cents, percentages and delays in days with one decimal, scores out of 5 with two."
+    ),
+)
 
 
 def _no_progress(progress: int, label: str) -> None:
@@ -479,6 +495,7 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
         "projects": project_highlights(scope, period),
         "projects_figure": figures(values, ["projects_co_construction_or_more"])[0],
         "text_limit": HIGHLIGHT_TEXT_LIMIT,
+        "annex_intro": [str(paragraph) for paragraph in ANNEX_INTRO],
         "definitions": [
             (
                 str(FAMILY_LABELS[family]),

@@ -106,6 +106,8 @@ class KeyFigure:
     target: Target | None
     progress: TargetProgress | None
     trend: Trend
+    # The sentence of an indicator whose value looks paradoxical by construction (return rate).
+    explanation: str = ""
 
 
 # ---- Periods ----------------------------------------------------------------------------------
@@ -441,12 +443,13 @@ def key_figures(
             KeyFigure(
                 code=code,
                 label=str(indicator.label),
-                value=charts.format_value(value, indicator.unit),
+                value=charts.format_indicator(indicator, value),
                 raw=value,
                 unit=indicator.unit,
                 target=target,
                 progress=None if target is None else progress(value, target),
                 trend=trend(values, values_before, code, comparison=comparison),
+                explanation=str(indicator.explanation or ""),
             )
         )
     return result
