@@ -111,6 +111,12 @@ def test_demo_data_cover_every_role_and_a_year_of_meetings(settings, capsys):
         and Project.objects.exclude(origin_question=None).exists()
         and not Project.objects.public().filter(steps=None).exists()
     )
+    # Issue 19: the dashboard and the reports of the local run show targets (the issue's examples).
+    from evaluation.models import IndicatorTarget
+
+    assert {("meetings_held", 10), ("questions_on_time_rate", 80)} <= {
+        (code, int(value)) for code, value in IndicatorTarget.objects.values_list("code", "value")
+    }
     before = counts()
     call_command("load_demo", "--quiet")
     assert counts() == before

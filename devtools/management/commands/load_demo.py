@@ -21,6 +21,7 @@ from devtools.demo.influence import load_demo_influence
 from devtools.demo.meetings import load_demo_meetings
 from devtools.demo.projects import load_demo_projects
 from devtools.demo.questions import load_demo_questions
+from devtools.demo.targets import load_demo_targets
 from devtools.demo.translations import load_demo_translations
 from dialogue.models import DialogueSpace, FacilitatedBy, SpaceFormat, SpaceOrigin
 from participation.models import RoleAssignment, User
@@ -94,6 +95,7 @@ class Command(BaseCommand):
         # Influence records link to the demo projects: load_demo_influence comes after them.
         self.stdout.write(f"Demo influence records and news: {load_demo_influence()} created.")
         self.stdout.write(f"Demo fund envelopes created: {load_demo_fund()} (existing ones kept).")
+        self.stdout.write(f"Demo indicator targets created: {load_demo_targets()}.")
         if not quiet:
             self._print_logins(accounts)
 
