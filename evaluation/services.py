@@ -146,19 +146,24 @@ def report_request(*, user: User, scope: Scope, period: Period) -> Report:
     return report
 
 
+def _queue_again(report: Report, *, by: User, why: str) -> None:
+    """Put a locked report back in the queue (a retry or a rebuild: same scope and period)."""
+    report.status = ReportStatus.QUEUED
+    report.progress = 0
+    report.progress_label = ""
+    report.error = ""
+    report.save(update_fields=["status", "progress", "progress_label", "error"])
+    logger.info("Report %s queued %s by user %s.", report.pk, why, getattr(by, "pk", None))
+    _queue(report.pk)
+
+
 @transaction.atomic
 def report_retry(*, report: Report, by: User) -> Report:
     """Queue a failed (or stale running) report again; ReportError if there is nothing to retry."""
     locked = Report.objects.select_for_update().get(pk=report.pk)
     if not is_retryable(locked):
         raise ReportError(_("Only a report whose build failed can be built again."))
-    locked.status = ReportStatus.QUEUED
-    locked.progress = 0
-    locked.progress_label = ""
-    locked.error = ""
-    locked.save(update_fields=["status", "progress", "progress_label", "error"])
-    logger.info("Report %s queued again by user %s.", locked.pk, getattr(by, "pk", None))
-    _queue(locked.pk)
+    _queue_again(locked, by=by, why="again")
     return locked
 
 
@@ -169,13 +174,7 @@ def report_rebuild(*, report: Report, by: User) -> Report:
     locked = Report.objects.select_for_update().get(pk=report.pk)
     if not is_rebuildable(locked):
         raise ReportError(_("The report is being built: it will print the texts published now."))
-    locked.status = ReportStatus.QUEUED
-    locked.progress = 0
-    locked.progress_label = ""
-    locked.error = ""
-    locked.save(update_fields=["status", "progress", "progress_label", "error"])
-    logger.info("Report %s queued for a rebuild by user %s.", locked.pk, getattr(by, "pk", None))
-    _queue(locked.pk)
+    _queue_again(locked, by=by, why="for a rebuild")
     return locked
 
 

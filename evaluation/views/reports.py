@@ -135,24 +135,26 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/report_status_poll.html", context)
 
 
+def _file_response(report: Report, file, filename: str, content_type: str) -> FileResponse:
+    """A file of a ready report as a private attachment; 404 until it exists."""
+    if report.status != ReportStatus.READY or not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    patch_cache_control(response, private=True)
+    return response
+
+
 @login_required
 @require_GET
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
     report = _report_for(request, pk)
-    if report.status != ReportStatus.READY or not report.file:
-        raise Http404
-    try:
-        handle = report.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=services.report_filename(report),
-        content_type="application/pdf",
-    )
-    patch_cache_control(response, private=True)
-    return response
+    return _file_response(report, report.file, services.report_filename(report), "application/pdf")
 
 
 @login_required
@@ -160,20 +162,8 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 def report_download_odt(request: HttpRequest, pk: int) -> FileResponse:
     """The editable copy (ODT) of a ready report, for the same readers as the PDF."""
     report = _report_for(request, pk)
-    if report.status != ReportStatus.READY or not report.odt_file:
-        raise Http404
-    try:
-        handle = report.odt_file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=services.report_filename(report, "odt"),
-        content_type=odt.MEDIA_TYPE,
-    )
-    patch_cache_control(response, private=True)
-    return response
+    filename = services.report_filename(report, "odt")
+    return _file_response(report, report.odt_file, filename, odt.MEDIA_TYPE)
 
 
 @login_required
