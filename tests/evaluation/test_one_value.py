@@ -32,6 +32,7 @@ from qpv.models import Commune
 from tests.evaluation.factories import FeedbackFactory, build_dataset, meeting_at, paris
 from tests.evaluation.test_reports import normalised, pdf_text
 from tests.participation.factories import UserFactory, grant
+from tests.whole_site.plain_text import visible_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +174,15 @@ def test_every_indicator_prints_one_value_in_the_pdf_the_dashboard_and_the_expor
     with translation.override("fr"):
         assert normalised(row[3]) == expected["questions_on_time_rate"] == "33,3 %"
     assert normalised(f"{tours.name} {' '.join(row)}") in text
+
+    # Item 5: no code identifier in what a delegate reads (the PDF, the dashboard, the report's
+    # page), and no SHA-256 on that page (it stays on the record and in the audit log).
+    code = re.compile(r"\b(" + "|".join(map(re.escape, INDICATORS)) + r")\b")
+    assert not code.search(text), code.search(text)
+    assert not code.search(" ".join(visible_lines(page)))
+    detail = client.get(report.get_absolute_url()).content.decode()
+    assert not code.search(" ".join(visible_lines(detail)))
+    assert report.checksum and report.checksum not in detail and "SHA" not in detail
 
 
 def test_rounding_is_once_and_half_up():
