@@ -8,11 +8,17 @@ from auditlog.filters import CIDFilter, ResourceTypeFilter
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import BadRequest
+from django.contrib.auth.models import Group
+from django.core.exceptions import BadRequest, FieldDoesNotExist
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from participation.admin_labels import name_third_party_models, permission_label
 from participation.models import RoleAssignment, User
+
+name_third_party_models()
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -62,11 +68,28 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "scope_label", "created_at"]
+    list_display = ["user", "role", "scope", "created_at"]
     list_filter = ["role", "commune", "qpv"]
     search_fields = ["user__email", "user__full_name"]
     autocomplete_fields = ["user", "qpv", "commune", "organisation", "dialogue_space"]
     list_select_related = ["user", "qpv", "commune", "organisation", "dialogue_space__qpv"]
+
+    @admin.display(description=_("scope"))
+    def scope(self, assignment: RoleAssignment) -> str:
+        return assignment.scope_label
+
+
+# Groups give Django permissions, whose names are stored in English: listed in French.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if db_field.name == "permissions":
+            field.label_from_instance = permission_label
+        return field
 
 
 # allauth's own admin shows an authenticator's data: the TOTP secret, the seed of the recovery
@@ -100,6 +123,10 @@ admin.site.unregister(UserSession)
 class UserSessionAdmin(BaseUserSessionAdmin):
     search_fields = ["user__email", "user__full_name", "ip"]
 
+    # A session is opened by signing in, not typed in the admin.
+    def has_add_permission(self, request) -> bool:
+        return False
+
 
 class _ResourceTypeFilter(ResourceTypeFilter):
     def queryset(self, request, queryset):
@@ -110,12 +137,43 @@ class _ResourceTypeFilter(ResourceTypeFilter):
 
 
 admin.site.unregister(LogEntry)
+MSG_SHORT_FIELDS = 6
+
+
+def _field_label(entry: LogEntry, name: str) -> str:
+    """A changed field's name as the forms say it ("titre", not "title"), without a query."""
+    model = entry.content_type.model_class()
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model else name
+    except FieldDoesNotExist:
+        return name
 
 
 @admin.register(LogEntry)
 class LogEntryAdmin(BaseLogEntryAdmin):
     search_fields = ["timestamp", "object_repr", "changes", "actor__email", "actor__full_name"]
     list_filter = ["action", _ResourceTypeFilter, CIDFilter]
+    # auditlog writes the columns below in English whatever the language: said again, in French.
+
+    @admin.display(description=_("User"))
+    def user_url(self, obj):
+        return super().user_url(obj) if obj.actor else gettext("system")
+
+    @admin.display(description=_("Changes"))
+    def msg_short(self, obj):
+        if obj.action in [LogEntry.Action.DELETE, LogEntry.Action.ACCESS]:
+            return ""
+        fields = [_field_label(obj, name) for name in obj.changes_dict]
+        shown = ", ".join(fields[:MSG_SHORT_FIELDS]) + (
+            ", …" if len(fields) > MSG_SHORT_FIELDS else ""
+        )
+        return ngettext(
+            "%(count)s change: %(fields)s", "%(count)s changes: %(fields)s", len(fields)
+        ) % {"count": len(fields), "fields": shown}
+
+    @admin.display(description=_("Correlation ID"))
+    def cid_url(self, obj):
+        return super().cid_url(obj)
 
 
 def refuse_nul_bytes(admin_view):

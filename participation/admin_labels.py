@@ -1,0 +1,86 @@
+"""French names for what third-party apps show in the admin (issue 19).
+
+allauth's Authenticator and UserSession have no verbose names: Django derives "authenticator" and
+"user session" from the class names, which no catalogue can translate. Their names, and those of
+their fields, are given here as translatable strings (our catalogue has the French).
+
+Only the running `_meta` is changed: the migrations read a model's options and fields from what
+the code declared (`Meta.original_attrs`, `Field._verbose_name`), so no migration of a third-party
+app follows from it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# Model -> (verbose name, plural, {field: verbose name}).
+THIRD_PARTY_LABELS = {
+    ("mfa", "authenticator"): (
+        _("authenticator"),
+        _("authenticators"),
+        {
+            "user": _("user"),
+            "type": _("type"),
+            "data": _("data"),
+            "created_at": _("created at"),
+            "last_used_at": _("last used at"),
+        },
+    ),
+    ("usersessions", "usersession"): (
+        _("user session"),
+        _("user sessions"),
+        {
+            "user": _("user"),
+            "created_at": _("created at"),
+            "ip": _("IP address"),
+            "last_seen_at": _("last seen at"),
+            "session_key": _("session key"),
+            "user_agent": _("browser (user agent)"),
+            "data": _("data"),
+        },
+    ),
+}
+
+
+def name_third_party_models() -> None:
+    from django.apps import apps
+
+    for (app_label, model_name), (name, plural, fields) in THIRD_PARTY_LABELS.items():
+        opts = apps.get_model(app_label, model_name)._meta
+        opts.verbose_name = name
+        opts.verbose_name_plural = plural
+        for field_name, label in fields.items():
+            opts.get_field(field_name).verbose_name = label
+
+
+# The four permissions Django creates for each model are stored in English ("Can add meeting"):
+# the admin's permission list says them in French from their code name.
+DEFAULT_PERMISSION_VERBS = {
+    "add": _("Can add"),
+    "change": _("Can change"),
+    "delete": _("Can delete"),
+    "view": _("Can view"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    opts = model._meta
+    action, _sep, rest = permission.codename.partition("_")
+    if rest == opts.model_name and action in DEFAULT_PERMISSION_VERBS:
+        what = str(DEFAULT_PERMISSION_VERBS[action])
+    else:
+        what = gettext(permission.name)
+    app = apps_verbose_name(opts.app_label)
+    return f"{app} | {capfirst(opts.verbose_name)} | {what}"
+
+
+def apps_verbose_name(app_label: str) -> str:
+    from django.apps import apps
+
+    return str(apps.get_app_config(app_label).verbose_name)
