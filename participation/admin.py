@@ -12,6 +12,9 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import BadRequest, FieldDoesNotExist
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -140,13 +143,28 @@ admin.site.unregister(LogEntry)
 MSG_SHORT_FIELDS = 6
 
 
+def _old_new(values) -> tuple[object, object]:
+    if isinstance(values, dict):  # a many-to-many change: what was added or removed
+        return "", ", ".join(map(str, values.get("objects", [])))
+    return (values[0], values[1]) if len(values) == 2 else ("", values)
+
+
+def _shown_value(value) -> str:
+    return "—" if value in (None, "None", "") else str(value)
+
+
 def _field_label(entry: LogEntry, name: str) -> str:
     """A changed field's name as the forms say it ("titre", not "title"), without a query."""
     model = entry.content_type.model_class()
     try:
-        return str(model._meta.get_field(name).verbose_name) if model else name
+        field = model._meta.get_field(name) if model else None
     except FieldDoesNotExist:
+        field = None
+    if field is None:
         return name
+    if field.auto_created and field.is_relation:  # the other side of a relation: its model's name
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)
 
 
 @admin.register(LogEntry)
@@ -174,6 +192,25 @@ class LogEntryAdmin(BaseLogEntryAdmin):
     @admin.display(description=_("Correlation ID"))
     def cid_url(self, obj):
         return super().cid_url(obj)
+
+    @admin.display(description=_("Changes"))
+    def msg(self, obj):
+        """The changed fields by their names and values as the forms show them (a role's label,
+        not its code), an empty value as a dash."""
+        rows = [
+            format_html(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                capfirst(str(name)),
+                *(_shown_value(value) for value in _old_new(values)),
+            )
+            for name, values in obj.changes_display_dict.items()
+        ]
+        if not rows:
+            return gettext("No field changes")
+        header = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th></tr>", _("Field"), _("From"), _("To")
+        )
+        return format_html("<table>{}{}</table>", header, mark_safe("".join(rows)))
 
 
 def refuse_nul_bytes(admin_view):

@@ -13,8 +13,55 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+# Msgids of Django, allauth and auditlog that our catalogue translates again (LOCALE_PATHS is read
+# before the apps' catalogues): marked here so that makemessages keeps them.
+# - Django's admin glues "de" to a model's name ("Ajout de attribution de rôle") and agrees
+#   "sélectionnés" with any plural: said without elision nor agreement.
+# - allauth calls its app "MFA"; auditlog has no French at all.
+THIRD_PARTY_MSGIDS = (
+    gettext_noop("Add %s"),
+    gettext_noop("Change %s"),
+    gettext_noop("View %s"),
+    gettext_noop("Cannot delete %(name)s"),
+    gettext_noop("%(app)s administration"),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Deleted {name} “{object}”."),
+    gettext_noop("Delete selected %(verbose_name_plural)s"),
+    gettext_noop("MFA"),
+    gettext_noop("Created"),
+    gettext_noop("Resource"),
+    gettext_noop("Changes"),
+    gettext_noop("Resource Type"),
+    gettext_noop("Correlation ID"),
+    gettext_noop("Click to filter by records with this correlation id"),
+    gettext_noop("create"),
+    gettext_noop("update"),
+    gettext_noop("delete"),
+    gettext_noop("access"),
+    gettext_noop("Created {repr:s}"),
+    gettext_noop("Updated {repr:s}"),
+    gettext_noop("Deleted {repr:s}"),
+    gettext_noop("Logged {repr:s}"),
+    gettext_noop("system"),
+    gettext_noop("Relationship"),
+    gettext_noop("Objects"),
+    gettext_noop("No field changes"),
+    gettext_noop("object pk"),
+    gettext_noop("object id"),
+    gettext_noop("object representation"),
+    gettext_noop("change message"),
+    gettext_noop("actor"),
+    gettext_noop("remote address"),
+    gettext_noop("remote port"),
+    gettext_noop("timestamp"),
+    gettext_noop("additional data"),
+    gettext_noop("actor email"),
+    # Stored in English by the migration of participation.User's Meta.permissions.
+    gettext_noop("Configure the territory, organisations and roles"),
+)
 
 # Model -> (verbose name, plural, {field: verbose name}).
 THIRD_PARTY_LABELS = {
