@@ -55,7 +55,7 @@ KNOWN_LEAKS = (
 )
 # Whole texts that are English words on their own (a cell, a filter's choice).
 KNOWN_LEAK_TEXTS = {"create", "update", "delete", "access", "system", "None", "Qpv", "Ip", "Data"}
-LEAK_PATTERN = re.compile(r"\b(?:%s)" % "|".join(re.escape(leak) for leak in KNOWN_LEAKS))
+LEAK_PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(leak) for leak in KNOWN_LEAKS) + ")")
 # "de" and "le" before a vowel are elided in French: "de attribution" is Django's "Ajout de %s".
 NO_ELISION = re.compile(r"\b(?:[Dd]e|[Ll]e|[Qq]ue) [aeiouyàâéèêëîïôûAEIOUYÀÂÉÈÊÎÔÛ]")
 
@@ -184,7 +184,7 @@ def test_every_admin_page_is_in_french(client, admin_world):
 
 def test_the_delete_selected_action_asks_in_french(client, admin_world):
     failures = []
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         obj = _admin_object(admin_world, model)
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
