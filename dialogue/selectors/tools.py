@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting
@@ -39,7 +40,7 @@ def _when(moment: datetime) -> str:
     local = timezone.localtime(moment)
     return _("%(day)s at %(time)s") % {
         "day": date_format(local, "l j F Y"),
-        "time": date_format(local, "H:i"),
+        "time": time_format(local),
     }
 
 

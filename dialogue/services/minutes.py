@@ -17,6 +17,7 @@ from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
 from dialogue import emails
@@ -50,7 +51,7 @@ def minutes_refusal(meeting: Meeting, *, now: datetime | None = None) -> str | N
                 "This meeting has not started yet: its minutes can be written from its start, "
                 "on %(day)s at %(time)s."
             )
-        ) % {"day": date_format(local, "l j F Y"), "time": date_format(local, "H:i")}
+        ) % {"day": date_format(local, "l j F Y"), "time": time_format(local)}
     return None
 
 
