@@ -6,11 +6,13 @@ from allauth.usersessions.models import UserSession
 from auditlog.admin import LogEntryAdmin as BaseLogEntryAdmin
 from auditlog.filters import CIDFilter, ResourceTypeFilter
 from auditlog.models import LogEntry
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import BadRequest, FieldDoesNotExist
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -86,13 +88,38 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 admin.site.unregister(Group)
 
 
+class PermissionsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return permission_label(obj)
+
+
 @admin.register(Group)
 class GroupAdmin(BaseGroupAdmin):
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
         if db_field.name == "permissions":
-            field.label_from_instance = permission_label
-        return field
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+    def get_deleted_objects(self, objs, request):
+        """Without the links to the permissions, which Django names in English ("Group_permissions
+        object (1)"): deleting a group removes them, nothing else."""
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        links = Group.permissions.through._meta
+        model_count.pop(links.verbose_name_plural, None)
+        prefix = capfirst(links.verbose_name) + ":"
+        return _without(to_delete, prefix), model_count, perms_needed, protected
+
+
+def _without(nested: list, prefix: str) -> list:
+    """A nested list of the admin's deletion summary, without the lines starting with `prefix`."""
+    kept: list = []
+    for item in nested:
+        if isinstance(item, list):
+            if inner := _without(item, prefix):
+                kept.append(inner)
+        elif not str(item).startswith(prefix):
+            kept.append(item)
+    return kept
 
 
 # allauth's own admin shows an authenticator's data: the TOTP secret, the seed of the recovery
@@ -132,6 +159,14 @@ class UserSessionAdmin(BaseUserSessionAdmin):
 
 
 class _ResourceTypeFilter(ResourceTypeFilter):
+    def lookups(self, request, model_admin):
+        """The types by their names ("Rencontre"), not their code names ("meeting")."""
+        choices = []
+        for type_id, code in super().lookups(request, model_admin):
+            model = ContentType.objects.get_for_id(type_id).model_class()
+            choices.append((type_id, capfirst(model._meta.verbose_name) if model else code))
+        return sorted(choices, key=lambda choice: str(choice[1]))
+
     def queryset(self, request, queryset):
         try:
             return super().queryset(request, queryset)

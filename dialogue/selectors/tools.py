@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -20,6 +21,7 @@ from dialogue.services.attendance import checkin_opens_at
 from dialogue.services.feedback import feedback_deadline
 from dialogue.services.speaking import tracker_opens_at
 from participation.dates import date_format
+from participation.models import User
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ def _opens(moment: datetime, now: datetime, text: str) -> str:
     return text % {"when": _when(moment)} if now < moment else ""
 
 
-def meeting_tools(user, meeting: Meeting, *, now: datetime | None = None) -> list[Tool]:
+def meeting_tools(
+    user: User | AnonymousUser, meeting: Meeting, *, now: datetime | None = None
+) -> list[Tool]:
     """The tools `user` may use on `meeting`, in the order of the meeting's life."""
     if meeting.is_cancelled:
         return []

@@ -52,9 +52,12 @@ KNOWN_LEAKS = (
     "Can delete",
     "Can view",
     "Configure the",
+    " object (",
 )
 # Whole texts that are English words on their own (a cell, a filter's choice).
 KNOWN_LEAK_TEXTS = {"create", "update", "delete", "access", "system", "None", "Qpv", "Ip", "Data"}
+# Code names: of a content type (the audit log's filter), of a model without a name.
+KNOWN_LEAK_TEXTS |= {"answer", "project", "question", "report", "roleassignment", "fundenvelope"}
 LEAK_PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(leak) for leak in KNOWN_LEAKS) + ")")
 # "de" and "le" before a vowel are elided in French: "de attribution" is Django's "Ajout de %s".
 NO_ELISION = re.compile(r"\b(?:[Dd]e|[Ll]e|[Qq]ue) [aeiouyàâéèêëîïôûAEIOUYÀÂÉÈÊÎÔÛ]")
