@@ -208,3 +208,27 @@ def test_the_count_to_close_costs_no_query_per_meeting(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("dialogue:staff_home"))
     assert response.context["to_close_count"] == count
+
+
+# Valid HTML -------------------------------------------------------------------------------------
+
+
+def test_the_new_markup_is_valid_html(client, actors, upcoming, to_close, tmp_path):
+    """The pages of this part in the states the site-wide check (tests/whole_site/test_html_valid.py)
+    does not build: tools before the meeting, a meeting to close, the minutes not open yet."""
+    from tests.whole_site.test_html_valid import run_checker
+
+    actors.login(client, "facilitator_sanitas")
+    urls = [
+        _log_url(upcoming),
+        _log_url(to_close),
+        to_close.get_absolute_url(),
+        reverse("dialogue:staff_home"),
+        reverse("dialogue:minutes_edit", args=[upcoming.pk]),
+    ]
+    for index, url in enumerate(urls):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        (tmp_path / f"{index}.html").write_bytes(response.content)
+    errors, _seconds = run_checker(tmp_path)
+    assert not errors, {urls[int(name.split(".")[0])]: found for name, found in errors.items()}
