@@ -92,7 +92,7 @@ def meeting_tools(
     tools.append(
         Tool(
             "checkin",
-            _("Check-in and attendance"),
+            _("Check-in"),
             "bi-person-check",
             reverse("dialogue:checkin", args=[pk]),
             _opens(
