@@ -105,8 +105,8 @@ class GroupAdmin(BaseGroupAdmin):
         object (1)"): deleting a group removes them, nothing else."""
         to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         links = Group.permissions.through._meta
-        model_count.pop(links.verbose_name_plural, None)
-        prefix = capfirst(links.verbose_name) + ":"
+        model_count.pop(str(links.verbose_name_plural), None)
+        prefix = f"{capfirst(str(links.verbose_name))}:"
         return _without(to_delete, prefix), model_count, perms_needed, protected
 
 

@@ -53,6 +53,7 @@ KNOWN_LEAKS = (
     "Can view",
     "Configure the",
     " object (",
+    "group-permission",
 )
 # Whole texts that are English words on their own (a cell, a filter's choice).
 KNOWN_LEAK_TEXTS = {"create", "update", "delete", "access", "system", "None", "Qpv", "Ip", "Data"}
