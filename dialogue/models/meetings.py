@@ -131,6 +131,15 @@ class MeetingQuerySet(ScopedQuerySet):
     def past(self, now=None) -> MeetingQuerySet:
         return self.filter(ends_at__lt=now or timezone.now()).order_by("-starts_at", "-pk")
 
+    def to_close(self, now=None) -> MeetingQuerySet:
+        """Over, neither cancelled nor held: their attendance is still to be saved (see
+        Meeting.is_to_close), the most recent first."""
+        return self.filter(
+            status=MeetingStatus.PLANNED,
+            attendance_saved_at__isnull=True,
+            ends_at__lte=now or timezone.now(),
+        ).order_by("-starts_at", "-pk")
+
     def next_of_space(self, meeting: Meeting, *, now=None) -> Meeting | None:
         """The next planned public meeting of the same dialogue space, still to come (come-back)."""
         now = now or timezone.now()
@@ -292,6 +301,20 @@ class Meeting(models.Model):
     @property
     def has_started(self) -> bool:
         return timezone.now() >= self.starts_at
+
+    @property
+    def has_ended(self) -> bool:
+        return timezone.now() >= self.ends_at
+
+    @property
+    def is_to_close(self) -> bool:
+        """Over and its attendance not saved: the staff still have to close it ("À clôturer"),
+        residents see a past meeting."""
+        return (
+            self.status == MeetingStatus.PLANNED
+            and self.attendance_saved_at is None
+            and self.has_ended
+        )
 
     @property
     def registration_open(self) -> bool:

@@ -17,10 +17,12 @@ from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
 from dialogue import emails
 from dialogue.models import Meeting, MeetingStatus, Minutes, MinutesStatus
+from participation.dates import date_format
 from participation.models import User
 
 MINUTES_FIELDS = frozenset({"summary", "decisions", "next_steps", "questions_raised"})
@@ -43,12 +45,13 @@ def minutes_refusal(meeting: Meeting, *, now: datetime | None = None) -> str | N
     if meeting.status == MeetingStatus.CANCELLED:
         return str(_("This meeting was cancelled: it has no minutes."))
     if meeting.status != MeetingStatus.HELD and meeting.starts_at > (now or timezone.now()):
+        local = timezone.localtime(meeting.starts_at)
         return str(
             _(
-                "This meeting has not started yet: its minutes can be written once it has "
-                "taken place."
+                "This meeting has not started yet: its minutes can be written from its start, "
+                "on %(day)s at %(time)s."
             )
-        )
+        ) % {"day": date_format(local, "l j F Y"), "time": time_format(local)}
     return None
 
 

@@ -41,6 +41,7 @@ from dialogue.models import (
     WalkIn,
 )
 from dialogue.selectors.attendance import attendance_summary
+from dialogue.selectors.tools import meeting_tools
 from dialogue.services import attendance as services
 from dialogue.services.feedback import feedback_summary
 from dialogue.services.speaking import speaking_summary
@@ -391,6 +392,7 @@ def meeting_log(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "meeting": meeting,
             "can_log": request.user.has_perm("dialogue.log_meeting", meeting),
+            "tools": meeting_tools(request.user, meeting),
             "personal": personal,
             "present": present,
             "attendance": attendance_summary(meeting),

@@ -62,11 +62,12 @@ def minutes_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     refusal = services.minutes_refusal(meeting)
     if refusal:
+        # Reading the page is no error (it says when the minutes open); writing is refused.
         return render(
             request,
             "dialogue/minutes/refused.html",
             {"meeting": meeting, "refusal": refusal},
-            status=400,
+            status=400 if request.method == "POST" else 200,
         )
     minutes: Minutes | None = getattr(meeting, "minutes", None)
     was_published = minutes is not None and minutes.is_published

@@ -15,7 +15,7 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -121,28 +121,30 @@ def _doors(user) -> dict[str, bool]:
 
 
 def _to_do(user) -> dict:
-    """What is left to do after the meetings of the user's scope (two queries): meetings that have
-    started and whose attendance is not saved, held meetings without published minutes; the most
-    recent first, TO_DO_LIMIT of each (one more is read to know there are more)."""
+    """What is left to do after the meetings of the user's scope (two queries): meetings over
+    whose attendance is not saved ("à clôturer", with their count), held meetings without
+    published minutes; the most recent first, TO_DO_LIMIT of each (one more is read to know
+    there are more). Meetings under way are in the upcoming list, with their check-in."""
     now = timezone.now()
     managed = (
         Meeting.objects.visible_to(user, "dialogue.manage_meeting")
         .with_place()
         .order_by("-starts_at", "-pk")
     )
-    to_log = managed.filter(
-        status=MeetingStatus.PLANNED, starts_at__lte=now, attendance_saved_at__isnull=True
-    )
+    # The count comes with the rows (a window over the whole list, computed before the limit).
+    to_close = managed.to_close(now).annotate(total=Window(Count("pk")))
     to_publish = managed.filter(status=MeetingStatus.HELD).filter(
         ~Exists(Minutes.objects.published().filter(meeting=OuterRef("pk")))
     )
     lists = {
-        "meetings_to_log": list(to_log[: TO_DO_LIMIT + 1]),
+        "meetings_to_close": list(to_close[: TO_DO_LIMIT + 1]),
         "minutes_to_publish": list(to_publish[: TO_DO_LIMIT + 1]),
     }
+    more = {name: len(meetings) > TO_DO_LIMIT for name, meetings in lists.items()}
     return {
         **{name: meetings[:TO_DO_LIMIT] for name, meetings in lists.items()},
-        **{f"more_{name}": len(meetings) > TO_DO_LIMIT for name, meetings in lists.items()},
+        **{f"more_{name}": value for name, value in more.items()},
+        "to_close_count": lists["meetings_to_close"][0].total if lists["meetings_to_close"] else 0,
     }
 
 

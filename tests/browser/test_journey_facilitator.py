@@ -77,11 +77,13 @@ def test_a_facilitator_checks_in_runs_the_tracker_and_publishes_minutes(
     page.goto("/")
     log_in(ui, facilitator.email, PASSWORD, totp_secret=facilitator.totp_secret)
 
-    # The staff area lists the meeting that has started among the meetings to log.
+    # The staff area lists the meeting under way among the upcoming ones, with its log (its tools).
     follow_menu_link(ui, "Espace pro")
     expect(page.locator("h1")).to_have_text("Espace pro")
     fits(page)
-    ui.follow(page.locator("#to-do-title ~ *").get_by_role("link", name=meeting.title))
+    ui.follow(
+        page.locator("#meetings-title ~ *").locator(f'a[href$="/rencontres/{meeting.pk}/journal/"]')
+    )
     expect(page).to_have_url(at(rf"/rencontres/{meeting.pk}/journal/"))
 
     # Check-in at the door.

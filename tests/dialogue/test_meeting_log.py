@@ -160,10 +160,12 @@ def test_meeting_log_query_count_does_not_grow(
 # The staff home's "to do" -----------------------------------------------------------------------
 
 
-def test_staff_home_lists_meetings_to_log_and_minutes_to_publish(client, actors, meeting):
+def test_staff_home_lists_meetings_to_close_and_minutes_to_publish(client, actors, meeting):
     space = actors.space
     to_log_old = MeetingFactory(dialogue_space=space, title="À saisir ancienne", **_days_ago(10))
-    to_log_new = MeetingFactory(dialogue_space=space, title="À saisir récente", **_days_ago(0.01))
+    to_log_new = MeetingFactory(dialogue_space=space, title="À saisir récente", **_days_ago(0.1))
+    # Under way: in the upcoming list with its check-in, not yet to close.
+    MeetingFactory(dialogue_space=space, title="En cours", **_days_ago(0.01))
     MeetingFactory(dialogue_space=space, title="Pas commencée")  # next week
     MeetingFactory(
         dialogue_space=space,
@@ -197,13 +199,16 @@ def test_staff_home_lists_meetings_to_log_and_minutes_to_publish(client, actors,
     actors.login(client, "facilitator_sanitas", english=True)
     response = client.get(reverse("dialogue:staff_home"))
     assert response.status_code == 200
-    to_log = [m.title for m in response.context["meetings_to_log"]]
+    to_log = [m.title for m in response.context["meetings_to_close"]]
     to_publish = [m.title for m in response.context["minutes_to_publish"]]
     assert to_log == [to_log_new.title, to_log_old.title]
+    assert response.context["to_close_count"] == 2
     # The held meeting saved 5 days ago and the fixture's meeting have no minutes; draft: not public.
     assert to_publish == ["Café de novembre", "Saisie faite", "CR brouillon"]
     page = response.content.decode()
-    assert _log_url(to_log_new) in page and _log_url(draft) in page
+    checkin = reverse("dialogue:checkin", args=[to_log_new.pk])
+    assert checkin in page and _log_url(draft) in page
+    assert "2 meetings to close" in page
     assert "Ailleurs à saisir" not in page
 
 
@@ -213,8 +218,9 @@ def test_staff_home_to_do_is_limited(client, actors, meeting, monkeypatch):
         MeetingFactory(dialogue_space=actors.space, **_days_ago(days))
     actors.login(client, "facilitator_sanitas", english=True)
     response = client.get(reverse("dialogue:staff_home"))
-    assert len(response.context["meetings_to_log"]) == 2
-    assert response.context["more_meetings_to_log"] is True
+    assert len(response.context["meetings_to_close"]) == 2
+    assert response.context["more_meetings_to_close"] is True
+    assert response.context["to_close_count"] == 3
     assert response.context["more_minutes_to_publish"] is False
     assert "Only the 2 most recent are shown." in response.content.decode()
 

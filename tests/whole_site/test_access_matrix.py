@@ -1759,8 +1759,9 @@ ADMIN_COORDINATOR = {
     "<path:object_id>/": ("R", "R"),
 }
 # Read-only models: the audit log is never written by hand; authenticators are only seen (never
-# their secret) and deleted, when someone lost their phone.
+# their secret) and deleted, when someone lost their phone; a session is opened by signing in.
 ADMIN_COORDINATOR_EXCEPTIONS = {
+    ("usersessions/usersession", "add/"): ("403", "403"),
     ("auditlog/logentry", "add/"): ("403", "403"),
     ("auditlog/logentry", "<path:object_id>/change/"): ("200", "403"),
     ("auditlog/logentry", "<path:object_id>/delete/"): ("403", "403"),
