@@ -48,10 +48,20 @@ class Report(models.Model):
     """A PDF report of the T1.1 indicators for a scope (metropole, commune or QPV) and a period."""
 
     qpv = models.ForeignKey(
-        "qpv.QPV", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+        "qpv.QPV",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("QPV"),
     )
     commune = models.ForeignKey(
-        "qpv.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+        "qpv.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("commune"),
     )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
