@@ -142,7 +142,7 @@ def role_scope_condition() -> Q:
     )
 
 
-def role_scope_check(obj: RoleAssignment | Invitation) -> None:
+def role_scope_check(obj: RoleScope) -> None:
     """Raise a ValidationError, field by field, when the role and its scope do not fit together."""
     errors: dict[str, StrOrPromise] = {}
     if obj.role == Role.FACILITATOR and bool(obj.qpv_id) == bool(obj.dialogue_space_id):
@@ -161,7 +161,7 @@ def role_scope_check(obj: RoleAssignment | Invitation) -> None:
         raise ValidationError(errors)
 
 
-def scope_label_of(obj: RoleAssignment | Invitation) -> str:
+def scope_label_of(obj: RoleScope) -> str:
     """The scope in words: a space, a QPV, a commune, an organisation, all QPV or the metropole."""
     scope = obj.dialogue_space or obj.qpv or obj.commune or obj.organisation
     if scope is not None:
@@ -171,12 +171,10 @@ def scope_label_of(obj: RoleAssignment | Invitation) -> str:
     return str(_("metropole"))
 
 
-class RoleAssignment(models.Model):
-    """One role held by one user, with its scope; coordinators manage them in the admin."""
+class RoleScope(models.Model):
+    """A role and the scope it needs (DESIGN §2): held (RoleAssignment) or offered (Invitation).
+    The database refuses any other shape (`role_scope_condition`), forms say why (`clean`)."""
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("user")
-    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     qpv = models.ForeignKey(
         "qpv.QPV",
@@ -196,6 +194,43 @@ class RoleAssignment(models.Model):
         verbose_name=_("commune"),
         help_text=_("Referent (mandatory) or delegate scoped to a commune."),
     )
+    organisation = models.ForeignKey(
+        "qpv.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+        help_text=_("Correspondent: the organisation whose questions they answer."),
+    )
+    dialogue_space = models.ForeignKey(
+        "dialogue.DialogueSpace",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dialogue space"),
+        help_text=_("Facilitator scoped to one dialogue space."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def scope_label(self) -> str:
+        return scope_label_of(self)
+
+    def clean(self) -> None:
+        role_scope_check(self)
+
+
+class RoleAssignment(RoleScope):
+    """One role held by one user, with its scope; coordinators manage them in the admin."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("user")
+    )
+    # The reverse relations name the people: an organisation's correspondents, a space's facilitators.
     organisation = models.ForeignKey(
         "qpv.Organisation",
         on_delete=models.CASCADE,
@@ -233,13 +268,6 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.scope_label})"
 
-    @property
-    def scope_label(self) -> str:
-        return scope_label_of(self)
-
-    def clean(self) -> None:
-        role_scope_check(self)
-
 
 # An invitation link works this long after it is sent (or sent again); the email says until when.
 INVITATION_VALIDITY = timedelta(days=7)
@@ -263,7 +291,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
-class Invitation(models.Model):
+class Invitation(RoleScope):
     """A role and its scope offered by a coordinator to an email address (issue 19).
 
     The link sent by email carries a random token; only its SHA-256 is stored. Following the link,
@@ -272,43 +300,6 @@ class Invitation(models.Model):
     """
 
     email = models.EmailField(_("email address"))
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    qpv = models.ForeignKey(
-        "qpv.QPV",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("QPV"),
-        help_text=_("Facilitator or delegate scoped to one QPV."),
-    )
-    commune = models.ForeignKey(
-        "qpv.Commune",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("commune"),
-        help_text=_("Referent (mandatory) or delegate scoped to a commune."),
-    )
-    organisation = models.ForeignKey(
-        "qpv.Organisation",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation"),
-        help_text=_("Correspondent: the organisation whose questions they answer."),
-    )
-    dialogue_space = models.ForeignKey(
-        "dialogue.DialogueSpace",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dialogue space"),
-        help_text=_("Facilitator scoped to one dialogue space."),
-    )
     invited_by = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,
@@ -344,10 +335,6 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} — {self.get_role_display()} ({self.scope_label})"
 
-    @property
-    def scope_label(self) -> str:
-        return scope_label_of(self)
-
     def status(self, *, now: datetime | None = None) -> InvitationStatus:
         if self.accepted_at:
             return InvitationStatus.ACCEPTED
@@ -360,6 +347,3 @@ class Invitation(models.Model):
     @property
     def current_status(self) -> InvitationStatus:
         return self.status()
-
-    def clean(self) -> None:
-        role_scope_check(self)

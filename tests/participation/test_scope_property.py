@@ -60,7 +60,12 @@ SCOPED = {
     GrantApplication: ["projects.decide_grant"],
     InfluenceRecord: ["projects.manage_influence"],
     NewsItem: ["qpv.publish_news"],
-    Report: ["evaluation.read_report", "evaluation.view_indicators"],
+    Report: [
+        "evaluation.read_report",
+        "evaluation.view_indicators",
+        "evaluation.draft_report_text",
+        "evaluation.comment_report",
+    ],
 }
 # What territory_of reads on each object, loaded with the rows (no query per object).
 PLACE_OF = {
@@ -99,10 +104,14 @@ def demo(django_db_setup, django_db_blocker):
 
 def test_every_permission_about_objects_is_checked():
     checked = {perm for perms in SCOPED.values() for perm in perms}
-    # The project-wide doors (staff area, configuration) are about no object.
+    # The project-wide doors (staff area, configuration, invitations, the indicators' targets) are
+    # about no object.
     assert set(RULES_BY_PERM) - checked == {
         "participation.access_staff_area",
         "participation.configure",
+        "participation.invite",
+        "evaluation.view_targets",
+        "evaluation.set_targets",
     }
 
 
