@@ -205,6 +205,20 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "sanitas": DELEGATES_SANITAS | REFERENT_TOURS,
         "joue": REFERENT_JOUE | {"delegate_all"},
     },
+    # Issue 19: targets (set by the coordination, read by whoever reads indicators), and the written
+    # parts of a report (drafted by the commune's referent, commented by the delegates too).
+    "evaluation.view_targets": {"metropole": {"delegate_all", "coordinator", "superuser"}},
+    "evaluation.set_targets": {"metropole": {"coordinator", "superuser"}},
+    "evaluation.draft_report_text": {
+        "metropole": {"coordinator", "superuser"},
+        "sanitas": REFERENT_TOURS,
+        "joue": REFERENT_JOUE,
+    },
+    "evaluation.comment_report": {
+        "metropole": {"delegate_all", "coordinator", "superuser"},
+        "sanitas": DELEGATES_SANITAS | REFERENT_TOURS,
+        "joue": REFERENT_JOUE | {"delegate_all"},
+    },
     "participation.change_roleassignment": {"metropole": {"coordinator", "superuser"}},
 }
 
