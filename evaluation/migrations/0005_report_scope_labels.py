@@ -5,21 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0004_report_odt'),
-        ('qpv', '0006_newsitem_easy_read'),
+        ("evaluation", "0004_report_odt"),
+        ("qpv", "0006_newsitem_easy_read"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='report',
-            name='commune',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='qpv.commune', verbose_name='commune'),
+            model_name="report",
+            name="commune",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reports",
+                to="qpv.commune",
+                verbose_name="commune",
+            ),
         ),
         migrations.AlterField(
-            model_name='report',
-            name='qpv',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='qpv.qpv', verbose_name='QPV'),
+            model_name="report",
+            name="qpv",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reports",
+                to="qpv.qpv",
+                verbose_name="QPV",
+            ),
         ),
     ]

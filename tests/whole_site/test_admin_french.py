@@ -86,6 +86,8 @@ SAME_IN_BOTH = {
     "structures",
     "type",
 }
+
+
 class _Text(HTMLParser):
     """A page's text nodes and the texts of its title/aria-label/placeholder attributes."""
 
