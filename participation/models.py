@@ -171,6 +171,30 @@ def scope_label_of(obj: RoleScope) -> str:
     return str(_("metropole"))
 
 
+def _organisation_field(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        "qpv.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=_("organisation"),
+        help_text=_("Correspondent: the organisation whose questions they answer."),
+    )
+
+
+def _dialogue_space_field(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        "dialogue.DialogueSpace",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=_("dialogue space"),
+        help_text=_("Facilitator scoped to one dialogue space."),
+    )
+
+
 class RoleScope(models.Model):
     """A role and the scope it needs (DESIGN §2): held (RoleAssignment) or offered (Invitation).
     The database refuses any other shape (`role_scope_condition`), forms say why (`clean`)."""
@@ -194,24 +218,8 @@ class RoleScope(models.Model):
         verbose_name=_("commune"),
         help_text=_("Referent (mandatory) or delegate scoped to a commune."),
     )
-    organisation = models.ForeignKey(
-        "qpv.Organisation",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation"),
-        help_text=_("Correspondent: the organisation whose questions they answer."),
-    )
-    dialogue_space = models.ForeignKey(
-        "dialogue.DialogueSpace",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dialogue space"),
-        help_text=_("Facilitator scoped to one dialogue space."),
-    )
+    organisation = _organisation_field("+")
+    dialogue_space = _dialogue_space_field("+")
 
     class Meta:
         abstract = True
@@ -231,24 +239,8 @@ class RoleAssignment(RoleScope):
         User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("user")
     )
     # The reverse relations name the people: an organisation's correspondents, a space's facilitators.
-    organisation = models.ForeignKey(
-        "qpv.Organisation",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="correspondents",
-        verbose_name=_("organisation"),
-        help_text=_("Correspondent: the organisation whose questions they answer."),
-    )
-    dialogue_space = models.ForeignKey(
-        "dialogue.DialogueSpace",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="facilitators",
-        verbose_name=_("dialogue space"),
-        help_text=_("Facilitator scoped to one dialogue space."),
-    )
+    organisation = _organisation_field("correspondents")
+    dialogue_space = _dialogue_space_field("facilitators")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
