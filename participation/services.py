@@ -95,7 +95,9 @@ def _invitation_email(invitation: Invitation, token: str) -> None:
                 "role": invitation.get_role_display(),
                 "scope": invitation.scope_label,
                 "expires_on": date_format(timezone.localtime(invitation.expires_at), "j F Y"),
-                "expires_time": date_format(timezone.localtime(invitation.expires_at), "H:i"),
+                "expires_time": date_format(
+                    timezone.localtime(invitation.expires_at), "TIME_FORMAT"
+                ),
                 "accept_url": absolute(invitation_path(token)),
             },
         )

@@ -447,6 +447,8 @@ def test_the_email_is_french_plain_and_says_until_when(mailoutbox, on_commit):
     assert _link(message) in body
     day = timezone.localtime(invitation.expires_at)
     assert f"jusqu’au {day.day if day.day != 1 else '1er'} " in body
+    # The time in French typography, as every email of the portal ("3 h 26", never "03:26").
+    assert f" à {day.hour} h {day.minute:02d}." in body
     assert "application d’authentification" in body
     assert "{%" not in body and "{{" not in body
     html = message.alternatives[0][0]
