@@ -24,7 +24,7 @@ import subprocess
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.helpers import PortalClient, record_second_factor
@@ -604,7 +605,17 @@ ERROR_STATE = """() => {
 }"""
 
 
+SUMMARY_FOCUSED = """() => {
+  const summary = document.querySelector(".error-summary");
+  return summary === null || document.activeElement === summary;
+}"""
+
+
 def summary_focus_problem(page) -> str | None:
+    # The summary is focused by a deferred script once the page has loaded: wait for it (a page that
+    # never focuses it still fails below), rather than read the state as soon as the summary exists.
+    with suppress(PlaywrightTimeoutError):
+        page.wait_for_function(SUMMARY_FOCUSED, timeout=3000)
     state = page.evaluate(ERROR_STATE)
     if not state["summary"]:
         return None
