@@ -28,12 +28,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint's libraries and fonts (PDF reports; fonts-noto-core: Noto Sans Arabic for the posters'
 # meeting translations); Cairo for CairoSVG (the charts of the reports' ODT, as PNG); gettext for
-# compilemessages.
+# compilemessages; the PostgreSQL client and age for the encrypted backups (scripts/backup.sh).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 \
         fonts-dejavu-core fonts-noto-core \
-        gettext postgresql-client \
+        gettext postgresql-client age \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -54,8 +54,10 @@ help:
 	@echo "make beat     the Celery beat scheduler on Redis"
 	@echo "make messages update the French catalogue locale/fr/LC_MESSAGES/django.po"
 	@echo "make clean    delete the local database and the emails in var/"
-	@echo "make backup   pg_dump + media into var/backups/ (DATABASE_URL on PostgreSQL)"
-	@echo "make restore  FILE=var/backups/<folder>: restore a backup (DEBUG on, or FORCE=1)"
+	@echo "make backup   pg_dump + media, encrypted with age to BACKUP_AGE_RECIPIENT, into var/backups/;"
+	@echo "              deletes backups older than BACKUP_RETENTION_DAYS (35) (DATABASE_URL on PostgreSQL)"
+	@echo "make restore  FILE=var/backups/<folder> BACKUP_AGE_IDENTITY=<key file>: restore a backup"
+	@echo "              (DEBUG on, or FORCE=1)"
 
 # The development server and a Celery worker beside it on an embedded broker (files under
 # $(VAR)/broker/): background jobs run as in production, with no service to install. Ctrl-C stops both.
@@ -194,8 +196,10 @@ EXPLAIN_ARGS ?=
 bench-explain: $(PY_STAMP)
 	$(PY) bench/explain.py $(EXPLAIN_ARGS)
 
-# Backups (PostgreSQL only: set DATABASE_URL): the database and the media in one folder under
-# $(VAR)/backups (BACKUP_DIR to change it); see README.md "Backups".
+# Backups (PostgreSQL only: set DATABASE_URL): the database and the media, encrypted with age to the
+# public key BACKUP_AGE_RECIPIENT, in one folder under $(VAR)/backups (BACKUP_DIR to change it); the
+# folders older than BACKUP_RETENTION_DAYS (default 35) are deleted. A restore needs the secret key
+# (BACKUP_AGE_IDENTITY, a file). See README.md "Backups".
 .PHONY: backup restore
 backup:
 	bash scripts/backup.sh

@@ -8,6 +8,7 @@
 #     libcairo2                     CairoSVG, which renders the charts as PNG for the reports' ODT
 #     fonts-noto-core               Noto Sans Arabic and others: posters print meeting translations
 #                                   (Arabic right to left, Turkish, Portuguese...) without missing glyphs
+#     age                           encrypts the backups (`make backup`) and decrypts them (`make restore`)
 #   scripts/system_deps.sh test     the test suite (`make test`), in addition:
 #     poppler-utils                 pdftoppm / pdftotext, used by the tests to read the PDFs
 #     chromium                      the browser tests
@@ -33,6 +34,7 @@ PACKAGES=(
   libcairo2
   fonts-dejavu-core
   fonts-noto-core
+  age
 )
 purpose="${1:-run}"
 case "$purpose" in
