@@ -258,7 +258,9 @@ def test_a_project_step_out_of_bounds_is_refused(client, actors, day, message):
     project = ProjectFactory(qpv=actors.sanitas, stage=ProjectStage.IDEA)
     actors.login(client, "referent_tours")
     day = tomorrow() if day == "tomorrow" else day
-    response = client.post(reverse("projects:project_step", args=[project.pk]), _step(step_date=day))
+    response = client.post(
+        reverse("projects:project_step", args=[project.pk]), _step(step_date=day)
+    )
     _refused(response, message, day)
     assert not ProjectStep.objects.filter(project=project).exists()
 
