@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -24,6 +24,9 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from participation.dates import date_format
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # No amount of the fund comes near it (an FPH envelope is a few tens of thousands of euros a
 # year): a typo with three zeros too many is refused instead of recorded.
@@ -124,7 +127,9 @@ class DayField(forms.DateField):
     """A date typed by the staff, within the contract. With `past=True` the date says something
     happened, so it cannot be after today; `future_message` says it in the field's words."""
 
-    def __init__(self, *, past: bool = False, future_message: str | None = None, **kwargs) -> None:
+    def __init__(
+        self, *, past: bool = False, future_message: StrOrPromise | None = None, **kwargs
+    ) -> None:
         kwargs.setdefault("widget", DayInput(past=past))
         super().__init__(**kwargs)
         self.past = past

@@ -6,26 +6,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dialogue', '0010_easy_read_practical'),
+        ("dialogue", "0010_easy_read_practical"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='meeting',
-            name='ends_at',
-            field=models.DateTimeField(validators=[participation.contract.WithinContract()], verbose_name='end'),
+            model_name="meeting",
+            name="ends_at",
+            field=models.DateTimeField(
+                validators=[participation.contract.WithinContract()], verbose_name="end"
+            ),
         ),
         migrations.AlterField(
-            model_name='meeting',
-            name='starts_at',
-            field=models.DateTimeField(validators=[participation.contract.WithinContract()], verbose_name='start'),
+            model_name="meeting",
+            name="starts_at",
+            field=models.DateTimeField(
+                validators=[participation.contract.WithinContract()], verbose_name="start"
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='meeting',
-            name='meeting_ends_after_start',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='meeting_ends_after_start', violation_error_message='The meeting must end after it starts.'),
+            model_name="meeting",
+            name="meeting_ends_after_start",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="meeting_ends_after_start",
+                violation_error_message="The meeting must end after it starts.",
+            ),
         ),
     ]

@@ -161,8 +161,8 @@ def _check_meeting(meeting: Meeting) -> None:
             _("The meeting must end after it starts."), code="end_before_start", field="end_time"
         )
     if not (in_contract(meeting.starts_at) and in_contract(meeting.ends_at)):
-        error = outside_contract_error()
-        raise MeetingError(error.message, code=error.code, params=error.params, field="date")
+        outside = outside_contract_error()
+        raise MeetingError(outside.message, code=outside.code, params=outside.params, field="date")
 
 
 @transaction.atomic

@@ -495,3 +495,58 @@ def test_the_admin_cannot_store_an_influence_record_of_year_one(client, actors):
     assert response.status_code == 200
     assert OUTSIDE in unescape(response.content.decode())
     assert not InfluenceRecord.objects.exists()
+
+
+# The services: the same rules for any caller, a form or not ----------------------------------------
+
+
+def test_the_services_refuse_dates_outside_the_contract(actors, granted):
+    from dialogue.services.meetings import MeetingError, meeting_create
+    from projects.services.fund import FundError, grant_record_payment
+    from projects.services.influence import InfluenceError, influence_record_create
+    from projects.services.projects import ProjectError, project_add_step
+    from questions.services import QuestionError, question_extend_due_date
+
+    by = actors["referent_tours"]
+    ancient = datetime.date(1, 1, 1)
+    with pytest.raises(FundError) as fund_error:
+        grant_record_payment(application=granted, amount=Decimal("10"), paid_on=ancient, by=by)
+    assert fund_error.value.code == "outside_contract"
+    with pytest.raises(ProjectError):
+        project_add_step(
+            project=ProjectFactory(qpv=actors.sanitas),
+            stage="elaboration",
+            step_date=ancient,
+            participation_level=2,
+            by=by,
+        )
+    with pytest.raises(InfluenceError):
+        influence_record_create(
+            qpv=actors.sanitas,
+            said="Bancs",
+            outcome=InfluenceOutcome.ADOPTED,
+            what_was_done="Posés",
+            decided_on=ancient,
+            by=by,
+        )
+    question = QuestionFactory(qpv=actors.sanitas, organisation=actors.organisation)
+    with pytest.raises(QuestionError) as question_error:
+        question_extend_due_date(
+            question=question, new_due_on=datetime.date(2031, 1, 1), reason="Devis", by=by
+        )
+    assert question_error.value.code == "outside_contract"
+    starts = timezone.make_aware(datetime.datetime(2031, 1, 7, 18))
+    with pytest.raises(MeetingError) as meeting_error:
+        meeting_create(
+            space=actors.space,
+            by=by,
+            title="Café",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            mode=MeetingMode.ONLINE,
+            online_url="https://visio.example.org/cafe",
+        )
+    assert meeting_error.value.code == "outside_contract"
+    assert not GrantPayment.objects.exists()
+    assert not InfluenceRecord.objects.exists()
+    assert not Meeting.objects.exists()
