@@ -176,7 +176,9 @@ class ProjectStep(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="steps", verbose_name=_("project")
     )
-    date = models.DateField(_("date"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()])
+    date = models.DateField(
+        _("date"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+    )
     stage = models.CharField(_("stage"), max_length=12, choices=ProjectStage.choices)
     participation_level = models.PositiveSmallIntegerField(
         _("participation level"), choices=ParticipationLevel.choices
@@ -219,7 +221,9 @@ class ExperienceEvaluation(models.Model):
         _("highest participation level reached"), choices=ParticipationLevel.choices
     )
     evaluated_on = models.DateField(
-        _("evaluated on"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+        _("evaluated on"),
+        default=timezone.localdate,
+        validators=[WithinContract(), NotAfterToday()],
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -443,7 +447,9 @@ class GrantPayment(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_EUROS)],
     )
-    paid_on = models.DateField(_("paid on"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()])
+    paid_on = models.DateField(
+        _("paid on"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -529,7 +535,9 @@ class InfluenceRecord(models.Model):
         related_name="influence_records",
         verbose_name=_("institution"),
     )
-    decided_on = models.DateField(_("date"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()])
+    decided_on = models.DateField(
+        _("date"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

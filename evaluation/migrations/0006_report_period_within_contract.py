@@ -6,27 +6,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0005_report_scope_labels'),
-        ('qpv', '0006_newsitem_easy_read'),
+        ("evaluation", "0005_report_scope_labels"),
+        ("qpv", "0006_newsitem_easy_read"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='report',
-            name='period_end',
-            field=models.DateField(validators=[participation.contract.WithinContract()], verbose_name='period end'),
+            model_name="report",
+            name="period_end",
+            field=models.DateField(
+                validators=[participation.contract.WithinContract()], verbose_name="period end"
+            ),
         ),
         migrations.AlterField(
-            model_name='report',
-            name='period_start',
-            field=models.DateField(validators=[participation.contract.WithinContract()], verbose_name='period start'),
+            model_name="report",
+            name="period_start",
+            field=models.DateField(
+                validators=[participation.contract.WithinContract()], verbose_name="period start"
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='report',
-            name='report_period_ordered',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='report_period_ordered', violation_error_message='The end of the period must not be before its start.'),
+            model_name="report",
+            name="report_period_ordered",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="report_period_ordered",
+                violation_error_message="The end of the period must not be before its start.",
+            ),
         ),
     ]

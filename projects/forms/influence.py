@@ -24,7 +24,6 @@ from qpv.models import QPV, Organisation
 from questions.models import ACCEPTED_STATUSES, Question
 
 
-
 def _style(form: forms.Form) -> None:
     for field in form.fields.values():
         widget = field.widget

@@ -8,55 +8,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_admin_french_labels'),
+        ("projects", "0006_admin_french_labels"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='experienceevaluation',
-            name='evaluated_on',
-            field=models.DateField(default=django.utils.timezone.localdate, validators=[participation.contract.WithinContract(), participation.contract.NotAfterToday()], verbose_name='evaluated on'),
+            model_name="experienceevaluation",
+            name="evaluated_on",
+            field=models.DateField(
+                default=django.utils.timezone.localdate,
+                validators=[
+                    participation.contract.WithinContract(),
+                    participation.contract.NotAfterToday(),
+                ],
+                verbose_name="evaluated on",
+            ),
         ),
         migrations.AlterField(
-            model_name='fundenvelope',
-            name='amount',
-            field=models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000'))], verbose_name='envelope (€)'),
+            model_name="fundenvelope",
+            name="amount",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=10,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000")),
+                ],
+                verbose_name="envelope (€)",
+            ),
         ),
         migrations.AlterField(
-            model_name='fundenvelope',
-            name='year',
-            field=models.PositiveSmallIntegerField(validators=[participation.contract.ContractYear()], verbose_name='year'),
+            model_name="fundenvelope",
+            name="year",
+            field=models.PositiveSmallIntegerField(
+                validators=[participation.contract.ContractYear()], verbose_name="year"
+            ),
         ),
         migrations.AlterField(
-            model_name='grantapplication',
-            name='amount_granted',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('1000000'))], verbose_name='amount granted (€)'),
+            model_name="grantapplication",
+            name="amount_granted",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=10,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000")),
+                ],
+                verbose_name="amount granted (€)",
+            ),
         ),
         migrations.AlterField(
-            model_name='grantapplication',
-            name='amount_requested',
-            field=models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('1000000'))], verbose_name='amount requested (€)'),
+            model_name="grantapplication",
+            name="amount_requested",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=10,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000")),
+                ],
+                verbose_name="amount requested (€)",
+            ),
         ),
         migrations.AlterField(
-            model_name='grantpayment',
-            name='amount',
-            field=models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('1000000'))], verbose_name='amount paid (€)'),
+            model_name="grantpayment",
+            name="amount",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=10,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.01")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000")),
+                ],
+                verbose_name="amount paid (€)",
+            ),
         ),
         migrations.AlterField(
-            model_name='grantpayment',
-            name='paid_on',
-            field=models.DateField(default=django.utils.timezone.localdate, validators=[participation.contract.WithinContract(), participation.contract.NotAfterToday()], verbose_name='paid on'),
+            model_name="grantpayment",
+            name="paid_on",
+            field=models.DateField(
+                default=django.utils.timezone.localdate,
+                validators=[
+                    participation.contract.WithinContract(),
+                    participation.contract.NotAfterToday(),
+                ],
+                verbose_name="paid on",
+            ),
         ),
         migrations.AlterField(
-            model_name='influencerecord',
-            name='decided_on',
-            field=models.DateField(default=django.utils.timezone.localdate, validators=[participation.contract.WithinContract(), participation.contract.NotAfterToday()], verbose_name='date'),
+            model_name="influencerecord",
+            name="decided_on",
+            field=models.DateField(
+                default=django.utils.timezone.localdate,
+                validators=[
+                    participation.contract.WithinContract(),
+                    participation.contract.NotAfterToday(),
+                ],
+                verbose_name="date",
+            ),
         ),
         migrations.AlterField(
-            model_name='projectstep',
-            name='date',
-            field=models.DateField(default=django.utils.timezone.localdate, validators=[participation.contract.WithinContract(), participation.contract.NotAfterToday()], verbose_name='date'),
+            model_name="projectstep",
+            name="date",
+            field=models.DateField(
+                default=django.utils.timezone.localdate,
+                validators=[
+                    participation.contract.WithinContract(),
+                    participation.contract.NotAfterToday(),
+                ],
+                verbose_name="date",
+            ),
         ),
     ]
