@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluation.indicators import CATALOGUE, FAMILIES, FAMILY_LABELS, INDICATORS, Period, Scope
 from evaluation.models import CONTRACT_YEARS, IndicatorTarget
+from participation.contract import (
+    contract_end,
+    contract_start,
+    in_contract,
+    outside_contract_error,
+)
 from qpv.models import QPV, Commune
 
 METROPOLE = "metropole"
@@ -94,8 +100,19 @@ class ScopePeriodForm(forms.Form):
         help_text=_("With “Custom dates” only."),
     )
 
-    def __init__(self, data=None, *args, user, today: datetime.date | None = None, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        *args,
+        user,
+        today: datetime.date | None = None,
+        within_contract: bool = False,
+        **kwargs,
+    ):
         self.today = today or timezone.localdate()
+        # A report is kept: its period lies within the contract. The dashboard only reads, and
+        # may look back at the previous contract's years.
+        self.within_contract = within_contract
         self.scopes = scope_options(user)
         defaults = {"scope": next(iter(self.scopes), ""), "preset": CONTRACT}
         if data is None:
@@ -115,6 +132,11 @@ class ScopePeriodForm(forms.Form):
         for name, field in self.fields.items():
             css = "form-select" if name in ("scope", "preset") else "form-control"
             field.widget.attrs.setdefault("class", css)
+        if within_contract:
+            for name in ("start", "end"):
+                self.fields[name].widget.attrs.update(
+                    min=contract_start().isoformat(), max=contract_end().isoformat()
+                )
 
     @property
     def has_scopes(self) -> bool:
@@ -163,7 +185,9 @@ class ScopePeriodForm(forms.Form):
             return cleaned
         latest = self.today + datetime.timedelta(days=365)
         for name, value in (("start", start), ("end", end)):
-            if value < EARLIEST:
+            if self.within_contract and not in_contract(value):
+                self.add_error(name, outside_contract_error())
+            elif value < EARLIEST:
                 self.add_error(name, _("Choose a date from 1 January 2014 onwards."))
             elif value > latest:
                 self.add_error(name, _("Choose a date within one year from today."))

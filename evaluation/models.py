@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from participation.contract import WithinContract
 from participation.scopes import Reach, ScopedQuerySet
 
 
@@ -63,8 +64,8 @@ class Report(models.Model):
         related_name="reports",
         verbose_name=_("commune"),
     )
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
+    period_start = models.DateField(_("period start"), validators=[WithinContract()])
+    period_end = models.DateField(_("period end"), validators=[WithinContract()])
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -104,7 +105,9 @@ class Report(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                name="report_period_ordered", condition=Q(period_end__gte=models.F("period_start"))
+                name="report_period_ordered",
+                condition=Q(period_end__gte=models.F("period_start")),
+                violation_error_message=_("The end of the period must not be before its start."),
             ),
             models.CheckConstraint(
                 name="report_scope_shape", condition=Q(qpv__isnull=True) | Q(commune__isnull=True)

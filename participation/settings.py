@@ -7,6 +7,7 @@ Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_U
 
 from __future__ import annotations
 
+import datetime
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -345,6 +346,10 @@ MEETING_TRANSLATION_LANGUAGES = env_languages(
     {"ar": "العربية", "tr": "Türkçe", "pt": "Português", "en": "English"},
 )
 USE_I18N = True
+# The Contrat de ville 2024-2030: every date typed in the portal falls within it
+# (participation.contract). A new contract is a new version of the portal, not a setting to deploy.
+CONTRACT_START = datetime.date(2024, 1, 1)
+CONTRACT_END = datetime.date(2030, 12, 31)
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participation.contract import MAX_EUROS, ContractYear, NotAfterToday, WithinContract
 from participation.scopes import Reach, ScopedQuerySet
 
 
@@ -175,7 +176,9 @@ class ProjectStep(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="steps", verbose_name=_("project")
     )
-    date = models.DateField(_("date"), default=timezone.localdate)
+    date = models.DateField(
+        _("date"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+    )
     stage = models.CharField(_("stage"), max_length=12, choices=ProjectStage.choices)
     participation_level = models.PositiveSmallIntegerField(
         _("participation level"), choices=ParticipationLevel.choices
@@ -217,7 +220,11 @@ class ExperienceEvaluation(models.Model):
     highest_level = models.PositiveSmallIntegerField(
         _("highest participation level reached"), choices=ParticipationLevel.choices
     )
-    evaluated_on = models.DateField(_("evaluated on"), default=timezone.localdate)
+    evaluated_on = models.DateField(
+        _("evaluated on"),
+        default=timezone.localdate,
+        validators=[WithinContract(), NotAfterToday()],
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -261,12 +268,12 @@ class FundEnvelope(models.Model):
         related_name="envelopes",
         verbose_name=_("commune"),
     )
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[ContractYear()])
     amount = models.DecimalField(
         _("envelope (€)"),
         max_digits=10,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_EUROS)],
     )
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -354,7 +361,7 @@ class GrantApplication(models.Model):
         _("amount requested (€)"),
         max_digits=10,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_EUROS)],
     )
     budget_lines = models.JSONField(
         _("budget lines"),
@@ -365,7 +372,12 @@ class GrantApplication(models.Model):
         _("status"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.SUBMITTED
     )
     amount_granted = models.DecimalField(
-        _("amount granted (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+        _("amount granted (€)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_EUROS)],
     )
     # Checked by the referents before the committee: complete, or what is missing (issue 17).
     file_status = models.CharField(
@@ -433,9 +445,11 @@ class GrantPayment(models.Model):
         _("amount paid (€)"),
         max_digits=10,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_EUROS)],
     )
-    paid_on = models.DateField(_("paid on"), default=timezone.localdate)
+    paid_on = models.DateField(
+        _("paid on"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -521,7 +535,9 @@ class InfluenceRecord(models.Model):
         related_name="influence_records",
         verbose_name=_("institution"),
     )
-    decided_on = models.DateField(_("date"), default=timezone.localdate)
+    decided_on = models.DateField(
+        _("date"), default=timezone.localdate, validators=[WithinContract(), NotAfterToday()]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -29,10 +29,6 @@ from projects.models import FundEnvelope, GrantApplication, GrantPayment, GrantS
 
 ZERO = Decimal("0.00")
 MONEY: DecimalField = DecimalField(max_digits=12, decimal_places=2)
-# The years an envelope can be set for: the Contrat de ville 2024-2030.
-FIRST_YEAR = 2024
-LAST_YEAR = 2030
-YEARS = range(FIRST_YEAR, LAST_YEAR + 1)
 # A QuerySet of envelopes comes back of its own class (the scoped one stays scoped).
 Envelopes = TypeVar("Envelopes", bound=QuerySet[FundEnvelope])
 

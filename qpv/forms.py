@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participation.contract import contract_end, in_contract, outside_contract_error
 from participation.easy_read import EasyReadField
 from qpv.models import QPV, NewsItem, NewsItemQuerySet
 from qpv.services.news import MAX_IMAGE_BYTES, Publication
@@ -134,6 +135,10 @@ class NewsForm(forms.Form):
             del self.fields["remove_image"]
         else:
             self.fields["image"].label = _("Replace with another image (optional)")
+        self.fields["publish_at"].widget.attrs.update(
+            min=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            max=f"{contract_end().isoformat()}T23:59",
+        )
         _style(self)
 
     @staticmethod
@@ -183,6 +188,8 @@ class NewsForm(forms.Form):
                     "publish_at",
                     _("This date is past: choose a later one, or publish now."),
                 )
+            elif publish_at is not None and not in_contract(publish_at):
+                self.add_error("publish_at", outside_contract_error())
         return cleaned
 
     @property

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, today_in_paris
+from participation.contract import in_contract, outside_contract_error
 from participation.easy_read import clean_easy_read
 from participation.models import User
 from qpv.models import QPV, Organisation
@@ -293,6 +294,8 @@ def question_extend_due_date(
         raise QuestionError(_("Only an open question has a due date to move."), code="not_open")
     if not reason.strip():
         raise QuestionError(_("Give the reason for the new due date."), code="reason_required")
+    if not in_contract(new_due_on):
+        raise QuestionError(outside_contract_error().messages[0], code="outside_contract")
     if new_due_on < question.received_on:
         raise QuestionError(
             _("The due date cannot be before the date the question was received."),

@@ -33,6 +33,7 @@ from dialogue.services.meetings import (
     one_year_after,
     series_occurrences,
 )
+from participation.contract import DayField
 from participation.easy_read import EasyReadField
 from participation.forms import https_url_formfield
 from qpv.models import QPV, Organisation
@@ -42,9 +43,6 @@ if TYPE_CHECKING:
 
 # The type, under a name that MeetingForm's `date` field does not hide in the class body.
 Day = date
-
-# The last year a meeting can be planned in.
-LATEST_YEAR = 2100
 
 
 class SpaceForm(forms.ModelForm):
@@ -110,9 +108,9 @@ def _repeat_choices() -> list[tuple[str | int, StrOrPromise]]:
 class MeetingForm(forms.ModelForm):
     """One meeting, or the first of a series when `with_series` (creation and duplication)."""
 
-    date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    # Within the contract: a meeting is planned for it (and far years would overflow the date
+    # arithmetic of a series' end, the feedback and check-in windows).
+    date = DayField(label=_("Date"))
     start_time = forms.TimeField(
         label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -122,11 +120,10 @@ class MeetingForm(forms.ModelForm):
     repeat_every_weeks = forms.TypedChoiceField(
         label=_("Repeat"), coerce=int, empty_value=None, required=False
     )
-    repeat_until = forms.DateField(
+    repeat_until = DayField(
         label=_("Until"),
         required=False,
         help_text=_("Date of the last meeting of the series, at most 12 months after the first."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     easy_read = EasyReadField()
 
@@ -219,17 +216,6 @@ class MeetingForm(forms.ModelForm):
             end_time=end.time(),
         )
         return initial
-
-    def clean_date(self) -> Day:
-        # Far years overflow the date arithmetic (a series' end, the feedback and check-in windows).
-        day = self.cleaned_data["date"]
-        if day.year > LATEST_YEAR:
-            raise forms.ValidationError(
-                _("Choose a date in %(year)s at the latest."),
-                code="too_far",
-                params={"year": LATEST_YEAR},
-            )
-        return day
 
     def clean(self) -> dict:
         super().clean()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models.log import AgeBand, Gender
+from participation.contract import WithinContract
 from participation.easy_read import EASY_READ_MAX_LENGTH
 from participation.scopes import Reach, ScopedQuerySet
 
@@ -184,8 +185,9 @@ class Meeting(models.Model):
         verbose_name=_("dialogue space"),
     )
     title = models.CharField(_("title"), max_length=200)
-    starts_at = models.DateTimeField(_("start"))
-    ends_at = models.DateTimeField(_("end"))
+    # Planned for the contract, or logged after the fact: never outside it (the admin included).
+    starts_at = models.DateTimeField(_("start"), validators=[WithinContract()])
+    ends_at = models.DateTimeField(_("end"), validators=[WithinContract()])
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     access_notes = models.TextField(
@@ -276,6 +278,7 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 name="meeting_ends_after_start",
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
+                violation_error_message=_("The meeting must end after it starts."),
             ),
             models.CheckConstraint(
                 name="meeting_cancel_has_reason",

@@ -23,6 +23,7 @@ from dialogue.models import (
     RegistrationStatus,
 )
 from dialogue.services.registrations import meeting_fill_free_seats
+from participation.contract import in_contract, outside_contract_error
 from participation.easy_read import clean_easy_read
 from participation.models import User
 from qpv.models import QPV
@@ -159,6 +160,9 @@ def _check_meeting(meeting: Meeting) -> None:
         raise MeetingError(
             _("The meeting must end after it starts."), code="end_before_start", field="end_time"
         )
+    if not (in_contract(meeting.starts_at) and in_contract(meeting.ends_at)):
+        outside = outside_contract_error()
+        raise MeetingError(outside.message, code=outside.code, params=outside.params, field="date")
 
 
 @transaction.atomic

@@ -79,7 +79,7 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_report_reader(request)
     status = 200
     if request.method == "POST":
-        form = ScopePeriodForm(request.POST, user=request.user)
+        form = ScopePeriodForm(request.POST, user=request.user, within_contract=True)
         if form.is_valid():
             scope, period = form.cleaned_scope_period()
             report = services.report_request(user=request.user, scope=scope, period=period)
@@ -97,7 +97,7 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
             for name in ("scope", "preset", "start", "end")
             if name in request.GET
         }
-        form = ScopePeriodForm(user=request.user, initial=initial)
+        form = ScopePeriodForm(user=request.user, initial=initial, within_contract=True)
     page = Paginator(_reports(request.user), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

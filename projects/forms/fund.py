@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
+from participation.contract import MAX_EUROS, DayField, contract_years, too_large_error
 from participation.dates import date_format
 from projects.models import FundEnvelope, Project
-from projects.selectors import YEARS, euros
+from projects.selectors import euros
 from qpv.models import QPV, Commune
 
 BUDGET_LINES = 8
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # "1 500,50 €", "1500.50", "1 500" (spaces, narrow or non-breaking): all read as euros.
 _SPACES = re.compile(r"[\s\u00a0\u202f€]")
 
@@ -53,6 +53,12 @@ class EuroField(forms.DecimalField):
     def widget_attrs(self, widget):
         # No "step"/"min" attributes: the field is a text input that accepts "1 500,50".
         return forms.Field.widget_attrs(self, widget)
+
+    def validate(self, value):
+        super().validate(value)
+        # Three zeros too many is a typo, not an amount of the fund.
+        if value is not None and value > MAX_EUROS:
+            raise too_large_error()
 
 
 def _style(form: forms.Form) -> None:
@@ -86,9 +92,7 @@ class EnvelopeForm(forms.Form):
         label=_("Neighbourhood or commune"),
         help_text=_("An envelope is set for one QPV, or for a whole commune."),
     )
-    year = forms.TypedChoiceField(
-        label=_("Year"), coerce=int, choices=[(year, str(year)) for year in YEARS]
-    )
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     amount = EuroField(label=_("Envelope (€)"))
 
     def __init__(
@@ -111,6 +115,9 @@ class EnvelopeForm(forms.Form):
                     self._places[f"qpv-{qpv.pk}"] = qpv
             groups.append((commune.name, options))
         cast(forms.ChoiceField, self.fields["place"]).choices = [("", _("Choose…")), *groups]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            (year, str(year)) for year in contract_years()
+        ]
         _style(self)
 
     def clean_place(self) -> QPV | Commune:
@@ -344,7 +351,11 @@ class FileCheckForm(forms.Form):
 
 class PaymentForm(forms.Form):
     amount = EuroField(label=_("Amount paid (€)"))
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)
+    paid_on = DayField(
+        label=_("Paid on"),
+        past=True,
+        future_message=_("A payment is recorded once made: the date cannot be in the future."),
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -17,12 +17,11 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
+from participation.contract import DayField
 from participation.dates import date_format
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
 from questions.models import ACCEPTED_STATUSES, Question
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _style(form: forms.Form) -> None:
@@ -148,9 +147,10 @@ class InfluenceRecordForm(forms.Form):
         required=False,
         empty_label=_("Choose the institution"),
     )
-    decided_on = forms.DateField(
+    decided_on = DayField(
         label=_("Date of the decision"),
-        widget=DATE_WIDGET,
+        past=True,
+        future_message=_("The date is in the future: record a decision once it is taken."),
         error_messages={
             "required": _("Enter the date of the decision."),
             "invalid": _("Enter a valid date."),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import DialogueSpace, Meeting
+from participation.contract import DayField
 from projects.models import (
     STAGE_ORDER,
     CarriedBy,
@@ -29,7 +30,6 @@ from projects.services.projects import CREATION_STAGES, ORIGIN_FIELDS
 from qpv.models import QPV
 from questions.models import ACCEPTED_STATUSES, Question
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TITLE_MAX_LENGTH = Project._meta.get_field("title").max_length
 SUMMARY_MAX_LENGTH = Project._meta.get_field("summary").max_length
 NOTE_MAX_LENGTH = 5000
@@ -65,10 +65,15 @@ def _text_errors(required_message, limit_message) -> dict:
     return {"required": required_message, "max_length": limit_message}
 
 
-def _date_field(label, help_text=None) -> forms.DateField:
-    return forms.DateField(
+STEP_IN_THE_FUTURE = _("The date of a step cannot be in the future.")
+
+
+def _date_field(label, help_text=None, future_message=STEP_IN_THE_FUTURE) -> forms.DateField:
+    """A day something happened: within the contract, not after today."""
+    return DayField(
         label=label,
-        widget=DATE_WIDGET,
+        past=True,
+        future_message=future_message,
         initial=timezone.localdate,
         help_text=help_text,
         error_messages={
@@ -494,7 +499,10 @@ class EvaluationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     highest_level = _level_field(_("Highest participation level reached"))
-    evaluated_on = _date_field(_("Date of the evaluation"))
+    evaluated_on = _date_field(
+        _("Date of the evaluation"),
+        future_message=_("The date of the evaluation cannot be in the future."),
+    )
     participation_level = _level_field(
         _("Participation level of the evaluation itself"),
         help_text=_("Were residents involved in evaluating the project, and how?"),

@@ -22,6 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, MeetingStatus
+from participation.contract import (
+    MAX_EUROS,
+    ContractYear,
+    in_contract,
+    outside_contract_error,
+    too_large_error,
+)
+from participation.dates import date_format
 from participation.models import User
 from projects.emails import fund as emails_fund
 from projects.models import (
@@ -33,7 +41,7 @@ from projects.models import (
     ModerationStatus,
     Project,
 )
-from projects.selectors import YEARS, committed_of, euros, paid_of
+from projects.selectors import committed_of, euros, paid_of
 from qpv.models import QPV, Commune
 
 CENT = Decimal("0.01")
@@ -65,9 +73,16 @@ def _locked_application(application_id: int) -> GrantApplication:
 
 
 def _check_amount(amount: Decimal) -> Decimal:
+    # Zero is an envelope: the year without a fund for that place, said rather than left blank.
     if amount is None or amount < 0:
         raise FundError(_("The envelope cannot be negative."), code="amount_negative")
+    _check_not_too_large(amount)
     return _money(amount)
+
+
+def _check_not_too_large(amount: Decimal) -> None:
+    if amount > MAX_EUROS:
+        raise FundError(too_large_error().messages[0], code="too_large")
 
 
 @transaction.atomic
@@ -82,11 +97,10 @@ def envelope_create(
     """Set the envelope of a QPV (or of a whole commune) for a year of the Contrat de ville."""
     if (qpv is None) == (commune is None):
         raise FundError(_("Choose a neighbourhood or a commune."), code="place")
-    if year not in YEARS:
-        raise FundError(
-            _("Choose a year from %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[-1]},
-            code="year",
-        )
+    try:
+        ContractYear()(year)
+    except ValidationError as error:
+        raise FundError(error.messages[0], code="year") from None
     amount = _check_amount(amount)
     place: dict[str, QPV | Commune | None] = (
         {"qpv": qpv} if qpv is not None else {"commune": commune}
@@ -204,6 +218,13 @@ def grant_apply(
             _("The amount requested must be greater than zero."), code="amount_positive"
         )
     amount_requested = _money(amount_requested)
+    if amount_requested > envelope.amount:
+        # The committee could never grant it: the collective is told now, not weeks later.
+        raise FundError(
+            _("The whole envelope is %(envelope)s: the amount requested cannot exceed it.")
+            % {"envelope": euros(envelope.amount)},
+            code="above_envelope",
+        )
     lines = _check_lines(amount_requested, budget_lines)
     if project is not None and not projects_for(envelope).filter(pk=project.pk).exists():
         raise FundError(
@@ -365,6 +386,29 @@ def grant_check_file(
     return application
 
 
+def _check_payment_date(application: GrantApplication, paid_on: date) -> None:
+    """Within the contract, not in the future, not before the committee's decision.
+
+    No limit by the envelope's year: the balance of a grant is often paid after the action, in
+    the following year; what a payment cannot do is come before the decision that grants it.
+    """
+    if not in_contract(paid_on):
+        raise FundError(outside_contract_error().messages[0], code="outside_contract")
+    if paid_on > timezone.localdate():
+        raise FundError(
+            _("A payment is recorded once made: the date cannot be in the future."),
+            code="future",
+        )
+    if application.decided_at is not None:
+        decided_on = timezone.localdate(application.decided_at)
+        if paid_on < decided_on:
+            raise FundError(
+                _("A payment follows the decision: the date cannot be before %(date)s.")
+                % {"date": date_format(decided_on)},
+                code="before_decision",
+            )
+
+
 @transaction.atomic
 def grant_record_payment(
     *, application: GrantApplication, amount: Decimal, paid_on: date, by: User, note: str = ""
@@ -376,11 +420,7 @@ def grant_record_payment(
     if amount is None or amount <= 0:
         raise FundError(_("The amount paid must be greater than zero."), code="amount_positive")
     amount = _money(amount)
-    if paid_on > timezone.localdate():
-        raise FundError(
-            _("A payment is recorded once made: the date cannot be in the future."),
-            code="future",
-        )
+    _check_payment_date(application, paid_on)
     already = paid_of(application.pk)
     granted = application.amount_granted
     assert granted is not None  # set with the status granted (grant_decide)

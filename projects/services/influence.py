@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting
+from participation.contract import in_contract, outside_contract_error
 from participation.models import User
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
@@ -48,6 +49,8 @@ def _check(
             _("Give the reason why the proposal was not fully adopted: residents need to know it."),
             code="reason",
         )
+    if not in_contract(decided_on):
+        raise InfluenceError(outside_contract_error().messages[0], code="decided_on")
     if decided_on > timezone.localdate():
         raise InfluenceError(
             _("The date is in the future: record a decision once it is taken."), code="decided_on"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import DialogueSpace, Meeting
+from participation.contract import in_contract, outside_contract_error
 from participation.dates import date_format
 from participation.models import User
 from projects.emails import projects as emails
@@ -111,6 +112,7 @@ def _origin(
 
 
 def _check_step_date(step_date: date, latest: ProjectStep | None) -> None:
+    _check_in_contract(step_date)
     if step_date > timezone.localdate():
         raise ProjectError(_("The date of a step cannot be in the future."), code="date")
     if latest is not None and step_date < latest.date:
@@ -119,6 +121,11 @@ def _check_step_date(step_date: date, latest: ProjectStep | None) -> None:
             % {"date": _day(latest.date)},
             code="date",
         )
+
+
+def _check_in_contract(day: date) -> None:
+    if not in_contract(day):
+        raise ProjectError(outside_contract_error().messages[0], code="date")
 
 
 def _check_level(level: int) -> None:
@@ -385,8 +392,12 @@ def project_evaluate(
     latest = _latest_step(project)
     if project.stage == ProjectStage.COMPLETED:
         _check_step_date(evaluated_on, latest)
-    elif evaluated_on > timezone.localdate():
-        raise ProjectError(_("The date of the evaluation cannot be in the future."), code="date")
+    else:
+        _check_in_contract(evaluated_on)
+        if evaluated_on > timezone.localdate():
+            raise ProjectError(
+                _("The date of the evaluation cannot be in the future."), code="date"
+            )
     evaluation, _created = ExperienceEvaluation.objects.update_or_create(
         project=project,
         defaults={

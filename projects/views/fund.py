@@ -173,6 +173,7 @@ def grant_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 error,
                 {
                     "amount_positive": "amount_requested",
+                    "above_envelope": "amount_requested",
                     "total_mismatch": "amount_requested",
                     "project": "project",
                 },
@@ -251,6 +252,7 @@ def envelope_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "place": "place",
                     "year": "year",
                     "amount_negative": "amount",
+                    "too_large": "amount",
                 },
             )
         else:
@@ -279,7 +281,11 @@ def envelope_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 envelope=envelope, amount=form.cleaned_data["amount"], by=request.user
             )
         except services.FundError as error:
-            _add_error(form, error, {"below_committed": "amount", "amount_negative": "amount"})
+            _add_error(
+                form,
+                error,
+                {"below_committed": "amount", "amount_negative": "amount", "too_large": "amount"},
+            )
         else:
             messages.success(
                 request,
@@ -518,7 +524,13 @@ def grant_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             _add_error(
                 form,
                 error,
-                {"amount_positive": "amount", "above_granted": "amount", "future": "paid_on"},
+                {
+                    "amount_positive": "amount",
+                    "above_granted": "amount",
+                    "future": "paid_on",
+                    "outside_contract": "paid_on",
+                    "before_decision": "paid_on",
+                },
             )
         else:
             messages.success(

@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from participation.contract import DayField
 from participation.easy_read import EasyReadField
 from qpv.models import QPV, Organisation
 from questions.forms.intake import AddresseeField
@@ -22,7 +23,6 @@ from questions.models import QuestionQuerySet, QuestionStatus, Theme
 
 # "Open" gathers the two statuses of a question still waiting for its answer.
 OPEN = "open"
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _style(form: forms.Form) -> None:
@@ -140,9 +140,8 @@ class RouteForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    new_due_on = forms.DateField(
+    new_due_on = DayField(
         label=_("New due date"),
-        widget=DATE_WIDGET,
         error_messages={
             "required": _("Enter the new due date."),
             "invalid": _("Enter a valid date."),

@@ -262,6 +262,7 @@ def question_extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 {
                     "before_received": "new_due_on",
                     "not_later": "new_due_on",
+                    "outside_contract": "new_due_on",
                     "reason_required": "reason",
                 },
             )

@@ -189,7 +189,7 @@ def granted(resident=None):
         resident,
         status=GrantStatus.GRANTED,
         amount_granted=D("1200"),
-        decided_at=timezone.now(),
+        decided_at=timezone.now() - timedelta(days=7),  # paid after the decision
     )
 
 

@@ -118,6 +118,41 @@ DATE_TEXTS = [
     "-1:00",
     "today",
 ]
+# Dates a form parses but must refuse: outside the Contrat de ville 2024-2030 (participation.contract),
+# at its edges' neighbours, or in shapes the French and English forms both read.
+OUT_OF_CONTRACT_DATES = [
+    "2023-12-31",
+    "2031-01-01",
+    "1900-01-01",
+    "1970-01-01",
+    "2100-01-01",
+    "31/12/2023",
+    "01/01/2031",
+    "0001-01-01",
+    "9999-12-31",
+]
+OUT_OF_CONTRACT_MOMENTS = [
+    "2023-12-31T23:59",
+    "2031-01-01T00:00",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+    "2100-06-01T12:00",
+]
+# Amounts a form parses but must refuse: nothing, below nothing, above any plausible amount.
+HOSTILE_AMOUNTS = [
+    "0",
+    "0,00",
+    "-0,01",
+    "-1",
+    "-1 500",
+    "1 000 000,01",
+    "1000001",
+    "99 999 999,99",
+    "100000000",
+    "1e6",
+    "0,001",
+    "12,345",
+]
 URL_TEXTS = [
     "javascript:alert('qd-xss')",
     "http://evil.example/",
@@ -263,6 +298,9 @@ class Euro(Kind):
     high_cents: int = 100_000
     required: bool = False
 
+    def hostile(self):
+        return st.one_of(st.sampled_from(HOSTILE_AMOUNTS), hostile_value())
+
     def valid(self, world):
         cents = st.integers(1, self.high_cents)
         typed = st.one_of(
@@ -285,6 +323,12 @@ class Day(Kind):
         today = timezone.localdate()
         days = st.integers(self.low, self.high)
         return self.maybe_omitted(days.map(lambda n: (today + timedelta(days=n)).isoformat()))
+
+    def hostile(self):
+        # Tomorrow and a year ahead: refused where the date says something already happened.
+        today = timezone.localdate()
+        ahead = [(today + timedelta(days=n)).isoformat() for n in (1, 366)]
+        return st.one_of(st.sampled_from([*OUT_OF_CONTRACT_DATES, *ahead]), hostile_value())
 
 
 @dataclass(frozen=True)
@@ -312,6 +356,9 @@ class Moment(Kind):
             return f"{(today + timedelta(days=day)).isoformat()}T{moment:%H:%M}"
 
         return self.maybe_omitted(st.builds(shape, st.integers(self.low, self.high), st.times()))
+
+    def hostile(self):
+        return st.one_of(st.sampled_from(OUT_OF_CONTRACT_MOMENTS), hostile_value())
 
 
 @dataclass(frozen=True)
@@ -516,7 +563,10 @@ def injected_markup(body: str) -> list[str]:
 
 
 __all__ = [
+    "HOSTILE_AMOUNTS",
     "OMIT",
+    "OUT_OF_CONTRACT_DATES",
+    "OUT_OF_CONTRACT_MOMENTS",
     "Choice",
     "Clock",
     "Day",

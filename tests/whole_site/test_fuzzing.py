@@ -12,7 +12,11 @@ be:
 - free of the injected markup in raw form (`<script>`, `onerror=`...): shown escaped, or not at all;
 - for a POST that is taken, the page it redirects to, and the pages that show what it saved to
   whoever reads them (`SHOWN_ON`), are checked the same way (stored XSS); a redirect never leaves
-  the site.
+  the site;
+- after any POST, no date or amount in the database is out of its bounds (`INSANE_ROWS`): within the
+  Contrat de ville, not after today for what already happened, amounts above zero and below
+  participation.contract.MAX_EUROS. The date and amount fields draw their hostile values among
+  dates outside the contract and impossible amounts (fuzz_strategies.OUT_OF_CONTRACT_DATES...).
 
 Every example runs in a savepoint rolled back at its end, with the cache (rate limits) cleared and a
 fresh client on the role's session (one login per role and test), so examples do not depend on
@@ -35,7 +39,7 @@ import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
@@ -92,6 +96,7 @@ from evaluation.models import (
 from evaluation.text_forms import ReportCommentForm, ReportTextsForm, TextStatusForm
 from notifications.forms import ContactPreferenceForm
 from participation import audit
+from participation.contract import MAX_EUROS, contract_end, contract_start, contract_years
 from participation.forms import InvitationForm
 from participation.roles import Role
 from portal.forms import AccountDeleteForm, ChooseQPVForm, NameForm
@@ -124,7 +129,6 @@ from projects.models import (
     ParticipationLevel,
     ProjectStage,
 )
-from projects.selectors import YEARS
 from projects.services.projects import CREATION_STAGES
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, Commune
@@ -372,7 +376,9 @@ class World:
             envelope=self.envelope,
             status=GrantStatus.GRANTED,
             amount_granted=Decimal("1500.00"),
-            decided_at=timezone.now(),
+            # Decided before the payment dates the examples draw (Day(-30, 0)): a payment cannot
+            # come before its decision.
+            decided_at=timezone.now() - timedelta(days=60),
         )
 
     @cached_property
@@ -622,6 +628,10 @@ SCOPE_PERIOD = {
     "start": Day(-4000, 400),
     "end": Day(-4000, 400),
 }
+# A report's period lies within the contract: its valid days are the contract's, a year ahead at most.
+_TODAY = timezone.localdate()
+CONTRACT_DAY = Day((contract_start() - _TODAY).days, min(365, (contract_end() - _TODAY).days))
+REPORT_PERIOD = {**SCOPE_PERIOD, "start": CONTRACT_DAY, "end": CONTRACT_DAY}
 AGENDA_FILTERS = {
     "qpv": QPV_SLUG,
     "commune": Choice(of=lambda w: w.commune_slugs),
@@ -1536,7 +1546,7 @@ INVENTORY: list[Endpoint] = [
                 ),
                 required=True,
             ),
-            "year": Choice([str(year) for year in YEARS], required=True),
+            "year": Choice([str(year) for year in contract_years()], required=True),
             "amount": Euro(required=True),
         },
         forms=(EnvelopeForm,),
@@ -1669,7 +1679,7 @@ INVENTORY: list[Endpoint] = [
         "evaluation:reports",
         "POST",
         "referent",
-        SCOPE_PERIOD,
+        REPORT_PERIOD,
         forms=(ScopePeriodForm,),
         statuses=STATUS_FORM,
     ),
@@ -2152,8 +2162,75 @@ def _run_example(sessions: Sessions, endpoint: Endpoint, drawn: Drawn, path: dic
         STATS.append((endpoint.id, drawn.mode, response.status_code))
         _check(response, endpoint, what)
         if endpoint.method == "POST":
+            insane = _insane_rows()
+            assert not insane, f"{what}: stored out of bounds: {insane}"
             _follow(client, response, what, sessions=sessions, shown_on=endpoint.shown_on)
         transaction.set_rollback(True)
+
+
+def _insane_conditions() -> dict[str, tuple]:
+    """The rows no form may store, by model: dates outside the contract (or after today for what
+    already happened), amounts not above zero or above the plausible maximum."""
+    from django.db.models import Q
+
+    from dialogue.models import Meeting
+    from projects.models import (
+        ExperienceEvaluation,
+        FundEnvelope,
+        GrantApplication,
+        GrantPayment,
+        InfluenceRecord,
+        ProjectStep,
+    )
+    from qpv.models import NewsItem
+    from questions.models import DueDateChange
+
+    start, end, today = contract_start(), contract_end(), timezone.localdate()
+    # The Paris days of the window, as instants.
+    first_instant = timezone.make_aware(datetime.combine(start, time.min))
+    after_last = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+
+    def day_out(name: str, *, past: bool = False) -> Q:
+        return Q(**{f"{name}__lt": start}) | Q(**{f"{name}__gt": today if past else end})
+
+    def moment_out(name: str) -> Q:
+        return Q(**{f"{name}__lt": first_instant}) | Q(**{f"{name}__gte": after_last})
+
+    def euros_out(name: str) -> Q:
+        return Q(**{f"{name}__lte": 0}) | Q(**{f"{name}__gt": MAX_EUROS})
+
+    return {
+        "payment": (GrantPayment, day_out("paid_on", past=True) | euros_out("amount")),
+        "step": (ProjectStep, day_out("date", past=True)),
+        "evaluation": (ExperienceEvaluation, day_out("evaluated_on", past=True)),
+        "influence": (InfluenceRecord, day_out("decided_on", past=True)),
+        "envelope": (
+            FundEnvelope,
+            Q(year__lt=start.year)
+            | Q(year__gt=end.year)
+            | Q(amount__lt=0)
+            | Q(amount__gt=MAX_EUROS),
+        ),
+        "application": (
+            GrantApplication,
+            euros_out("amount_requested") | euros_out("amount_granted"),
+        ),
+        "meeting": (Meeting, moment_out("starts_at") | moment_out("ends_at")),
+        "report": (Report, day_out("period_start") | day_out("period_end")),
+        "due date": (DueDateChange, day_out("new_due_on")),
+        "news": (NewsItem, Q(published_at__gte=after_last)),
+    }
+
+
+def _insane_rows() -> list[str]:
+    """What the database holds out of bounds, e.g. ["payment 12"]: one query per model."""
+    found = []
+    for label, (model, condition) in _insane_conditions().items():
+        found += [
+            f"{label} {pk}"
+            for pk in model.objects.filter(condition).values_list("pk", flat=True)[:3]
+        ]
+    return found
 
 
 # FUZZ_STATS=<file>: each example's entry, mode and status, written there at the end of the module.
@@ -2260,6 +2337,16 @@ KNOWN_HOSTILE = [
         {400},
         query=lambda w: {"espace": w.space.pk},
     ),
+    # A grant payment dated the first day of year one was stored (issue 20).
+    _known(
+        "projects:grant_pay",
+        "POST",
+        "referent",
+        {"amount": "100", "paid_on": "0001-01-01"},
+        {400},
+        args=lambda w: {"pk": w.granted_application.pk},
+        prefix=lambda w: f"pay-{w.granted_application.pk}",
+    ),
     # A NUL byte in the admin's filters, of our models and of third-party ones.
     _known(
         "admin:participation_roleassignment_changelist",
@@ -2296,9 +2383,11 @@ def test_known_hostile_inputs(endpoint: Endpoint, data: dict, world: World):
     _prepare(world, endpoint)
     client = Sessions(world).client(endpoint.role)
     url = _url(endpoint, world, {})
+    data = _prefixed(endpoint, world, data)
     response = _send(client, world, endpoint, url, data, htmx=False, multipart=False)
     _check(response, endpoint, endpoint.id)
     if endpoint.method == "POST":
+        assert not _insane_rows(), f"{endpoint.id}: stored out of bounds: {_insane_rows()}"
         _follow(client, response, endpoint.id)
 
 
@@ -2521,6 +2610,29 @@ def test_inventory_fuzzes_every_field_of_its_forms(endpoint):
         declared |= set(form.base_fields)
     missing = sorted(declared - set(endpoint.fields))
     assert not missing, f"{endpoint.id}: fields of {endpoint.forms} not fuzzed: {missing}"
+
+
+def test_the_bounds_check_finds_what_is_out_of_bounds(world: World):
+    """`_insane_rows` sees a payment of year one, a meeting after the contract, an amount of a
+    ten million; the world the examples start from has none."""
+    from decimal import Decimal
+
+    from projects.models import GrantPayment
+
+    assert _insane_rows() == []
+    payment = GrantPayment.objects.create(
+        application=world.granted_application, amount=Decimal("10"), paid_on=date(1, 1, 1)
+    )
+    meeting = world.future_meeting
+    meeting.starts_at = meeting.starts_at.replace(year=contract_end().year + 1)
+    meeting.ends_at = meeting.ends_at.replace(year=contract_end().year + 1)
+    meeting.save()
+    envelope = world.envelope
+    envelope.amount = MAX_EUROS * 10
+    envelope.save()
+    assert sorted(_insane_rows()) == sorted(
+        [f"payment {payment.pk}", f"meeting {meeting.pk}", f"envelope {envelope.pk}"]
+    )
 
 
 def test_the_parameter_check_sees_every_kind_of_read():
