@@ -219,6 +219,7 @@ class Browser:
 @dataclass
 class Stack:
     port: int
+    http_port: int
     gunicorn: Process
     nginx: Process
     static_root: Path
@@ -270,6 +271,9 @@ def stack(tmp_path):
     (static_root / "css").mkdir(parents=True)
     (static_root / "css" / "site.0123456789ab.css").write_text("body { color: #222; }\n")
     (static_root / "css" / "site.css").write_text("body { color: #222; }\n")
+    challenge = tmp_path / "acme" / ".well-known" / "acme-challenge"
+    challenge.mkdir(parents=True)
+    (challenge / "jeton-acme").write_text("jeton-acme.empreinte")
     upstream, port, http_port = free_port(), free_port(), free_port()
     site = tmp_path / "site.conf"
     site.write_text(
@@ -297,7 +301,9 @@ def stack(tmp_path):
         log=tmp_path / "nginx.log",
     )
     try:
-        stack = Stack(port=port, gunicorn=gunicorn, nginx=nginx, static_root=static_root)
+        stack = Stack(
+            port=port, http_port=http_port, gunicorn=gunicorn, nginx=nginx, static_root=static_root
+        )
 
         def up():
             try:
@@ -410,6 +416,12 @@ def test_behind_nginx_each_client_is_counted_as_itself(stack, tmp_path):
     assert "/static/" not in stack.gunicorn.output()
     # No media folder: /media/ goes to Django, which has no such route.
     assert attacker.request("GET", "/media/minutes/x.pdf")[0] == 404
+    # Port 80: the ACME challenge is served, everything else goes to HTTPS on the public name.
+    plain = Browser(stack.http_port, "127.0.0.2")
+    status, headers, body = plain.request("GET", "/.well-known/acme-challenge/jeton-acme")
+    assert (status, body) == (200, "jeton-acme.empreinte")
+    status, headers, _body = plain.request("GET", f"{path}?a=1")
+    assert (status, headers["Location"]) == (301, f"https://{SERVER_NAME}{path}?a=1")
     # The other host names get no answer at all (444: the connection is closed).
     with pytest.raises(http.client.RemoteDisconnected):
         attacker.request("GET", "/", headers={"Host": "127.0.0.1"})
