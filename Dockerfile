@@ -57,10 +57,12 @@ RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     && DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput
 
-# Run as an unprivileged user, who may write only under var/ (uploaded media, beat schedule).
+# Run as an unprivileged user, who may write only under var/ (uploaded media, beat schedule, and
+# the static files, which compose's `migrate` collects again into the volume nginx serves).
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home app \
     && mkdir -p var/media var/mail \
-    && chown app:app var var/media var/mail
+    && chown app:app var var/media var/mail \
+    && chown -R app:app var/staticfiles
 USER app
 
 EXPOSE 8000

@@ -303,7 +303,7 @@ class Server:
             SECURE_HSTS_SECONDS="0",
             BENCH_BASELINE_VIEW="true",
             # Residents come through the proxy, each with their address (registration burst).
-            USE_X_FORWARDED_FOR="true",
+            TRUSTED_PROXIES="1",
             # The emails of the registrations wait in a queue of their own, emptied at the end.
             CELERY_QUEUE=BENCH_QUEUE,
             LOG_LEVEL="WARNING",

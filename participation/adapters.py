@@ -8,13 +8,14 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from participation.mail import OutgoingEmail, queue_email
+from participation.ratelimit import client_address
 from participation.roles import scopes_of
 
 
@@ -41,6 +42,11 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         message = self.render_mail(template_prefix, email, ctx)
         queue_email(OutgoingEmail.from_message(message))
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's limits count (login, codes, sign-up, password reset) and the
+        sessions list shows: ours, read behind settings.TRUSTED_PROXIES proxies."""
+        return client_address(request)
 
     def clean_email(self, email: str) -> str:
         """Signing up from an invitation's page, the account takes the invited address only: a

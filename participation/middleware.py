@@ -18,6 +18,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from participation.ratelimit import client_address
 from participation.roles import scopes_of
 
 # Nothing on this portal needs the camera, the microphone, geolocation or payment: say so to browsers.
@@ -71,7 +72,7 @@ def audit_actor(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         if request.method in {"GET", "HEAD", "OPTIONS"} or not request.user.is_authenticated:
             return get_response(request)
-        with set_actor(actor=request.user, remote_addr=request.META.get("REMOTE_ADDR")):
+        with set_actor(actor=request.user, remote_addr=client_address(request)):
             return get_response(request)
 
     return middleware

@@ -10,6 +10,7 @@ never uses up the others' allowance. Login and codes are limited by allauth itse
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,12 +20,39 @@ from django.shortcuts import render
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address; behind the proxy, its first X-Forwarded-For hop (set by nginx)."""
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address, the one every limit and the audit log count (allauth's too, through
+    participation.adapters).
+
+    With no reverse proxy (settings.TRUSTED_PROXIES = 0), REMOTE_ADDR. Behind N proxies of ours,
+    each appends the address it was reached from to X-Forwarded-For (nginx sets it to its peer's
+    address), so the N-th entry from the right is the client as our first proxy saw it; entries
+    to its left were written by the client and may be anything. Fewer entries than proxies, or an
+    entry that is not an address: REMOTE_ADDR (a misconfiguration, never a way to pick a bucket).
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").strip()
+    entries = forwarded.split(",") if forwarded else []
+    if len(entries) < proxies:
+        return remote
+    return _ip_address(entries[-proxies]) or remote
+
+
+def _ip_address(entry: str) -> str | None:
+    """The address in an X-Forwarded-For entry, normalised (IPv6 compressed); None if it is none.
+
+    A port is dropped ("192.0.2.1:443", "[2001:db8::1]:443"), as some proxies write one."""
+    text = entry.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def client_key(request: HttpRequest) -> str:

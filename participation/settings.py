@@ -78,6 +78,7 @@ if DEBUG and find_spec("devtools") is not None:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "participation.middleware.permissions_policy",
+    "participation.uploads.request_body_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "participation.middleware.ChosenLanguageMiddleware",
@@ -277,8 +278,17 @@ RATE_LIMITS = {
     # Coordinators inviting (and sending again): a stolen session cannot flood inboxes.
     "invitation": (60, 3600),
 }
-# Behind a reverse proxy that sets X-Forwarded-For (docker-compose's web is reached through one).
-USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", default=False)
+# How many reverse proxies of ours stand in front of Django (docker-compose: 1, its nginx). 0 takes
+# the client address from the connection (REMOTE_ADDR); N takes the N-th X-Forwarded-For entry from
+# the right, the one our outermost proxy wrote (participation.ratelimit.client_address). It drives
+# our abuse limits, allauth's (login, codes, sign-up) and the audit log's address. The former
+# USE_X_FORWARDED_FOR=true still means one proxy.
+TRUSTED_PROXIES = env_int(
+    "TRUSTED_PROXIES", 1 if env_bool("USE_X_FORWARDED_FOR", default=False) else 0, minimum=0
+)
+# allauth reads the address through our adapter (AccountAdapter.get_client_ip); its own setting
+# says the same for any code of allauth that would not.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
 
 # `make bench` only (bench/load.py): serve /bench/baseline, the cheapest page through the whole
 # middleware stack, as the load benchmark's yardstick. Off everywhere else.
@@ -369,6 +379,25 @@ STORAGES = {
         )
     },
 }
+
+# Request bodies and uploads (participation/uploads.py). The largest legitimate body is the minutes'
+# form: a 5 MB PDF (dialogue.forms.minutes.MAX_ATTACHMENT_BYTES) and the text; 8 MB leaves room for
+# the form to answer "too big" itself up to that size. nginx's client_max_body_size is the same
+# figure (deploy/nginx/quartiers.conf.template; tests/whole_site/test_reverse_proxy.py checks both).
+MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024
+# Form fields other than files (Django's default): far above the longest minutes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Each form takes at most one file.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# Files past this size go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    # First: a file sent to a view that takes none stops the parsing (400) before it is kept.
+    "participation.uploads.UnexpectedFileHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -17,6 +17,8 @@
 #     libreoffice-writer-nogui      converts the reports' ODT to PDF, to read it back
 #     postgresql                    the server: CI's, and a private throw-away cluster (initdb, pg_ctl)
 #                                   in tests/whole_site/test_faults.py
+#     nginx                         Debian's nginx (1.22), run with the shipped deploy/nginx configuration
+#                                   in front of gunicorn by tests/whole_site/test_reverse_proxy.py
 #   scripts/system_deps.sh bench    the benchmark (`make bench`), in addition to `run`:
 #     wrk                           HTTP load generator
 #     postgresql                    the benchmark's database
@@ -39,7 +41,7 @@ PACKAGES=(
 purpose="${1:-run}"
 case "$purpose" in
   run) ;;
-  test) PACKAGES+=(poppler-utils chromium default-jre-headless libreoffice-calc-nogui libreoffice-writer-nogui postgresql) ;;
+  test) PACKAGES+=(poppler-utils chromium default-jre-headless libreoffice-calc-nogui libreoffice-writer-nogui postgresql nginx) ;;
   bench) PACKAGES+=(wrk postgresql) ;;
   *)
     echo "usage: scripts/system_deps.sh [run|test|bench]" >&2

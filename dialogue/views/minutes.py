@@ -23,6 +23,7 @@ from dialogue.models import Meeting, Minutes
 from dialogue.services import minutes as services
 from dialogue.shortcuts import meeting_for
 from participation.http import AuthenticatedHttpRequest
+from participation.uploads import accepts_upload
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -53,6 +54,7 @@ def _success_message(saved: services.MinutesSaved, *, was_published: bool) -> st
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@accepts_upload
 def minutes_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = meeting_for(
         request,

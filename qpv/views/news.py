@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from participation.dates import date_format
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import get_object_for, require_perm
+from participation.uploads import accepts_upload
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, NewsItem, NewsItemQuerySet
 from qpv.services import news as services
@@ -183,6 +184,7 @@ def _add_error(form: NewsForm, error: NewsError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@accepts_upload
 def news_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A news item of the QPV given as ?qpv=slug, or metropole-wide without it."""
     slug = request.GET.get("qpv", "")
@@ -214,6 +216,7 @@ def news_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@accepts_upload
 def news_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_object_for(
         request, NewsItem.objects.select_related("qpv__commune"), "qpv.publish_news", pk=pk

@@ -83,12 +83,64 @@ def test_online_forms_are_limited(client, tight_limits, action, url_name, kwargs
     assert statuses[2] == 429
 
 
-def test_forwarded_address_is_used_only_when_configured(rf, settings):
-    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
-    settings.USE_X_FORWARDED_FOR = False
-    assert client_address(request) == "127.0.0.1"
-    settings.USE_X_FORWARDED_FOR = True
-    assert client_address(request) == "203.0.113.9"
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        # No proxy: the connection's address, whatever the header says.
+        (0, "203.0.113.9", "127.0.0.1"),
+        # One proxy (nginx sets the header): its entry, the right-most one.
+        (1, "203.0.113.9", "203.0.113.9"),
+        # Entries a client wrote itself, to the left of the proxy's, are ignored.
+        (1, "10.9.9.9, 198.51.100.1, 203.0.113.9", "203.0.113.9"),
+        (1, " 10.9.9.9 ,203.0.113.9 ", "203.0.113.9"),
+        # Two proxies: the second entry from the right (the first proxy's peer).
+        (2, "10.9.9.9, 203.0.113.9, 172.18.0.5", "203.0.113.9"),
+        # Fewer entries than proxies, no header, an empty one: the connection's address.
+        (2, "203.0.113.9", "127.0.0.1"),
+        (1, None, "127.0.0.1"),
+        (1, " ", "127.0.0.1"),
+        # Not an address (a misconfigured proxy, or a hostile one): the connection's address.
+        (1, "10.9.9.9, unknown", "127.0.0.1"),
+        (1, "10.9.9.9, 203.0.113.9<script>", "127.0.0.1"),
+        # IPv6, normalised; a port is dropped.
+        (1, "2001:DB8:0:0::1", "2001:db8::1"),
+        (1, "10.9.9.9, [2001:db8::7]:51234", "2001:db8::7"),
+        (1, "203.0.113.9:443", "203.0.113.9"),
+    ],
+)
+def test_client_address_is_the_entry_of_our_outermost_proxy(
+    rf, settings, proxies, forwarded, address
+):
+    settings.TRUSTED_PROXIES = proxies
+    headers = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", **headers)
+    assert client_address(request) == address
+
+
+def test_allauth_and_the_audit_log_read_the_same_address(rf, settings):
+    """One function: allauth's limits and sessions list ask the adapter, which asks ours."""
+    from allauth.account.adapter import get_adapter
+
+    settings.TRUSTED_PROXIES = 1
+    request = rf.post("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert get_adapter(request).get_client_ip(request) == "203.0.113.9"
+    # A write in a signed-in user's request is audited with the client's address, not the proxy's.
+    from auditlog.models import LogEntry
+    from django.http import HttpResponse
+
+    from participation.middleware import audit_actor
+    from participation.roles import Role
+    from tests.participation.factories import grant
+
+    request.user = UserFactory()
+
+    def write(request):
+        grant(UserFactory(), Role.COORDINATOR)
+        return HttpResponse()
+
+    audit_actor(write)(request)
+    entry = LogEntry.objects.get(actor=request.user)
+    assert entry.remote_addr == "203.0.113.9"
 
 
 def test_counter_restarts_after_the_period(rf, tight_limits):

@@ -57,6 +57,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"DEBUG": "false"}, "SECRET_KEY must be set when DEBUG is off"),
         ({"DEBUG": "true", "EMAIL_PORT": "smtp"}, "EMAIL_PORT='smtp' is not an integer"),
+        ({"DEBUG": "true", "TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES=-1 must be at least 0"),
         (
             {"DEBUG": "true", "CELERY_BROKER_URL": "amqp://localhost"},
             "CELERY_BROKER_URL may only be filesystem://",
@@ -71,6 +72,17 @@ def test_bad_environment_stops_startup_with_one_line(env, message):
     assert lines[0].startswith("Configuration error: ")
     assert message in lines[0]
     assert "secret" not in lines[0].replace("SECRET_KEY", "")
+
+
+@pytest.mark.parametrize(
+    ("env", "proxies"),
+    [({}, "0 0"), ({"TRUSTED_PROXIES": "2"}, "2 2"), ({"USE_X_FORWARDED_FOR": "true"}, "1 1")],
+)
+def test_trusted_proxies_drive_allauth_too_and_the_former_variable_still_means_one(env, proxies):
+    show = "from django.conf import settings as s; print(s.TRUSTED_PROXIES, s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    result = run_manage("shell", "-c", show, DEBUG="true", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == proxies
 
 
 def test_local_run_needs_no_variable():

@@ -385,7 +385,7 @@ def portal(private_cluster, tmp_path, redis_client):
         "REDIS_URL": REDIS_URL,
         "CELERY_QUEUE": queue,
         "CACHE_KEY_PREFIX": prefix,
-        "USE_X_FORWARDED_FOR": "true",
+        "TRUSTED_PROXIES": "1",
         "VAR_DIR": str(tmp_path / "var"),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
