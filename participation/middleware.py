@@ -65,11 +65,17 @@ def audit_actor(get_response: Callable[[HttpRequest], HttpResponse]):
 
     django-auditlog's own middleware reads request.user on every request, which loads the session
     and the user even on pages that never need them; only unsafe methods write, so only they pay.
+    Only staff are named: what a resident does (a question, an idea, an application) is logged
+    without their address or IP address (issue 20), as a visitor's is.
     """
     from auditlog.context import set_actor
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        if request.method in {"GET", "HEAD", "OPTIONS"} or not request.user.is_authenticated:
+        if (
+            request.method in {"GET", "HEAD", "OPTIONS"}
+            or not request.user.is_authenticated
+            or not (scopes_of(request.user).is_staff or request.user.is_superuser)
+        ):
             return get_response(request)
         with set_actor(actor=request.user, remote_addr=request.META.get("REMOTE_ADDR")):
             return get_response(request)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dialogue.models import Registration
+from dialogue.models import ComebackInvitation, Registration
 from notifications.models import TextMessage
 from notifications.phones import normalise_mobile
 
@@ -41,6 +41,7 @@ def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
     )
     numbers = {normalise_mobile(r.phone) or r.phone for r in registrations if r.phone}
     meeting_ids = {registration.meeting_id for registration in registrations}
+    originals = [registration.email for registration in registrations]
     for registration in registrations:
         registration.email = pseudonym(registration.email or registration.phone)
         registration.name = ""
@@ -53,4 +54,13 @@ def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
         TextMessage.objects.filter(meeting_id__in=meeting_ids, phone__in=numbers).update(
             phone="", text=""
         )
+    # The come-back invitations sent to those addresses: the "one a month" limit keeps working on
+    # the pseudonym, as account_delete does. An address still in use at a later meeting keeps its
+    # invitations until that registration is purged in turn.
+    addresses = {email.strip().lower() for email in originals if email}
+    still_used = set(
+        Registration.objects.filter(email__in=addresses).values_list("email", flat=True)
+    )
+    for address in addresses - still_used:
+        ComebackInvitation.objects.filter(email__iexact=address).update(email=pseudonym(address))
     return {"registrations": len(registrations)}
