@@ -203,7 +203,9 @@ def account_delete(*, user: User) -> None:
     # the entries of what they did. A staff member's entries keep their author.
     audit_entries_scrub(model=Question, pks=question_pks)
     audit_entries_scrub(model=Project, pks=project_pks)
-    audit_entries_scrub(model=GrantApplication, pks=[application.pk for application in applications])
+    audit_entries_scrub(
+        model=GrantApplication, pks=[application.pk for application in applications]
+    )
     if not (scopes_of(user).is_staff or user.is_superuser):
         audit_actor_forget(user_id=user.pk)
     EmailAddress.objects.filter(user=user).delete()
