@@ -5,7 +5,9 @@ its middleware (the signed-in user of the request).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -14,6 +16,8 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from participation.roles import scopes_of
 
 # What an entry stores instead of a resident's value: only that the field changed. The page shows
 # it translated ("modifié"); an emptied field keeps its empty value (a purge reads "changed → —").
@@ -125,6 +129,37 @@ def register_models() -> None:
     models.signals.pre_save.connect(
         _neutral_object_repr, sender=LogEntry, dispatch_uid="participation.audit.repr"
     )
+    models.signals.pre_save.connect(
+        _name_staff_actor, sender=LogEntry, dispatch_uid="participation.audit.actor"
+    )
+
+
+# The signed-in user of the request being served and their address (audit_actor middleware).
+_request_user: ContextVar[tuple[Any, str | None] | None] = ContextVar(
+    "participation_audit_request_user", default=None
+)
+
+
+@contextmanager
+def staff_actor(user: Any, *, remote_addr: str | None) -> Iterator[None]:
+    """Within this block, the entries written name `user` as their author if they are staff;
+    a resident's are written as a visitor's, without name nor address (issue 20)."""
+    token = _request_user.set((user, remote_addr))
+    try:
+        yield
+    finally:
+        _request_user.reset(token)
+
+
+def _name_staff_actor(sender, instance: LogEntry, **kwargs) -> None:
+    current = _request_user.get()
+    if current is None or instance.actor_id is not None:
+        return
+    user, remote_addr = current
+    if user.is_superuser or scopes_of(user).is_staff:
+        instance.actor = user
+        instance.actor_email = user.email
+        instance.remote_addr = remote_addr
 
 
 def _neutral_object_repr(sender, instance: LogEntry, **kwargs) -> None:
