@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import pseudonym
-from notifications.services import forget_phone
+from notifications.models import ContactPreference
+from notifications.services import forget_phone, sms_opt_outs_forget
 from participation.audit import audit_actor_forget, audit_entries_scrub
 from participation.models import RoleAssignment, User
 from participation.roles import scopes_of
@@ -164,9 +165,10 @@ def account_delete(*, user: User) -> None:
     registrations = list(Registration.objects.filter(user=user).only("pk", "email", "phone"))
     # The SMS outbox keeps no trace of the account's numbers (the counts stay).
     preference = getattr(user, "contact_preference", None)
-    for phone in {registration.phone for registration in registrations} | {
+    phones = {registration.phone for registration in registrations} | {
         preference.phone if preference else ""
-    }:
+    }
+    for phone in phones:
         forget_phone(phone)
     known_emails = {user.email.strip().lower()}
     for registration in registrations:
@@ -211,3 +213,9 @@ def account_delete(*, user: User) -> None:
     EmailAddress.objects.filter(user=user).delete()
     RoleAssignment.objects.filter(user=user).delete()
     user.delete()
+    # Its STOP, unless another account or a registration still gives the number (the preference
+    # went with the account).
+    phones -= {""}
+    held = set(Registration.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    held |= set(ContactPreference.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    sms_opt_outs_forget(phones - held)

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from dialogue.models import ComebackInvitation, Registration
-from notifications.models import TextMessage
+from notifications.models import ContactPreference, TextMessage
 from notifications.phones import normalise_mobile
+from notifications.services import sms_opt_outs_forget
 
 PURGED_DOMAIN = "purged.invalid"
 
@@ -54,6 +55,12 @@ def purge_guest_personal_data(*, now: datetime | None = None) -> dict[str, int]:
         TextMessage.objects.filter(meeting_id__in=meeting_ids, phone__in=numbers).update(
             phone="", text=""
         )
+    # A STOP of a number nothing holds any more (no later registration, no account) goes too.
+    if numbers:
+        held = set(
+            Registration.objects.filter(phone__in=numbers).values_list("phone", flat=True)
+        ) | set(ContactPreference.objects.filter(phone__in=numbers).values_list("phone", flat=True))
+        sms_opt_outs_forget(numbers - held)
     # The come-back invitations sent to those addresses: the "one a month" limit keeps working on
     # the pseudonym, as account_delete does. An address still in use at a later meeting keeps its
     # invitations until that registration is purged in turn.

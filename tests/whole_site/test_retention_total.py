@@ -31,8 +31,8 @@ from dialogue.services.comeback import send_comeback_invitations
 from dialogue.services.feedback import feedback_submit, feedback_token_for_account
 from dialogue.services.registrations import registration_confirm_guest, registration_create
 from dialogue.services.retention import purge_guest_personal_data
-from notifications.models import TextMessage
-from notifications.services import contact_preference_update
+from notifications.models import OptOutSource, SmsOptOut, TextMessage
+from notifications.services import contact_preference_update, sms_opt_out, sms_stop_for_account
 from participation.roles import Role
 from portal.services import account_delete
 from projects.services import fund as fund_services
@@ -238,6 +238,9 @@ def _create_every_kind_of_personal_data(now) -> dict:
         fund_services.grant_decide(
             application=application, granted=True, amount=Decimal("300"), by=referent
         )
+    # Both numbers then say STOP (by SMS, and from the account's settings).
+    sms_opt_out(phone=SMS_GUEST_PHONE[2], source=OptOutSource.KEYWORD)
+    sms_stop_for_account(user=account)
     # The meeting is held: everyone came, the account answers the survey.
     Registration.objects.filter(meeting=first).update(attended=True)
     Meeting.objects.filter(pk=first.pk).update(status=MeetingStatus.HELD)
@@ -313,6 +316,7 @@ def test_no_personal_data_survive_the_purge_and_the_deletion(on_commit):
         assert send_comeback_invitations(now=now) == 1
     assert ComebackInvitation.objects.filter(email=GUEST_EMAIL).exists()
     assert TextMessage.objects.filter(phone=SMS_GUEST_PHONE[2]).exists()
+    assert SmsOptOut.objects.count() == 2
     # Before: the personal data are there (the search finds what it looks for).
     _legacy_entries(made)
     dump_before = _pg_dump()
