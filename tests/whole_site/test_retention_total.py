@@ -24,6 +24,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from dialogue.models import ComebackInvitation, Meeting, MeetingStatus, Registration
@@ -33,15 +34,15 @@ from dialogue.services.registrations import registration_confirm_guest, registra
 from dialogue.services.retention import purge_guest_personal_data
 from notifications.models import OptOutSource, SmsOptOut, TextMessage
 from notifications.services import contact_preference_update, sms_opt_out, sms_stop_for_account
+from participation.models import User
 from participation.roles import Role
-from portal.services import account_delete
 from projects.services import fund as fund_services
 from projects.services.projects import idea_moderate, idea_propose
 from qpv.models import QPV, Follow
 from questions import services as question_services
 from questions.models import Question, Theme
 from tests.dialogue.factories import DialogueSpaceFactory, MeetingFactory
-from tests.participation.factories import UserFactory, grant
+from tests.participation.factories import PASSWORD, UserFactory, grant
 from tests.projects.factories import FundEnvelopeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -305,7 +306,7 @@ def _travel_past_the_retention(first: Meeting, next_one: Meeting, now) -> None:
     assert Meeting.objects.get(pk=next_one.pk).ends_at > now
 
 
-def test_no_personal_data_survive_the_purge_and_the_deletion(on_commit):
+def test_no_personal_data_survive_the_purge_and_the_deletion(client, on_commit):
     if connection.vendor != "postgresql":
         pytest.skip("pg_dump needs PostgreSQL (set DATABASE_URL).")
     now = timezone.now()
@@ -330,7 +331,13 @@ def test_no_personal_data_survive_the_purge_and_the_deletion(on_commit):
     with on_commit():
         purge_guest_personal_data(now=now)
         question_services.purge_guest_question_contacts(now=now)
-        account_delete(user=made["account"])
+    # The resident deletes their account from "Mes données", signed in (a session holds them).
+    client.force_login(made["account"])
+    assert Session.objects.exists()
+    with on_commit():
+        response = client.post(reverse("account_delete"), {"confirmation": PASSWORD})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=made["account"].pk).exists()
 
     dump = _pg_dump()
     assert _hits_by_table(dump) == {}
