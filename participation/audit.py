@@ -1,6 +1,12 @@
 """The audit log of staff actions (DESIGN §2): who changed roles, questions, answers, projects,
-grants and reports, and when. django-auditlog records the changes on save; the actor comes from
-its middleware (the signed-in user of the request).
+grants and reports, and when. django-auditlog records the changes on save; the author is the
+signed-in staff member of the request (participation.middleware.audit_actor, `staff_actor`).
+
+It never holds residents' personal data (issue 20): their fields are logged by name only
+(MASKED_VALUE), the rows holding them are not described, residents are never named as authors, and
+the purge of guests' data and the deletion of an account rewrite the entries already written
+(`audit_entries_scrub`, `audit_actor_forget`; participation migration 0004 did it once for the
+entries written before).
 """
 
 from __future__ import annotations

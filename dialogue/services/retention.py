@@ -5,6 +5,10 @@ unchanged. The email is replaced by a pseudonym derived from it (the same addres
 same pseudonym), so "distinct residents" and "returning residents" keep counting the same people;
 a guest registered by mobile number only gets the pseudonym of their number in the email field
 (the person key of dialogue.models.PERSON_KEY), and the number goes.
+
+The copies go too: the SMS about those meetings to those numbers, the come-back invitations sent to
+those addresses (pseudonymised) and the STOP of a number nothing holds any more. The audit log
+never held these rows (registrations are not audited); guests' questions: purge_guest_question_contacts.
 """
 
 from __future__ import annotations
