@@ -9,6 +9,7 @@ to the page given for guests. The email is queued on commit (participation.mail)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -92,6 +93,18 @@ def forget_phone(phone: str) -> int:
         status=TextStatus.CANCELLED, error="The number was erased."
     )
     return rows.update(phone="", text="")
+
+
+def sms_opt_outs_forget(numbers: Iterable[str]) -> int:
+    """Delete the STOP of numbers the portal no longer holds anywhere (an account deleted, a
+    guest's data purged; the callers check that no registration or account still gives them):
+    the STOP would only keep the number. Given again, a number comes with a new consent. Returns
+    the opt-outs deleted."""
+    normalised = {normalise_mobile(number) or number.strip() for number in numbers if number}
+    if not normalised:
+        return 0
+    deleted, _counts = SmsOptOut.objects.filter(phone__in=normalised).delete()
+    return deleted
 
 
 def text_messages_forget_old(*, now: datetime | None = None) -> int:

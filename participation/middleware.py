@@ -62,17 +62,19 @@ class ChosenLanguageMiddleware:
 
 
 def audit_actor(get_response: Callable[[HttpRequest], HttpResponse]):
-    """Name the user in the audit log entries of a request that writes.
+    """Name the staff member in the audit log entries of a request that writes.
 
     django-auditlog's own middleware reads request.user on every request, which loads the session
     and the user even on pages that never need them; only unsafe methods write, so only they pay.
+    Residents are never named (issue 20): whether the user is staff is asked only when an entry is
+    written (participation.audit.staff_actor), so a request that logs nothing costs no query.
     """
-    from auditlog.context import set_actor
+    from participation.audit import staff_actor
 
     def middleware(request: HttpRequest) -> HttpResponse:
         if request.method in {"GET", "HEAD", "OPTIONS"} or not request.user.is_authenticated:
             return get_response(request)
-        with set_actor(actor=request.user, remote_addr=client_address(request)):
+        with staff_actor(request.user, remote_addr=client_address(request)):
             return get_response(request)
 
     return middleware

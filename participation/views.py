@@ -3,6 +3,7 @@ import json
 from urllib.parse import urlencode
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
@@ -24,7 +25,19 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/privacy.html")
+    """The delays the page states are the ones the purges apply."""
+    return render(
+        request,
+        "pages/privacy.html",
+        {
+            "guest_retention_days": settings.GUEST_DATA_RETENTION_DAYS,
+            "sms_retention_days": min(
+                settings.SMS_RETENTION_DAYS, settings.GUEST_DATA_RETENTION_DAYS
+            ),
+            # scripts/backup.sh prunes the archives older than this (issue 20, item 2).
+            "backup_retention_days": getattr(settings, "BACKUP_RETENTION_DAYS", 35),
+        },
+    )
 
 
 @require_GET
@@ -61,6 +74,7 @@ AUDIT_PAGE_SIZE = 50
 def _audit_change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
     """(field, before, after) rows, fields named by their verbose name when the model knows them."""
     model = entry.content_type.model_class()
+    masked = audit.masked_fields_of(entry.content_type)
     rows = []
     for field_name, values in entry.changes_dict.items():
         label = field_name
@@ -71,6 +85,9 @@ def _audit_change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
             before, after = values
         else:  # many-to-many changes are stored as a dict of operations
             before, after = "", json.dumps(values, ensure_ascii=False)
+        if field_name in masked:
+            # A resident's value: the log holds only that it changed (participation.audit).
+            before, after = (audit.masked_label(value) for value in (before, after))
         rows.append((label, "" if before in (None, "None") else str(before), str(after)))
     return rows
 

@@ -17,8 +17,11 @@ from django.utils import timezone
 
 from dialogue.models import ComebackInvitation, Registration
 from dialogue.services.retention import pseudonym
-from notifications.services import forget_phone
+from notifications.models import ContactPreference
+from notifications.services import forget_phone, sms_opt_outs_forget
+from participation.audit import audit_actor_forget, audit_entries_scrub
 from participation.models import RoleAssignment, User
+from participation.roles import scopes_of
 from projects.models import GrantApplication, Project
 from qpv.models import QPV, Follow
 from questions.models import AnswerStatus, Question
@@ -162,9 +165,10 @@ def account_delete(*, user: User) -> None:
     registrations = list(Registration.objects.filter(user=user).only("pk", "email", "phone"))
     # The SMS outbox keeps no trace of the account's numbers (the counts stay).
     preference = getattr(user, "contact_preference", None)
-    for phone in {registration.phone for registration in registrations} | {
+    phones = {registration.phone for registration in registrations} | {
         preference.phone if preference else ""
-    }:
+    }
+    for phone in phones:
         forget_phone(phone)
     known_emails = {user.email.strip().lower()}
     for registration in registrations:
@@ -180,11 +184,12 @@ def account_delete(*, user: User) -> None:
     # The come-back limit ("at most one invitation a month") keeps working on the pseudonym.
     for email in known_emails:
         ComebackInvitation.objects.filter(email__iexact=email).update(email=pseudonym(email))
-    Question.objects.filter(asked_by=user).update(
-        asked_by=None, asker_name="", asker_email="", show_name=False
-    )
+    questions = Question.objects.filter(asked_by=user)
+    question_pks = list(questions.values_list("pk", flat=True))
+    questions.update(asked_by=None, asker_name="", asker_email="", show_name=False)
     Follow.objects.filter(user=user).delete()
-    Project.objects.filter(proposed_by=user).update(proposed_by=None)
+    project_pks = list(Project.objects.filter(proposed_by=user).values_list("pk", flat=True))
+    Project.objects.filter(pk__in=project_pks).update(proposed_by=None)
     applications = list(
         GrantApplication.objects.filter(submitted_by=user).only("pk", "contact_email")
     )
@@ -196,6 +201,21 @@ def account_delete(*, user: User) -> None:
     GrantApplication.objects.bulk_update(
         applications, ["contact_name", "contact_email", "contact_phone", "submitted_by"]
     )
+    # The audit log's copies (issue 20): what those rows held, and, for a resident, their name on
+    # the entries of what they did. A staff member's entries keep their author.
+    audit_entries_scrub(model=Question, pks=question_pks)
+    audit_entries_scrub(model=Project, pks=project_pks)
+    audit_entries_scrub(
+        model=GrantApplication, pks=[application.pk for application in applications]
+    )
+    if not (scopes_of(user).is_staff or user.is_superuser):
+        audit_actor_forget(user_id=user.pk)
     EmailAddress.objects.filter(user=user).delete()
     RoleAssignment.objects.filter(user=user).delete()
     user.delete()
+    # Its STOP, unless another account or a registration still gives the number (the preference
+    # went with the account).
+    phones -= {""}
+    held = set(Registration.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    held |= set(ContactPreference.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    sms_opt_outs_forget(phones - held)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Meeting, today_in_paris
+from participation.audit import audit_entries_scrub
 from participation.contract import in_contract, outside_contract_error
 from participation.easy_read import clean_easy_read
 from participation.models import User
@@ -433,4 +434,10 @@ def purge_guest_question_contacts(*, now: datetime | None = None) -> dict[str, i
     questions = Question.objects.filter(
         asked_by__isnull=True, received_on__lt=timezone.localdate(limit)
     ).exclude(Q(asker_email="") & Q(asker_name=""))
-    return {"questions": questions.update(asker_email="", asker_name="", show_name=False)}
+    pks = list(questions.values_list("pk", flat=True))
+    count = Question.objects.filter(pk__in=pks).update(
+        asker_email="", asker_name="", show_name=False
+    )
+    # The audit log's entries of those questions held the name and email too (issue 20).
+    audit_entries_scrub(model=Question, pks=pks)
+    return {"questions": count}

@@ -8,10 +8,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from dialogue.models import MeetingStatus, Registration
-from dialogue.services.retention import PURGED_DOMAIN, purge_guest_personal_data
+from dialogue.models import ComebackInvitation, MeetingStatus, Registration
+from dialogue.services.retention import PURGED_DOMAIN, pseudonym, purge_guest_personal_data
 from evaluation.computations import compute
 from evaluation.indicators import Period, Scope
+from notifications.models import OptOutSource, SmsOptOut
+from notifications.services import sms_opt_out
 from questions.services import purge_guest_question_contacts
 from tests.dialogue.factories import MeetingFactory, RegistrationFactory
 from tests.participation.factories import UserFactory
@@ -73,3 +75,37 @@ def test_both_purges_run_every_night():
         "dialogue.tasks.purge_guest_personal_data",
         "questions.tasks.purge_guest_question_contacts",
     } <= tasks
+
+
+def _past_meeting(days: int):
+    old = timezone.now() - timedelta(days=days)
+    return MeetingFactory(
+        starts_at=old, ends_at=old + timedelta(hours=2), status=MeetingStatus.HELD
+    )
+
+
+def test_a_stop_goes_with_the_number_unless_a_later_registration_still_gives_it(settings):
+    settings.GUEST_DATA_RETENTION_DAYS = 365
+    old, recent = _past_meeting(400), MeetingFactory()
+    RegistrationFactory(meeting=old, email="", name="Awa", phone="+33612345678")
+    RegistrationFactory(meeting=old, email="", name="Binta", phone="+33698765432")
+    RegistrationFactory(meeting=recent, email="", name="Binta", phone="+33698765432")
+    for number in ("+33612345678", "+33698765432"):
+        sms_opt_out(phone=number, source=OptOutSource.KEYWORD)
+    purge_guest_personal_data()
+    # Awa's number is held nowhere now; Binta's still is, and her STOP still protects it.
+    assert list(SmsOptOut.objects.values_list("phone", flat=True)) == ["+33698765432"]
+
+
+def test_the_come_back_invitations_of_purged_guests_are_pseudonymised(settings):
+    settings.GUEST_DATA_RETENTION_DAYS = 365
+    old, recent = _past_meeting(400), MeetingFactory()
+    RegistrationFactory(meeting=old, email="awa@example.org")
+    RegistrationFactory(meeting=old, email="binta@example.org")
+    RegistrationFactory(meeting=recent, email="binta@example.org")
+    for email in ("awa@example.org", "binta@example.org"):
+        ComebackInvitation.objects.create(email=email, meeting=recent)
+    purge_guest_personal_data()
+    emails = set(ComebackInvitation.objects.values_list("email", flat=True))
+    # Binta registered again since: her invitation keeps counting for her ("one a month").
+    assert emails == {pseudonym("awa@example.org"), "binta@example.org"}

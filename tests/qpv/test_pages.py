@@ -159,3 +159,17 @@ def test_every_link_to_the_glossary_names_an_existing_term(client):
         anchors |= set(re.findall(r'href="/glossaire/#([^"]+)"', client.get(url).content.decode()))
     assert "npnru" in anchors
     assert anchors <= set(GLOSSARY_TERMS)
+
+
+def test_the_privacy_page_states_the_delays_the_purges_apply(client, settings):
+    settings.GUEST_DATA_RETENTION_DAYS = 400
+    settings.SMS_RETENTION_DAYS = 90
+    page = client.get(reverse("privacy")).content.decode()
+    assert "effacés 400 jours après la rencontre" in page
+    assert "effacés 90 jours après l’envoi" in page or "effacés 90 jours après l'envoi" in page
+    assert "supprimée au bout de 35 jours" in page
+    assert "journal d’audit" in page or "journal d'audit" in page
+    # The SMS never outlive the guests' data.
+    settings.SMS_RETENTION_DAYS = 500
+    page = client.get(reverse("privacy")).content.decode()
+    assert "effacés 400 jours après l" in page and "500" not in page
