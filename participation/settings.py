@@ -261,6 +261,8 @@ SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60, minimum=60)
 
 # Guests' names, emails and phones are purged this many days after their meeting (privacy page).
 GUEST_DATA_RETENTION_DAYS = env_int("GUEST_DATA_RETENTION_DAYS", 365, minimum=30)
+# Read by scripts/backup.sh too (it prunes older backups); here for the privacy page, which says it.
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 35, minimum=1)
 
 # Our own abuse limits (participation/ratelimit.py): (hits, seconds) per account when logged in,
 # per client address otherwise.

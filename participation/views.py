@@ -35,7 +35,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
                 settings.SMS_RETENTION_DAYS, settings.GUEST_DATA_RETENTION_DAYS
             ),
             # scripts/backup.sh prunes the archives older than this (issue 20, item 2).
-            "backup_retention_days": getattr(settings, "BACKUP_RETENTION_DAYS", 35),
+            "backup_retention_days": settings.BACKUP_RETENTION_DAYS,
         },
     )
 

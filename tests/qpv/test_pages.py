@@ -164,6 +164,7 @@ def test_every_link_to_the_glossary_names_an_existing_term(client):
 def test_the_privacy_page_states_the_delays_the_purges_apply(client, settings):
     settings.GUEST_DATA_RETENTION_DAYS = 400
     settings.SMS_RETENTION_DAYS = 90
+    settings.BACKUP_RETENTION_DAYS = 35
     page = client.get(reverse("privacy")).content.decode()
     assert "effacés 400 jours après la rencontre" in page
     assert "effacés 90 jours après l’envoi" in page or "effacés 90 jours après l'envoi" in page
@@ -173,3 +174,7 @@ def test_the_privacy_page_states_the_delays_the_purges_apply(client, settings):
     settings.SMS_RETENTION_DAYS = 500
     page = client.get(reverse("privacy")).content.decode()
     assert "effacés 400 jours après l" in page and "500" not in page
+    # The backups' delay is the one scripts/backup.sh prunes with (the same environment variable).
+    settings.BACKUP_RETENTION_DAYS = 21
+    page = client.get(reverse("privacy")).content.decode()
+    assert "supprimée au bout de 21 jours" in page and "35 jours" not in page
