@@ -132,7 +132,9 @@ def test_allauth_and_the_audit_log_read_the_same_address(rf, settings):
     from participation.roles import Role
     from tests.participation.factories import grant
 
+    # A staff member: residents are logged without name or address (participation.audit).
     request.user = UserFactory()
+    grant(request.user, Role.COORDINATOR)
 
     def write(request):
         grant(UserFactory(), Role.COORDINATOR)
