@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from dialogue import sms, tokens
 from dialogue.calendar import meeting_ics
 from dialogue.models import Meeting, MeetingStatus, Registration, RegistrationStatus
+from notifications.models import Topic
+from notifications.services import UNSUBSCRIBE_REASONS, email_unsubscribe_path
 from participation.dates import date_format
 from participation.mail import PARIS, OutgoingEmail, absolute, in_french, queue_email, render_email
 from qpv.markdown import excerpt
@@ -94,7 +96,7 @@ def _email(
     to: str,
     context: dict,
     attachments: Iterable[tuple[str, str, str]] = (),
-    headers: dict[str, str] | None = None,
+    unsubscribe_url: str = "",
 ) -> OutgoingEmail:
     return render_email(
         f"dialogue/emails/{name}",
@@ -102,7 +104,7 @@ def _email(
         to=to,
         context=context,
         attachments=attachments,
-        headers=headers,
+        unsubscribe_url=unsubscribe_url,
     )
 
 
@@ -300,12 +302,21 @@ def send_meeting_reminders(*, now: datetime | None = None) -> int:
         if by_email:
             if meeting.pk not in meeting_contexts:
                 meeting_contexts[meeting.pk] = _meeting_context(meeting)
+            context = _registration_context(registration, meeting_contexts[meeting.pk])
+            # An account chose the reminder in its contact preferences, and may stop it here.
+            unsubscribe_url = ""
+            if registration.user_id is not None:
+                unsubscribe_url = absolute(
+                    email_unsubscribe_path(user_id=registration.user_id, topic=Topic.REMINDERS)
+                )
+                context["unsubscribe_reason"] = UNSUBSCRIBE_REASONS[Topic.REMINDERS]
             queue_email(
                 _email(
                     "meeting_reminder",
                     subject=_("Reminder: %(title)s tomorrow") % {"title": meeting.title},
                     to=registration.email,
-                    context=_registration_context(registration, meeting_contexts[meeting.pk]),
+                    context=context,
+                    unsubscribe_url=unsubscribe_url,
                 )
             )
         reminded += bool(number or by_email)
@@ -447,13 +458,8 @@ def send_follow_digests(*, now: datetime | None = None) -> int:
                     "metropole_news": metropole_news,
                     "has_meetings": has_meetings,
                     "has_news": has_news,
-                    "unsubscribe_url": all_url,
                 },
-                headers={
-                    "List-Unsubscribe": f"<{all_url}>",
-                    # RFC 8058: mail providers may unsubscribe with a POST, no page to click.
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
+                unsubscribe_url=all_url,
             )
         )
         sent += 1
@@ -555,12 +561,8 @@ def minutes_published(minutes, *, now: datetime | None = None) -> int:
                 context={
                     **context,
                     "name": follow.user.full_name,
-                    "unsubscribe_url": unsubscribe_url,
                 },
-                headers={
-                    "List-Unsubscribe": f"<{unsubscribe_url}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
+                unsubscribe_url=unsubscribe_url,
             )
         )
     return len(attendees) + len(follows)
@@ -730,8 +732,11 @@ def feedback_invitations(
 
 
 @in_french
-def comeback_invitation(*, email: str, name: str, attended_on: datetime, meeting: Meeting) -> None:
-    """One invitation to the next meeting of the QPV of someone who came once, months ago."""
+def comeback_invitation(
+    *, email: str, name: str, attended_on: datetime, meeting: Meeting, registration_id: int
+) -> None:
+    """One invitation to the next meeting of the QPV of someone who came once, months ago.
+    `registration_id`: the attendance that caused it, named by the link that stops them."""
     queue_email(
         _email(
             "comeback_invitation",
@@ -743,5 +748,6 @@ def comeback_invitation(*, email: str, name: str, attended_on: datetime, meeting
                 "name": name,
                 "attended_day": date_format(timezone.localtime(attended_on), DAY_FORMAT),
             },
+            unsubscribe_url=absolute(tokens.comeback_unsubscribe_path(registration_id)),
         )
     )

@@ -1,4 +1,5 @@
-"""Signed links sent by email: confirm a guest registration, manage (cancel) a registration.
+"""Signed links sent by email: confirm a guest registration, manage (cancel) a registration, stop
+the come-back invitations.
 
 The link carries the registration's random token, signed with a purpose-specific salt, so a link
 for one purpose cannot be replayed for another, and a forged link fails before any query.
@@ -11,9 +12,12 @@ from datetime import timedelta
 from django.core import signing
 from django.urls import reverse
 
+from participation.unsubscribe import InvalidUnsubscribeLink, sign, unsign_ids
+
 CONFIRM_SALT = "dialogue.registration.confirm"
 MANAGE_SALT = "dialogue.registration.manage"
 CONFIRM_MAX_AGE = timedelta(days=7)
+COMEBACK_UNSUBSCRIBE_SALT = "dialogue.comeback.unsubscribe"
 
 
 class InvalidLink(Exception):
@@ -55,3 +59,18 @@ def token_from_confirm_link(value: str) -> str:
 
 def token_from_manage_link(value: str) -> str:
     return unsign_token(value, MANAGE_SALT)
+
+
+def comeback_unsubscribe_path(registration_id: int) -> str:
+    """The link that stops the come-back invitations (participation.unsubscribe): it names the
+    registration whose attendance caused the invitation, never the address."""
+    signed = sign([registration_id], salt=COMEBACK_UNSUBSCRIBE_SALT)
+    return reverse("dialogue:comeback_unsubscribe", kwargs={"signed": signed})
+
+
+def registration_id_from_comeback_link(value: str) -> int:
+    """Or InvalidUnsubscribeLink."""
+    ids = unsign_ids(value, salt=COMEBACK_UNSUBSCRIBE_SALT)
+    if len(ids) != 1:
+        raise InvalidUnsubscribeLink()
+    return ids[0]

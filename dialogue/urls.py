@@ -38,6 +38,11 @@ urlpatterns = [
         name="registration_confirm",
     ),
     path("inscriptions/gerer/<str:signed>/", registration.manage, name="registration_manage"),
+    path(
+        "inscriptions/invitations-a-revenir/desabonnement/<str:signed>/",
+        registration.comeback_unsubscribe,
+        name="comeback_unsubscribe",
+    ),
     path("compte/inscriptions/", registration.my_registrations, name="my_registrations"),
     path(
         "compte/inscriptions/<int:pk>/annuler/",

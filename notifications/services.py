@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from notifications.gsm import gsm7
 from notifications.models import (
@@ -32,8 +33,51 @@ from notifications.selectors import preference_of
 from notifications.sms import cancel_pending_to, queue_sms
 from participation.mail import absolute, queue_email, render_email
 from participation.models import User
+from participation.unsubscribe import InvalidUnsubscribeLink, sign, unsign
 
 STATUS_CHANGE_TEMPLATE = "notifications/emails/status_change"
+
+
+# Stopping the emails of a topic from the email itself (participation.unsubscribe).
+EMAIL_UNSUBSCRIBE_SALT = "notifications.email.unsubscribe"
+UNSUBSCRIBE_REASONS = {
+    Topic.UPDATES: _(
+        "You receive this email because you chose to be told by email what becomes of what you "
+        "gave (questions, ideas, applications to the fund)."
+    ),
+    Topic.REMINDERS: _(
+        "You receive this reminder because you chose to be reminded of your meetings by email."
+    ),
+}
+
+
+def email_unsubscribe_path(*, user_id: int, topic: str) -> str:
+    signed = sign([user_id, str(topic)], salt=EMAIL_UNSUBSCRIBE_SALT)
+    return reverse("notifications:email_unsubscribe", kwargs={"signed": signed})
+
+
+def email_unsubscribe_target(signed: str) -> tuple[int, Topic]:
+    """The account and topic a link stops, or InvalidUnsubscribeLink."""
+    value = unsign(signed, salt=EMAIL_UNSUBSCRIBE_SALT)
+    match value:
+        case [int() as user_id, str() as topic] if topic in Topic.values:
+            return user_id, Topic(topic)
+    raise InvalidUnsubscribeLink()
+
+
+@transaction.atomic
+def email_unsubscribe(*, user_id: int, topic: Topic) -> bool:
+    """No more emails of `topic` for the account (its SMS choices stay); True if it had them."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return False
+    preference, _created = ContactPreference.objects.select_for_update().get_or_create(user=user)
+    field = "email_updates" if topic == Topic.UPDATES else "email_reminders"
+    if not getattr(preference, field):
+        return False
+    setattr(preference, field, False)
+    preference.save(update_fields=[field, "updated_at"])
+    return True
 
 
 def notify_resident(
@@ -72,7 +116,21 @@ def notify_resident(
             "link": link,
             "is_account": user is not None,
         }
-        queue_email(render_email(template, subject=subject, to=address, context=email_context))
+        # An account chose email for the topic, and may stop it from the email. A guest's
+        # messages follow what they gave, once, and stop with it: nothing to unsubscribe from.
+        unsubscribe_url = ""
+        if user is not None:
+            unsubscribe_url = absolute(email_unsubscribe_path(user_id=user.pk, topic=topic))
+            email_context["unsubscribe_reason"] = UNSUBSCRIBE_REASONS[topic]
+        queue_email(
+            render_email(
+                template,
+                subject=subject,
+                to=address,
+                context=email_context,
+                unsubscribe_url=unsubscribe_url,
+            )
+        )
     number = phone or (preference.phone if preference.wants_sms(topic) else "")
     if number:
         # In the GSM 7-bit alphabet («», …, ê become ", ..., e): 160 characters a message, not 70.

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from notifications.forms import ContactPreferenceForm
 from notifications.inbound import MalformedPayload, inbound_sms_receive
+from notifications.models import Topic
 from notifications.selectors import (
     opt_out_of,
     preference_of,
@@ -25,9 +26,15 @@ from notifications.selectors import (
     sms_usage_by_meeting,
     sms_usage_by_month,
 )
-from notifications.services import contact_preference_update, sms_stop_for_account
+from notifications.services import (
+    contact_preference_update,
+    email_unsubscribe_target,
+    sms_stop_for_account,
+)
+from notifications.services import email_unsubscribe as email_unsubscribe_service
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import require_perm
+from participation.unsubscribe import InvalidUnsubscribeLink, invalid_link
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +76,22 @@ def stop_sms(request: AuthenticatedHttpRequest) -> HttpResponse:
     sms_stop_for_account(user=request.user)
     messages.success(request, _("You will receive no more SMS from the portal."))
     return redirect("notifications:preferences")
+
+
+# The link of the emails an account chose per topic (participation.unsubscribe): GET asks, POST
+# stops, no login; mail providers POST it as RFC 8058 one-click, without cookies or CSRF token.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def email_unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
+    try:
+        user_id, topic = email_unsubscribe_target(signed)
+    except InvalidUnsubscribeLink:
+        return invalid_link(request)
+    context = {"topic": topic, "reminders": topic == Topic.REMINDERS, "done": False}
+    if request.method == "POST":
+        email_unsubscribe_service(user_id=user_id, topic=topic)
+        context["done"] = True
+    return render(request, "notifications/email_unsubscribe.html", context)
 
 
 @csrf_exempt

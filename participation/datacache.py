@@ -176,19 +176,13 @@ def page_cache_seconds() -> int:
     return int(getattr(settings, "PAGE_CACHE_SECONDS", 60))
 
 
-def _messages_cookie() -> str:
-    from django.contrib.messages.storage.cookie import CookieStorage
-
-    return CookieStorage.cookie_name
-
-
 def _cacheable(request: HttpRequest) -> bool:
     return (
         page_cache_seconds() > 0
         and request.method in ("GET", "HEAD")
-        # No session: the visitor is anonymous, with no pending message or form state.
+        # No session: the visitor is anonymous, with no pending message (MESSAGE_STORAGE keeps
+        # them in the session) or form state.
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and _messages_cookie() not in request.COOKIES
     )
 
 

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from participation.celery import task_named
+from participation.unsubscribe import unsubscribe_headers
 
 logger = logging.getLogger(__name__)
 
@@ -119,15 +120,29 @@ def render_email(
     context: dict,
     attachments: Iterable[tuple[str, str, str]] = (),
     headers: dict[str, str] | None = None,
+    unsubscribe_url: str = "",
 ) -> OutgoingEmail:
-    """One email from `<template>.txt` (plain text, tidied) and `<template>.html`."""
-    context = {**context, "subject": subject, "site_url": settings.SITE_URL}
+    """One email from `<template>.txt` (plain text, tidied) and `<template>.html`.
+
+    `unsubscribe_url` (absolute, participation.unsubscribe): an email the person may stop. The
+    link goes in the footer of the base templates (after `unsubscribe_reason`, when the context
+    gives one) and in the `List-Unsubscribe` headers, one-click (RFC 8058)."""
+    context = {
+        "unsubscribe_reason": "",
+        **context,
+        "unsubscribe_url": unsubscribe_url,
+        "subject": subject,
+        "site_url": settings.SITE_URL,
+    }
     return OutgoingEmail(
         subject=subject,
         body=tidy_text(render_to_string(f"{template}.txt", context)),
         html=render_to_string(f"{template}.html", context),
         to=[to] if isinstance(to, str) else list(to),
-        headers=headers or {},
+        headers={
+            **(headers or {}),
+            **(unsubscribe_headers(unsubscribe_url) if unsubscribe_url else {}),
+        },
         attachments=list(attachments),
     )
 

@@ -22,9 +22,12 @@ from participation.ratelimit import client_address
 from participation.roles import scopes_of
 
 # Nothing on this portal needs the camera, the microphone, geolocation or payment: say so to browsers.
+# `browsing-topics` opts the pages out of the Topics API (ad interests), the successor of FLoC,
+# whose `interest-cohort` is retired. Only features of the current registry
+# (w3c/webappsec-permissions-policy, features.md) that Chromium knows: tests/browser checks it.
 PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=(), interest-cohort=()"
+    "accelerometer=(), browsing-topics=(), camera=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
 )
 
 

@@ -406,6 +406,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 CRISPY_FAIL_SILENTLY = False
 
 MESSAGE_TAGS = {40: "danger"}
+# Flash messages wait in the session, server-side: a cookie would carry what they say (an address,
+# a title) to the browser and back, readable by anyone holding the device or a proxy's logs.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Security. Every directive is strict; nothing is loaded from another origin.
 CONTENT_SECURITY_POLICY = {

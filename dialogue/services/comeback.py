@@ -133,6 +133,22 @@ def send_comeback_invitations(*, now: datetime | None = None) -> int:
             continue
         emails_seen.add(email)
         invitations.append(ComebackInvitation(email=email, meeting=meeting, sent_at=now))
-        emails.comeback_invitation(email=email, name=name, attended_on=attended_on, meeting=meeting)
+        emails.comeback_invitation(
+            email=email, name=name, attended_on=attended_on, meeting=meeting, registration_id=pk
+        )
     ComebackInvitation.objects.bulk_create(invitations)
     return len(invitations)
+
+
+@transaction.atomic
+def comeback_opt_out(*, registration_id: int) -> bool:
+    """The link of a come-back invitation: no more of them for that address. Every registration of
+    the address forgets the opt-in (the last choice wins, see above: a later registration that
+    ticks the box again is a new choice). False when there was nothing to change (already done,
+    or the guest's data purged since)."""
+    email = Registration.objects.filter(pk=registration_id).values_list("email", flat=True).first()
+    if not email:
+        return False
+    return bool(
+        Registration.objects.filter(email=email, comeback_opt_in=True).update(comeback_opt_in=False)
+    )

@@ -326,14 +326,8 @@ def checkin_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             checked_in_at=datetime.fromisoformat(checked_in_at) if checked_in_at else None,
         )
         services.registration_restore(meeting=meeting, presence=presence)
-        name = (
-            Registration.objects.filter(meeting=meeting, pk=presence.registration_id)
-            .values_list("name", flat=True)
-            .first()
-        )
-        messages.success(
-            request, _("Undone: the presence of %(name)s is back as it was.") % {"name": name}
-        )
+        # No name in a flash message: the list below shows whose presence it was.
+        messages.success(request, _("Undone: the last presence ticked is back as it was."))
     return redirect(_checkin_url(meeting, anchor="checkin-counters"))
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dialogue.forms.registration import (
@@ -19,6 +20,7 @@ from dialogue.forms.registration import (
 )
 from dialogue.models import Meeting, Registration, RegistrationStatus
 from dialogue.remembered import remember_registration
+from dialogue.services.comeback import comeback_opt_out
 from dialogue.services.registrations import (
     RegistrationError,
     registration_cancel,
@@ -27,9 +29,15 @@ from dialogue.services.registrations import (
     registration_confirm_guest,
     registration_create,
 )
-from dialogue.tokens import InvalidLink, token_from_confirm_link, token_from_manage_link
+from dialogue.tokens import (
+    InvalidLink,
+    registration_id_from_comeback_link,
+    token_from_confirm_link,
+    token_from_manage_link,
+)
 from participation.http import AuthenticatedHttpRequest, safe_next
 from participation.ratelimit import allow, rate_limited
+from participation.unsubscribe import InvalidUnsubscribeLink, invalid_link
 
 # The guest registrations waiting for their SMS code in this browser: {meeting pk: registration pk}.
 SMS_PENDING_SESSION_KEY = "dialogue_sms_pending"
@@ -272,6 +280,21 @@ def manage(request: HttpRequest, signed: str) -> HttpResponse:
         {"registration": registration, "meeting": registration.meeting, "error": error},
         status=400 if error else 200,
     )
+
+
+# The link of the come-back invitation (participation.unsubscribe): GET asks, POST stops, no login;
+# mail providers POST it as RFC 8058 one-click, without cookies or CSRF token.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def comeback_unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
+    try:
+        registration_id = registration_id_from_comeback_link(signed)
+    except InvalidUnsubscribeLink:
+        return invalid_link(request)
+    done = request.method == "POST"
+    if done:
+        comeback_opt_out(registration_id=registration_id)
+    return render(request, "dialogue/comeback_unsubscribe.html", {"done": done})
 
 
 @login_required

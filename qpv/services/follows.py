@@ -1,24 +1,19 @@
 """Following a QPV: its new meetings reach the follower in a weekly digest (dialogue.emails).
 
-Unsubscribe links carry the ids of the follows they end, signed with a purpose-specific salt: no
-login is needed to stop an email, and a forged or garbled link fails before any query. They do not
-expire, since an old digest should still let one stop the next ones.
+Unsubscribe links carry the ids of the follows they end (participation.unsubscribe: signed, no
+login, never expiring, GET asks and POST acts).
 """
 
 from __future__ import annotations
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from participation.models import User
+from participation.unsubscribe import sign, unsign_ids
 from qpv.models import QPV, Follow
 
 UNSUBSCRIBE_SALT = "qpv.follow.unsubscribe"
-
-
-class InvalidUnsubscribeLink(Exception):
-    pass
 
 
 @transaction.atomic
@@ -43,25 +38,18 @@ def follow_delete(*, user: User, qpv: QPV) -> bool:
 
 
 def follow_unsubscribe_path(follow_ids: list[int]) -> str:
-    # No timestamp: the link never expires, and the same follows always give the same link.
-    signed = signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(sorted(follow_ids))
+    signed = sign(sorted(follow_ids), salt=UNSUBSCRIBE_SALT)
     return reverse("qpv:unsubscribe", kwargs={"signed": signed})
 
 
 def follow_ids_from_unsubscribe_link(signed: str) -> list[int]:
-    try:
-        follow_ids = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(signed)
-    except (signing.BadSignature, ValueError):  # binascii.Error and JSON errors are ValueErrors
-        raise InvalidUnsubscribeLink() from None
-    if not isinstance(follow_ids, list) or not all(isinstance(pk, int) for pk in follow_ids):
-        raise InvalidUnsubscribeLink()
-    return follow_ids
+    """The follows a link names, or participation.unsubscribe.InvalidUnsubscribeLink."""
+    return unsign_ids(signed, salt=UNSUBSCRIBE_SALT)
 
 
 @transaction.atomic
-def follow_unsubscribe(*, signed: str) -> list[QPV]:
+def follow_unsubscribe(*, follow_ids: list[int]) -> list[QPV]:
     """End the follows named by an unsubscribe link; returns their QPV (empty if already ended)."""
-    follow_ids = follow_ids_from_unsubscribe_link(signed)
     follows = list(Follow.objects.filter(pk__in=follow_ids).select_related("qpv"))
     Follow.objects.filter(pk__in=[follow.pk for follow in follows]).delete()
-    return [follow.qpv for follow in follows]
+    return sorted((follow.qpv for follow in follows), key=lambda qpv: qpv.name)

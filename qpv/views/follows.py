@@ -6,11 +6,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from participation.unsubscribe import InvalidUnsubscribeLink, invalid_link
 from qpv.models import QPV
+from qpv.selectors import followed_qpvs
 from qpv.services.follows import (
-    InvalidUnsubscribeLink,
     follow_create,
     follow_delete,
+    follow_ids_from_unsubscribe_link,
     follow_unsubscribe,
 )
 
@@ -42,13 +44,16 @@ def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(qpv)
 
 
-# One click from the email, no login: GET as the brief of the digest asks, and POST for mail
-# providers that implement RFC 8058 one-click unsubscribe (they send no CSRF token).
+# The link of the follow emails (participation.unsubscribe): GET asks, POST stops, no login; mail
+# providers POST it as RFC 8058 one-click unsubscribe, without cookies or CSRF token.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
     try:
-        qpvs = follow_unsubscribe(signed=signed)
+        follow_ids = follow_ids_from_unsubscribe_link(signed)
     except InvalidUnsubscribeLink:
-        return render(request, "qpv/unsubscribe_invalid.html", status=400)
-    return render(request, "qpv/unsubscribed.html", {"qpvs": qpvs})
+        return invalid_link(request)
+    if request.method == "POST":
+        qpvs = follow_unsubscribe(follow_ids=follow_ids)
+        return render(request, "qpv/unsubscribed.html", {"qpvs": qpvs})
+    return render(request, "qpv/unsubscribe.html", {"qpvs": followed_qpvs(follow_ids)})

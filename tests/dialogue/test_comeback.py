@@ -221,3 +221,57 @@ def test_the_task_runs_the_service(world, mailoutbox, on_commit):
     with on_commit():
         assert tasks.send_comeback_invitations.delay().get() == 1
     assert len(mailoutbox) == 1
+
+
+def test_the_invitation_can_be_stopped_in_one_click_and_a_get_stops_nothing(
+    world, mailoutbox, on_commit
+):
+    from django.conf import settings
+    from django.test import Client
+
+    from dialogue.models import Registration
+
+    first = came_once(world, email="awa@example.org")
+    # An earlier registration of the same address, opted in too: the address stops, not a row.
+    RegistrationFactory(
+        meeting=meeting_at(-200, space=world["cafe"]),
+        email="awa@example.org",
+        attended=False,
+        comeback_opt_in=True,
+    )
+    other = came_once(world, email="karim@example.org")
+    with on_commit():
+        assert send_comeback_invitations() == 2
+    message = next(m for m in mailoutbox if m.to == ["awa@example.org"])
+    header = message.extra_headers["List-Unsubscribe"]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = header.removeprefix("<").removesuffix(">")
+    assert url.startswith(settings.SITE_URL) and url in message.body
+    assert url in message.alternatives[0][0]
+    assert "awa" not in url  # the link names the registration, not the address
+    path = url.removeprefix(settings.SITE_URL)
+
+    page = Client().get(path)
+    assert page.status_code == 200
+    assert "Me désabonner" in page.content.decode()
+    assert Registration.objects.filter(email="awa@example.org", comeback_opt_in=True).count() == 2
+
+    response = Client(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert "Vous êtes désabonné" in response.content.decode()
+    assert not Registration.objects.filter(email="awa@example.org", comeback_opt_in=True).exists()
+    other.refresh_from_db()
+    assert other.comeback_opt_in is True
+    first.refresh_from_db()
+    assert first.comeback_opt_in is False
+
+
+@pytest.mark.parametrize("signed", ["garbage", "WzFd:forged", "Wy0xXQ:1tXXXX"])
+def test_a_forged_come_back_link_is_a_clear_400(client, signed):
+    from django.urls import reverse
+
+    response = client.post(reverse("dialogue:comeback_unsubscribe", kwargs={"signed": signed}))
+    assert response.status_code == 400
+    assert "Ce lien de désabonnement n" in response.content.decode()

@@ -441,9 +441,13 @@ def test_digest_lists_the_new_upcoming_meetings_of_the_followed_qpv(
     response = client.get(unsubscribe)
     assert response.status_code == 200
     assert "Sanitas" in response.content.decode()
+    assert Follow.objects.filter(pk=sanitas_follow_pk).exists()  # a GET only asks
+    response = client.post(unsubscribe)
+    assert response.status_code == 200
+    assert "Sanitas" in response.content.decode()
     assert not Follow.objects.filter(pk=sanitas_follow_pk).exists()
     # Clicking again is harmless.
-    assert client.get(unsubscribe).status_code == 200
+    assert client.post(unsubscribe).status_code == 200
 
 
 def test_first_digest_looks_back_a_week_at_most_and_since_the_follow(
@@ -500,6 +504,8 @@ def test_one_digest_per_user_for_several_qpv_and_nothing_when_nothing_new(
     per_qpv = [link for link in links if link != follow_unsubscribe_path([f.pk for f in follows])]
     assert len(per_qpv) == 2
     assert client.get(per_qpv[0]).status_code == 200
+    assert Follow.objects.filter(user=resident).count() == 2
+    assert client.post(per_qpv[0]).status_code == 200
     assert Follow.objects.filter(user=resident).count() == 1
     header = message.extra_headers["List-Unsubscribe"].strip("<>").removeprefix(settings.SITE_URL)
     assert client.post(header, {"List-Unsubscribe": "One-Click"}).status_code == 200

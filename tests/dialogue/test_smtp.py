@@ -115,3 +115,30 @@ def test_the_send_task_itself_asks_for_a_retry(smtp_settings):
     assert set(payload) == set(OutgoingEmail.__dataclass_fields__)
     with pytest.raises(Retry):
         send_email.delay(payload)
+
+
+def test_list_unsubscribe_headers_reach_the_smtp_server(
+    smtp_server, django_capture_on_commit_callbacks
+):
+    """The headers travel in the Celery payload (OutgoingEmail, JSON) and come out on the wire."""
+    from django.conf import settings
+
+    from notifications.models import Topic
+    from notifications.services import email_unsubscribe_path, notify_resident
+
+    resident = UserFactory(email="ines@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_resident(
+            topic=Topic.UPDATES,
+            subject="Votre idée est publiée",
+            lines=["Votre idée est publiée."],
+            sms_text="Votre idée est publiée.",
+            user=resident,
+        )
+    [envelope] = smtp_server.envelopes
+    message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+    url = settings.SITE_URL + email_unsubscribe_path(user_id=resident.pk, topic=Topic.UPDATES)
+    # A long header is folded before the URL (whitespace RFC 2369 allows), never inside it.
+    assert message["List-Unsubscribe"].strip() == f"<{url}>"
+    assert f"<{url}>".encode() in envelope.original_content
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

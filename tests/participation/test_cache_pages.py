@@ -167,11 +167,22 @@ def test_signed_in_users_and_flash_messages_always_get_a_fresh_page(page_cache):
         resident.get(url)
     assert counted.count > 0
 
+    # A visitor with a flash message waiting: it sits in their session (MESSAGE_STORAGE).
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import MessageEncoder
+    from django.contrib.messages.storage.session import SessionStorage
+
     visitor = PortalClient()
-    visitor.cookies["messages"] = "something"
+    session = visitor.session
+    session[SessionStorage.session_key] = MessageEncoder().encode(
+        [Message(constants.SUCCESS, "Message en attente")]
+    )
+    session.save()
     with CountQueries() as counted:
-        visitor.get(url)
+        page = visitor.get(url)
     assert counted.count > 0
+    assert "Message en attente" in page.content.decode()
 
 
 class CountQueries:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from participation.mail import OutgoingEmail
+from participation.unsubscribe import unsubscribe_headers
 from tests.celery_workers import REDIS_URL, celery_worker_argv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,10 +44,12 @@ def test_worker_on_redis_sends_a_queued_email(tmp_path):
     try:
         app.conf.task_always_eager = False
         app.conf.broker_url = REDIS_URL
+        # With the headers of an email that may be stopped: they must survive the broker (JSON).
         payload = OutgoingEmail(
             subject="Rencontre confirmée",
             body="À bientôt au café des habitants.",
             to=["habitante@example.org"],
+            headers=unsubscribe_headers("https://quartiers.example/suivis/desabonnement/x:y/"),
         )
         from dataclasses import asdict
 
@@ -58,6 +61,8 @@ def test_worker_on_redis_sends_a_queued_email(tmp_path):
         assert files, "the worker did not deliver the email within 60 s"
         content = files[0].read_text()
         assert "habitante@example.org" in content
+        assert "List-Unsubscribe: <https://quartiers.example/suivis/desabonnement/x:y/>" in content
+        assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in content
     finally:
         app.conf.task_always_eager = True
         worker.terminate()

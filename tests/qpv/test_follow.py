@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from qpv.models import QPV, Follow
@@ -106,16 +108,33 @@ def test_services_are_idempotent(sanitas):
     assert follow_delete(user=resident, qpv=sanitas) is False
 
 
-def test_unsubscribe_link_needs_no_login_and_ends_only_its_follow(client, sanitas):
+def test_unsubscribe_link_asks_on_get_and_ends_only_its_follow_on_post(client, sanitas):
     resident = UserFactory()
     kept = follow_create(user=resident, qpv=QPV.objects.get(slug="europe"))
     ended = follow_create(user=resident, qpv=sanitas)
-    response = client.get(follow_unsubscribe_path([ended.pk]))
+    path = follow_unsubscribe_path([ended.pk])
+    # Mail scanners open every link: a GET only asks.
+    response = client.get(path)
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("<h1") == 1
     assert "Sanitas" in page
+    assert 'name="List-Unsubscribe" value="One-Click"' in page
+    assert "Me désabonner" in page
+    assert Follow.objects.count() == 2
+    # A mail provider's one-click POST (RFC 8058): no login, no cookie, no CSRF token (enforced
+    # here as in production), the body of the RFC.
+    mail_client = Client(enforce_csrf_checks=True)
+    response = mail_client.post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert "Vous êtes désabonné" in response.content.decode()
     assert list(Follow.objects.all()) == [kept]
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    # Again: harmless, and the page says so.
+    assert "déjà" in client.get(path).content.decode()
+    assert mail_client.post(path).status_code == 200
 
 
 def test_tampered_unsubscribe_link_is_a_400(client, sanitas):

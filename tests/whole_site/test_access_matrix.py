@@ -72,8 +72,9 @@ from django.utils import timezone
 
 from dialogue.models import MeetingStatus, Minutes, MinutesStatus, RegistrationStatus
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path
+from dialogue.tokens import comeback_unsubscribe_path, confirm_path, manage_path
 from evaluation.models import IndicatorTarget, Report, ReportStatus
+from notifications.services import email_unsubscribe_path
 from participation.models import Invitation
 from participation.roles import Role
 from participation.services import invitation_token_digest
@@ -598,6 +599,20 @@ TABLE += [
     E(
         "inscriptions/gerer/<str:signed>/",
         signed("dialogue:registration_manage", "forged"),
+        "400 400 400 400 400 400 400 400",
+        "400 400 400 400 400 400 400 400",
+        "invalid",
+    ),
+    E(
+        "inscriptions/invitations-a-revenir/desabonnement/<str:signed>/",
+        fixed(lambda w: comeback_unsubscribe_path(w.registration.pk)),
+        EVERYONE,
+        EVERYONE,
+        "valid",
+    ),
+    E(
+        "inscriptions/invitations-a-revenir/desabonnement/<str:signed>/",
+        signed("dialogue:comeback_unsubscribe", "forged"),
         "400 400 400 400 400 400 400 400",
         "400 400 400 400 400 400 400 400",
         "invalid",
@@ -1291,6 +1306,21 @@ TABLE += [
         page("notifications:stop_sms"),
         "  L 405 405 405 405 405 405 405",
         "  L   R   R   R   R   R   R   R",
+    ),
+    # The signed links of the emails that may be stopped: GET asks, POST stops, no login.
+    E(
+        "compte/preferences/desabonnement/<str:signed>/",
+        fixed(lambda w: email_unsubscribe_path(user_id=w.users["resident"].pk, topic="updates")),
+        EVERYONE,
+        EVERYONE,
+        "valid",
+    ),
+    E(
+        "compte/preferences/desabonnement/<str:signed>/",
+        signed("notifications:email_unsubscribe", "forged"),
+        "400 400 400 400 400 400 400 400",
+        "400 400 400 400 400 400 400 400",
+        "invalid",
     ),
     # A wrong secret (or none configured, as here) is a 404 for everyone, whatever the method.
     E(

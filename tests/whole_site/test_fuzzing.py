@@ -339,6 +339,20 @@ class World:
         follow = Follow.objects.create(user=self.resident, qpv=self.sanitas)
         return follow_unsubscribe_path([follow.pk]).rstrip("/").rsplit("/", 1)[1]
 
+    @cached_property
+    def email_unsubscribe_link(self) -> str:
+        from notifications.services import email_unsubscribe_path
+
+        path = email_unsubscribe_path(user_id=self.resident.pk, topic="updates")
+        return path.rstrip("/").rsplit("/", 1)[1]
+
+    @cached_property
+    def comeback_link(self) -> str:
+        from dialogue.tokens import comeback_unsubscribe_path
+
+        registration = RegistrationFactory(comeback_opt_in=True)
+        return comeback_unsubscribe_path(registration.pk).rstrip("/").rsplit("/", 1)[1]
+
     # Projects
 
     @cached_property
@@ -809,6 +823,38 @@ INVENTORY: list[Endpoint] = [
         None,
         {"List-Unsubscribe": Choice(["One-Click"])},
         path={"signed": (lambda w: w.follow_link,)},
+        statuses=frozenset({200, 400, 404}),
+    ),
+    Endpoint(
+        "notifications:email_unsubscribe",
+        "GET",
+        None,
+        {},
+        path={"signed": (lambda w: w.email_unsubscribe_link,)},
+        statuses=frozenset({200, 400, 404}),
+    ),
+    Endpoint(
+        "notifications:email_unsubscribe",
+        "POST",
+        None,
+        {"List-Unsubscribe": Choice(["One-Click"])},
+        path={"signed": (lambda w: w.email_unsubscribe_link,)},
+        statuses=frozenset({200, 400, 404}),
+    ),
+    Endpoint(
+        "dialogue:comeback_unsubscribe",
+        "GET",
+        None,
+        {},
+        path={"signed": (lambda w: w.comeback_link,)},
+        statuses=frozenset({200, 400, 404}),
+    ),
+    Endpoint(
+        "dialogue:comeback_unsubscribe",
+        "POST",
+        None,
+        {"List-Unsubscribe": Choice(["One-Click"])},
+        path={"signed": (lambda w: w.comeback_link,)},
         statuses=frozenset({200, 400, 404}),
     ),
     # dialogue: public pages, registration ------------------------------------------------------

@@ -61,7 +61,8 @@ from dialogue.models import (
     today_in_paris,
 )
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path
+from dialogue.tokens import comeback_unsubscribe_path, confirm_path, manage_path
+from notifications.services import email_unsubscribe_path
 from projects.models import (
     CarriedBy,
     FundEnvelope,
@@ -73,7 +74,8 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.markdown import render_markdown
-from qpv.models import QPV, NewsItem, Organisation, OrganisationKind
+from qpv.models import QPV, Follow, NewsItem, Organisation, OrganisationKind
+from qpv.services.follows import follow_unsubscribe_path
 from questions.models import Answer, AnswerStatus, Channel, Question, QuestionStatus, Theme
 from tests.helpers import PortalClient
 from tests.participation.factories import UserFactory
@@ -267,6 +269,24 @@ PAGE_TYPES = [
     PageType("registration confirmation", lambda s: confirm_path(s.pending)),
     PageType("registration manage", lambda s: manage_path(s.registration)),
     PageType("feedback", lambda s: reverse("dialogue:feedback", args=[s.feedback_token])),
+    # What an unsubscribe link of an email asks before it stops anything.
+    PageType(
+        "stop a neighbourhood's emails",
+        lambda s: follow_unsubscribe_path(
+            [Follow.objects.get_or_create(user=s.resident, qpv=s.sanitas)[0].pk]
+        ),
+    ),
+    PageType(
+        "stop the news of what I gave",
+        lambda s: email_unsubscribe_path(user_id=s.resident.pk, topic="updates"),
+    ),
+    PageType(
+        "stop the reminders",
+        lambda s: email_unsubscribe_path(user_id=s.resident.pk, topic="reminders"),
+    ),
+    PageType(
+        "stop the come-back invitations", lambda s: comeback_unsubscribe_path(s.registration.pk)
+    ),
     PageType("public Q&A", lambda s: reverse("questions:questions")),
     PageType("QPV Q&A", lambda s: reverse("questions:qpv_questions", args=[s.sanitas.slug])),
     PageType("question detail", lambda s: reverse("questions:question", args=[s.question.pk])),

@@ -61,7 +61,7 @@ from dialogue.models import (
     WalkIn,
 )
 from dialogue.services.feedback import feedback_tokens_create
-from dialogue.tokens import confirm_path, manage_path
+from dialogue.tokens import comeback_unsubscribe_path, confirm_path, manage_path
 from evaluation.indicators import CATALOGUE
 from evaluation.models import (
     IndicatorTarget,
@@ -71,6 +71,7 @@ from evaluation.models import (
     ReportStatus,
     TargetLevel,
 )
+from notifications.services import email_unsubscribe_path
 from participation.middleware import LAST_ACTIVITY_SESSION_KEY
 from participation.models import Invitation, User
 from participation.roles import Role
@@ -92,6 +93,7 @@ from projects.models import (
     ProjectStep,
 )
 from qpv.models import QPV, Commune, Follow, NewsItem, Organisation, OrganisationKind
+from qpv.services.follows import follow_unsubscribe_path
 from questions.models import (
     Answer,
     AnswerRevision,
@@ -754,6 +756,10 @@ QUESTION, PROJECT, ENVELOPE = _pk("question"), _pk("project"), _pk("envelope")
 RECORD, NEWS, REPORT = _pk("record"), _pk("news"), _pk("report")
 
 
+def _unsubscribe_kwargs(path: str) -> dict:
+    return {"signed": path.rstrip("/").rsplit("/", 1)[1]}
+
+
 def _signed(maker: Callable, attribute: str) -> Args:
     return lambda world: {"signed": maker(getattr(world, attribute)).rstrip("/").rsplit("/", 1)[1]}
 
@@ -790,6 +796,28 @@ PAGES: list[Page] = [
         grows=False,
     ),
     Page("dialogue:registration_manage", kwargs=_signed(manage_path, "registration"), grows=False),
+    # The confirmation pages of the unsubscribe links (participation.unsubscribe); POST writes.
+    Page(
+        "dialogue:comeback_unsubscribe",
+        kwargs=lambda w: _unsubscribe_kwargs(comeback_unsubscribe_path(w.registration.pk)),
+        grows=False,
+    ),
+    Page(
+        "notifications:email_unsubscribe",
+        kwargs=lambda w: _unsubscribe_kwargs(
+            email_unsubscribe_path(user_id=w.users["resident"].pk, topic="updates")
+        ),
+        grows=False,
+    ),
+    Page(
+        "qpv:unsubscribe",
+        kwargs=lambda w: _unsubscribe_kwargs(
+            follow_unsubscribe_path(
+                list(Follow.objects.filter(qpv=w.sanitas).values_list("pk", flat=True))
+            )
+        ),
+        grows=False,
+    ),
     Page("dialogue:feedback", kwargs=lambda world: {"token": world.feedback_token}, grows=False),
     Page("dialogue:feedback_mine", "resident", HELD, grows=False),
     # The public Q&A.
@@ -954,7 +982,6 @@ EXCLUDED: dict[str, str] = {
     "dialogue:feedback_on_the_spot": "a redirect to the feedback form (listed) with a new token",
     "dialogue:registration_code": "needs the session of a guest registration: pinned in "
     "tests/dialogue/test_registration_by_sms (test_code_page_queries_do_not_grow)",
-    "qpv:unsubscribe": "a write by a signed one-click link, answering a short confirmation",
     "healthz": "the load balancer's probe: SELECT 1",
     "notifications:inbound_sms": "the SMS provider's webhook: a 404 without its secret, then a JSON"
     " POST (tests/notifications/test_inbound.py)",
