@@ -57,7 +57,10 @@ class FeedbackForm(forms.Form):
         label=_("A comment? (optional)"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
-        help_text=_("Anonymous: please do not write your name. At most 2,000 characters."),
+        help_text=_(
+            "Anonymous: please do not write your name. A phone number or an email written here "
+            "is removed. At most 2,000 characters."
+        ),
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
         error_messages={
             "max_length": _(

@@ -37,6 +37,7 @@ from dialogue.models import (
     feedback_token_hash,
     new_feedback_token,
 )
+from participation.text import without_contact_details
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -231,6 +232,10 @@ def feedback_submit(*, token: FeedbackToken, data: dict, now: datetime | None = 
     # The model's max_length of a TextField is not a validator: the form checks it, and so do we.
     if len(feedback.comment) > COMMENT_MAX_LENGTH:
         raise FeedbackError(_("The comment is too long."), code="comment_too_long")
+    # Anonymous: a phone number or an email typed in the comment is not kept.
+    feedback.comment = without_contact_details(
+        feedback.comment, replacement=str(_("[contact details removed]"))
+    )
     feedback.full_clean(exclude=["meeting"])
     feedback.save()
     locked.used_at = _start_of_day(now)

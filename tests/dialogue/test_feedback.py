@@ -251,6 +251,16 @@ def test_invalid_answers_are_refused_and_values_kept(client, field, value):
     assert FeedbackToken.objects.get().used_at is None
 
 
+def test_a_phone_number_or_an_email_typed_in_the_comment_is_not_kept(client):
+    """The answer is anonymous: no purge could ever find a way to reach its author again."""
+    token = token_for(held_meeting())
+    comment = "Très bien. Rappelez-moi au 06 12 34 56 78 ou lea.martin@example.org"
+    assert client.post(url(token), {**VALID, "comment": comment}).status_code == 200
+    assert Feedback.objects.get().comment == (
+        "Très bien. Rappelez-moi au [coordonnées retirées] ou [coordonnées retirées]"
+    )
+
+
 def test_too_long_comment_is_refused(client):
     token = token_for(held_meeting())
     response = client.post(url(token), {**VALID, "comment": "a" * 2001})

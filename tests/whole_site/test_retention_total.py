@@ -252,7 +252,8 @@ def _create_every_kind_of_personal_data(now) -> dict:
             "felt_legitimate": 5,
             "understood_institutions": 3,
             "will_come_back": "yes",
-            "comment": "Bonne ambiance.",
+            # Typed in an anonymous answer: no purge could find it again, so it is never kept.
+            "comment": f"Bonne ambiance. Rappelez-moi au {ACCOUNT_PHONE[0]} ou {ACCOUNT_EMAIL}",
         },
         now=first.ends_at + timedelta(hours=1),
     )
