@@ -21,6 +21,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -320,3 +321,29 @@ def test_report_is_built_into_the_bucket_and_downloaded_by_its_readers_only(
     s3.delete_object(Bucket=bucket_name, Key=report.file.name)
     actors.login(client, "referent_tours")
     assert client.get(reverse("evaluation:report_download", args=[report.pk])).status_code == 404
+
+
+# ---- The production shape: two web replicas and a worker that share no disk -----------------------
+
+
+def test_compose_runs_stateless_web_replicas_and_workers_beside_an_object_store():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+    # nginx's upstream is the service name: Docker's DNS answers with every replica.
+    assert services["proxy"]["environment"]["PROXY_UPSTREAM"] == "web:8000"
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert "volumes" not in service, f"{name} keeps files on a volume of its own"
+        assert service["environment"]["S3_BUCKET"].startswith("${S3_BUCKET:?")
+    assert "media" not in compose["volumes"]
+    assert services["migrate"]["volumes"] == ["static:/app/var/staticfiles"]
+    # The bundled MinIO is optional, and its bucket is made before anything uses it.
+    assert services["objectstore"]["profiles"] == ["objectstore"]
+    assert services["objectstore-bucket"]["profiles"] == ["objectstore"]
+    bucket_step = services["migrate"]["depends_on"]["objectstore-bucket"]
+    assert bucket_step == {"condition": "service_completed_successfully", "required": False}
+    script = services["objectstore-bucket"]["entrypoint"][-1]
+    assert "mc anonymous set none" in script and "mc version enable" in script
+    # Exactly one beat: never scaled by a replica count.
+    assert "deploy" not in services["beat"]
