@@ -376,13 +376,15 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # MEDIA_ROOT on this machine by default (the local run, a single server), or, when S3_BUCKET is set,
 # an S3-compatible object store shared by every web and worker process (participation.env
 # .env_object_store reads S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY,
-# S3_PREFIX, S3_ADDRESSING_STYLE). Either way files are served only by the views that check who
-# asks (minutes_attachment, news_image, report_download): objects stay private, and no address of
-# the bucket is ever handed out, signed or not, since a signed address would outlive that check.
+# S3_PREFIX, S3_ADDRESSING_STYLE; participation/s3.py streams each object from one GET). Either
+# way files are served only by the views that check who asks (minutes_attachment, news_image,
+# report_download, through participation.storage.stored_file_response): objects stay private, and
+# no address of the bucket is ever handed out, signed or not, since a signed address would outlive
+# that check (and could be forwarded by anyone who got it).
 OBJECT_STORE = env_object_store()
 DEFAULT_STORAGE = (
     {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "participation.s3.PrivateS3Storage",
         "OPTIONS": OBJECT_STORE
         | {
             # No ACL header: the object takes the bucket's own, private. Never public-read.
@@ -392,8 +394,6 @@ DEFAULT_STORAGE = (
             "querystring_auth": False,
             # A new name rather than replacing a file another row may still name (as on disk).
             "file_overwrite": False,
-            # Served files are read into memory up to this size, past it into a temporary file.
-            "max_memory_size": 2_621_440,
         },
     }
     if OBJECT_STORE

@@ -88,7 +88,7 @@ def bucket(s3_endpoint, settings, tmp_path):
         S3_ACCESS_KEY_ID=KEYS["access_key"],
         S3_SECRET_ACCESS_KEY=KEYS["secret_key"],
     )["default"]
-    assert options["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert options["BACKEND"] == "participation.s3.PrivateS3Storage"
     settings.STORAGES = {**settings.STORAGES, "default": options}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
