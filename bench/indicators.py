@@ -21,9 +21,11 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -215,18 +217,27 @@ def pdf_child(start: str, end: str) -> None:
             "status": report.status,
             "error": report.error,
             "size": report.size or 0,
-            "pages": _pdf_pages(report.file.path) if report.file else None,
+            "pages": _pdf_pages(report.file) if report.file else None,
             "steps": steps,
         }
     finally:
         # The benchmark leaves nothing behind: neither the report nor its file.
-        if report.file:
-            report.file.delete(save=False)
+        for stored in (report.file, report.odt_file):
+            if stored:
+                stored.delete(save=False)
         report.delete()
     print("PDF-RESULT " + json.dumps(result))
 
 
-def _pdf_pages(path: str) -> int | None:
+def _pdf_pages(stored) -> int | None:
+    # Read through the storage (local folder or object store), then counted by pdfinfo.
+    with stored.open("rb") as source, tempfile.NamedTemporaryFile(suffix=".pdf") as copy:
+        shutil.copyfileobj(source, copy)
+        copy.flush()
+        return _pdf_file_pages(copy.name)
+
+
+def _pdf_file_pages(path: str) -> int | None:
     try:
         output = subprocess.run(  # noqa: S603 (our own file, a fixed tool)
             ["pdfinfo", path],  # noqa: S607

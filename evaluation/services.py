@@ -291,6 +291,7 @@ def _finish(report: Report, content: bytes, editable: bytes | None = None) -> bo
         return False
     # A rebuild replaces the previous PDF (removed once committed); the first build is announced.
     previous, first_build = current.file.name, not current.checksum
+    previous_odt = current.odt_file.name
     report.file.save(report_filename(report), ContentFile(content), save=False)
     if editable is not None:
         report.odt_file.save(report_filename(report, "odt"), ContentFile(editable), save=False)
@@ -312,8 +313,10 @@ def _finish(report: Report, content: bytes, editable: bytes | None = None) -> bo
             "progress_label",
         ]
     )
-    if previous and previous != report.file.name:
-        transaction.on_commit(partial(report.file.storage.delete, previous))
+    # Nothing is left behind in the storage (a shared bucket keeps what it is given forever).
+    for old, new in ((previous, report.file.name), (previous_odt, report.odt_file.name)):
+        if old and old != new:
+            transaction.on_commit(partial(report.file.storage.delete, old))
     if report.scheduled and first_build:
         notify_report_ready(report)
     return True

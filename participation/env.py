@@ -112,6 +112,47 @@ def env_http_url(name: str, default: str) -> str:
     return value.rstrip("/")
 
 
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def env_object_store() -> dict[str, object] | None:
+    """The options of django-storages' S3Storage read from the S3_* variables, or None when
+    S3_BUCKET is unset (files then stay in MEDIA_ROOT).
+
+    S3_BUCKET names the bucket; S3_ENDPOINT_URL the server when it is not AWS (MinIO, Garage, an
+    OVHcloud or Scaleway bucket...); S3_REGION its region; S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY
+    its keys (both or neither: without them boto3 looks for its own, AWS_* variables or an instance
+    role); S3_PREFIX a folder inside the bucket; S3_ADDRESSING_STYLE `path` (the default with an
+    endpoint: MinIO answers on one host name) or `virtual`.
+    """
+    bucket = os.environ.get("S3_BUCKET", "").strip()
+    if not bucket:
+        return None
+    if not _BUCKET_NAME.match(bucket):
+        raise SettingsError(f"S3_BUCKET={bucket!r} is not a bucket name (3-63 a-z, 0-9, . and -).")
+    endpoint = os.environ.get("S3_ENDPOINT_URL", "").strip()
+    if endpoint:
+        endpoint = env_http_url("S3_ENDPOINT_URL", endpoint)
+    access_key = os.environ.get("S3_ACCESS_KEY_ID", "")
+    secret_key = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    if bool(access_key) != bool(secret_key):
+        raise SettingsError(
+            "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both or neither."
+        )
+    style = os.environ.get("S3_ADDRESSING_STYLE", "").strip() or ("path" if endpoint else "auto")
+    if style not in {"path", "virtual", "auto"}:
+        raise SettingsError(f"S3_ADDRESSING_STYLE={style!r} must be path or virtual.")
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": os.environ.get("S3_REGION", "").strip() or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "location": os.environ.get("S3_PREFIX", "").strip().strip("/"),
+        "addressing_style": None if style == "auto" else style,
+    }
+
+
 def _redact(url: str) -> str:
     """Never echo a password found in a URL."""
     parts = urlsplit(url)

@@ -21,6 +21,7 @@ from participation.env import (
     env_int,
     env_languages,
     env_list,
+    env_object_store,
     env_redis_url,
     env_str,
 )
@@ -371,8 +372,35 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded and generated files (minutes, news images, reports) go through Django's storage API:
+# MEDIA_ROOT on this machine by default (the local run, a single server), or, when S3_BUCKET is set,
+# an S3-compatible object store shared by every web and worker process (participation.env
+# .env_object_store reads S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY,
+# S3_PREFIX, S3_ADDRESSING_STYLE; participation/s3.py streams each object from one GET). Either
+# way files are served only by the views that check who asks (minutes_attachment, news_image,
+# report_download, through participation.storage.stored_file_response): objects stay private, and
+# no address of the bucket is ever handed out, signed or not, since a signed address would outlive
+# that check (and could be forwarded by anyone who got it).
+OBJECT_STORE = env_object_store()
+DEFAULT_STORAGE = (
+    {
+        "BACKEND": "participation.s3.PrivateS3Storage",
+        "OPTIONS": OBJECT_STORE
+        | {
+            # No ACL header: the object takes the bucket's own, private. Never public-read.
+            "default_acl": None,
+            # url() gives the bare, unsigned address, which the bucket refuses (as /media/ is
+            # refused locally): the admin's file links lead nowhere rather than around our checks.
+            "querystring_auth": False,
+            # A new name rather than replacing a file another row may still name (as on disk).
+            "file_overwrite": False,
+        },
+    }
+    if OBJECT_STORE
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -51,6 +51,15 @@ retention=$((10#$retention))
 
 VAR="${VAR_DIR:-var}"
 MEDIA="${MEDIA_ROOT:-$VAR/media}"
+# With S3_BUCKET set, uploaded and generated files live in the object store, not in MEDIA_ROOT:
+# this script cannot copy a bucket (nor decrypt-and-reupload one on restore), so it backs up the
+# database alone and says so, loudly and in the manifest. The bucket is backed up by the object
+# store itself (versioning with a 35-day expiry of old versions, replication, or `aws s3 sync` to
+# storage that keeps the same retention): README.md, Backups.
+S3_BUCKET="${S3_BUCKET:-}"
+if [[ -n "$S3_BUCKET" ]]; then
+	echo "backup: WARNING: S3_BUCKET=$S3_BUCKET is set: the uploaded and generated files are in that bucket and are NOT in this backup (database only). Back the bucket up with the object store's versioning or replication, or aws s3 sync (README.md, Backups)." >&2
+fi
 BACKUPS="${BACKUP_DIR:-$VAR/backups}"
 
 database="$(psql "$DATABASE_URL" --no-psqlrc --tuples-only --no-align \
@@ -72,12 +81,13 @@ pg_dump --dbname="$DATABASE_URL" --format=custom --no-password |
 	age --encrypt "${age_args[@]}" --output="$work/database.dump.age"
 
 media_files=0
-if [[ -d "$MEDIA" ]]; then
+if [[ -z "$S3_BUCKET" && -d "$MEDIA" ]]; then
 	media_files="$(find "$MEDIA" -mindepth 1 ! -type d -printf . | wc -c)"
 	tar --create --gzip --file=- --directory="$MEDIA" . |
 		age --encrypt "${age_args[@]}" --output="$work/media.tar.gz.age"
 else
-	# No media yet: an empty archive keeps every backup folder the same shape.
+	# No media yet, or media in the object store: an empty archive keeps every backup folder the
+	# same shape.
 	tar --create --gzip --file=- --files-from=/dev/null |
 		age --encrypt "${age_args[@]}" --output="$work/media.tar.gz.age"
 fi
@@ -99,7 +109,11 @@ rows="$(psql "$DATABASE_URL" --no-psqlrc --tuples-only --no-align --field-separa
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "database: $database"
 	echo "pg_dump: $(pg_dump --version)"
-	echo "media_root: $MEDIA"
+	if [[ -n "$S3_BUCKET" ]]; then
+		echo "media: NOT INCLUDED, in the object store bucket $S3_BUCKET (back it up there)"
+	else
+		echo "media_root: $MEDIA"
+	fi
 	echo "encryption: age $(age --version) to ${recipients[*]}"
 	echo
 	echo "sizes (bytes, encrypted):"

@@ -78,9 +78,15 @@ age --decrypt --identity="$IDENTITY" "$FILE/database.dump.age" |
 	pg_restore --dbname="$DATABASE_URL" --clean --if-exists --no-owner --no-privileges \
 		--single-transaction --no-password
 
-# Files added since the backup are kept (no row points at them after the restore).
-mkdir -p "$MEDIA"
-age --decrypt --identity="$IDENTITY" "$FILE/media.tar.gz.age" |
-	tar --extract --gzip --file=- --directory="$MEDIA" --no-same-owner
+if [[ -n "${S3_BUCKET:-}" ]]; then
+	# The portal reads its files from the bucket: files unpacked on this disk would be read by
+	# nobody. The bucket is restored by the object store's own means (README.md, Backups).
+	echo "restore: WARNING: S3_BUCKET=$S3_BUCKET is set: the files are not restored (database only); restore the bucket from its versions or replica." >&2
+else
+	# Files added since the backup are kept (no row points at them after the restore).
+	mkdir -p "$MEDIA"
+	age --decrypt --identity="$IDENTITY" "$FILE/media.tar.gz.age" |
+		tar --extract --gzip --file=- --directory="$MEDIA" --no-same-owner
+fi
 
 echo "Restored $FILE into $database." >&2

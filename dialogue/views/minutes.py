@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,6 +23,7 @@ from dialogue.models import Meeting, Minutes
 from dialogue.services import minutes as services
 from dialogue.shortcuts import meeting_for
 from participation.http import AuthenticatedHttpRequest
+from participation.storage import stored_file_response
 from participation.uploads import accepts_upload
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -129,16 +130,12 @@ def minutes_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def minutes_attachment(request: HttpRequest, pk: int) -> FileResponse:
     minutes = _published_minutes_or_404(pk)
-    if not minutes.attachment:
-        raise Http404("These minutes have no attachment.")
-    try:
-        handle = minutes.attachment.open("rb")
-    except FileNotFoundError:
-        raise Http404("The attachment's file is missing.") from None
     meeting = minutes.meeting
     day = timezone.localdate(meeting.starts_at)
     filename = f"compte-rendu-{day:%Y-%m-%d}-{slugify(meeting.title)[:50]}.pdf"
     # Inline: the browser's PDF viewer opens it; the upload was checked to be a PDF.
-    response = FileResponse(handle, content_type=PDF_CONTENT_TYPE, filename=filename)
+    response = stored_file_response(
+        minutes.attachment, content_type=PDF_CONTENT_TYPE, filename=filename
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -30,6 +30,7 @@ from evaluation.forms import ScopePeriodForm
 from evaluation.models import Report, ReportQuerySet, ReportStatus
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import get_object_for, require_perm_somewhere
+from participation.storage import stored_file_response
 
 REPORTS_PER_PAGE = 30
 
@@ -137,14 +138,10 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _file_response(report: Report, file, filename: str, content_type: str) -> FileResponse:
     """A file of a ready report as a private attachment; 404 until it exists."""
-    if report.status != ReportStatus.READY or not file:
+    if report.status != ReportStatus.READY:
         raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
+    response = stored_file_response(
+        file, as_attachment=True, filename=filename, content_type=content_type
     )
     patch_cache_control(response, private=True)
     return response

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from participation.dates import date_format
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import get_object_for, require_perm
+from participation.storage import stored_file_response
 from participation.uploads import accepts_upload
 from qpv.forms import NewsFilterForm, NewsForm
 from qpv.models import QPV, NewsItem, NewsItemQuerySet
@@ -118,11 +119,7 @@ def news_image(request: HttpRequest, pk: int) -> FileResponse:
     content_type = NEWS_IMAGE_TYPES.get(Path(item.image.name or "").suffix.lower())
     if content_type is None:
         raise Http404("This news item has no image.")
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError:
-        raise Http404("The image's file is missing.") from None
-    response = FileResponse(handle, content_type=content_type)
+    response = stored_file_response(item.image, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "public, max-age=300" if is_public else "private, no-store"

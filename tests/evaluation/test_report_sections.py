@@ -459,8 +459,8 @@ def test_a_rebuild_keeps_the_texts_replaces_the_file_and_emails_nobody(
     with django_capture_on_commit_callbacks(execute=True):
         services.report_build(report_id=report.pk)
     report.refresh_from_db()
-    first_file = report.file.name
-    assert rendered == [[]] and len(mail.outbox) == 1
+    first_file, first_odt = report.file.name, report.odt_file.name
+    assert first_odt and rendered == [[]] and len(mail.outbox) == 1
     write(report, summary=SUMMARY)
     with django_capture_on_commit_callbacks(execute=True):
         assert report_texts.report_text_publish(report=report, by=coordinator()) is True
@@ -471,6 +471,10 @@ def test_a_rebuild_keeps_the_texts_replaces_the_file_and_emails_nobody(
     assert report.file.name != first_file
     assert not report.file.storage.exists(first_file)
     assert report.file.storage.exists(report.file.name)
+    # So does the editable copy: nothing is left behind in the storage.
+    assert report.odt_file.name != first_odt
+    assert not report.odt_file.storage.exists(first_odt)
+    assert report.odt_file.storage.exists(report.odt_file.name)
     assert len(mail.outbox) == 1
     assert ReportSection.objects.get(report=report).published_html
     assert not report_texts.is_pdf_outdated(report)

@@ -92,6 +92,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "BACKUP_AGE_RECIPIENT",
         "BACKUP_AGE_IDENTITY",
         "BACKUP_RETENTION_DAYS",
+        "S3_BUCKET",
     }
     env = {key: value for key, value in os.environ.items() if key not in skip}
     env.update(DEBUG="true", VAR_DIR=str(tmp_path / "var"), **extra)
@@ -228,6 +229,47 @@ def test_backup_and_restore_round_trip(tmp_path, scratch_database):
     assert f"dialogue_meeting {before['dialogue_meeting']}" in manifest
     for name, content in MEDIA_FILES.items():
         assert (restored_media / name).read_bytes() == content
+
+
+def test_with_an_object_store_the_backup_says_loudly_that_the_files_are_not_in_it(
+    tmp_path, scratch_database
+):
+    """With S3_BUCKET, the files live in the bucket: the backup holds the database only, says so
+    on stderr and in its manifest, and the restore leaves the local folder alone."""
+    server, source = scratch_database()
+    _, target = scratch_database()
+    recipient, identity = _keypair(tmp_path)
+    media = tmp_path / "var" / "media"
+    media.mkdir(parents=True)
+    (media / "left-over.pdf").write_bytes(b"%PDF-1.4 a file from before the bucket")
+    env = _env(
+        tmp_path,
+        DATABASE_URL=_url(server, source),
+        BACKUP_AGE_RECIPIENT=recipient,
+        S3_BUCKET="qed-media",
+    )
+    result = _run(["bash", "scripts/backup.sh"], env)
+    assert "WARNING: S3_BUCKET=qed-media is set" in result.stderr
+    assert "NOT in this backup (database only)" in result.stderr
+    backup = Path(result.stdout.strip().splitlines()[-1])
+    manifest = (backup / "manifest.txt").read_text()
+    assert "media: NOT INCLUDED, in the object store bucket qed-media" in manifest
+    assert "media files: 0\n" in manifest
+    with tarfile.open(fileobj=io.BytesIO(_decrypt(backup / "media.tar.gz.age", identity))) as tar:
+        assert [name for name in tar.getnames() if name not in {".", "./"}] == []
+
+    restored_media = tmp_path / "restored_media"
+    restore_env = _env(
+        tmp_path,
+        DATABASE_URL=_url(server, target),
+        MEDIA_ROOT=str(restored_media),
+        FILE=str(backup),
+        BACKUP_AGE_IDENTITY=str(identity),
+        S3_BUCKET="qed-media",
+    )
+    result = _run(["bash", "scripts/restore.sh"], restore_env)
+    assert "the files are not restored (database only)" in result.stderr
+    assert not restored_media.exists()
 
 
 def test_backup_refuses_without_a_valid_public_key(tmp_path):
