@@ -31,7 +31,7 @@ from questions.selectors import (
     prepare_for_display,
     public_questions,
     public_questions_of,
-    transparency_figures,
+    public_transparency,
 )
 
 NEXT_MEETINGS_ON_QPV_PAGE = 5
@@ -86,11 +86,17 @@ def _home(
     if form is None:
         chosen = mine[0].slug if mine and mine[0].slug == slug else ""
         form = ChooseQPVForm(initial={"qpv": chosen}, qpvs=qpvs)
-    answered = (
-        public_questions(today)
-        .filter(status=QuestionStatus.ANSWERED)
-        .order_by("-answered_on", "-answer__published_at", "-pk")
+    answered = public_questions(today).filter(status=QuestionStatus.ANSWERED)
+    # Sorting on the answer's time (a joined column) sorts every answered question: first find,
+    # through the index on answered_on, the day of the last shown, then sort that little.
+    floor = list(
+        answered.order_by("-answered_on").values_list("answered_on", flat=True)[
+            HOME_ANSWERS - 1 : HOME_ANSWERS
+        ]
     )
+    if floor:
+        answered = answered.filter(answered_on__gte=floor[0])
+    answered = answered.order_by("-answered_on", "-answer__published_at", "-pk")
     return render(
         request,
         "qpv/home.html",
@@ -174,7 +180,7 @@ def qpv_page(request: HttpRequest, slug: str) -> HttpResponse:
             "next_meetings": next_meetings,
             "is_following": is_following,
             # The Q&A section: the QPV's transparency figures and its latest public questions.
-            "qa_figures": transparency_figures(qpv=qpv, today=today),
+            "qa_figures": public_transparency(qpv=qpv, today=today),
             "latest_questions": public_questions_of(
                 today=today, limit=LATEST_QUESTIONS_ON_QPV_PAGE, qpv=qpv
             ),
