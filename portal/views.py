@@ -86,17 +86,13 @@ def _home(
     if form is None:
         chosen = mine[0].slug if mine and mine[0].slug == slug else ""
         form = ChooseQPVForm(initial={"qpv": chosen}, qpvs=qpvs)
-    answered = public_questions(today).filter(status=QuestionStatus.ANSWERED)
-    # Sorting on the answer's time (a joined column) sorts every answered question: first find,
-    # through the index on answered_on, the day of the last shown, then sort that little.
-    floor = list(
-        answered.order_by("-answered_on").values_list("answered_on", flat=True)[
-            HOME_ANSWERS - 1 : HOME_ANSWERS
-        ]
+    # The index on answered_on gives them in order: PostgreSQL sorts only the last day's by
+    # their answer's time (incremental sort), not every answered question.
+    answered = (
+        public_questions(today)
+        .filter(status=QuestionStatus.ANSWERED)
+        .order_by("-answered_on", "-answer__published_at", "-pk")
     )
-    if floor:
-        answered = answered.filter(answered_on__gte=floor[0])
-    answered = answered.order_by("-answered_on", "-answer__published_at", "-pk")
     return render(
         request,
         "qpv/home.html",

@@ -306,21 +306,20 @@ def grow(count: int) -> None:
 def test_home_query_count(client, django_assert_num_queries, count):
     grow(count)
     home = reverse("home")
-    # QPV (list, chooser, header menu), next meetings (with seats), the day of the third latest
-    # answer (through an index), latest answers.
-    with django_assert_num_queries(4):
+    # QPV (list, chooser, header menu), next meetings (with seats), latest answers.
+    with django_assert_num_queries(3):
         assert client.get(home).status_code == 200
     # + the chosen neighbourhood's meetings.
     client.cookies[COOKIE] = "sanitas"
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(home).status_code == 200
     # + session, user, roles (header), followed QPV.
     resident = UserFactory()
     Follow.objects.create(user=resident, qpv=QPV.objects.get(slug="europe"))
     client.force_login(resident)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(home).status_code == 200
     # A refused choice: the same page, and the user read once more (a POST names its user for
     # the audit log, participation.middleware.audit_actor).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.post(reverse("choose_qpv"), {"qpv": "x"}).status_code == 400
