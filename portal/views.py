@@ -31,7 +31,7 @@ from questions.selectors import (
     prepare_for_display,
     public_questions,
     public_questions_of,
-    transparency_figures,
+    public_transparency,
 )
 
 NEXT_MEETINGS_ON_QPV_PAGE = 5
@@ -86,6 +86,8 @@ def _home(
     if form is None:
         chosen = mine[0].slug if mine and mine[0].slug == slug else ""
         form = ChooseQPVForm(initial={"qpv": chosen}, qpvs=qpvs)
+    # The index on answered_on gives them in order: PostgreSQL sorts only the last day's by
+    # their answer's time (incremental sort), not every answered question.
     answered = (
         public_questions(today)
         .filter(status=QuestionStatus.ANSWERED)
@@ -174,7 +176,7 @@ def qpv_page(request: HttpRequest, slug: str) -> HttpResponse:
             "next_meetings": next_meetings,
             "is_following": is_following,
             # The Q&A section: the QPV's transparency figures and its latest public questions.
-            "qa_figures": transparency_figures(qpv=qpv, today=today),
+            "qa_figures": public_transparency(qpv=qpv, today=today),
             "latest_questions": public_questions_of(
                 today=today, limit=LATEST_QUESTIONS_ON_QPV_PAGE, qpv=qpv
             ),

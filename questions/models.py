@@ -184,6 +184,8 @@ class Question(models.Model):
             models.Index(fields=["status", "due_on"], name="question_status_due"),
             models.Index(fields=["organisation", "status", "due_on"], name="question_org_due"),
             models.Index(fields=["received_on"], name="question_received"),
+            # The latest answers (home page): read backwards, a few rows.
+            models.Index(fields=["answered_on"], name="question_answered"),
         ]
         constraints = [
             models.CheckConstraint(

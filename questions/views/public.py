@@ -29,8 +29,8 @@ from questions.selectors import (
     history_of,
     prepare_for_display,
     public_questions,
-    transparency_by_qpv,
-    transparency_figures,
+    public_transparency,
+    public_transparency_by_qpv,
     with_public_status,
 )
 
@@ -83,8 +83,8 @@ def questions(request: HtmxHttpRequest) -> HttpResponse:
         form=form,
         today=today,
         qpv=None,
-        figures=transparency_figures(today=today),
-        figures_by_qpv=transparency_by_qpv(today=today, qpvs=qpvs),
+        figures=public_transparency(today=today),
+        figures_by_qpv=public_transparency_by_qpv(today=today, qpvs=qpvs),
         menu_qpvs=qpvs,
     )
 
@@ -104,7 +104,7 @@ def qpv_questions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         form=form,
         today=today,
         qpv=qpv,
-        figures=transparency_figures(qpv=qpv, today=today),
+        figures=public_transparency(qpv=qpv, today=today),
         figures_by_qpv=None,
     )
 

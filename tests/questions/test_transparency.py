@@ -19,6 +19,8 @@ from questions.selectors import (
     PublicStatus,
     TransparencyFigures,
     percentile_cont,
+    public_transparency,
+    public_transparency_by_qpv,
     transparency_by_qpv,
     transparency_figures,
     with_public_status,
@@ -257,6 +259,36 @@ def test_by_qpv_of_a_commune_with_given_qpv(dataset, sanitas, django_assert_num_
     by_organisation = transparency_by_qpv(organisation=dataset["ville"], today=TODAY, **MAY)
     assert by_organisation[sanitas].answered == 2
     assert by_organisation[sanitas].answered_on_time == 1
+
+
+def test_public_figures_equal_a_full_computation_and_follow_each_write(
+    dataset, sanitas, django_assert_num_queries
+):
+    """The public Q&A keeps its figures until the next write (issue 21): a read served from that
+    store runs no SQL, and a question answered in between shows at the next read."""
+    qpvs = list(QPV.objects.for_listing())
+    assert public_transparency(today=TODAY) == transparency_figures(today=TODAY)
+    assert public_transparency(qpv=sanitas, today=TODAY) == transparency_figures(
+        qpv=sanitas, today=TODAY
+    )
+    assert public_transparency_by_qpv(today=TODAY, qpvs=qpvs) == transparency_by_qpv(
+        today=TODAY, qpvs=qpvs
+    )
+    with django_assert_num_queries(0):
+        public_transparency(today=TODAY)
+        public_transparency(qpv=sanitas, today=TODAY)
+        public_transparency_by_qpv(today=TODAY, qpvs=qpvs)
+    before = public_transparency(qpv=sanitas, today=TODAY)
+    question = Question.objects.filter(qpv=sanitas, status=QuestionStatus.FORWARDED).first()
+    question.status, question.answered_on = QuestionStatus.ANSWERED, TODAY
+    question.save()
+    after = public_transparency(qpv=sanitas, today=TODAY)
+    assert after == transparency_figures(qpv=sanitas, today=TODAY)
+    assert after.answered == before.answered + 1
+    assert public_transparency(today=TODAY) == transparency_figures(today=TODAY)
+    assert public_transparency_by_qpv(today=TODAY, qpvs=qpvs) == transparency_by_qpv(
+        today=TODAY, qpvs=qpvs
+    )
 
 
 def test_public_status_is_computed_with_the_date(sanitas):
