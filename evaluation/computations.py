@@ -187,11 +187,11 @@ class Grouping:
                         f"{date_field}__lte": quarter.end,
                     }
                 whens.append(When(Q(**bounds), then=Value(index)))
-            quarter = Case(*whens, default=Value(None), output_field=IntegerField())
+            index_of_row = Case(*whens, default=Value(None), output_field=IntegerField())
             if self.by == "quarter":
-                return quarter
+                return index_of_row
             return ExpressionWrapper(
-                F(qpv_path) * Value(len(self.quarters)) + quarter, output_field=IntegerField()
+                F(qpv_path) * Value(len(self.quarters)) + index_of_row, output_field=IntegerField()
             )
         return None
 
