@@ -11,7 +11,10 @@ counts their SQL queries; runs EXPLAIN ANALYZE on the slowest queries and says w
 builds the full metropole PDF of the window once, in a child process so that its peak memory is its
 own (as in a Celery worker); prints a table and appends it to bench/RESULTS.md with the machine.
 
-Targets (issue 7 item 8): catalogue ≤ 2 s, PDF ≤ 30 s and ≤ 1 GiB peak memory.
+Targets: catalogue ≤ 2 s (issue 7 item 8); PDF ≤ 10 s (issue 21 item 4, was 30 s) and ≤ 1 GiB
+peak memory. The PDF's figures are the wall time and the CPU time of the building process (the
+CPU time hardly changes with the load of a shared machine; the wall time includes the database's
+own time), with both per step; `--pdf-only` builds the PDF without timing the catalogue.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from evaluation.indicators import CODES, Period, Scope  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 CATALOGUE_TARGET_S = 2.0
-PDF_TARGET_S = 30.0
+PDF_TARGET_S = 10.0
 PDF_TARGET_BYTES = 1024**3
 QUARTER_CODES = [
     "meetings_held",
@@ -187,15 +190,23 @@ def pdf_child(start: str, end: str) -> None:
     from evaluation import services
     from evaluation.models import Report, ReportStatus
 
-    steps: list[tuple[float, str]] = []
+    # (wall seconds, CPU seconds of this process, label) since the start of the build.
+    steps: list[tuple[float, float, str]] = []
     began = time.perf_counter()
+    cpu_began = time.process_time()
     original = services._progress_saver
 
     def recording_saver(report):
         save = original(report)
 
         def record(progress: int, label: str) -> None:
-            steps.append((round(time.perf_counter() - began, 2), f"{progress}% {label}"))
+            steps.append(
+                (
+                    round(time.perf_counter() - began, 2),
+                    round(time.process_time() - cpu_began, 2),
+                    f"{progress}% {label}",
+                )
+            )
             save(progress, label)
 
         return record
@@ -207,12 +218,14 @@ def pdf_child(start: str, end: str) -> None:
         status=ReportStatus.QUEUED,
     )
     try:
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         services.report_build(report_id=report.pk)
-        seconds = time.perf_counter() - began
+        seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
         report.refresh_from_db()
         result = {
             "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+            "load": " ".join(f"{value:.2f}" for value in os.getloadavg()),
             "peak_rss": peak_rss_bytes(),
             "status": report.status,
             "error": report.error,
@@ -343,6 +356,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=7, help="The window: years ending today.")
     parser.add_argument("--explain", type=int, default=5, help="EXPLAIN the N slowest queries.")
     parser.add_argument("--no-pdf", action="store_true", help="Skip the PDF report.")
+    parser.add_argument("--pdf-only", action="store_true", help="Only the PDF, printed.")
     parser.add_argument("--no-write", action="store_true", help="Do not append to RESULTS.md.")
     parser.add_argument("--pdf-child", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -352,6 +366,10 @@ def main() -> None:
 
     today = timezone.localdate()
     whole = Period(*window(today, options.years))
+    if options.pdf_only:
+        # A quick look at the PDF alone (nothing written to RESULTS.md).
+        print(json.dumps(build_pdf(whole), indent=1, ensure_ascii=False))
+        return
     contract = Period.contract_to_date(today)
     last_quarter = Period.year(today.year).quarters()[0]
     for quarter in Period(date(today.year - 1, 1, 1), today).quarters():
@@ -440,15 +458,16 @@ def main() -> None:
     if pdf is not None:
         lines.append("")
         lines.append(
-            f"Full metropole PDF ({whole.start} → {whole.end}): {pdf['seconds']:.1f} s, peak memory "
+            f"Full metropole PDF ({whole.start} → {whole.end}): {pdf['seconds']:.1f} s "
+            f"(CPU of the building process {pdf['cpu_seconds']:.1f} s, load {pdf['load']}), peak memory "
             f"of the building process {mib(pdf['peak_rss'])}, status {pdf['status']}, "
             f"{pdf['size'] / 1024:,.0f} KiB, {pdf.get('pages') or '?'} pages."
         )
         if pdf.get("error"):
             lines.append(f"PDF error: {pdf['error']}")
         lines.append(
-            "Steps (seconds since the start): "
-            + "; ".join(f"{seconds} s {label}" for seconds, label in pdf["steps"])
+            "Steps (wall seconds / CPU seconds since the start): "
+            + "; ".join(f"{seconds} s / {cpu} s {label}" for seconds, cpu, label in pdf["steps"])
         )
         ok = (
             pdf["status"] == "ready"

@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import (
     Avg,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -109,16 +111,29 @@ def _exact(value: Any) -> Decimal | None:
 
 @dataclass
 class Grouping:
-    """How the rows of a query are split: not at all, by QPV, or by quarter of the period."""
+    """How the rows of a query are split: not at all, by QPV, by quarter of the period, or by
+    QPV and quarter (one integer key per pair: `qpv_id * len(quarters) + quarter index`, so that
+    every family keeps its single GROUP BY column)."""
 
     scope: Scope
     period: Period
-    by: str | None = None  # None, "qpv" or "quarter"
+    by: str | None = None  # None, "qpv", "quarter" or "qpv_quarter"
     qpv_ids: list[int] = field(default_factory=list)
 
-    @property
+    @cached_property
     def quarters(self) -> list[Period]:
         return self.period.quarters()
+
+    @property
+    def quarterly(self) -> bool:
+        return self.by in ("quarter", "qpv_quarter")
+
+    def pair_key(self, qpv_id: int, index: int) -> int:
+        return qpv_id * len(self.quarters) + index
+
+    def quarter_index(self, key_value) -> int:
+        """The index of the quarter of a key of a quarterly grouping."""
+        return key_value if self.by == "quarter" else key_value % len(self.quarters)
 
     @property
     def keys(self) -> list:
@@ -126,6 +141,12 @@ class Grouping:
             return list(self.qpv_ids)
         if self.by == "quarter":
             return list(range(len(self.quarters)))
+        if self.by == "qpv_quarter":
+            return [
+                self.pair_key(qpv_id, index)
+                for qpv_id in self.qpv_ids
+                for index in range(len(self.quarters))
+            ]
         return [ALL]
 
     def scope_q(self, qpv_path: str) -> Q:
@@ -151,7 +172,7 @@ class Grouping:
         """The grouping expression of a row (None when not grouped)."""
         if self.by == "qpv":
             return F(qpv_path)
-        if self.by == "quarter":
+        if self.quarterly:
             whens = []
             for index, quarter in enumerate(self.quarters):
                 bounds: dict[str, date]  # datetimes are dates too
@@ -166,7 +187,12 @@ class Grouping:
                         f"{date_field}__lte": quarter.end,
                     }
                 whens.append(When(Q(**bounds), then=Value(index)))
-            return Case(*whens, default=Value(None), output_field=IntegerField())
+            index_of_row = Case(*whens, default=Value(None), output_field=IntegerField())
+            if self.by == "quarter":
+                return index_of_row
+            return ExpressionWrapper(
+                F(qpv_path) * Value(len(self.quarters)) + index_of_row, output_field=IntegerField()
+            )
         return None
 
 
@@ -221,6 +247,13 @@ def _spaces(grouping: Grouping) -> dict[Any, Row]:
     if grouping.by == "quarter":
         row = spaces.aggregate(**aggregates)
         return {key: dict(row) for key in grouping.keys}
+    if grouping.by == "qpv_quarter":
+        by_qpv = _grouped(spaces, aggregates, F("qpv_id"))
+        return {
+            grouping.pair_key(qpv_id, index): dict(row)
+            for qpv_id, row in by_qpv.items()
+            for index in range(len(grouping.quarters))
+        }
     key = F("qpv_id") if grouping.by == "qpv" else None
     return _grouped(spaces, aggregates, key)
 
@@ -250,7 +283,7 @@ def _days_between_meetings(grouping: Grouping) -> dict[Any, Row]:
     """Lag over the held meetings of each space (and quarter, when grouped by quarter)."""
     key = grouping.key("dialogue_space__qpv", "starts_at", is_datetime=True)
     partition = [F("dialogue_space_id")]
-    if grouping.by == "quarter":
+    if grouping.quarterly:
         # A gap across two quarters belongs to neither: each quarter is a period of its own.
         partition.append(key)
     day = TruncDate("starts_at", tzinfo=timezone.get_default_timezone())
@@ -598,6 +631,16 @@ def _fund(grouping: Grouping) -> dict[Any, Row]:
             index: by_year.get(quarter.start.year)
             for index, quarter in enumerate(grouping.quarters)
         }
+    elif grouping.by == "qpv_quarter":
+        by_qpv_year = {
+            (row["qpv_id"], row["year"]): row["total"]
+            for row in envelopes_qs.values("qpv_id", "year").annotate(total=Sum("amount"))
+        }
+        envelopes = {
+            grouping.pair_key(qpv_id, index): by_qpv_year.get((qpv_id, quarter.start.year))
+            for qpv_id in grouping.qpv_ids
+            for index, quarter in enumerate(grouping.quarters)
+        }
     else:
         key = F("qpv_id") if grouping.by == "qpv" else None
         envelopes = {
@@ -632,8 +675,8 @@ def _zeros() -> Values:
 
 
 def _months(grouping: Grouping, key_value) -> int:
-    if grouping.by == "quarter":
-        return grouping.quarters[key_value].months
+    if grouping.quarterly:
+        return grouping.quarters[grouping.quarter_index(key_value)].months
     return grouping.period.months
 
 
@@ -753,7 +796,7 @@ def _compute(
                 results[key_value].update(
                     {code: value for code, value in row.items() if code in results[key_value]}
                 )
-    if grouping.by == "qpv":
+    if grouping.by in ("qpv", "qpv_quarter"):
         qpv_counts = dict.fromkeys(grouping.keys, 1)
     else:
         qpv_counts = dict.fromkeys(grouping.keys, len(grouping.qpv_ids))
@@ -801,4 +844,31 @@ def compute_by_quarter(
     ]
 
 
-__all__ = ["compute", "compute_by_qpv", "compute_by_quarter", "paris_midnight"]
+def compute_by_qpv_and_quarter(
+    scope: Scope, period: Period, codes: Iterable[str], *, today: date | None = None
+) -> dict[QPV, list[tuple[Period, Values]]]:
+    """`compute_by_quarter` of each QPV of the scope, with the queries of one call (the report's
+    13 QPV sections): the same figures as `compute_by_quarter(Scope.of_qpv(qpv), ...)`."""
+    codes = list(codes)
+    unknown = [code for code in codes if code not in INDICATORS]
+    if unknown:
+        raise KeyError(f"Unknown indicator codes: {', '.join(unknown)}")
+    qpvs = list(scope.qpvs())
+    grouping = Grouping(scope, period, "qpv_quarter", [qpv.pk for qpv in qpvs])
+    results = _compute(grouping, today or timezone.localdate(), codes)
+    return {
+        qpv: [
+            (quarter, {code: results[grouping.pair_key(qpv.pk, index)][code] for code in codes})
+            for index, quarter in enumerate(grouping.quarters)
+        ]
+        for qpv in qpvs
+    }
+
+
+__all__ = [
+    "compute",
+    "compute_by_qpv",
+    "compute_by_qpv_and_quarter",
+    "compute_by_quarter",
+    "paris_midnight",
+]

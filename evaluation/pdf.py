@@ -26,7 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from evaluation import charts, targets
-from evaluation.computations import compute, compute_by_qpv, compute_by_quarter
+from evaluation.computations import (
+    compute,
+    compute_by_qpv,
+    compute_by_qpv_and_quarter,
+    compute_by_quarter,
+)
 from evaluation.indicators import (
     CATALOGUE,
     FAMILIES,
@@ -107,6 +112,8 @@ QUARTER_TABLE_CODES = (
     "questions_received",
 )
 ATTENDANCE_SERIES = ("attendance_total", "residents_distinct")
+# What a QPV section prints by quarter: its table and its attendance chart.
+SECTION_QUARTER_CODES = tuple(dict.fromkeys(QUARTER_TABLE_CODES + ATTENDANCE_SERIES))
 FEEDBACK_SERIES = ("feedback_heard", "feedback_legitimate", "feedback_understood")
 # "Vous avez dit, nous avons fait": a few records, adopted first; projects at co-construction+.
 HIGHLIGHT_RECORDS = 6
@@ -376,6 +383,8 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
     values = compute(scope, period, today=today)
     per_qpv = compute_by_qpv(scope, period, today=today)
     quarters = compute_by_quarter(scope, period, QUARTER_CODES, today=today)
+    # Every QPV section's quarters in the queries of one call, not one call per QPV.
+    quarters_by_qpv = compute_by_qpv_and_quarter(scope, period, SECTION_QUARTER_CODES, today=today)
     transparency_total, transparency_per_qpv = _transparency(scope, period, today)
     # The same period a year earlier, for the trends of the key figures (evaluation.targets).
     before = targets.previous_period(period)
@@ -393,7 +402,7 @@ def build_context(report: Report, *, progress: Progress = _no_progress) -> dict:
             _("Section %(qpv)s (%(index)s of %(count)s)")
             % {"qpv": qpv.name, "index": index, "count": count},
         )
-        qpv_quarters = compute_by_quarter(Scope.of_qpv(qpv), period, QUARTER_CODES, today=today)
+        qpv_quarters = quarters_by_qpv[qpv]
         sections.append(
             QPVSection(
                 qpv=qpv,

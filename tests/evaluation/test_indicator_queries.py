@@ -168,3 +168,24 @@ def test_a_few_codes_by_quarter_cost_fewer_queries_and_give_the_same_figures(
     assert [values for _, values in derived] == [
         {"meetings_per_qpv_month": every["meetings_per_qpv_month"]} for _, every in full
     ]
+
+
+def test_by_qpv_and_quarter_gives_each_qpvs_quarters_in_the_queries_of_one_call(
+    django_assert_num_queries,
+):
+    """The report's QPV sections: one call instead of one `compute_by_quarter` per QPV, with
+    exactly the figures of the per-QPV calls, for every code (every family, derived ones too)."""
+    from evaluation.computations import compute_by_qpv_and_quarter
+
+    make_data(4)
+    with django_assert_num_queries(QUERIES):
+        by_pair = compute_by_qpv_and_quarter(Scope.metropole(), PERIOD, CODES, today=TODAY)
+    assert len(by_pair) == 13
+    for qpv, rows in by_pair.items():
+        assert rows == compute_by_quarter(Scope.of_qpv(qpv), PERIOD, CODES, today=TODAY), qpv
+    assert sum(values["attendance_total"] for rows in by_pair.values() for _, values in rows) > 0
+    sanitas = QPV.objects.get(slug="sanitas")
+    commune = compute_by_qpv_and_quarter(
+        Scope.commune_of(sanitas.commune), PERIOD, CODES, today=TODAY
+    )
+    assert commune[sanitas] == by_pair[sanitas]
