@@ -139,7 +139,8 @@ PAGE_TOPICS: dict[str, tuple[str, ...]] = {
     "qpv": ("territory", "meetings", "seats", "questions", "projects", "news"),
     "agenda": ("territory", "meetings", "seats"),
     "past_meetings": ("territory", "meetings"),
-    "meeting": ("territory", "meetings", "seats"),
+    # The meeting page lists the questions asked at the meeting.
+    "meeting": ("territory", "meetings", "seats", "questions"),
     "space": ("territory", "meetings", "seats"),
     # Questions name their meeting; the transparency figures count them.
     "questions": ("territory", "meetings", "questions", "people"),

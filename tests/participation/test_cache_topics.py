@@ -119,6 +119,10 @@ CASES: dict[str, Case] = {
         lambda w, text: Meeting.objects.filter(pk=w.past.pk).update(title=text),
     ),
     "meeting": Case(lambda w: w.upcoming.get_absolute_url(), _rename_meeting),
+    "meeting_questions": Case(
+        lambda w: w.past.get_absolute_url(),
+        lambda w, text: QuestionFactory(text=text, meeting=w.past),
+    ),
     "space": Case(
         lambda w: reverse("dialogue:space", args=[w.upcoming.dialogue_space_id]), _rename_meeting
     ),
