@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/participation_scale \\
     REDIS_URL=redis://127.0.0.1:6379/0 DEBUG=true .venv/bin/python bench/load.py \\
         [--duration 20] [--warmup 10] [--workers 5] [--worker-class sync] [--threads 1] \\
-        [--pages home,meeting] [--sweep] [--no-registrations] [--no-indicators] [--no-write]
+        [--pages home,meeting] [--sweep] [--no-page-cache] [--no-mixed] [--taps-per-second 10] \\
+        [--no-registrations] [--no-indicators] [--no-write]
 
 1. Checks that the scale dataset is in the DATABASE_URL database (PostgreSQL), or builds it
    (`generate_scale_dataset`), after `migrate`.
@@ -16,7 +17,10 @@
    page a warm-up run, then a measured run; pages with an id rotate over many objects (meetings,
    projects, QPV), so that a cache of one page does not stand for the site. The dashboard is read
    by the generated coordinator, through a session that records the password and the second
-   factor, as allauth does after a real login.
+   factor, as allauth does after a real login; "Mon espace", meeting pages and the Q&A by the
+   generated resident with the most registrations (a session too: never the page cache).
+   Mixed load (issue 21, item 2): the public pages again while a writer taps check-ins and
+   speaking turns on one live meeting, 10 a second, through the staff views, as its facilitator.
 4. Fires 200 concurrent registrations of logged-in residents at 10 meetings of 15 seats, through
    HTTP POST on the real registration view (CSRF token read from the meeting page, each resident
    behind its own X-Forwarded-For address as behind the production proxy), then checks in SQL that
@@ -97,6 +101,10 @@ BURST_MEETINGS = 10
 BURST_SEATS = 15
 BURST_CLIENTS = 200
 BURST_TITLE = "Bench: registration under load"
+# The mixed load (issue 21, item 2): a writer taps check-ins and speaking turns on one live meeting.
+LIVE_TITLE = "Bench: live meeting"
+LIVE_REGISTRANTS = 40
+TAPS_PER_SECOND = 10.0
 # How many objects a page with an id rotates over.
 ROTATE = 60
 
@@ -108,6 +116,8 @@ class Page:
     paths: list[str]
     cookie: str = ""
     public: bool = True
+    # A signed-in resident's page: never served from the page cache, judged on the public targets.
+    resident: bool = False
     baseline: bool = False
     expect: str = ""  # a fragment the first answer must contain (a check that it is the real page)
 
@@ -122,6 +132,7 @@ class Result:
     p95: float = 0.0
     p99: float = 0.0
     errors: int = 0
+    hits: int = 0  # answers the page cache served (X-Page-Cache: hit)
     statuses: dict = field(default_factory=dict)
     ratio: float | None = None
     # The baseline measured just before this page: the ratio compares runs a few seconds apart,
@@ -187,11 +198,11 @@ class Fixtures:
         from dialogue.models import Meeting
 
         Session.objects.filter(session_key__in=self.sessions).delete()
-        Meeting.objects.filter(title=BURST_TITLE).delete()
+        Meeting.objects.filter(title__in=(BURST_TITLE, LIVE_TITLE)).delete()
         connection.close()
 
 
-def choose_pages(fixtures: Fixtures, session_cookie: str) -> list[Page]:
+def choose_pages(fixtures: Fixtures, session_cookie: str, resident_cookie: str) -> list[Page]:
     from dialogue.models import Meeting
     from projects.models import Project
     from qpv.models import QPV
@@ -251,7 +262,53 @@ def choose_pages(fixtures: Fixtures, session_cookie: str) -> list[Page]:
             public=False,
             expect="indicateurs",
         ),
+        # The same pages as a signed-in resident (a regular: the fullest "Mon espace"), who never
+        # gets the page cache.
+        Page(
+            "resident_space",
+            "Mon espace, resident",
+            ["/compte/"],
+            cookie=resident_cookie,
+            public=False,
+            resident=True,
+        ),
+        Page(
+            "resident_meeting",
+            f"meeting page, resident ({len(upcoming) + len(recent)} meetings)",
+            [f"/rencontres/{pk}/" for pk in upcoming + recent],
+            cookie=resident_cookie,
+            public=False,
+            resident=True,
+        ),
+        Page(
+            "resident_questions",
+            "public Q&A, resident",
+            ["/questions/"],
+            cookie=resident_cookie,
+            public=False,
+            resident=True,
+        ),
     ]
+
+
+def resident_cookie(fixtures: Fixtures) -> str:
+    """A session of the generated resident with the most registrations (the fullest "Mon espace")."""
+    from django.db.models import Count
+
+    from devtools.scale import EMAIL_DOMAIN
+    from participation.models import User
+
+    user = (
+        User.objects.filter(email__endswith="@" + EMAIL_DOMAIN, role_assignments__isnull=True)
+        .annotate(registered=Count("registrations"))
+        .order_by("-registered", "pk")
+        .first()
+    )
+    if user is None:
+        raise RuntimeError("No resident account in the dataset.")
+    key = session_for(user, second_factor=False)
+    fixtures.sessions.append(key)
+    return f"{settings.SESSION_COOKIE_NAME}={key}"
 
 
 def coordinator_cookie(fixtures: Fixtures) -> str:
@@ -447,6 +504,7 @@ def measure_page(
         p95=raw["p95_us"] / 1000,
         p99=raw["p99_us"] / 1000,
         errors=errors,
+        hits=raw.get("hits", 0),
         statuses=raw["statuses"],
     )
 
@@ -460,7 +518,7 @@ def judge(results: list[Result]) -> None:
         result.verdicts.append((f"errors {result.errors} = 0", result.errors == 0))
         if result.page.baseline:
             continue
-        if result.page.public:
+        if result.page.public or result.page.resident:
             if result.ratio is not None:
                 result.verdicts.append(
                     (
@@ -692,6 +750,282 @@ def purge_queue() -> None:
         client.delete(*keys)
 
 
+# -- Mixed load: a live meeting's taps while visitors read (issue 21, item 2) ---------------------
+
+
+@dataclass
+class Taps:
+    """What the writer did: taps sent, their answers and latencies, and what SQL says was written."""
+
+    rate: float
+    sent: int = 0
+    seconds: float = 0.0
+    statuses: dict = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    turns: int = 0  # speaking turns of the meeting, in SQL at the end
+    checked_in: int = 0  # registrants present at the end, in SQL
+    expected_checked_in: int = 0  # what the check-in taps sent leave present
+
+    @property
+    def achieved(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000 if ordered else 0.0
+
+    @property
+    def ok(self) -> bool:
+        # Every tap answered, at 90 % of the rate asked at least, and written.
+        return (
+            not self.failures
+            and self.achieved >= 0.9 * self.rate
+            and self.turns > 0
+            and self.checked_in == self.expected_checked_in
+        )
+
+
+def live_fixtures(fixtures: Fixtures) -> tuple[int, list[int], str]:
+    """A meeting of a generated space that began half an hour ago, its registrants, and a session
+    of the QPV's generated facilitator (second factor passed): (meeting, registrations, cookie)."""
+    from devtools.scale import EMAIL_DOMAIN
+    from dialogue.models import (
+        DialogueSpace,
+        Meeting,
+        MeetingStatus,
+        Registration,
+        RegistrationStatus,
+    )
+    from participation.models import User
+
+    Meeting.objects.filter(title=LIVE_TITLE).delete()
+    space = (
+        DialogueSpace.objects.filter(
+            is_active=True, host_organisation__contact_email__endswith="@" + EMAIL_DOMAIN
+        )
+        .select_related("qpv")
+        .order_by("pk")
+        .first()
+    )
+    if space is None:
+        raise RuntimeError("No generated dialogue space in the dataset.")
+    now = timezone.now().replace(microsecond=0)
+    meeting = Meeting.objects.create(
+        dialogue_space=space,
+        title=LIVE_TITLE,
+        starts_at=now - timedelta(minutes=30),
+        ends_at=now + timedelta(hours=4),
+        venue="Maison de quartier",
+        address="1 place du Marché",
+        capacity=None,
+        registration_required=False,
+        status=MeetingStatus.PLANNED,
+    )
+    registrations = Registration.objects.bulk_create(
+        Registration(
+            meeting=meeting,
+            name=f"Habitant {index}",
+            email=f"bench-live-{index}@{EMAIL_DOMAIN}",
+            status=RegistrationStatus.CONFIRMED,
+            confirmed_at=now - timedelta(days=2),
+        )
+        for index in range(LIVE_REGISTRANTS)
+    )
+    facilitator = User.objects.get(email=f"animation.{space.qpv.slug}@{EMAIL_DOMAIN}")
+    key = session_for(facilitator, second_factor=True)
+    fixtures.sessions.append(key)
+    connection.close()
+    return (
+        meeting.pk,
+        [registration.pk for registration in registrations],
+        (f"{settings.SESSION_COOKIE_NAME}={key}"),
+    )
+
+
+class Writer(threading.Thread):
+    """The facilitator's taps on the live meeting, `rate` per second, through the staff views
+    (htmx requests, as the check-in and tracker pages send them): a check-in (tick, then untick
+    later) and a speaking turn in turn, the tracker paused now and then.
+
+    Taps leave on schedule whatever the answers' latency (an open loop, several in flight: two
+    people at the door and one at the tracker do not wait for each other); two taps on the same
+    registrant are a whole round of the list apart, so they never overtake each other."""
+
+    IN_FLIGHT = 8
+
+    CATEGORIES = ("resident", "association", "institution", "elected", "facilitator")
+    ADDRESS = "10.250.0.1"
+
+    def __init__(self, port: int, fixtures: Fixtures, rate: float) -> None:
+        super().__init__(daemon=True)
+        from django.urls import reverse
+
+        self.port = port
+        self.meeting_pk, self.registrations, self.cookie = live_fixtures(fixtures)
+        self.taps = Taps(rate=rate)
+        self.halt = threading.Event()
+        self.lock = threading.Lock()
+        status, body, headers = get(
+            port,
+            reverse("dialogue:checkin", args=[self.meeting_pk]),
+            {"Cookie": self.cookie, "X-Forwarded-For": self.ADDRESS},
+        )
+        if status != 200:
+            raise RuntimeError(f"the check-in page answered {status} to the facilitator")
+        self.csrf_cookie = next(
+            (
+                value.split(";", 1)[0].split("=", 1)[1]
+                for name, value in headers
+                if name.lower() == "set-cookie"
+                and value.startswith(settings.CSRF_COOKIE_NAME + "=")
+            ),
+            "",
+        )
+        match = CSRF_INPUT.search(body)
+        if not self.csrf_cookie:
+            raise RuntimeError("no CSRF cookie on the check-in page")
+        self.csrf_token = match.group(1) if match else self.csrf_cookie
+        self.urls = {
+            name: reverse(f"dialogue:{name}", args=[self.meeting_pk])
+            for name in ("tracker_start", "tracker_pause")
+        }
+
+    def tap(self, index: int) -> tuple[str, dict]:
+        from django.urls import reverse
+
+        if index % 2 == 0:
+            # Tick the registrants one after the other, then untick them on the next round.
+            registration = self.registrations[(index // 2) % len(self.registrations)]
+            present = "1" if (index // 2 // len(self.registrations)) % 2 == 0 else "0"
+            url = reverse("dialogue:checkin_toggle", args=[self.meeting_pk, registration])
+            return url, {"present": present}
+        if index % 20 == 19:
+            return self.urls["tracker_pause"], {}
+        return self.urls["tracker_start"], {
+            "category": self.CATEGORIES[(index // 2) % len(self.CATEGORIES)]
+        }
+
+    def post(self, path: str, data: dict) -> None:
+        body = urlencode({**data, "csrfmiddlewaretoken": self.csrf_token})
+        headers = {
+            "Cookie": f"{self.cookie}; {settings.CSRF_COOKIE_NAME}={self.csrf_cookie}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-For": self.ADDRESS,
+            "HX-Request": "true",
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        began = time.perf_counter()
+        try:
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            response.read()
+            outcome = str(response.status)
+        except Exception as error:
+            outcome = f"error {error!r}"
+        finally:
+            conn.close()
+        with self.lock:
+            self.taps.latencies.append(time.perf_counter() - began)
+            key = outcome.split(" ")[0]
+            self.taps.statuses[key] = self.taps.statuses.get(key, 0) + 1
+            if outcome not in ("200", "204", "302"):
+                self.taps.failures.append(f"{path} {outcome}")
+
+    def run(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        interval = 1 / self.taps.rate
+        began = next_at = time.perf_counter()
+        index = checkins = 0
+        with ThreadPoolExecutor(max_workers=self.IN_FLIGHT) as pool:
+            while not self.halt.is_set():
+                pool.submit(self.post, *self.tap(index))
+                checkins += index % 2 == 0
+                index += 1
+                next_at += interval
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    self.halt.wait(delay)
+                elif delay < -1:
+                    next_at = time.perf_counter()  # far behind: do not burst to catch up
+            self.taps.seconds = time.perf_counter() - began
+        self.taps.sent = index
+        # Rounds of the list: ticking (even rounds), then unticking (odd rounds).
+        rounds, position = divmod(checkins, len(self.registrations))
+        self.taps.expected_checked_in = (
+            position if rounds % 2 == 0 else len(self.registrations) - position
+        )
+
+    def finish(self) -> Taps:
+        from dialogue.models import Registration, SpeakingTurn
+
+        self.halt.set()
+        self.join()
+        self.taps.turns = SpeakingTurn.objects.filter(meeting_id=self.meeting_pk).count()
+        self.taps.checked_in = Registration.objects.filter(
+            meeting_id=self.meeting_pk, attended=True
+        ).count()
+        connection.close()
+        return self.taps
+
+
+def mixed_load(
+    server: Server, pages: list[Page], options, workdir: Path, fixtures: Fixtures
+) -> tuple[list[Result], Taps]:
+    """The public pages read while the writer taps on the live meeting (adjacent baselines too)."""
+    mixed = [
+        Page(
+            page.key,
+            page.label + (" — live meeting taps" if not page.baseline else ""),
+            page.paths,
+            page.cookie,
+            page.public,
+            page.resident,
+            page.baseline,
+            page.expect,
+        )
+        for page in pages
+        if page.baseline or page.public
+    ]
+    writer = Writer(server.port, fixtures, options.taps_per_second)
+    print(
+        f"\nMixed load: the facilitator taps {options.taps_per_second:g}/s on meeting "
+        f"{writer.meeting_pk} (check-in, speaking time) while wrk reads the public pages:",
+        flush=True,
+    )
+    writer.start()
+    try:
+        results = run_pages(server, mixed, options, workdir)
+    finally:
+        taps = writer.finish()
+    print(
+        f"  taps: {taps.sent} in {taps.seconds:.0f} s ({taps.achieved:.1f}/s), answers "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(taps.statuses.items()))
+        + f", p95 {taps.p95:.0f} ms; {taps.turns} speaking turns, {taps.checked_in} present "
+        f"(expected {taps.expected_checked_in})",
+        flush=True,
+    )
+    return results, taps
+
+
+def taps_lines(taps: Taps) -> list[str]:
+    lines = [
+        f"Writer: {taps.sent} taps in {taps.seconds:.0f} s ({taps.achieved:.1f}/s for "
+        f"{taps.rate:g}/s asked), answers "
+        + ", ".join(f"{status}: {count}" for status, count in sorted(taps.statuses.items()))
+        + f", p95 {taps.p95:.0f} ms; in SQL {taps.turns} speaking turns and {taps.checked_in} "
+        f"registrants present on the live meeting (the taps sent leave "
+        f"{taps.expected_checked_in}).",
+        f"- {'PASS' if taps.ok else 'FAIL'} writer: every tap answered, ≥ 90 % of the rate, "
+        "the check-ins written",
+    ]
+    if taps.failures:
+        lines.append("  Failures: " + "; ".join(sorted(set(taps.failures))[:5]))
+    return lines
+
+
 # -- CPU time per request (a figure the machine's load hardly changes) ---------------------------
 
 CPU_REQUESTS = 200
@@ -778,8 +1112,8 @@ def versions() -> str:
 def table(results: list[Result]) -> list[str]:
     lines = [
         "| page | req/s | baseline req/s just before | ratio | p50 (ms) | p95 (ms) | p99 (ms) "
-        "| errors | load | CPU ms/request | targets |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| errors | from the page cache | load | CPU ms/request | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         ratio = "—" if result.page.baseline or result.ratio is None else f"{result.ratio:.0%}"
@@ -788,9 +1122,14 @@ def table(results: list[Result]) -> list[str]:
         if result.statuses:
             errors += " (" + ", ".join(f"{k}: {v}" for k, v in result.statuses.items()) + ")"
         adjacent = f"{result.baseline_rps:,.0f}" if result.baseline_rps else "—"
+        cached = (
+            "—"
+            if result.page.baseline or not result.requests
+            else f"{result.hits / result.requests:.0%}"
+        )
         lines.append(
             f"| {result.page.label} | {result.rps:,.0f} | {adjacent} | {ratio} | {result.p50:.1f} | "
-            f"{result.p95:.1f} | {result.p99:.1f} | {errors} | {result.load} | "
+            f"{result.p95:.1f} | {result.p99:.1f} | {errors} | {cached} | {result.load} | "
             f"{'—' if result.cpu_ms is None else f'{result.cpu_ms:.2f}'} | {verdict} |"
         )
     return lines
@@ -850,9 +1189,10 @@ def run_pages(
         else:
             result = measure(page, warmup=options.warmup)
         ratio = f"  ratio {result.rps / result.baseline_rps:4.0%}" if result.baseline_rps else ""
+        cached = f"  cached {result.hits / result.requests:4.0%}" if result.requests else ""
         print(
             f"  {page.label:<48} {result.rps:8,.0f} req/s  p50 {result.p50:7.1f} ms  "
-            f"p95 {result.p95:7.1f} ms  errors {result.errors}{ratio}  load {result.load}",
+            f"p95 {result.p95:7.1f} ms  errors {result.errors}{ratio}{cached}  load {result.load}",
             flush=True,
         )
         results.append(result)
@@ -903,6 +1243,17 @@ def main() -> int:
         action="store_true",
         help="Serve the public pages without their cache (PAGE_CACHE_SECONDS=0), to compare.",
     )
+    parser.add_argument(
+        "--no-mixed",
+        action="store_true",
+        help="Skip the mixed load (public pages read while a facilitator taps on a live meeting).",
+    )
+    parser.add_argument(
+        "--taps-per-second",
+        type=float,
+        default=TAPS_PER_SECOND,
+        help="The live meeting's check-in and speaking-time taps per second (mixed load).",
+    )
     parser.add_argument("--no-registrations", action="store_true")
     parser.add_argument("--no-indicators", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="Do not append to RESULTS.md.")
@@ -926,7 +1277,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="qed-bench-"))
     exit_code = 0
     try:
-        pages = choose_pages(fixtures, coordinator_cookie(fixtures))
+        pages = choose_pages(fixtures, coordinator_cookie(fixtures), resident_cookie(fixtures))
         if options.pages:
             wanted = set(options.pages.split(","))
             pages = [page for page in pages if page.key in wanted or page.baseline]
@@ -968,6 +1319,10 @@ def main() -> int:
                 flush=True,
             )
             results = run_pages(server, pages, options, workdir)
+            mixed: list[Result] = []
+            taps = None
+            if not options.no_mixed and any(page.public for page in pages):
+                mixed, taps = mixed_load(server, pages, options, workdir, fixtures)
             burst = None
             if not options.no_registrations:
                 burst = registration_burst(server.port, fixtures)
@@ -981,6 +1336,7 @@ def main() -> int:
         for result in results:
             result.cpu_ms = costs.get(result.page.key)
         judge(results)
+        judge(mixed)
         cache = (
             "page cache OFF (PAGE_CACHE_SECONDS=0)"
             if options.no_page_cache
@@ -993,7 +1349,9 @@ def main() -> int:
             f"warm-up, {options.duration} s of the baseline, then {options.duration} s of the page; "
             "the ratio compares the page with that baseline run just before it. Pages with an id "
             "rotate over the objects named; the dashboard is read by the coordinator (session "
-            "with the second factor). Load: the 1-minute load average at the end of the run. CPU "
+            "with the second factor), the resident pages by the generated resident with the most "
+            "registrations (a session, never the page cache). Load: the 1-minute load average at "
+            "the end of the run. CPU "
             "ms/request: the CPU time of one request served in-process by Django with the same "
             "settings (test client, warm caches; no gunicorn, no network), which the other "
             "programs running on the machine hardly change.",
@@ -1007,10 +1365,30 @@ def main() -> int:
             for label, ok in result.verdicts
         ]
         lines += verdicts
+        if taps is not None:
+            lines += [
+                "",
+                f"Mixed load: the same public pages, each with the baseline just before it, while "
+                f"the generated facilitator of the live meeting's QPV taps "
+                f"{options.taps_per_second:g} times a second on it through the staff views "
+                "(htmx POSTs: a check-in ticked or unticked, then a speaking turn started, the "
+                "tracker paused every tenth turn), for the whole phase.",
+                "",
+                *table(mixed),
+                "",
+                *(
+                    f"- {'PASS' if ok else 'FAIL'} {result.page.label}: {label}"
+                    for result in mixed
+                    for label, ok in result.verdicts
+                ),
+                *taps_lines(taps),
+            ]
         if burst is not None:
             lines += ["", *burst_lines(burst)]
-        failed = any(not ok for result in results for _l, ok in result.verdicts) or (
-            burst is not None and not burst.ok
+        failed = (
+            any(not ok for result in results + mixed for _l, ok in result.verdicts)
+            or (burst is not None and not burst.ok)
+            or (taps is not None and not taps.ok)
         )
         exit_code = 1 if failed else 0
         print()

@@ -1,32 +1,43 @@
-"""Caches that stay correct: keyed by a data version that every database write bumps (issue 9).
+"""Caches that stay correct: keyed by data versions that database writes bump (issues 9 and 21).
 
-The version is a number in the shared cache (Redis in production, so every web process and the
-Celery workers see the same one). Every INSERT, UPDATE or DELETE that goes through Django's database
-connection bumps it, whatever the path: `save()`, `QuerySet.update()`, `bulk_create()`, deletions,
-raw SQL. It is bumped twice: at once (so that later reads of the same transaction, such as a test's
-next request, miss the cache) and when the transaction commits (so that a page rendered by another
-process from the data before the commit, and stored under the intermediate version, is never read
-again). A cached value is stored under the version read *before* computing it: at worst a value
-computed from fresh data lands under an old version, never stale data under a new one.
+The versions are numbers in the shared cache (Redis in production, so every web process and the
+Celery workers see the same ones). Every INSERT, UPDATE or DELETE that goes through Django's
+database connection is seen, whatever the path: `save()`, `QuerySet.update()`, `bulk_create()`,
+deletions, raw SQL. Its table (and, for an UPDATE, the columns it sets) names the *topics* it
+changes (`TABLE_TOPICS`: "meetings", "seats", "questions"...); the write bumps the version of each
+of them, and the global version. It is bumped twice: at once (so that later reads of the same
+transaction, such as a test's next request, miss the cache) and when the transaction commits (so
+that a page rendered by another process from the data before the commit, and stored under the
+intermediate version, is never read again). A cached value is stored under the versions read
+*before* computing it: at worst a value computed from fresh data lands under an old version, never
+stale data under a new one.
 
 Two users of it:
 
 - `public_page`: a view decorator that caches the whole page for visitors without a session (the
-  public pages people read most: home, QPV, agenda, meeting, Q&A, projects). The CSRF token each
-  page carries (language switch, htmx header, forms) is taken out of the stored copy and the
-  visitor's own token put back at each hit, so forms keep working. Pages also depend on the clock
-  (a meeting that ends leaves the agenda, a question becomes overdue): entries live
-  PAGE_CACHE_SECONDS (60 s by default), the bound of that staleness. Signed-in users, visitors
-  carrying a flash message and anything but GET/HEAD always get a fresh page. `public_page_varying`
-  adds a part to the key for a page that depends on a preference cookie too (the home page and
-  the neighbourhood its visitor chose).
-- `versioned`: a value computed from the database (the indicator catalogue of the dashboard), kept
-  until the next write or its timeout.
+  public pages people read most: home, QPV, agenda, meeting, Q&A, projects, news). Each page
+  declares in `PAGE_TOPICS` the topics it shows, and its key holds their versions only: a check-in
+  or a speaking-time tap during a live meeting (topics "attendance" and "speaking", which no public
+  page shows) leaves every cached page valid, a registration ("seats") leaves the Q&A and the
+  projects valid. The CSRF token each page carries (language switch, htmx header, forms) is taken
+  out of the stored copy and the visitor's own token put back at each hit, so forms keep working.
+  The promised delays: a write a page shows is on the next anonymous request; what depends on the
+  clock alone (a meeting that starts leaves the agenda, a question becomes overdue, a news item
+  scheduled for later comes out) within PAGE_CACHE_SECONDS (60 s by default), the lifetime of an
+  entry. Signed-in users, visitors carrying a flash message and anything but GET/HEAD always get a
+  fresh page. `public_page_varying` adds a part to the key for a page that depends on a
+  preference cookie too (the home page and the neighbourhood its visitor chose).
+- `versioned`: a value computed from the database (the indicator catalogue of the dashboard, which
+  reads nearly every table), kept until the next write (the global version) or its timeout.
 
 Writes that never change what these caches hold (sessions, the audit log, authenticators, the
-progress of PDF reports, a login's `last_login`) do not bump the version. Rows written outside
-Django's connection (COPY of the scale dataset, a restore with psql) are covered by the timeouts;
-`bump()` can be called after them.
+progress of PDF reports, a login's `last_login`) bump nothing. A table `TABLE_TOPICS` does not
+name bumps the topic "other", which every page depends on: a new table is safe before it is
+classified. Rows written outside Django's connection (COPY of the scale dataset, a restore with
+psql) are covered by the timeouts; `bump()` can be called after them (every topic).
+
+When the cache cannot be reached, writes go on (nothing is bumped) and public pages are rendered
+without it.
 """
 
 from __future__ import annotations
@@ -37,7 +48,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.conf import settings
@@ -51,6 +62,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "datacache:version"
+TOPIC_VERSION_KEY = "datacache:version:{}"
 # The tables whose writes leave every cached page and indicator as they were.
 IGNORED_TABLES = frozenset(
     {
@@ -62,41 +74,163 @@ IGNORED_TABLES = frozenset(
         "evaluation_report",
     }
 )
+
+# What each table holds, as the pages see it. "private": rows no public page shows (they still bump
+# the global version, which the dashboard's indicators follow).
+TABLE_TOPICS: dict[str, tuple[str, ...]] = {
+    # The territory: every page's header menu lists the QPV.
+    "qpv_commune": ("territory",),
+    "qpv_qpv": ("territory",),
+    "qpv_organisation": ("territory",),
+    "qpv_organisation_qpvs": ("territory",),
+    "qpv_newsitem": ("news",),
+    "dialogue_dialoguespace": ("meetings",),
+    "dialogue_meeting": ("meetings",),
+    "dialogue_meetingtranslation": ("meetings",),
+    "dialogue_minutes": ("meetings",),
+    # Seat counts and "full" badges; ticking someone present is "attendance" (UPDATE_TOPICS).
+    "dialogue_registration": ("seats",),
+    "dialogue_walkin": ("attendance",),
+    "dialogue_speakingturn": ("speaking",),
+    "dialogue_feedback": ("feedback",),
+    "dialogue_feedbacktoken": ("feedback",),
+    "dialogue_comebackinvitation": ("private",),
+    "dialogue_question": ("questions",),
+    "dialogue_answer": ("questions",),
+    "dialogue_answerrevision": ("questions",),
+    "dialogue_duedatechange": ("questions",),
+    "questions_questionevent": ("questions",),
+    "questions_questionfollow": ("private",),
+    "projects_project": ("projects",),
+    "projects_projectstep": ("projects",),
+    "projects_influencerecord": ("projects",),
+    "projects_experienceevaluation": ("projects",),
+    "projects_fundenvelope": ("projects",),
+    "projects_grantapplication": ("projects",),
+    "projects_grantpayment": ("projects",),
+    # Names of people (authors, facilitators) may appear on pages.
+    "participation_user": ("people",),
+    "qpv_follow": ("private",),
+    "participation_roleassignment": ("private",),
+    "participation_invitation": ("private",),
+    "participation_user_groups": ("private",),
+    "participation_user_user_permissions": ("private",),
+    "account_emailaddress": ("private",),
+    "notifications_contactpreference": ("private",),
+    "notifications_smsoptout": ("private",),
+    "notifications_textmessage": ("private",),
+    "evaluation_indicatortarget": ("private",),
+    "evaluation_reportsection": ("private",),
+    "evaluation_reportcomment": ("private",),
+    "django_admin_log": ("private",),
+}
+# An UPDATE that sets only these columns of the table changes these topics instead: the live
+# meeting's taps (check-in, the speaking-time tracker's pause) are shown on no public page.
+UPDATE_TOPICS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "dialogue_registration": (frozenset({"attended", "checked_in_at"}), ("attendance",)),
+    "dialogue_meeting": (frozenset({"tracker_paused"}), ("speaking",)),
+}
+UNKNOWN_TOPIC = "other"
+
+# What each public page shows (the argument of `public_page`): its cached copy is kept until a
+# write to one of these topics ("other" is added to all), or PAGE_CACHE_SECONDS for the clock.
+PAGE_TOPICS: dict[str, tuple[str, ...]] = {
+    "home": ("territory", "meetings", "seats", "questions"),
+    "qpv": ("territory", "meetings", "seats", "questions", "projects", "news"),
+    "agenda": ("territory", "meetings", "seats"),
+    "past_meetings": ("territory", "meetings"),
+    # The meeting page lists the questions asked at the meeting.
+    "meeting": ("territory", "meetings", "seats", "questions"),
+    "space": ("territory", "meetings", "seats"),
+    # Questions name their meeting; the transparency figures count them.
+    "questions": ("territory", "meetings", "questions", "people"),
+    "question": ("territory", "meetings", "questions", "people"),
+    # A project links the meetings and questions it came from (influence records).
+    "projects": ("territory", "projects"),
+    "project": ("territory", "meetings", "questions", "projects"),
+    "news": ("territory", "news"),
+}
+ALL_TOPICS = frozenset(
+    {topic for topics in TABLE_TOPICS.values() for topic in topics} | {UNKNOWN_TOPIC}
+)
+
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE
 )
+# An UPDATE whose SET list is plain `"column" = value` items (no subquery that could hide more).
+_SIMPLE_UPDATE = re.compile(
+    r'^\s*UPDATE\s+"?[A-Za-z0-9_]+"?\s+SET\s+'
+    r'((?:"[A-Za-z0-9_]+"\s*=\s*(?:%s|NULL|true|false|[0-9]+)\s*,\s*)*'
+    r'"[A-Za-z0-9_]+"\s*=\s*(?:%s|NULL|true|false|[0-9]+))\s+WHERE\b',
+    re.IGNORECASE,
+)
+_COLUMN = re.compile(r'"([A-Za-z0-9_]+)"\s*=')
 # A login only stamps last_login: nothing shown anywhere changes.
 _LAST_LOGIN = re.compile(
     r'^\s*UPDATE\s+"?participation_user"?\s+SET\s+"?last_login"?\s*=\s*%s\s+WHERE'
 )
 
 
-# -- The version -------------------------------------------------------------------------------
+# -- The versions ------------------------------------------------------------------------------
+
+
+def _start() -> int:
+    # A version lost (cache restarted, key evicted) starts again above any number used before,
+    # so that no entry stored under an older one can be read again.
+    return time.time_ns()
 
 
 def version() -> int:
-    """The current data version (created on first use, from the clock, never going back)."""
+    """The global data version, bumped by every write (created on first use)."""
     value = cache.get(VERSION_KEY)
     if value is None:
-        # Lost (cache restarted, key evicted): start above any version used before, so that no
-        # entry stored under an older number can be read again.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        cache.add(VERSION_KEY, _start(), timeout=None)
         value = cache.get(VERSION_KEY)
     return int(value)
 
 
-def bump() -> None:
-    """A write happened: every entry stored so far is out of date."""
+def topic_versions(topics: tuple[str, ...]) -> tuple[int, ...]:
+    """The versions of `topics`, in their order, in one round trip (created on first use)."""
+    keys = [TOPIC_VERSION_KEY.format(topic) for topic in topics]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _start(), timeout=None)
+        found.update(cache.get_many(missing))
+    return tuple(int(found[key]) for key in keys)
+
+
+def bump(topics: Iterable[str] | None = None) -> None:
+    """A write happened: entries stored under these topics (all of them: None) are out of date.
+
+    The global version is always bumped."""
+    keys = [VERSION_KEY]
+    keys += [
+        TOPIC_VERSION_KEY.format(topic)
+        for topic in sorted(ALL_TOPICS if topics is None else topics)
+    ]
     try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version yet: version() creates one above every older number
-            version()
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:  # no version yet: the next read creates one above every older
+                cache.add(key, _start(), timeout=None)
     except Exception:  # the cache is down: it serves nothing either; the write must not fail
         logger.exception("Data version not bumped (cache unavailable).")
 
 
-def _bump_on_commit(using: str) -> None:
+class _PendingBump:
+    """The bump a transaction owes when it commits: the topics of all its writes, once."""
+
+    def __init__(self) -> None:
+        self.topics: set[str] = set()
+
+    def __call__(self) -> None:
+        bump(self.topics)
+
+
+def _bump_on_commit(using: str, topics: tuple[str, ...]) -> None:
     from django.db import connections
 
     connection = connections[using]
@@ -107,18 +241,28 @@ def _bump_on_commit(using: str) -> None:
     # of that savepoint would drop the bump, not this write).
     # Django 5.2 stores (savepoint ids, function, robust): the stubs still say two items.
     for sids, func, _robust in connection.run_on_commit:  # type: ignore[misc]
-        if func is bump and set(sids) <= current:
+        if isinstance(func, _PendingBump) and set(sids) <= current:
+            func.topics.update(topics)
             return
-    transaction.on_commit(bump, using=using, robust=True)
+    pending = _PendingBump()
+    pending.topics.update(topics)
+    transaction.on_commit(pending, using=using, robust=True)
 
 
-def _is_relevant_write(sql: str) -> bool:
+def written_topics(sql: str) -> tuple[str, ...]:
+    """The topics a statement changes; () for a read or a write that changes nothing shown."""
     match = _WRITE.match(sql)
     if match is None:
-        return False
-    if match.group(1).lower() in IGNORED_TABLES:
-        return False
-    return _LAST_LOGIN.match(sql) is None
+        return ()
+    table = match.group(1).lower()
+    if table in IGNORED_TABLES or _LAST_LOGIN.match(sql) is not None:
+        return ()
+    narrower = UPDATE_TOPICS.get(table)
+    if narrower is not None:
+        update = _SIMPLE_UPDATE.match(sql)
+        if update is not None and set(_COLUMN.findall(update.group(1))) <= narrower[0]:
+            return narrower[1]
+    return TABLE_TOPICS.get(table, (UNKNOWN_TOPIC,))
 
 
 _inside = threading.local()
@@ -127,13 +271,15 @@ _inside = threading.local()
 def _watch_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     # The guard: a cache kept in the database itself would write when bumped.
-    if isinstance(sql, str) and not getattr(_inside, "bumping", False) and _is_relevant_write(sql):
-        _inside.bumping = True
-        try:
-            bump()
-            _bump_on_commit(context["connection"].alias)
-        finally:
-            _inside.bumping = False
+    if isinstance(sql, str) and not getattr(_inside, "bumping", False):
+        topics = written_topics(sql)
+        if topics:
+            _inside.bumping = True
+            try:
+                bump(topics)
+                _bump_on_commit(context["connection"].alias, topics)
+            finally:
+                _inside.bumping = False
     return result
 
 
@@ -169,6 +315,8 @@ def versioned(namespace: str, parts: tuple, compute: Callable[[], T], *, timeout
 # -- Public pages ------------------------------------------------------------------------------
 
 CSRF_PLACEHOLDER = b"__qed-csrf-token__"
+# Says that the answer came from the cache (tests, the benchmark, someone debugging with curl).
+CACHE_HEADER = "X-Page-Cache"
 _TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
 
@@ -186,7 +334,7 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest, extra: str = "") -> str:
+def _page_key(request: HttpRequest, topics: tuple[str, ...], extra: str = "") -> str:
     variant = "|".join(
         (
             request.get_host(),
@@ -197,7 +345,8 @@ def _page_key(request: HttpRequest, extra: str = "") -> str:
             extra,
         )
     )
-    return f"datacache:page:{version()}:{hashlib.sha256(variant.encode()).hexdigest()[:40]}"
+    versions = ".".join(str(number) for number in topic_versions(topics))
+    return f"datacache:page:{versions}:{hashlib.sha256(variant.encode()).hexdigest()[:40]}"
 
 
 def unmask_csrf_token(token: str) -> str:
@@ -255,41 +404,66 @@ def _response(request: HttpRequest, entry: dict) -> HttpResponse:
     return response
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Cache a public page for visitors without a session, until the next write or 60 s."""
-    return _cached_page(view, None)
+def _page_topics(page: str) -> tuple[str, ...]:
+    # A page missing from PAGE_TOPICS fails at import time, not at its first visitor.
+    return (*PAGE_TOPICS[page], UNKNOWN_TOPIC)
+
+
+def public_page(
+    page: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Cache a public page for visitors without a session, until a write to one of the topics
+    `PAGE_TOPICS[page]` names, or PAGE_CACHE_SECONDS."""
+    topics = _page_topics(page)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return _cached_page(view, topics, None)
+
+    return decorator
 
 
 def public_page_varying(
-    variant: Callable[[HttpRequest], str],
+    page: str, variant: Callable[[HttpRequest], str]
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """`public_page` for a page that also depends on something the visitor's request carries
     besides its URL and language (a preference cookie): `variant(request)` names the version of
     the page and is part of the key. It must be exactly what the view reads (the same
     normalisation), and never personal: visitors with the same variant share the page."""
+    topics = _page_topics(page)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        return _cached_page(view, variant)
+        return _cached_page(view, topics, variant)
 
     return decorator
 
 
 def _cached_page(
-    view: Callable[..., HttpResponse], variant: Callable[[HttpRequest], str] | None
+    view: Callable[..., HttpResponse],
+    topics: tuple[str, ...],
+    variant: Callable[[HttpRequest], str] | None,
 ) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request, variant(request) if variant is not None else "")
-        entry = cache.get(key)
+        try:
+            key = _page_key(request, topics, variant(request) if variant is not None else "")
+            entry = cache.get(key)
+        except Exception:  # the cache is down: serve the page as if it were off
+            logger.exception("Page cache unavailable.")
+            return view(request, *args, **kwargs)
         if entry is not None:
-            return _response(request, entry)
+            response = _response(request, entry)
+            response.headers[CACHE_HEADER] = "hit"
+            return response
         response = view(request, *args, **kwargs)
         if request.method == "GET":
             entry = _entry(request, response)
             if entry is not None:
-                cache.set(key, entry, page_cache_seconds())
+                try:
+                    cache.set(key, entry, page_cache_seconds())
+                except Exception:
+                    logger.exception("Page not cached (cache unavailable).")
         return response
 
     return wrapper

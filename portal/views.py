@@ -118,7 +118,7 @@ def _home(
 # same function); a slug of no QPV gets the page without a choice, under a key of its own, as an
 # unknown query string does. Signed-in users (their followed QPV) are never cached.
 @require_GET
-@public_page_varying(neighbourhood.chosen_slug)
+@public_page_varying("home", neighbourhood.chosen_slug)
 def home(request: HttpRequest) -> HttpResponse:
     return _home(request)
 
@@ -140,7 +140,7 @@ def choose_qpv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @neighbourhood.remembered_on_visit
-@public_page
+@public_page("qpv")
 def qpv_page(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(
         QPV.objects.select_related("commune").prefetch_related(

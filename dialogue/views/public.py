@@ -59,7 +59,7 @@ def _qpvs_for_filters() -> list[QPV]:
 
 
 @require_GET
-@public_page
+@public_page("agenda")
 def agenda(request: HtmxHttpRequest) -> HttpResponse:
     qpvs = _qpvs_for_filters()
     return _meeting_list(
@@ -74,7 +74,7 @@ def agenda(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page("agenda")
 def qpv_agenda(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     meetings = (
@@ -94,7 +94,7 @@ def qpv_agenda(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page("past_meetings")
 def past_meetings(request: HtmxHttpRequest) -> HttpResponse:
     qpvs = _qpvs_for_filters()
     return _meeting_list(
@@ -122,7 +122,7 @@ def _cancel_url(registration: Registration) -> str:
 
 
 @require_GET
-@public_page
+@public_page("meeting")
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
         Meeting.objects.public()
@@ -164,7 +164,7 @@ def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page("space")
 def space_detail(request: HttpRequest, pk: int) -> HttpResponse:
     space = get_object_or_404(
         DialogueSpace.objects.active().select_related("qpv__commune", "host_organisation"), pk=pk

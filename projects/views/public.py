@@ -73,7 +73,7 @@ def _project_list(
 
 
 @require_GET
-@public_page
+@public_page("projects")
 def projects(request: HtmxHttpRequest) -> HttpResponse:
     # The header's menu lists the same QPV: one query serves the menu and the filter.
     qpvs = list(QPV.objects.for_listing())
@@ -88,7 +88,7 @@ def projects(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page("projects")
 def qpv_projects(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     form = ProjectFilterForm(request.GET, without=("qpv", "moderation"))
@@ -160,7 +160,7 @@ def _can_see(user, project: Project) -> bool:
 
 
 @require_GET
-@public_page
+@public_page("project")
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(
         Project.objects.with_place().select_related(

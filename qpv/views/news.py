@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from participation.datacache import public_page
 from participation.dates import date_format
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import get_object_for, require_perm
@@ -47,6 +48,7 @@ def _published() -> NewsItemQuerySet:
 
 
 @require_GET
+@public_page("news")
 def news(request: HttpRequest) -> HttpResponse:
     # The header's menu lists the same QPV: one query serves the menu and the filter.
     qpvs = list(QPV.objects.for_listing())
@@ -67,6 +69,7 @@ def news(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page("news")
 def qpv_news(request: HttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     page_obj = Paginator(_published().for_qpv(qpv), NEWS_PER_PAGE).get_page(request.GET.get("page"))

@@ -68,7 +68,7 @@ def _question_list(
 
 
 @require_GET
-@public_page
+@public_page("questions")
 def questions(request: HtmxHttpRequest) -> HttpResponse:
     today = today_in_paris()
     # The header's menu lists the same QPV: one query serves the menu, the filter and the table.
@@ -90,7 +90,7 @@ def questions(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page("questions")
 def qpv_questions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     qpv = get_object_or_404(QPV.objects.select_related("commune"), slug=slug)
     today = today_in_paris()
@@ -110,7 +110,7 @@ def qpv_questions(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@public_page
+@public_page("question")
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = today_in_paris()
     user = request.user
