@@ -300,15 +300,34 @@ def install() -> None:
 # -- Values computed from the database ---------------------------------------------------------
 
 
-def versioned(namespace: str, parts: tuple, compute: Callable[[], T], *, timeout: int = 600) -> T:
-    """`compute()`, or its result stored since the last write (`parts` must identify it)."""
+def versioned(
+    namespace: str,
+    parts: tuple,
+    compute: Callable[[], T],
+    *,
+    timeout: int = 600,
+    topics: tuple[str, ...] | None = None,
+) -> T:
+    """`compute()`, or its result stored since the last write (`parts` must identify it); with
+    `topics`, since the last write to one of them (the unclassified "other" is always added)."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"datacache:{namespace}:{version()}:{digest}"
-    stored = cache.get(key)
+    try:
+        if topics is None:
+            stamp = str(version())
+        else:
+            stamp = "-".join(map(str, topic_versions((*topics, UNKNOWN_TOPIC))))
+        key = f"datacache:{namespace}:{stamp}:{digest}"
+        stored = cache.get(key)
+    except Exception:  # the cache is down: compute, as if it were off
+        logger.warning("Cache unreachable: %s computed without it.", namespace)
+        return compute()
     if stored is not None:
         return stored[0]
     value = compute()
-    cache.set(key, (value,), timeout)
+    try:
+        cache.set(key, (value,), timeout)
+    except Exception:  # stored next time
+        logger.warning("Cache unreachable: %s not stored.", namespace)
     return value
 
 

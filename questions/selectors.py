@@ -328,6 +328,11 @@ def transparency_by_qpv(
     return {qpv: by_qpv_id.get(qpv.pk, TransparencyFigures()) for qpv in qpvs}
 
 
+# What the figures read: questions, their answers and events, and the QPV (participation.datacache's
+# topics). A check-in or a speaking-time tap during a live meeting leaves them stored.
+TRANSPARENCY_TOPICS = ("territory", "questions")
+
+
 def public_transparency(*, today: date, qpv: QPV | None = None) -> TransparencyFigures:
     """The figures the public Q&A shows, kept until the next database write (they aggregate every
     question: a few tens of milliseconds of SQL that most page views would otherwise repeat)."""
@@ -335,6 +340,7 @@ def public_transparency(*, today: date, qpv: QPV | None = None) -> TransparencyF
         "transparency",
         (today.isoformat(), getattr(qpv, "pk", None)),
         lambda: transparency_figures(qpv=qpv, today=today),
+        topics=TRANSPARENCY_TOPICS,
     )
 
 
@@ -347,6 +353,7 @@ def public_transparency_by_qpv(*, today: date, qpvs: list[QPV]) -> dict[QPV, Tra
         lambda: {
             qpv.pk: figures for qpv, figures in transparency_by_qpv(today=today, qpvs=qpvs).items()
         },
+        topics=TRANSPARENCY_TOPICS,
     )
     return {qpv: by_pk.get(qpv.pk, TransparencyFigures()) for qpv in qpvs}
 

@@ -25,6 +25,7 @@ from questions.selectors import (
     transparency_figures,
     with_public_status,
 )
+from tests.dialogue.factories import RegistrationFactory
 from tests.qpv.factories import OrganisationFactory
 from tests.questions.factories import QuestionFactory
 
@@ -277,6 +278,13 @@ def test_public_figures_equal_a_full_computation_and_follow_each_write(
     with django_assert_num_queries(0):
         public_transparency(today=TODAY)
         public_transparency(qpv=sanitas, today=TODAY)
+        public_transparency_by_qpv(today=TODAY, qpvs=qpvs)
+    # A live meeting's taps (someone ticked present) leave the stored figures in place.
+    registration = RegistrationFactory()
+    registration.attended = True
+    registration.save(update_fields=["attended"])
+    with django_assert_num_queries(0):
+        public_transparency(today=TODAY)
         public_transparency_by_qpv(today=TODAY, qpvs=qpvs)
     before = public_transparency(qpv=sanitas, today=TODAY)
     question = Question.objects.filter(qpv=sanitas, status=QuestionStatus.FORWARDED).first()
