@@ -68,6 +68,7 @@ from django.utils.translation import pgettext_lazy
 from dialogue.models import today_in_paris
 from qpv.models import QPV, Commune, Organisation
 from questions.models import (
+    OPEN_STATUSES,
     PENDING_OR_OPEN_STATUSES,
     Channel,
     Question,
@@ -564,3 +565,62 @@ def with_history(questions: QuerySet[Question]) -> QuerySet[Question]:
     return questions.prefetch_related(
         Prefetch("events", queryset=QuestionEvent.objects.in_order(), to_attr="history")
     )
+
+
+# The staff list -----------------------------------------------------------------------------------
+
+FINISHED_STATUSES = (QuestionStatus.ANSWERED, QuestionStatus.CLOSED)
+
+
+def staff_list_counts(questions: QuerySet[Question]) -> dict[str, int]:
+    """The sizes of the staff list's three parts, in one query."""
+    return questions.aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        moderation=Count("pk", filter=Q(status=QuestionStatus.MODERATION)),
+        finished=Count("pk", filter=Q(status__in=FINISHED_STATUSES)),
+    )
+
+
+class StaffQuestionList:
+    """The staff list in its order, as a sequence Django's Paginator slices: the open questions by
+    due date (the overdue come first, their due date being past), then those awaiting
+    moderation by due date, then the finished ones, latest received first.
+
+    Sorting every question of the scope by a computed rank cost a sort of the whole table per
+    page (120 ms for a coordinator on the 7-year data); here a slice reads only the parts it
+    covers, each in an order an index serves, and the part sizes come from one grouped count.
+    """
+
+    def __init__(self, questions: QuerySet[Question], counts: dict[str, int]) -> None:
+        order = ("due_on", "-received_on", "-pk")
+        self.parts: list[tuple[QuerySet[Question], int]] = [
+            (questions.filter(status__in=OPEN_STATUSES).order_by(*order), counts["open"]),
+            (
+                questions.filter(status=QuestionStatus.MODERATION).order_by(*order),
+                counts["moderation"],
+            ),
+            (
+                questions.filter(status__in=FINISHED_STATUSES).order_by("-received_on", "-pk"),
+                counts["finished"],
+            ),
+        ]
+
+    def count(self) -> int:
+        return sum(size for _questions, size in self.parts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Question]:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("StaffQuestionList is read by slices only.")
+        start = key.start or 0
+        stop = self.count() if key.stop is None else key.stop
+        rows: list[Question] = []
+        offset = 0
+        for questions, size in self.parts:
+            low, high = max(start - offset, 0), min(stop - offset, size)
+            if low < high:
+                rows.extend(questions[low:high])
+            offset += size
+        return rows
