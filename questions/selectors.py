@@ -351,6 +351,18 @@ def public_status_expression(today: date) -> Case:
     )
 
 
+def public_status_filter(status: str, today: date) -> Q:
+    """The questions of one PublicStatus, said on the columns (status, due date) so that the
+    indexes serve it; filtering on public_status_expression would compute it on every row."""
+    if status == PublicStatus.ANSWERED:
+        return Q(status=QuestionStatus.ANSWERED)
+    if status == PublicStatus.CLOSED:
+        return Q(status=QuestionStatus.CLOSED)
+    if status == PublicStatus.LATE:
+        return Q(status__in=OPEN_STATUSES, due_on__lt=today)
+    return Q(status__in=OPEN_STATUSES, due_on__gte=today)
+
+
 def with_public_status(questions: QuerySet[Question], today: date | None = None) -> QuerySet:
     """Annotate `public_status` (a PublicStatus value) on accepted questions."""
     return questions.annotate(public_status=public_status_expression(today or today_in_paris()))
