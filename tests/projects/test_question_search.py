@@ -5,6 +5,7 @@ without JavaScript keeping what was typed, made-up or foreign ids refused with a
 from __future__ import annotations
 
 import re
+
 import pytest
 from django.urls import reverse
 
@@ -78,13 +79,9 @@ def test_search_is_scoped_to_the_qpv_and_its_accepted_questions(
     assert "affinez votre recherche" in html
     # Every word counts; a few letters are enough.
     response = client.get(CHOICES, {**params, "origin_question_q": "médiat"})
-    assert _radios(response.content.decode(), "origin_question") == [
-        str(questions["library"].pk)
-    ]
+    assert _radios(response.content.decode(), "origin_question") == [str(questions["library"].pk)]
     response = client.get(CHOICES, {**params, "origin_question_q": "ascenseur bâtiment 24"})
-    assert _radios(response.content.decode(), "origin_question") == [
-        str(questions["lifts"][24].pk)
-    ]
+    assert _radios(response.content.decode(), "origin_question") == [str(questions["lifts"][24].pk)]
     response = client.get(CHOICES, {**params, "origin_question_q": "piscine"})
     assert _radios(response.content.decode(), "origin_question") == []
     assert "Aucune question du quartier" in response.content.decode()
@@ -129,9 +126,7 @@ def test_search_refuses_made_up_parameters(client, actors, questions):
 
 def test_search_without_javascript_keeps_what_was_typed(client, actors, questions):
     actors.login(client, "referent_tours")
-    data = _create_data(
-        origin="question", origin_question_q="médiat", origin_question_search="1"
-    )
+    data = _create_data(origin="question", origin_question_q="médiat", origin_question_search="1")
     response = client.post(PROJECT_CREATE, data)
     html = response.content.decode()
     assert response.status_code == 200
