@@ -34,10 +34,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -623,9 +623,24 @@ class StaffQuestionList:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key: slice) -> list[Question]:
-        if not isinstance(key, slice) or key.step not in (None, 1):
-            raise TypeError("StaffQuestionList is read by slices only.")
+    def __iter__(self) -> Iterator[Question]:
+        for questions, _size in self.parts:
+            yield from questions
+
+    @overload
+    def __getitem__(self, key: int) -> Question: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Question]: ...
+
+    def __getitem__(self, key: int | slice) -> Question | list[Question]:
+        if isinstance(key, int):
+            one = self[key : key + 1]
+            if not one:
+                raise IndexError(key)
+            return one[0]
+        if key.step not in (None, 1):
+            raise TypeError("StaffQuestionList is read by slices without a step.")
         start = key.start or 0
         stop = self.count() if key.stop is None else key.stop
         rows: list[Question] = []

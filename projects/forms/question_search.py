@@ -138,5 +138,5 @@ class QuestionChoiceWidget(forms.TextInput):
 class QuestionChoiceField(forms.ModelChoiceField):
     widget = QuestionChoiceWidget
 
-    def label_from_instance(self, obj: Question) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Question) -> str:
         return question_label(obj)
