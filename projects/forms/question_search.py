@@ -90,7 +90,10 @@ class QuestionSearch:
 
 
 def search_text(data: Mapping[str, Any] | None, name: str) -> str:
-    return str((data or {}).get(f"{name}_q", "")).strip()[:SEARCH_MAX_LENGTH]
+    """The words typed, without control characters (a NUL byte cannot even reach PostgreSQL)."""
+    text = str((data or {}).get(f"{name}_q", ""))
+    text = "".join(char if char.isprintable() else " " for char in text)
+    return " ".join(text.split())[:SEARCH_MAX_LENGTH]
 
 
 def is_searching(data: Mapping[str, Any] | None) -> bool:

@@ -120,6 +120,7 @@ def test_search_refuses_made_up_parameters(client, actors, questions):
         ({"qpv": "sanitas", "field": "question", "chosen": "99999999999999"}, 400),
         ({"qpv": "nulle-part", "field": "question"}, 404),
         ({"qpv": "sanitas", "field": "question", "question_q": "x" * 500}, 200),
+        ({"qpv": "sanitas", "field": "question", "question_q": "porte\x00"}, 200),
     ]:
         assert client.get(CHOICES, params).status_code == status, params
 
@@ -135,6 +136,11 @@ def test_search_without_javascript_keeps_what_was_typed(client, actors, question
     assert 'value="médiat"' in html
     assert str(questions["library"].pk) in _radios(html, "origin_question")
     assert "error-summary" not in html
+    # Control characters typed in the search are dropped, not sent to PostgreSQL.
+    response = client.post(
+        PROJECT_CREATE, {**data, "origin_question_q": "médi\x00at", "origin_question": "\x00"}
+    )
+    assert response.status_code == 200
     # Then the question is chosen and the project saved.
     response = client.post(
         PROJECT_CREATE, _create_data(origin="question", origin_question=questions["library"].pk)
