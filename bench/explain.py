@@ -230,6 +230,10 @@ PAGES = [
     Page("space", "visitor", lambda o: f"/espaces/{o.upcoming.dialogue_space_id}/"),
     Page("questions", "visitor", _fixed("/questions/")),
     Page("questions filtered", "visitor", _slug("/questions/?qpv={slug}&status=answered")),
+    *(
+        Page(f"questions, status={status}", "visitor", _fixed(f"/questions/?status={status}"))
+        for status in ("waiting", "late", "answered", "closed")
+    ),
     Page("qpv questions", "visitor", _slug("/quartiers/{slug}/questions/")),
     Page("question", "visitor", _pk("question", "/questions/{pk}/")),
     Page("projects", "visitor", _fixed("/projets/")),
@@ -257,6 +261,30 @@ PAGES = [
     Page("staff questions", "referent", _fixed("/espace-pro/questions/")),
     Page("staff questions, coordinator", "coordinator", _fixed("/espace-pro/questions/")),
     Page("staff questions, correspondent", "correspondent", _fixed("/espace-pro/questions/")),
+    # Issue 21 item 3: the staff list with every filter and sort it offers, for the widest scope.
+    *(
+        Page(
+            f"staff questions, coordinator, {query}",
+            "coordinator",
+            _fixed(f"/espace-pro/questions/?{query}"),
+        )
+        for query in (
+            "status=open",
+            "status=received",
+            "status=forwarded",
+            "status=answered",
+            "status=closed",
+            "status=moderation",
+            "overdue=on",
+            "theme=housing",
+            "page=40",
+        )
+    ),
+    Page(
+        "staff questions, coordinator, qpv",
+        "coordinator",
+        _slug("/espace-pro/questions/?qpv={slug}&status=open"),
+    ),
     Page("staff question", "referent", _pk("question", "/espace-pro/questions/{pk}/")),
     Page("staff news", "referent", _fixed("/espace-pro/actualites/")),
     Page("staff projects", "referent", _fixed("/espace-pro/projets/")),
@@ -607,7 +635,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-page", type=int, default=2, help="Slowest queries per page.")
     parser.add_argument("--runs", type=int, default=3, help="EXPLAIN ANALYZE runs per query.")
-    parser.add_argument("--pages", default="", help="Comma-separated page keys (default: all).")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="Page keys separated by commas, or by '|' when keys hold commas (default: all).",
+    )
     parser.add_argument("--json", type=Path, help="Save the results to this file.")
     parser.add_argument("--compare", type=Path, help="Results of a previous run, to compare.")
     parser.add_argument("--write", action="store_true", help="Append the report to RESULTS.md.")
@@ -619,7 +651,8 @@ def main() -> None:
     options = parser.parse_args()
 
     ensure_dataset(migrate=not options.no_migrate)
-    wanted = {key.strip() for key in options.pages.split(",") if key.strip()}
+    separator = "|" if "|" in options.pages else ","
+    wanted = {key.strip() for key in options.pages.split(separator) if key.strip()}
     pages = [page for page in PAGES if not wanted or page.key in wanted]
     print(f"Reading {len(pages)} pages and explaining their slowest queries...", flush=True)
     before = earlier = None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import fund, influence, public, staff
+from projects.views import fund, influence, public, question_search, staff
 
 app_name = "projects"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("quartiers/<slug:slug>/projets/proposer/", public.project_propose, name="project_propose"),
     path("espace-pro/projets/", staff.staff_projects, name="staff_projects"),
     path("espace-pro/projets/nouveau/", staff.project_create, name="project_create"),
+    path(
+        "espace-pro/projets/questions-a-lier/",
+        question_search.question_choices,
+        name="question_choices",
+    ),
     path("espace-pro/projets/idees/", staff.idea_moderation, name="idea_moderation"),
     path("espace-pro/projets/<int:pk>/modifier/", staff.project_edit, name="project_edit"),
     path("espace-pro/projets/<int:pk>/etape/", staff.project_step, name="project_step"),

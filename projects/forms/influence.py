@@ -7,18 +7,19 @@ the record's QPV, and the views put a refusal of the service on the field it is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils.text import Truncator
+from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Meeting
 from participation.contract import DayField
 from participation.dates import date_format
+from projects.forms.question_search import QuestionChoiceField, QuestionSearch, build_search
 from projects.models import InfluenceOutcome, InfluenceRecord, Project
 from qpv.models import QPV, Organisation
 from questions.models import ACCEPTED_STATUSES, Question
@@ -84,12 +85,6 @@ class _MeetingChoice(forms.ModelChoiceField):
         return f"{date_format(localtime(meeting.starts_at), 'SHORT_DATE_FORMAT')} — {meeting.title}"
 
 
-class _QuestionChoice(forms.ModelChoiceField):
-    def label_from_instance(self, question: Question) -> str:
-        when = date_format(question.received_on, "SHORT_DATE_FORMAT")
-        return f"{when} — {Truncator(question.text).words(14)}"
-
-
 class InfluenceRecordForm(forms.Form):
     said = forms.CharField(
         label=_("What residents said"),
@@ -104,11 +99,11 @@ class InfluenceRecordForm(forms.Form):
         required=False,
         empty_label=_("No meeting"),
     )
-    question = _QuestionChoice(
+    question = QuestionChoiceField(
         label=_("Or asked in the question"),
         queryset=Question.objects.none(),
         required=False,
-        empty_label=_("No question"),
+        error_messages={"invalid_choice": _("Choose a question of the list.")},
     )
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -157,7 +152,17 @@ class InfluenceRecordForm(forms.Form):
         },
     )
 
-    def __init__(self, data=None, *, qpv: QPV, record: InfluenceRecord | None = None, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        *,
+        qpv: QPV,
+        record: InfluenceRecord | None = None,
+        search_data: Mapping[str, Any] | None = None,
+        **kwargs,
+    ):
+        """`search_data`: where to read the words typed in the question search (the posted data
+        by default; the views give it to an unbound form shown again after a search)."""
         if record is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "said": record.said,
@@ -172,6 +177,8 @@ class InfluenceRecordForm(forms.Form):
                 "decided_on": record.decided_on,
             }
         super().__init__(data, **kwargs)
+        self.qpv = qpv
+        self.search_data = self.data if search_data is None else search_data
         # Only what belongs to the record's QPV; on edit, the current question and institution
         # stay choosable even if the question was since hidden or the institution left the QPV.
         current = record or InfluenceRecord()
@@ -192,3 +199,7 @@ class InfluenceRecordForm(forms.Form):
             .order_by("name")
         )
         _style(self)
+
+    @cached_property
+    def question_search(self) -> QuestionSearch:
+        return build_search(self, "question", qpv=self.qpv, search_data=self.search_data)

@@ -7,16 +7,18 @@ forms shape the input, and the views put a refused action's message on the field
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import cast
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import DialogueSpace, Meeting
 from participation.contract import DayField
+from projects.forms.question_search import QuestionChoiceField, QuestionSearch, build_search
 from projects.models import (
     STAGE_ORDER,
     CarriedBy,
@@ -325,11 +327,10 @@ class ProjectForm(_ProjectTextFields):
         help_text=_("When the project was born at a meeting."),
         error_messages={"invalid_choice": _("Choose a meeting of the list.")},
     )
-    origin_question = _OriginChoice(
+    origin_question = QuestionChoiceField(
         label=_("Question of origin"),
         queryset=Question.objects.none(),
         required=False,
-        empty_label=_("— No question —"),
         help_text=_("When the project answers a question asked by residents."),
         error_messages={"invalid_choice": _("Choose a question of the list.")},
     )
@@ -353,8 +354,19 @@ class ProjectForm(_ProjectTextFields):
         "carrier_name",
     ]
 
-    def __init__(self, *args, qpv: QPV, project: Project | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        qpv: QPV,
+        project: Project | None = None,
+        search_data: Mapping[str, Any] | None = None,
+        **kwargs,
+    ):
+        """`search_data`: where to read the words typed in the question search (the posted data
+        by default; the views give it to an unbound form shown again after a search)."""
         super().__init__(*args, **kwargs)
+        self.qpv = qpv
+        self.search_data = self.data if search_data is None else search_data
         self.fields["carrier_name"].label = _("Name of the carrier (optional)")
         if project is not None and project.origin == ProjectOrigin.ONLINE:
             # An idea proposed online keeps that origin; staff may still link it elsewhere.
@@ -373,6 +385,10 @@ class ProjectForm(_ProjectTextFields):
             forms.ModelChoiceField, self.fields["origin_space"]
         ).queryset = DialogueSpace.objects.filter(qpv=qpv).order_by("name")
         _style(self)
+
+    @cached_property
+    def origin_question_search(self) -> QuestionSearch:
+        return build_search(self, "origin_question", qpv=self.qpv, search_data=self.search_data)
 
     def clean(self):
         super().clean()

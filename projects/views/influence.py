@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from participation.http import AuthenticatedHttpRequest
 from participation.scopes import get_object_for, require_perm
 from projects.forms.influence import InfluenceFilterForm, InfluenceRecordForm
+from projects.forms.question_search import is_searching
 from projects.models import (
     InfluenceOutcome,
     InfluenceRecord,
@@ -184,6 +185,10 @@ def influence_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     qpv = qpv_or_404(slug)
     require_perm(request, "projects.manage_influence", qpv)
+    if is_searching(request.POST):
+        # The question search without JavaScript: the form again, as typed, with the results.
+        form = InfluenceRecordForm(initial=request.POST.dict(), qpv=qpv, search_data=request.POST)
+        return _render_form(request, form, qpv=qpv, record=None)
     if request.method == "POST":
         form = InfluenceRecordForm(request.POST, qpv=qpv)
         if form.is_valid():
@@ -208,6 +213,12 @@ def influence_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "projects.manage_influence",
         pk=pk,
     )
+    if is_searching(request.POST):
+        # The question search without JavaScript: the form again, as typed, with the results.
+        form = InfluenceRecordForm(
+            initial=request.POST.dict(), qpv=record.qpv, record=record, search_data=request.POST
+        )
+        return _render_form(request, form, qpv=record.qpv, record=record)
     if request.method == "POST":
         form = InfluenceRecordForm(request.POST, qpv=record.qpv, record=record)
         if form.is_valid():

@@ -33,6 +33,7 @@ from projects.forms.projects import (
     ProjectForm,
     StepForm,
 )
+from projects.forms.question_search import is_searching
 from projects.models import (
     ModerationStatus,
     ParticipationLevel,
@@ -157,7 +158,11 @@ def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     qpv = qpv_or_404(slug)
     require_perm(request, "projects.manage_project", qpv)
-    form = ProjectCreateForm(request.POST or None, qpv=qpv)
+    if is_searching(request.POST):
+        # The question search without JavaScript: the form again, as typed, with the results.
+        form = ProjectCreateForm(initial=request.POST.dict(), qpv=qpv, search_data=request.POST)
+    else:
+        form = ProjectCreateForm(request.POST or None, qpv=qpv)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
@@ -197,7 +202,13 @@ def project_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         origin_question=project.origin_question_id,
         origin_space=project.origin_space_id,
     )
-    form = ProjectForm(request.POST or None, initial=initial, qpv=project.qpv, project=project)
+    if is_searching(request.POST):
+        # The question search without JavaScript: the form again, as typed, with the results.
+        form = ProjectForm(
+            initial=request.POST.dict(), qpv=project.qpv, project=project, search_data=request.POST
+        )
+    else:
+        form = ProjectForm(request.POST or None, initial=initial, qpv=project.qpv, project=project)
     if form.is_bound and form.is_valid():
         try:
             services.project_update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from typing import cast
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qpv.models import QPV, Organisation
 from questions.models import Theme
-from questions.selectors import PublicStatus
+from questions.selectors import PublicStatus, public_status_filter
 
 
 class QuestionFilterForm(forms.Form):
@@ -61,12 +62,12 @@ class QuestionFilterForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
 
-    def filter(self, questions: QuerySet) -> QuerySet:
+    def filter(self, questions: QuerySet, *, today: date) -> QuerySet:
         if not self.is_valid():
             return questions
         data = self.cleaned_data
         if data.get("status"):
-            questions = questions.filter(public_status=data["status"])
+            questions = questions.filter(public_status_filter(data["status"], today))
         if data.get("theme"):
             questions = questions.filter(theme=data["theme"])
         if data.get("organisation"):

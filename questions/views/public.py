@@ -54,7 +54,7 @@ def _question_list(
     **context,
 ) -> HttpResponse:
     """A filtered, paginated list; htmx requests get the results partial only (like the agenda)."""
-    page_obj = Paginator(form.filter(questions), QUESTIONS_PER_PAGE).get_page(
+    page_obj = Paginator(form.filter(questions, today=today), QUESTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     page_obj.object_list = prepare_for_display(list(page_obj.object_list), today)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, DateField, F, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -40,7 +40,12 @@ from questions.models import (
     open_question_filter,
     overdue_question_filter,
 )
-from questions.selectors import history_of
+from questions.selectors import (
+    FINISHED_STATUSES,
+    StaffQuestionList,
+    history_of,
+    staff_list_counts,
+)
 
 QUESTIONS_PER_PAGE = 50
 ANSWERABLE_STATUSES = (*OPEN_STATUSES, QuestionStatus.ANSWERED)
@@ -93,25 +98,18 @@ def questions_dashboard(request: HttpRequest) -> HttpResponse:
         open=Count("pk", filter=open_question_filter()),
         unrouted=Count("pk", filter=Q(status=QuestionStatus.RECEIVED)),
         moderation=Count("pk", filter=Q(status=QuestionStatus.MODERATION)),
+        finished=Count("pk", filter=Q(status__in=FINISHED_STATUSES)),
     )
-    questions = (
-        form.filter(in_scope, today=today)
-        .with_relations()
-        .annotate(
-            rank=Case(
-                When(overdue_question_filter(today), then=Value(0)),
-                When(open_question_filter(), then=Value(1)),
-                When(status=QuestionStatus.MODERATION, then=Value(2)),
-                default=Value(3),
-                output_field=IntegerField(),
-            ),
-            # Questions still waiting sort by due date; the finished ones, latest received first.
-            pending_due_on=Case(
-                When(rank__lt=3, then=F("due_on")), default=None, output_field=DateField()
-            ),
-        )
-        .order_by("rank", F("pending_due_on").asc(nulls_last=True), "-received_on", "-pk")
-    )
+    filtered_questions = form.filter(in_scope, today=today)
+    if form.is_bound and form.is_valid() and form.active_count:
+        sizes = staff_list_counts(filtered_questions)
+    else:
+        sizes = {
+            "open": counts["open"],
+            "moderation": counts["moderation"],
+            "finished": counts["finished"],
+        }
+    questions = StaffQuestionList(filtered_questions.with_relations(), sizes)
     page = Paginator(questions, QUESTIONS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for question in rows:

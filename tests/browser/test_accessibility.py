@@ -640,7 +640,8 @@ def submit_empty(form: str = "main form[method=post]") -> Callable:
             "form => { form.noValidate = true; const box = form.closest('details');"
             " if (box) { box.open = true; } }"
         )
-        target.locator("[type=submit]").first.click()
+        # The form's own button: not a search inside it (the question search's, formnovalidate).
+        target.locator("[type=submit]:not([formnovalidate])").first.click()
         page.locator(".error-summary, .is-invalid, .invalid-feedback").first.wait_for()
         # Each error of the summary links to its field.
         broken = page.evaluate(BROKEN_ERROR_LINKS)

@@ -289,6 +289,48 @@ def test_dashboard_forged_filter_is_a_clear_400(client, actors, forwarded, param
     assert [q.pk for q in response.context["questions"]] == [forwarded.pk]
 
 
+def test_dashboard_order_runs_across_parts_and_pages(client, actors, forwarded, monkeypatch):
+    """Overdue, then open by due date, then awaiting moderation, then finished (latest received
+    first): each page is read from the parts it covers, the order unbroken at their seams."""
+    monkeypatch.setattr("questions.views.staff.QUESTIONS_PER_PAGE", 2)
+    today = today_in_paris()
+    rows = [
+        forwarded,
+        QuestionFactory(received_on=today - timedelta(days=40), due_on=today - timedelta(days=3)),
+        QuestionFactory(received_on=today - timedelta(days=5), due_on=today + timedelta(days=3)),
+        QuestionFactory(status=QuestionStatus.MODERATION, due_on=today + timedelta(days=9)),
+        QuestionFactory(status=QuestionStatus.MODERATION, due_on=today + timedelta(days=2)),
+        QuestionFactory(status=QuestionStatus.ANSWERED, received_on=today - timedelta(days=20)),
+        QuestionFactory(
+            status=QuestionStatus.CLOSED,
+            closed_reason="Hors compétence",
+            received_on=today - timedelta(days=2),
+        ),
+        QuestionFactory(status=QuestionStatus.ANSWERED, received_on=today - timedelta(days=2)),
+    ]
+    for question in rows:
+        question.refresh_from_db()
+
+    def rank(question):
+        if question.status in (QuestionStatus.RECEIVED, QuestionStatus.FORWARDED):
+            return (0, question.due_on.toordinal(), -question.received_on.toordinal(), -question.pk)
+        if question.status == QuestionStatus.MODERATION:
+            return (1, question.due_on.toordinal(), -question.received_on.toordinal(), -question.pk)
+        return (2, 0, -question.received_on.toordinal(), -question.pk)
+
+    expected = [question.pk for question in sorted(rows, key=rank)]
+    actors.login(client, "coordinator")
+    seen = []
+    for number in range(1, 5):
+        response = _dashboard(client, page=number)
+        assert response.context["page"].paginator.count == len(rows)
+        seen += [question.pk for question in response.context["questions"]]
+    assert seen == expected
+    # Filtered, the parts are sized on the filtered questions.
+    response = _dashboard(client, status="answered")
+    assert [q.pk for q in response.context["questions"]] == [rows[7].pk, rows[5].pk]
+
+
 def test_dashboard_is_paginated_by_50(client, actors, forwarded):
     QuestionFactory.create_batch(50)
     actors.login(client, "coordinator")
@@ -314,9 +356,9 @@ def test_dashboard_query_count_does_not_grow(
         if index % 3 == 0:
             AnswerFactory(question=question)
     actors.login(client, "referent_tours")
-    # session, user, scopes, QPV choices, organisation choices, counts, page count, page rows,
-    # menu of QPV (base.html)
-    with django_assert_num_queries(9):
+    # session, user, scopes, QPV choices, organisation choices, counts (which also size the
+    # list's parts: no page count), page rows (one part here), menu of QPV (base.html)
+    with django_assert_num_queries(8):
         response = _dashboard(client)
     assert response.status_code == 200
 

@@ -1066,6 +1066,30 @@ TABLE += [
         "  L 403 403 200 403 403 403 200",
     ),
     E(
+        "espace-pro/projets/questions-a-lier/",
+        Url(
+            lambda w, side: (
+                reverse("projects:question_choices")
+                + f"?field=origin_question&qpv={getattr(w, side).qpv.slug}"
+            )
+        ),
+        "  L 403 403 200 403 403 403 200",
+        "  L 405 405 405 405 405 405 405",
+        "project form's question search",
+    ),
+    E(
+        "espace-pro/projets/questions-a-lier/",
+        Url(
+            lambda w, side: (
+                reverse("projects:question_choices")
+                + f"?field=question&qpv={getattr(w, side).qpv.slug}"
+            )
+        ),
+        "  L 403 403 200 403 403 403 200",
+        "  L 405 405 405 405 405 405 405",
+        "influence form's question search",
+    ),
+    E(
         "espace-pro/projets/idees/",
         page("projects:idea_moderation"),
         "  L 403 403 200 200 403 403 200",

@@ -603,6 +603,9 @@ PROJECT_FIELDS = {
     "origin": Choice([value for value, _label in STAFF_ORIGINS], required=True),
     "origin_meeting": Choice(of=lambda w: [w.past_meeting.pk]),
     "origin_question": Choice(of=lambda w: [w.question.pk]),
+    # The question search without JavaScript: its words, and its button (the form comes back).
+    "origin_question_q": Text(100),
+    "origin_question_search": Flag(),
     "origin_space": Choice(of=lambda w: [w.space.pk]),
     "carried_by": Choice(CarriedBy.values, required=True),
     "carrier_name": Text(200),
@@ -617,6 +620,8 @@ INFLUENCE_FIELDS = {
     "said": Text(3000, required=True),
     "meeting": Choice(of=lambda w: [w.past_meeting.pk]),
     "question": Choice(of=lambda w: [w.question.pk]),
+    "question_q": Text(100),
+    "question_search": Flag(),
     "outcome": Choice(InfluenceOutcome.values, required=True),
     "what_was_done": Text(3000, required=True),
     "reason": Text(3000),
@@ -1531,6 +1536,19 @@ INVENTORY: list[Endpoint] = [
         forms=(EvaluationForm,),
         args=lambda w: {"pk": w.completed_project.pk},
         statuses=STATUS_FORM,
+    ),
+    Endpoint(
+        "projects:question_choices",
+        "GET",
+        "referent",
+        {
+            "qpv": TOURS_QPV,
+            "field": Choice(["origin_question", "question"], required=True),
+            "chosen": Choice(of=lambda w: [w.question.pk]),
+            "origin_question_q": Text(100),
+            "question_q": Text(100),
+        },
+        statuses=frozenset({200, 400, 404}),
     ),
     Endpoint(
         "projects:idea_moderation", "GET", "referent", {"page": PAGE}, statuses=frozenset({200})
@@ -2504,6 +2522,14 @@ def test_inventory_covers_every_route():
 
 # Reads of request data the AST check cannot tie to a name, each with where its names are declared.
 INDIRECT_READS = {
+    # The question search without JavaScript: is_searching(request.POST) reads the search buttons,
+    # then the form is built unbound with the posted values as its initial ones.
+    ("projects.views.staff", "project_create"): {ProjectCreateForm},
+    ("projects.views.staff", "project_edit"): {ProjectForm},
+    ("projects.views.influence", "influence_create"): {InfluenceRecordForm},
+    ("projects.views.influence", "influence_edit"): {InfluenceRecordForm},
+    # search_text(request.GET, name): the words of the field named by `field` (fuzzed as such).
+    ("projects.views.question_search", "question_choices"): set(),
     # `data = request.POST if ... else None`, then AccountDeleteForm(data, ...).
     ("portal.views", "account_delete"): {AccountDeleteForm},
     # The reports page proposes the dashboard's filter: for name in ScopePeriodForm's fields.
@@ -2541,6 +2567,7 @@ VIEW_MODULES = [
     "projects.views.fund",
     "projects.views.influence",
     "projects.views.public",
+    "projects.views.question_search",
     "projects.views.staff",
 ]
 

@@ -933,6 +933,13 @@ PAGES: list[Page] = [
     Page("projects:project_create", "referent", query="qpv=sanitas"),
     Page("projects:project_create", "referent", label="choose the QPV", grows=False),
     Page("projects:project_edit", "referent", PROJECT),
+    # The question search of the project and influence forms: at most 20 results, by design.
+    Page(
+        "projects:question_choices",
+        "referent",
+        query="qpv=sanitas&field=origin_question&origin_question_q=a",
+        grows=False,
+    ),
     Page("projects:project_step", "referent", PROJECT),
     Page("projects:project_abandon", "referent", PROJECT, grows=False),
     Page("projects:project_evaluation", "referent", PROJECT, grows=False),
