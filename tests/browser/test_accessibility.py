@@ -641,7 +641,7 @@ def submit_empty(form: str = "main form[method=post]") -> Callable:
             " if (box) { box.open = true; } }"
         )
         # The form's own button: not a search inside it (the question search's, formnovalidate).
-        target.locator("[type=submit]:not([formnovalidate])").first.click()
+        target.locator("[type=submit]:not([formnovalidate]):not([hidden])").first.click()
         page.locator(".error-summary, .is-invalid, .invalid-feedback").first.wait_for()
         # Each error of the summary links to its field.
         broken = page.evaluate(BROKEN_ERROR_LINKS)

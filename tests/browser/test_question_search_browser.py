@@ -40,7 +40,11 @@ def test_a_referent_finds_and_picks_a_question_with_the_keyboard(page, log_in, s
     expect(results).to_contain_text("affinez votre recherche")
     ui.tab_to(search)
     page.keyboard.type("médiat", delay=60)
+    # Enter in the box searches: it does not save the form.
+    page.keyboard.press("Enter")
     expect(results).to_contain_text("1 question trouvée.")
+    assert not InfluenceRecord.objects.exists()
+    expect(search).to_be_focused()
     expect(results).to_contain_text("médiathèque")
     expect(results.locator('input[type="radio"]')).to_have_count(1)
     screenshot(page, "question-search-results", full_page=False)
@@ -63,3 +67,23 @@ def test_a_referent_finds_and_picks_a_question_with_the_keyboard(page, log_in, s
     record = InfluenceRecord.objects.get()
     assert record.question == library
     assert not page.problems, page.problems
+
+
+def test_enter_in_a_one_line_field_saves_the_form(page, log_in):
+    """The question search's button comes before the save button in the form: a hidden default
+    button makes Enter in a one-line field save, as everywhere else."""
+    from playwright.sync_api import expect
+
+    sanitas = QPV.objects.select_related("commune").get(slug="sanitas")
+    referent = UserFactory(email="ines.moreau@example.org", full_name="Inès Moreau")
+    grant(referent, Role.REFERENT, commune=sanitas.commune)
+    log_in(page.context, referent)
+    page.goto("/espace-pro/vous-avez-dit/nouveau/?qpv=sanitas")
+    page.locator('textarea[name="said"]').fill("Rouvrir la médiathèque le samedi.")
+    page.locator('input[name="outcome"][value="adopted"]').check()
+    page.locator('textarea[name="what_was_done"]').fill("Ouverte le samedi depuis mars.")
+    day = page.locator('input[name="decided_on"]')
+    day.focus()
+    day.press("Enter")
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert InfluenceRecord.objects.count() == 1
