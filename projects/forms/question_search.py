@@ -47,8 +47,10 @@ def search_questions(
     number): at most QUESTION_RESULTS, and whether there were more."""
     matching = questions
     for word in text.split()[:8]:
-        if word.lstrip("#").isdigit() and len(word.lstrip("#")) < 10:
-            matching = matching.filter(Q(pk=int(word.lstrip("#"))) | Q(text__icontains=word))
+        number = word.lstrip("#")
+        # ASCII digits only: "①" or "²" are digits to str.isdigit() but not to int().
+        if number.isascii() and number.isdigit() and len(number) < 10:
+            matching = matching.filter(Q(pk=int(number)) | Q(text__icontains=word))
         else:
             matching = matching.filter(text__icontains=word)
     if exclude is not None:

@@ -89,6 +89,13 @@ def test_search_is_scoped_to_the_qpv_and_its_accepted_questions(
     chosen = questions["library"].pk
     response = client.get(CHOICES, {**params, "origin_question_q": "médiat", "chosen": chosen})
     assert _radios(response.content.decode(), "origin_question") == []
+    # A number finds the question of that number; digits that int() does not read ("①", "²",
+    # found by the fuzzing) are only words.
+    response = client.get(CHOICES, {**params, "origin_question_q": f"#{chosen}"})
+    assert _radios(response.content.decode(), "origin_question") == [str(chosen)]
+    for word in ("①", "²", "Ⅻ ½ ١٢٣ ߁"):
+        response = client.get(CHOICES, {**params, "origin_question_q": word})
+        assert response.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -567,7 +567,13 @@ def test_postgresql_restarted_during_traffic_fails_cleanly_and_recovers(
     assert set(saved) - set(told) <= in_doubt, sorted(set(saved) - set(told))
     for email, status, token, name in rows:
         assert status == RegistrationStatus.PENDING and len(token) >= 20 and name, email
-    assert sorted(queued_emails(redis_client, portal.queue)) == sorted(told)
+    # Each email queued once, for every registration a visitor was told about; a registration in
+    # doubt may have its email queued too (its commit ran its on-commit hooks, then the session
+    # holding the flash message could not be saved: MESSAGE_STORAGE keeps them in the session).
+    queued = sorted(queued_emails(redis_client, portal.queue))
+    assert len(queued) == len(set(queued)), queued
+    assert set(told) <= set(queued), sorted(set(told) - set(queued))
+    assert set(queued) <= set(saved), sorted(set(queued) - set(saved))
     print(
         f"PostgreSQL restarted: {len(outcomes)} requests, {len(failures)} answered 503, "
         f"{len(told)} registrations; first success {first_success_after:.2f} s after the restart"
